@@ -1,0 +1,39 @@
+# Quick start: `make run` (set up and open the app on the sample city), `make test` (set up, run the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SAMPLE := sample_data/hai_chau.cityplan
+
+.PHONY: run test system-deps system-deps-gui lint bench sample clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-deps:
+	bash scripts/install_system_deps.sh test
+
+system-deps-gui:
+	bash scripts/install_system_deps.sh gui
+
+test: system-deps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+run: system-deps-gui $(STAMP)
+	bash scripts/run_app.sh $(BIN)/python $(SAMPLE)
+
+lint: $(STAMP)
+	$(BIN)/ruff check cityplanner ui tests benchmarks scripts
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+sample: $(STAMP)
+	$(BIN)/python scripts/build_sample_data.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

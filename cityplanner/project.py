@@ -1,0 +1,297 @@
+"""The project model: layers, zones and population, facility types, scenarios and placements.
+
+Plain dataclasses over GeoDataFrames; no Qt, no file IO (see :mod:`cityplanner.store`).
+All geometries held by a :class:`Project` are in its metric working CRS
+(:attr:`Project.crs`); each :class:`Layer` remembers the CRS it came in (``source_crs``) so it can
+be shown or exported in it.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from .errors import ProjectError
+
+BASELINE = "Baseline"
+
+
+@dataclass
+class Layer:
+    """One vector layer of the project, already in the project's working CRS.
+
+    Attributes
+    ----------
+    name : str
+        Unique name within the project (e.g. ``"roads"``).
+    gdf : geopandas.GeoDataFrame
+        Features in the working CRS, 2D, valid geometries.
+    source : str
+        Path of the file it was read from ('' when generated).
+    source_layer : str or None
+        Layer name inside a multi-layer source.
+    source_crs : str
+        CRS of the source file (``"EPSG:4326"`` or WKT), for display in the original CRS.
+    role : str or None
+        What the layer is for: ``"zones"``, ``"roads"``, ``"hazard"``, ``"buildings"``, or the name
+        of a facility type whose existing facilities it holds (``"bus_stop"``, ``"park"``...).
+    """
+
+    name: str
+    gdf: gpd.GeoDataFrame
+    source: str = ""
+    source_layer: str | None = None
+    source_crs: str = ""
+    role: str | None = None
+
+    @property
+    def geometry_type(self) -> str:
+        types = self.gdf.geom_type.dropna().unique()
+        return str(types[0]) if len(types) == 1 else ("Empty" if len(types) == 0 else "Mixed")
+
+    @property
+    def feature_count(self) -> int:
+        return int(len(self.gdf))
+
+
+@dataclass
+class FacilityType:
+    """A kind of infrastructure a planner can place.
+
+    ``layer`` names the project layer holding the existing facilities of this type (or None).
+    """
+
+    name: str
+    label: str = ""
+    icon: str = ""
+    color: str = "#1f78b4"
+    radius_m: float = 500.0
+    capacity: float = 0.0
+    unit_cost: float = 0.0
+    layer: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = self.name.replace("_", " ").capitalize()
+
+
+@dataclass
+class Placement:
+    """A new facility placed in a scenario, at ``(x, y)`` in the project's working CRS."""
+
+    type: str
+    x: float
+    y: float
+    name: str = ""
+    capacity: float | None = None
+    source: str = "manual"  # "manual" or "optimiser"
+    marginal_gain: float | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+
+@dataclass
+class Scenario:
+    """The baseline or a named plan: a set of placements on top of the existing facilities."""
+
+    name: str
+    description: str = ""
+    placements: list[Placement] = field(default_factory=list)
+
+    def placements_of(self, type_name: str) -> list[Placement]:
+        return [p for p in self.placements if p.type == type_name]
+
+    def find(self, placement_id: str) -> Placement:
+        for p in self.placements:
+            if p.id == placement_id:
+                return p
+        raise ProjectError(f"Scenario '{self.name}' has no placement with id {placement_id}.")
+
+
+@dataclass
+class Project:
+    """Everything a plan consists of.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS
+        Metric working CRS of every layer and placement.
+    layers : dict
+        Layers by name, in drawing order (first is drawn at the bottom).
+    zones_layer, population_field : str
+        The demand layer and its population column.
+    priority : dict
+        Zone row position (0-based, in ``layers[zones_layer].gdf``) -> priority tier 1..3.
+    facility_types : dict
+        Facility types by name.
+    scenarios : dict
+        Scenarios by name; the first is the baseline.
+    kpi_targets : dict
+        KPI id -> target value overriding the catalogue's default target.
+    settings : dict
+        Free key/value settings (``city``, ``plan_name``, ``author``, ``walk_speed_kmh``,
+        ``max_snap_m``, ``distance_mode``...), plain strings and numbers only.
+    """
+
+    crs: CRS
+    name: str = "Untitled plan"
+    layers: dict[str, Layer] = field(default_factory=dict)
+    zones_layer: str = ""
+    population_field: str = ""
+    priority: dict[int, int] = field(default_factory=dict)
+    facility_types: dict[str, FacilityType] = field(default_factory=dict)
+    scenarios: dict[str, Scenario] = field(default_factory=lambda: {BASELINE: Scenario(BASELINE)})
+    kpi_targets: dict[str, float] = field(default_factory=dict)
+    settings: dict[str, str | float] = field(default_factory=dict)
+
+    # -- layers ---------------------------------------------------------------------------------
+    def add_layer(self, layer: Layer) -> Layer:
+        """Add ``layer`` (reprojected to the working CRS if needed) under a unique name."""
+        gdf = layer.gdf
+        if gdf.crs is None:
+            raise ProjectError(f"Layer '{layer.name}' has no CRS and cannot be added to the project.")
+        if not CRS.from_user_input(gdf.crs).equals(self.crs):
+            if not layer.source_crs:
+                layer.source_crs = CRS.from_user_input(gdf.crs).to_string()
+            gdf = gdf.to_crs(self.crs)
+        elif not layer.source_crs:
+            layer.source_crs = self.crs.to_string()
+        name = layer.name
+        i = 2
+        while name in self.layers:
+            name = f"{layer.name}_{i}"
+            i += 1
+        layer.name = name
+        layer.gdf = gdf
+        self.layers[name] = layer
+        return layer
+
+    def layer(self, name: str) -> Layer:
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise ProjectError(f"The project has no layer named '{name}'.") from None
+
+    def layer_with_role(self, role: str) -> Layer | None:
+        for lyr in self.layers.values():
+            if lyr.role == role:
+                return lyr
+        return None
+
+    @property
+    def zones(self) -> gpd.GeoDataFrame:
+        """The zone layer's features (working CRS)."""
+        if not self.zones_layer:
+            raise ProjectError("The project has no zone layer; choose one with its population field.")
+        return self.layer(self.zones_layer).gdf
+
+    @property
+    def population(self) -> np.ndarray:
+        """Population per zone as float64 (validated when the zone layer was set)."""
+        return self.zones[self.population_field].to_numpy(dtype="float64")
+
+    # -- scenarios ------------------------------------------------------------------------------
+    @property
+    def baseline(self) -> Scenario:
+        return next(iter(self.scenarios.values()))
+
+    def scenario(self, name: str | None = None) -> Scenario:
+        if name is None:
+            return self.baseline
+        try:
+            return self.scenarios[name]
+        except KeyError:
+            known = ", ".join(self.scenarios)
+            raise ProjectError(f"The project has no scenario named '{name}' (it has: {known}).") from None
+
+    def add_scenario(self, name: str, copy_from: str | None = None, description: str = "") -> Scenario:
+        if not name.strip():
+            raise ProjectError("A scenario needs a name.")
+        if name in self.scenarios:
+            raise ProjectError(f"A scenario named '{name}' already exists.")
+        placements: list[Placement] = []
+        if copy_from is not None:
+            placements = [_clone(p) for p in self.scenario(copy_from).placements]
+        sc = Scenario(name, description, placements)
+        self.scenarios[name] = sc
+        return sc
+
+    def rename_scenario(self, old: str, new: str) -> None:
+        if new in self.scenarios and new != old:
+            raise ProjectError(f"A scenario named '{new}' already exists.")
+        sc = self.scenario(old)
+        sc.name = new
+        self.scenarios = {(new if k == old else k): v for k, v in self.scenarios.items()}
+
+    def remove_scenario(self, name: str) -> None:
+        if name == self.baseline.name:
+            raise ProjectError("The baseline scenario cannot be deleted.")
+        self.scenario(name)
+        del self.scenarios[name]
+
+    # -- facilities -----------------------------------------------------------------------------
+    def facility_type(self, name: str) -> FacilityType:
+        try:
+            return self.facility_types[name]
+        except KeyError:
+            known = ", ".join(self.facility_types) or "none"
+            raise ProjectError(f"Unknown facility type '{name}' (the project has: {known}).") from None
+
+    def existing_facilities(self, type_name: str) -> gpd.GeoDataFrame:
+        """Existing facilities of a type (from its layer), empty if the type has no layer."""
+        ft = self.facility_type(type_name)
+        if ft.layer and ft.layer in self.layers:
+            return self.layers[ft.layer].gdf
+        return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=self.crs), crs=self.crs)
+
+    def facilities(self, type_name: str, scenario: str | None = None) -> gpd.GeoDataFrame:
+        """Existing facilities of ``type_name`` plus the scenario's placements of that type.
+
+        Returns a GeoDataFrame with columns ``geometry``, ``capacity`` (float, NaN if unknown)
+        and ``placement_id`` ('' for existing facilities); existing rows come first.
+        """
+        ft = self.facility_type(type_name)
+        existing = self.existing_facilities(type_name)
+        cap_col = "capacity" if "capacity" in existing.columns else None
+        ex = gpd.GeoDataFrame(
+            {
+                "capacity": (
+                    pd.to_numeric(existing[cap_col], errors="coerce").to_numpy(dtype=float)
+                    if cap_col
+                    else np.full(len(existing), ft.capacity or np.nan)
+                ),
+                "placement_id": [""] * len(existing),
+            },
+            geometry=existing.geometry.to_numpy(),
+            crs=self.crs,
+        )
+        placed = self.scenario(scenario).placements_of(type_name)
+        if not placed:
+            return ex
+        new = gpd.GeoDataFrame(
+            {
+                "capacity": [
+                    float(p.capacity) if p.capacity is not None else (ft.capacity or np.nan)
+                    for p in placed
+                ],
+                "placement_id": [p.id for p in placed],
+            },
+            geometry=gpd.points_from_xy([p.x for p in placed], [p.y for p in placed]),
+            crs=self.crs,
+        )
+        return gpd.GeoDataFrame(pd.concat([ex, new], ignore_index=True), crs=self.crs)
+
+    # -- settings -------------------------------------------------------------------------------
+    def setting(self, key: str, default: str | float | None = None) -> str | float | None:
+        return self.settings.get(key, default)
+
+
+def _clone(p: Placement) -> Placement:
+    q = copy.copy(p)
+    q.id = uuid.uuid4().hex[:12]
+    return q
