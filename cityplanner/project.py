@@ -49,6 +49,7 @@ class Layer:
     source_layer: str | None = None
     source_crs: str = ""
     role: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def geometry_type(self) -> str:
