@@ -1,0 +1,640 @@
+"""The project file: a ``.cityplan`` is a GeoPackage that QGIS opens like any ``.gpkg``.
+
+Layout of the file
+------------------
+``layer_<name>``
+    One feature table per project layer, in the working CRS (names sanitised and made unique).
+``placements``
+    Point layer with the placements of every scenario (``scenario, id, type, name, capacity,
+    source, marginal_gain``), so QGIS shows them.
+``priority_zones``
+    Point/polygon layer of the prioritised zones (``zone_index, tier``), for QGIS only.
+``cp_project``, ``cp_layers``, ``cp_facility_types``, ``cp_scenarios``, ``cp_priority``,
+``cp_kpi_targets``, ``cp_settings``
+    Plain attribute tables registered in ``gpkg_contents`` as ``attributes``: text and numbers
+    only (JSON text where a cell holds a list), never pickled objects.
+
+Saving writes the whole file to ``<name>.tmp-<pid>`` next to the target, flushes it to disk and
+atomically replaces the target, so a crash at any moment leaves the last good file intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import numbers
+import os
+import re
+import sqlite3
+import unicodedata
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyogrio
+import shapely
+from pandas.api.types import pandas_dtype
+from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from . import __version__
+from .errors import Cancelled, ProjectError
+from .progress import Progress, report
+from .project import FacilityType, Layer, Placement, Project, Scenario
+
+#: Version of the file layout written by :func:`save_project`; older versions stay readable.
+FORMAT_VERSION = 1
+
+LAYER_PREFIX = "layer_"
+PLACEMENTS_TABLE = "placements"
+PRIORITY_TABLE = "priority_zones"
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# Names GDAL uses in every feature table; an attribute column may not take them.
+_GEOMETRY_FIELD = "geom"
+_FID_FIELD = "cp_fid"
+_LAYER_OPTIONS = {"GEOMETRY_NAME": _GEOMETRY_FIELD, "FID": _FID_FIELD, "SPATIAL_INDEX": "YES"}
+_GDAL_ERRORS = (DataSourceError, DataLayerError, FieldError, GeometryError)
+
+# GDAL warns on every write and read that the GeoPackage does not end in ".gpkg"; the
+# ".cityplan" extension is deliberate (the file still carries the GPKG application id).
+warnings.filterwarnings("ignore", message=r".*should be 'gpkg' instead of", category=RuntimeWarning)
+warnings.filterwarnings("ignore", message=r".*non conformant file extension", category=RuntimeWarning)
+
+_METADATA_TABLES = {
+    "cp_project": ("key TEXT NOT NULL UNIQUE", "value TEXT"),
+    "cp_layers": (
+        "name TEXT NOT NULL UNIQUE",
+        "table_name TEXT NOT NULL",
+        "source TEXT",
+        "source_layer TEXT",
+        "source_crs TEXT",
+        "role TEXT",
+        "notes TEXT",  # JSON list of strings
+        "layer_order INTEGER NOT NULL",
+        "columns TEXT NOT NULL",  # JSON list of {name, field, dtype} / {name, geometry: true}
+    ),
+    "cp_facility_types": (
+        "name TEXT NOT NULL UNIQUE",
+        "label TEXT",
+        "icon TEXT",
+        "color TEXT",
+        "radius_m REAL",
+        "capacity REAL",
+        "unit_cost REAL",
+        "layer TEXT",
+        "type_order INTEGER NOT NULL",
+    ),
+    "cp_scenarios": ("name TEXT NOT NULL UNIQUE", "description TEXT", "scenario_order INTEGER NOT NULL"),
+    "cp_priority": ("zone_index INTEGER NOT NULL UNIQUE", "tier INTEGER NOT NULL"),
+    "cp_kpi_targets": ("kpi_id TEXT NOT NULL UNIQUE", "target REAL"),
+    "cp_settings": ("key TEXT NOT NULL UNIQUE", "value TEXT", "value_type TEXT NOT NULL"),
+}
+_METADATA_DESCRIPTIONS = {
+    "cp_project": "CityPlanner project: format version, name, working CRS, zone layer",
+    "cp_layers": "CityPlanner layers: source, role, table and column types",
+    "cp_facility_types": "CityPlanner facility types: service radius (m), capacity, unit cost",
+    "cp_scenarios": "CityPlanner scenarios (the first is the baseline)",
+    "cp_priority": "CityPlanner priority tier (1-3) per zone row",
+    "cp_kpi_targets": "CityPlanner KPI targets overriding the catalogue",
+    "cp_settings": "CityPlanner settings",
+}
+
+
+# -- saving -------------------------------------------------------------------------------------
+def save_project(project: Project, path: str | os.PathLike, progress: Progress | None = None) -> Path:
+    """Write ``project`` to ``path`` atomically (temporary file, fsync, ``os.replace``).
+
+    The project object is not modified. If anything fails, or the process dies, the file that was
+    at ``path`` before is left untouched and the temporary file is removed (when still possible).
+
+    Parameters
+    ----------
+    project : Project
+        The project to save.
+    path : str or os.PathLike
+        Target ``.cityplan`` file; its folder must exist.
+    progress : Progress, optional
+        Receives progress per layer; cancelling leaves the old file in place.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    ProjectError
+        When the folder does not exist, the file cannot be written, or a layer holds values a
+        GeoPackage cannot store.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ProjectError(f"Cannot save the project to {target}: it is a folder, not a file.")
+    if not target.parent.is_dir():
+        raise ProjectError(f"Cannot save the project to {target}: the folder {target.parent} does not exist.")
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.unlink(missing_ok=True)
+        _write_gpkg(project, tmp, progress)
+        _fsync_path(tmp)
+        os.replace(tmp, target)
+        if os.name == "posix":  # make the rename itself durable; Windows cannot open folders
+            _fsync_path(target.parent)
+    except BaseException as err:
+        tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError | sqlite3.Error):
+            reason = getattr(err, "strerror", None) or str(err)
+            raise ProjectError(f"Cannot save the project to {target}: {reason}.") from err
+        raise
+    report(progress, 1.0, "Project saved")
+    return target
+
+
+def _write_gpkg(project: Project, tmp: Path, progress: Progress | None) -> None:
+    """Write every table of the project into the new GeoPackage ``tmp``."""
+    crs = project.crs
+    total = sum(lyr.feature_count for lyr in project.layers.values()) or 1
+    done = 0
+    used_tables = {PLACEMENTS_TABLE, PRIORITY_TABLE}
+    layer_rows = []
+    for order, lyr in enumerate(project.layers.values()):
+        report(progress, 0.9 * done / total, f"Saving layer {lyr.name}")
+        table = _unique_table_name(lyr.name, used_tables)
+        columns = _write_layer(lyr, tmp, table, crs)
+        layer_rows.append(
+            (
+                lyr.name,
+                table,
+                lyr.source,
+                lyr.source_layer,
+                lyr.source_crs,
+                lyr.role,
+                json.dumps(list(lyr.notes), ensure_ascii=False),
+                order,
+                json.dumps(columns, ensure_ascii=False),
+            )
+        )
+        done += lyr.feature_count
+    report(progress, 0.9, "Saving scenarios")
+    _write_frame(_placements_frame(project), tmp, PLACEMENTS_TABLE, "placements", geometry_type="Point")
+    priority = _priority_frame(project)
+    if priority is not None:
+        _write_frame(priority, tmp, PRIORITY_TABLE, "priority zones")
+    _write_metadata(project, tmp, layer_rows)
+
+
+def _unique_table_name(layer_name: str, used: set[str]) -> str:
+    """``layer_<ascii name>``, lower case (SQLite names are case-insensitive), unique in ``used``."""
+    folded = unicodedata.normalize("NFKD", layer_name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = folded.encode("ascii", "ignore").decode().lower()
+    base = LAYER_PREFIX + (re.sub(r"[^0-9a-z]+", "_", ascii_name).strip("_")[:40] or "unnamed")
+    table, i = base, 2
+    while table in used:
+        table, i = f"{base}_{i}", i + 1
+    used.add(table)
+    return table
+
+
+def _write_layer(lyr: Layer, tmp: Path, table: str, crs: CRS) -> list[dict]:
+    """Write one layer's features; return the column manifest that restores names and dtypes."""
+    gdf = lyr.gdf
+    geometry_name = gdf.geometry.name
+    used_fields = {_GEOMETRY_FIELD, _FID_FIELD}
+    columns: list[dict] = []
+    renames: dict = {}
+    for col in gdf.columns:
+        if col == geometry_name:
+            columns.append({"name": col, "geometry": True})
+            continue
+        # GeoPackage field names are case-insensitive and must not take the geometry/FID names.
+        field, i = str(col), 2
+        while field.lower() in used_fields:
+            field, i = f"{col}_{i}", i + 1
+        used_fields.add(field.lower())
+        if field != col:
+            renames[col] = field
+        columns.append({"name": col, "field": field, "dtype": str(gdf[col].dtype)})
+    out = gdf.rename(columns=renames) if renames else gdf
+    mixed = [c for c in out.columns if c != geometry_name and not _arrow_can_store(out[c])]
+    if mixed:
+        # Columns mixing e.g. numbers and text are stored as text (a GeoPackage field has one type).
+        out = out.assign(**{c: out[c].astype(str).where(out[c].notna(), None) for c in mixed})
+    out = out.rename_geometry("geometry") if geometry_name != "geometry" else out
+    if out.crs is None or not CRS.from_user_input(out.crs).equals(crs):
+        out = out.set_crs(crs, allow_override=True)
+    _write_frame(out, tmp, table, f"layer '{lyr.name}'")
+    return columns
+
+
+def _arrow_can_store(column: pd.Series) -> bool:
+    if column.dtype != np.dtype(object):
+        return True
+    try:
+        pa.array(column, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    return True
+
+
+def _write_frame(
+    gdf: gpd.GeoDataFrame, tmp: Path, table: str, what: str, geometry_type: str | None = None
+) -> None:
+    try:
+        pyogrio.write_dataframe(
+            gdf,
+            tmp,
+            layer=table,
+            driver="GPKG",
+            use_arrow=True,
+            promote_to_multi=False,  # keep Polygon and MultiPolygon rows exactly as they are
+            geometry_type=geometry_type,
+            layer_options=_LAYER_OPTIONS,
+        )
+    except _GDAL_ERRORS as err:
+        raise ProjectError(f"Cannot save {what} into {tmp.name}: {err}") from err
+
+
+def _placements_frame(project: Project) -> gpd.GeoDataFrame:
+    rows = [(sc.name, p) for sc in project.scenarios.values() for p in sc.placements]
+    places = [p for _, p in rows]
+    return gpd.GeoDataFrame(
+        {
+            "scenario": pd.Series([name for name, _ in rows], dtype=str),
+            "id": pd.Series([p.id for p in places], dtype=str),
+            "type": pd.Series([p.type for p in places], dtype=str),
+            "name": pd.Series([p.name for p in places], dtype=str),
+            "capacity": _optional_floats([p.capacity for p in places]),
+            "source": pd.Series([p.source for p in places], dtype=str),
+            "marginal_gain": _optional_floats([p.marginal_gain for p in places]),
+        },
+        geometry=gpd.points_from_xy([p.x for p in places], [p.y for p in places]),
+        crs=project.crs,
+    )
+
+
+def _optional_floats(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
+
+
+def _priority_frame(project: Project) -> gpd.GeoDataFrame | None:
+    """Prioritised zones with their geometry, for viewing in QGIS (None when there are none)."""
+    if not project.priority or project.zones_layer not in project.layers:
+        return None
+    zones = project.layers[project.zones_layer].gdf
+    index = np.fromiter(project.priority.keys(), dtype="int64", count=len(project.priority))
+    tier = np.fromiter(project.priority.values(), dtype="int64", count=len(project.priority))
+    inside = (index >= 0) & (index < len(zones))
+    if not inside.any():
+        return None
+    return gpd.GeoDataFrame(
+        {"zone_index": index[inside], "tier": tier[inside]},
+        geometry=zones.geometry.to_numpy()[index[inside]],
+        crs=project.crs,
+    )
+
+
+def _crs_record(crs: CRS) -> tuple[str, str]:
+    """(authority code if it reproduces ``crs`` exactly else '', WKT2)."""
+    authority = crs.to_authority(min_confidence=100)
+    code = ":".join(authority) if authority else ""
+    if code and not CRS.from_user_input(code).equals(crs):
+        code = ""
+    return code, crs.to_wkt()
+
+
+def _setting_record(key: str, value: object) -> tuple[str, str, str]:
+    """(key, text, type) so numbers come back as numbers."""
+    if isinstance(value, bool | np.bool_):
+        return key, str(bool(value)), "bool"
+    if isinstance(value, numbers.Integral):
+        return key, str(int(value)), "int"
+    if isinstance(value, numbers.Real):
+        return key, repr(float(value)), "float"
+    if isinstance(value, str):
+        return key, value, "str"
+    raise ProjectError(
+        f"Setting '{key}' holds a {type(value).__name__}; a project file stores only text and numbers."
+    )
+
+
+def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple]) -> None:
+    crs_code, crs_wkt = _crs_record(project.crs)
+    rows = {
+        "cp_project": [
+            ("format_version", str(FORMAT_VERSION)),
+            ("saved_by", f"CityPlanner {__version__}"),
+            ("name", project.name),
+            ("crs", crs_code),
+            ("crs_wkt", crs_wkt),
+            ("zones_layer", project.zones_layer),
+            ("population_field", project.population_field),
+        ],
+        "cp_layers": layer_rows,
+        "cp_facility_types": [
+            (ft.name, ft.label, ft.icon, ft.color, float(ft.radius_m), float(ft.capacity),
+             float(ft.unit_cost), ft.layer, order)
+            for order, ft in enumerate(project.facility_types.values())
+        ],
+        "cp_scenarios": [
+            (sc.name, sc.description, order) for order, sc in enumerate(project.scenarios.values())
+        ],
+        "cp_priority": [(int(zone), int(tier)) for zone, tier in project.priority.items()],
+        "cp_kpi_targets": [(str(k), float(v)) for k, v in project.kpi_targets.items()],
+        "cp_settings": [_setting_record(str(k), v) for k, v in project.settings.items()],
+    }
+    con = sqlite3.connect(tmp)
+    try:
+        with con:
+            for table, column_defs in _METADATA_TABLES.items():
+                names = [c.split()[0] for c in column_defs]
+                # GeoPackage attribute tables need an integer primary key.
+                con.execute(
+                    f"CREATE TABLE {table} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+                    + ", ".join(column_defs)
+                    + ")"
+                )
+                con.executemany(
+                    f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                    rows[table],
+                )
+                con.execute(
+                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                    "VALUES (?, 'attributes', ?, ?)",
+                    (table, table, _METADATA_DESCRIPTIONS[table]),
+                )
+    finally:
+        con.close()
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- loading ------------------------------------------------------------------------------------
+def load_project(path: str | os.PathLike, progress: Progress | None = None) -> Project:
+    """Read a ``.cityplan`` written by :func:`save_project`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The project file.
+    progress : Progress, optional
+        Receives progress per layer.
+
+    Returns
+    -------
+    Project
+        Every field as saved: layers (same columns, dtypes and row order; the index is 0..n-1),
+        zone layer and population field, priority, facility types, scenarios with their
+        placements (same ids), KPI targets and settings.
+
+    Raises
+    ------
+    ProjectError
+        When the file is missing, is not a GeoPackage, is damaged or truncated, is a GeoPackage
+        but not a CityPlanner project, or was written by a newer CityPlanner.
+    """
+    source = Path(path)
+    _check_is_geopackage(source)
+    try:
+        tables = _read_metadata(source)
+        project = _project_from_metadata(source, tables)
+        layer_rows = tables["cp_layers"]
+        total = len(layer_rows) or 1
+        for i, row in enumerate(layer_rows):
+            report(progress, 0.9 * i / total, f"Loading layer {row['name']}")
+            project.layers[row["name"]] = _read_layer(source, row, project.crs)
+        report(progress, 0.9, "Loading scenarios")
+        _read_placements(source, project)
+    except Cancelled:
+        raise
+    except ProjectError:
+        raise
+    except (*_GDAL_ERRORS, sqlite3.Error, KeyError, ValueError, TypeError, CRSError) as err:
+        raise ProjectError(
+            f"{source} is damaged or incomplete and cannot be opened as a project ({err})."
+        ) from err
+    report(progress, 1.0, "Project loaded")
+    return project
+
+
+def _check_is_geopackage(source: Path) -> None:
+    if not source.exists():
+        raise ProjectError(f"The project file {source} does not exist.")
+    if source.is_dir():
+        raise ProjectError(f"{source} is a folder, not a project file.")
+    try:
+        with open(source, "rb") as fh:
+            header = fh.read(len(_SQLITE_MAGIC))
+    except OSError as err:
+        raise ProjectError(f"Cannot read the project file {source}: {err.strerror}.") from err
+    if not header:
+        raise ProjectError(f"The project file {source} is empty.")
+    if header != _SQLITE_MAGIC:
+        raise ProjectError(f"{source} is not a CityPlanner project: it is not a GeoPackage.")
+
+
+def _read_metadata(source: Path) -> dict[str, list[sqlite3.Row]]:
+    """Check the file's integrity and read the ``cp_*`` tables (read-only)."""
+    con = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        problems = [r[0] for r in con.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise ProjectError(
+                f"{source} is damaged or incomplete and cannot be opened as a project ({problems[0]})."
+            )
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "gpkg_contents" not in names:
+            raise ProjectError(f"{source} is not a CityPlanner project: it is not a GeoPackage.")
+        if "cp_project" not in names:
+            raise ProjectError(
+                f"{source} is a GeoPackage but not a CityPlanner project (it has no cp_project table)."
+            )
+        meta = {r["key"]: r["value"] for r in con.execute("SELECT key, value FROM cp_project")}
+        version = int(meta.get("format_version") or 0)
+        if version > FORMAT_VERSION:
+            raise ProjectError(
+                f"{source} was saved by a newer CityPlanner (project format {version}); "
+                f"this version reads formats up to {FORMAT_VERSION}, so please update CityPlanner."
+            )
+        order = {
+            "cp_layers": "layer_order",
+            "cp_facility_types": "type_order",
+            "cp_scenarios": "scenario_order",
+            "cp_priority": "fid",
+            "cp_kpi_targets": "fid",
+            "cp_settings": "fid",
+        }
+        tables: dict[str, list] = {"cp_project": [meta]}
+        for table, column in order.items():
+            tables[table] = list(con.execute(f"SELECT * FROM {table} ORDER BY {column}"))
+        return tables
+    finally:
+        con.close()
+
+
+def _project_from_metadata(source: Path, tables: dict[str, list]) -> Project:
+    meta = tables["cp_project"][0]
+    crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_wkt(meta["crs_wkt"])
+    return Project(
+        crs=crs,
+        name=meta.get("name") or "",
+        zones_layer=meta.get("zones_layer") or "",
+        population_field=meta.get("population_field") or "",
+        priority={int(r["zone_index"]): int(r["tier"]) for r in tables["cp_priority"]},
+        facility_types={
+            r["name"]: FacilityType(
+                name=r["name"],
+                label=r["label"] or "",
+                icon=r["icon"] or "",
+                color=r["color"] or "",
+                radius_m=float(r["radius_m"]),
+                capacity=float(r["capacity"]),
+                unit_cost=float(r["unit_cost"]),
+                layer=r["layer"],
+            )
+            for r in tables["cp_facility_types"]
+        },
+        scenarios={r["name"]: Scenario(r["name"], r["description"] or "") for r in tables["cp_scenarios"]},
+        kpi_targets={r["kpi_id"]: float(r["target"]) for r in tables["cp_kpi_targets"]},
+        settings={r["key"]: _setting_value(source, r) for r in tables["cp_settings"]},
+    )
+
+
+def _setting_value(source: Path, row: sqlite3.Row) -> str | float | int | bool:
+    value, kind = row["value"], row["value_type"]
+    if kind == "str":
+        return value or ""
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(value)
+    if kind == "bool":
+        return value == "True"
+    raise ProjectError(f"{source} has setting '{row['key']}' of unknown type '{kind}'.")
+
+
+def _read_layer(source: Path, row: sqlite3.Row, crs: CRS) -> Layer:
+    raw = pyogrio.read_dataframe(source, layer=row["table_name"], use_arrow=True)
+    data = {}
+    geometry_name = "geometry"
+    for col in json.loads(row["columns"]):
+        if col.get("geometry"):
+            geometry_name = col["name"]
+            data[geometry_name] = raw.geometry.array
+        else:
+            data[col["name"]] = _restore_dtype(raw[col["field"]], col["dtype"])
+    gdf = gpd.GeoDataFrame(data, geometry=geometry_name, crs=crs)
+    return Layer(
+        name=row["name"],
+        gdf=gdf,
+        source=row["source"] or "",
+        source_layer=row["source_layer"],
+        source_crs=row["source_crs"] or "",
+        role=row["role"],
+        notes=list(json.loads(row["notes"] or "[]")),
+    )
+
+
+def _restore_dtype(series: pd.Series, dtype_name: str) -> pd.Series:
+    """Cast a column read from the GeoPackage back to the dtype it was saved with."""
+    want = pandas_dtype(dtype_name)
+    if series.dtype == want:
+        return series
+    if want == np.dtype(object):
+        # Missing values of object columns come back as NaN; pandas readers give None there.
+        return series.astype(object).where(series.notna(), None)
+    return series.astype(want)
+
+
+def _read_placements(source: Path, project: Project) -> None:
+    raw = pyogrio.read_dataframe(source, layer=PLACEMENTS_TABLE, use_arrow=True)
+    if raw.empty:
+        return
+    x = shapely.get_x(raw.geometry.array).tolist()
+    y = shapely.get_y(raw.geometry.array).tolist()
+    capacity = raw["capacity"].to_numpy(dtype="float64")
+    gain = raw["marginal_gain"].to_numpy(dtype="float64")
+    for i, scenario in enumerate(raw["scenario"].tolist()):
+        if scenario not in project.scenarios:
+            raise ProjectError(f"{source} has placements of a scenario '{scenario}' it does not list.")
+        project.scenarios[scenario].placements.append(
+            Placement(
+                type=raw["type"].iat[i],
+                x=x[i],
+                y=y[i],
+                name=_text(raw["name"].iat[i]),
+                capacity=None if np.isnan(capacity[i]) else float(capacity[i]),
+                source=_text(raw["source"].iat[i]),
+                marginal_gain=None if np.isnan(gain[i]) else float(gain[i]),
+                id=raw["id"].iat[i],
+            )
+        )
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# -- summary ------------------------------------------------------------------------------------
+def project_summary(project: Project) -> dict:
+    """What ``cityplanner show`` prints and the app's project panel lists.
+
+    Returns
+    -------
+    dict
+        ``project, crs, zones_layer, population_field, population_total`` (None without a zone
+        layer), ``layers`` (``name, role, geometry_type, feature_count, source, source_crs``),
+        ``facility_types`` (every field), ``scenarios`` (``name, description, placements`` as
+        {type: count}, every facility type listed) and ``priority_zones`` ({"1": n, "2": n, "3": n}).
+    """
+    population_total = None
+    if project.zones_layer in project.layers:
+        population_total = float(project.population.sum())
+    tiers = Counter(project.priority.values())
+    return {
+        "project": project.name,
+        "crs": project.crs.to_string(),
+        "zones_layer": project.zones_layer,
+        "population_field": project.population_field,
+        "population_total": population_total,
+        "layers": [
+            {
+                "name": lyr.name,
+                "role": lyr.role,
+                "geometry_type": lyr.geometry_type,
+                "feature_count": lyr.feature_count,
+                "source": lyr.source,
+                "source_crs": lyr.source_crs,
+            }
+            for lyr in project.layers.values()
+        ],
+        "facility_types": [dataclasses.asdict(ft) for ft in project.facility_types.values()],
+        "scenarios": [
+            {
+                "name": sc.name,
+                "description": sc.description,
+                "placements": _placement_counts(project, sc),
+            }
+            for sc in project.scenarios.values()
+        ],
+        "priority_zones": {str(tier): tiers.get(tier, 0) for tier in (1, 2, 3)},
+    }
+
+
+def _placement_counts(project: Project, scenario: Scenario) -> dict[str, int]:
+    counts = Counter(p.type for p in scenario.placements)
+    ordered = {name: counts.pop(name, 0) for name in project.facility_types}
+    ordered.update(counts)  # placements of a type the project no longer defines
+    return ordered
