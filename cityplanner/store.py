@@ -595,12 +595,14 @@ def project_summary(project: Project) -> dict:
     -------
     dict
         ``project, crs, zones_layer, population_field, population_total`` (None without a zone
-        layer), ``layers`` (``name, role, geometry_type, feature_count, source, source_crs``),
-        ``facility_types`` (every field), ``scenarios`` (``name, description, placements`` as
-        {type: count}, every facility type listed) and ``priority_zones`` ({"1": n, "2": n, "3": n}).
+        layer and population field), ``layers`` (``name, role, geometry_type, feature_count,
+        source, source_crs``), ``facility_types`` (every field), ``scenarios`` (``name,
+        description, placements`` as {type: count}, every facility type listed) and
+        ``priority_zones`` ({"1": n, "2": n, "3": n}).
     """
     population_total = None
-    if project.zones_layer in project.layers:
+    zones = project.layers.get(project.zones_layer)
+    if zones is not None and project.population_field in zones.gdf.columns:
         population_total = float(project.population.sum())
     tiers = Counter(project.priority.values())
     return {
