@@ -1,0 +1,139 @@
+"""One MILP or LP solve with HiGHS (highspy): time limit, warm start, progress and cancellation.
+
+highspy is used rather than ``scipy.optimize.milp`` because its interrupt callbacks let the
+planner cancel a long solve and let us report progress while it runs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+from ..errors import Cancelled, OptimisationError
+from ..progress import Progress
+
+# Relative optimality tolerance: populations are ~1e5-1e7, so this is about one person.
+MIP_REL_GAP = 1e-6
+# Seconds between two progress reports from inside the solver.
+_REPORT_EVERY_S = 0.25
+
+
+@dataclass
+class HighsOutcome:
+    """What a HiGHS solve produced (objective and bound in the model's own sense)."""
+
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    gap: float
+    optimal: bool
+    status: str
+
+
+def solve(
+    cost: np.ndarray,
+    rows: sparse.csr_matrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    integer: np.ndarray | None,
+    maximise: bool,
+    time_limit_s: float,
+    progress: Progress | None = None,
+    progress_span: tuple[float, float] = (0.0, 1.0),
+    warm_start: np.ndarray | None = None,
+) -> HighsOutcome:
+    """Solve ``opt cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``, bounds, integrality.
+
+    Parameters
+    ----------
+    integer : numpy.ndarray of bool, optional
+        Which columns are integer; None (or all False) solves an LP.
+    time_limit_s : float
+        Wall-clock limit; the best solution found so far is returned when it is reached.
+    progress : Progress, optional
+        Receives elapsed/limit within ``progress_span``; cancelling interrupts the solve and
+        raises :class:`~cityplanner.errors.Cancelled`.
+    warm_start : numpy.ndarray, optional
+        A feasible column vector handed to HiGHS as its first incumbent.
+    """
+    rows = sparse.csr_matrix(rows)
+    rows.sort_indices()
+    n_col = len(cost)
+    is_mip = integer is not None and bool(np.any(integer))
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    # Deterministic: the same input gives the same answer.
+    h.setOptionValue("random_seed", 0)
+    h.passModel(
+        n_col,
+        rows.shape[0],
+        int(rows.nnz),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize),
+        0.0,
+        np.ascontiguousarray(cost, dtype=np.float64),
+        np.ascontiguousarray(col_lower, dtype=np.float64),
+        np.ascontiguousarray(col_upper, dtype=np.float64),
+        np.ascontiguousarray(row_lower, dtype=np.float64),
+        np.ascontiguousarray(row_upper, dtype=np.float64),
+        rows.indptr.astype(np.int32),
+        rows.indices.astype(np.int32),
+        rows.data.astype(np.float64),
+        (integer if is_mip else np.zeros(n_col, dtype=bool)).astype(np.int32),
+    )
+    if warm_start is not None and is_mip:
+        h.setSolution(n_col, np.arange(n_col, dtype=np.int32), warm_start.astype(np.float64))
+
+    state = {"cancelled": False, "last": 0.0}
+    lo, hi = progress_span
+    started = time.monotonic()
+
+    def on_interrupt(event: highspy.highs.HighsCallbackEvent) -> None:
+        now = time.monotonic()
+        if now - state["last"] < _REPORT_EVERY_S:
+            return
+        state["last"] = now
+        try:
+            fraction = min((now - started) / max(time_limit_s, 1e-9), 1.0)
+            gap = event.data_out.mip_gap
+            message = "Solving" if not math.isfinite(gap) or gap > 1e20 else f"Solving (gap {gap:.2%})"
+            progress.update(lo + (hi - lo) * fraction, message)
+        except Cancelled:
+            state["cancelled"] = True
+            event.interrupt()
+
+    if progress is not None:
+        h.cbMipInterrupt.subscribe(on_interrupt)
+        h.cbSimplexInterrupt.subscribe(on_interrupt)
+        h.cbIpmInterrupt.subscribe(on_interrupt)
+    h.run()
+    if state["cancelled"]:
+        raise Cancelled("The optimisation was cancelled.")
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise OptimisationError("The siting problem has no feasible solution with these inputs.")
+    if not has_solution:
+        raise OptimisationError(
+            f"HiGHS found no solution within the {time_limit_s:g} s time limit; "
+            "raise the time limit or use the heuristic solver."
+        )
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    objective = float(info.objective_function_value)
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else float("nan")
+    else:
+        bound, gap = (objective, 0.0) if optimal else (float("nan"), float("nan"))
+    return HighsOutcome(x, objective, bound, gap, optimal, h.modelStatusToString(status))

@@ -1,0 +1,87 @@
+"""The outcome of a siting optimisation, shared by every model and solver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class SitingResult:
+    """Proposed new sites and how good they are.
+
+    Attributes
+    ----------
+    model : str
+        ``"mclp"``, ``"lscp"`` or ``"pmedian"``.
+    selected : numpy.ndarray
+        Chosen candidate row indices, ascending (existing facilities are not listed).
+    objective : float
+        Model objective: population covered (MCLP), number of new sites or their total cost
+        (LSCP), population-weighted distance in person-metres (p-median).
+    population_covered, percent_covered : float
+        Population within the radius of an existing or selected site after the proposal (for a
+        p-median without a radius: population that can reach a site at all).
+    optimal : bool
+        True when the solver proved the objective optimal (within a relative gap of 1e-6).
+    gap : float
+        Relative gap between ``objective`` and ``bound`` (0 when optimal, NaN when no bound).
+    seconds : float
+        Wall time of model building and solving.
+    marginal_gain : numpy.ndarray
+        Per entry of ``selected``: what the site adds when the final selection is built up
+        greedily (population newly covered for MCLP/LSCP, person-metres saved for p-median).
+    bound : float
+        Best proven bound on the optimum (upper for MCLP, lower for LSCP and p-median).
+    population_total : float
+        Population of all demand points.
+    population_covered_before, percent_covered_before : float
+        The same coverage figures with the existing facilities only.
+    solver : str
+        ``"exact"`` (HiGHS MILP) or ``"heuristic"`` (greedy + swap).
+    greedy_order : numpy.ndarray
+        ``selected`` in the order the marginal gains were computed.
+    uncoverable : numpy.ndarray
+        Demand row indices (with population) that no candidate or existing facility reaches.
+    notes : list of str
+        What the solver did worth telling the planner (time limit reached, bound source...).
+    """
+
+    model: str
+    selected: np.ndarray
+    objective: float
+    population_covered: float
+    percent_covered: float
+    optimal: bool
+    gap: float
+    seconds: float
+    marginal_gain: np.ndarray
+    bound: float = float("nan")
+    population_total: float = 0.0
+    population_covered_before: float = 0.0
+    percent_covered_before: float = 0.0
+    solver: str = "exact"
+    greedy_order: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    uncoverable: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The figures the command line prints (keys as in the issue), plus the extras."""
+        return {
+            "model": self.model,
+            "selected": [int(i) for i in self.selected],
+            "objective": float(self.objective),
+            "population_covered": float(self.population_covered),
+            "percent_covered": float(self.percent_covered),
+            "optimal": bool(self.optimal),
+            "gap": float(self.gap),
+            "seconds": float(self.seconds),
+            "bound": float(self.bound),
+            "solver": self.solver,
+            "population_total": float(self.population_total),
+            "population_covered_before": float(self.population_covered_before),
+            "percent_covered_before": float(self.percent_covered_before),
+            "marginal_gain": [float(g) for g in self.marginal_gain],
+            "notes": list(self.notes),
+        }
