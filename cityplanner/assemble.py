@@ -1,0 +1,197 @@
+"""Assemble a project from files: zones with their population, context and facility layers.
+
+Roles are guessed from layer names (``roads`` -> street network, ``bus_stops`` -> existing bus
+stops...) and each default facility type is linked to the layer holding its existing facilities.
+A failed read or check raises before anything is added, so a project is never left half-changed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from .errors import LayerLoadError, ProjectError
+from .facility_types import default_facility_types
+from .io import check_population, describe_source, layer_name_from, parse_source, read_layer, working_crs_for
+from .progress import Progress, report
+from .project import Layer, Project
+
+DEFAULT_SETTINGS = {"walk_speed_kmh": 4.8, "max_snap_m": 250.0}
+
+# Role guessed from words in a layer name, first match wins (names are lower-cased and split on
+# anything that is not a letter or digit, so "Bus-Stops" and "bus_stops" both match).
+ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("bus_stop", r"\bbus ?stops?\b"),
+    ("roads", r"\b(roads?|streets?)\b"),
+    ("school", r"\b(schools?|education)\b"),
+    ("clinic", r"\b(health|clinics?|hospitals?|medical)\b"),
+    ("park", r"\b(parks?|green|open ?space)\b"),
+    ("hazard", r"\b(hazards?|floods?|flooding)\b"),
+    ("buildings", r"\bbuildings?\b"),
+    ("wifi", r"\b(wifi|wi fi|hotspots?)\b"),
+    ("cctv", r"\bcctv\b"),
+    ("ev_charger", r"\b(ev|chargers?|ev ?chargers?)\b"),
+    ("small_cell", r"\b(small ?cells?|5g)\b"),
+    ("iot_sensor", r"\b(sensors?|iot)\b"),
+)
+
+
+def guess_role(name: str) -> str | None:
+    """The role a layer name suggests (``"roads"``, ``"bus_stop"``, ``"hazard"``...), or None."""
+    words = " ".join(re.split(r"[^0-9a-z]+", name.lower())).strip()
+    return next((role for role, pattern in ROLE_PATTERNS if re.search(pattern, words)), None)
+
+
+def parse_crs(value, what: str) -> CRS:
+    """A CRS from user input (``"32648"``, ``"EPSG:32648"``, WKT...); ``what`` names it in errors."""
+    text = str(value).strip()
+    try:
+        return CRS.from_user_input(int(text) if text.isdigit() else text)
+    except CRSError as err:
+        raise ProjectError(
+            f"'{value}' given as {what} is not a known CRS (try an EPSG code such as 32648)."
+        ) from err
+
+
+def _working_crs(crs) -> CRS:
+    target = parse_crs(crs, "the working CRS")
+    unit = target.axis_info[0].unit_name if target.axis_info else ""
+    if not target.is_projected or unit not in ("metre", "meter"):
+        raise ProjectError(
+            f"The working CRS {target.to_string()} is not a projected CRS in metres; choose a UTM zone "
+            "such as EPSG:32648 (or leave it out to pick the UTM zone of the zones automatically)."
+        )
+    return target
+
+
+def _to_working_crs(lyr: Layer, crs: CRS) -> Layer:
+    """Reproject ``lyr`` in place, refusing coordinates the working CRS cannot represent."""
+    lyr.source_crs = lyr.source_crs or CRS.from_user_input(lyr.gdf.crs).to_string()
+    lyr.gdf = lyr.gdf.to_crs(crs)
+    if not np.isfinite(lyr.gdf.total_bounds).all():
+        path, source_layer = Path(lyr.source), lyr.source_layer
+        raise LayerLoadError(
+            f"{describe_source(path, source_layer)} cannot be projected to the working CRS "
+            f"{crs.to_string()} (it lies outside the area that CRS covers)."
+        )
+    return lyr
+
+
+def read_spec(spec: str | os.PathLike, source_crs=None) -> Layer:
+    """Read a ``FILE[:LAYER]`` spec into a checked :class:`Layer` in its source CRS."""
+    path, layer = parse_source(spec)
+    if source_crs is not None and not isinstance(source_crs, CRS):
+        source_crs = parse_crs(source_crs, f"the source CRS of '{path}'")
+    return read_layer(path, layer, crs=source_crs)
+
+
+def create_project(
+    zones: str | os.PathLike,
+    population_field: str,
+    layers: Mapping[str, str | os.PathLike] | None = None,
+    crs=None,
+    source_crs=None,
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> Project:
+    """Build a new project from a zone file, its population field and optional other layers.
+
+    Parameters
+    ----------
+    zones : str or path-like
+        ``FILE[:LAYER]`` of the demand zones (polygons, or points for point demand).
+    population_field : str
+        Column of the zones holding the population (numbers >= 0, none empty).
+    layers : mapping, optional
+        Layer name -> ``FILE[:LAYER]``; roles are guessed from the names (see :func:`guess_role`).
+    crs : optional
+        Working CRS (projected, metres); default the UTM zone of the zones' centre.
+    source_crs : optional
+        CRS assigned to any file that has none.
+    name : str, optional
+        Plan and city name; default the zone file's name.
+    progress : Progress, optional
+        Reports each layer read; cancellable.
+
+    Returns
+    -------
+    Project
+        With the zones layer (role ``"zones"``, population as float64), the other layers, the default
+        facility types linked to the layers holding their existing facilities, and default settings.
+
+    Raises
+    ------
+    LayerLoadError, ProjectError
+        One sentence naming the file and the problem.
+    """
+    layers = dict(layers or {})
+    total = 1 + len(layers)
+    if source_crs is not None:
+        source_crs = parse_crs(source_crs, "the source CRS")
+    working = _working_crs(crs) if crs is not None else None
+
+    report(progress, 0.0, "Reading zones")
+    zone_layer = read_spec(zones, source_crs)
+    zone_path, zone_source_layer = parse_source(zones)
+    label = describe_source(zone_path, zone_source_layer)
+    dimension = zone_layer.gdf.geometry.iloc[0].geom_type
+    if "LineString" in dimension:
+        raise LayerLoadError(f"{label} holds lines; zones must be polygons (areas) or points.")
+    zone_layer.gdf[population_field] = check_population(zone_layer.gdf, population_field, label)
+    zone_layer.role = "zones"
+
+    others: list[Layer] = []
+    for i, (layer_name, spec) in enumerate(layers.items(), start=1):
+        report(progress, i / total, f"Reading {layer_name}")
+        lyr = read_spec(spec, source_crs)
+        lyr.name = layer_name
+        lyr.role = guess_role(layer_name)
+        others.append(lyr)
+
+    title = name or layer_name_from(zone_path).replace("_", " ")
+    project = Project(crs=working or working_crs_for(zone_layer.gdf), name=title)
+    project.zones_layer = project.add_layer(_to_working_crs(zone_layer, project.crs)).name
+    project.population_field = population_field
+    for lyr in others:
+        project.add_layer(_to_working_crs(lyr, project.crs))
+    project.facility_types = default_facility_types()
+    link_facility_layers(project)
+    project.settings = {"city": title, **DEFAULT_SETTINGS}
+    report(progress, 1.0, "Project assembled")
+    return project
+
+
+def link_facility_layers(project: Project) -> None:
+    """Point each facility type without a layer at the first layer whose role is that type."""
+    for ft in project.facility_types.values():
+        if ft.layer is None:
+            match = project.layer_with_role(ft.name)
+            ft.layer = match.name if match is not None else None
+
+
+def add_layer_from_file(
+    project: Project,
+    spec: str | os.PathLike,
+    name: str | None = None,
+    role: str | None = None,
+    source_crs=None,
+) -> Layer:
+    """Read ``FILE[:LAYER]`` and add it to ``project``; on any error the project is untouched.
+
+    The role defaults to the one guessed from the name; a facility type without existing
+    facilities is linked to the new layer when the role is that type.
+    """
+    lyr = read_spec(spec, source_crs)
+    path, source_layer = parse_source(spec)
+    lyr.name = name or layer_name_from(Path(path), source_layer)
+    lyr.role = role or guess_role(lyr.name)
+    # Reproject before touching the project so a failure leaves it as it was.
+    added = project.add_layer(_to_working_crs(lyr, project.crs))
+    link_facility_layers(project)
+    return added
