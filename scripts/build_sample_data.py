@@ -93,6 +93,20 @@ def water_polygons(ways: dict) -> np.ndarray:
     return shapely.make_valid(shapely.polygons([shapely.linearrings(xy) for xy in rings]))
 
 
+def river_in_box(box: shapely.Polygon, ways: dict, relations: list) -> shapely.Geometry:
+    """The Hàn River inside the extract: the box's pieces beyond the river's mapped bank.
+
+    Only the west bank of the river multipolygon is in the export, so the river is whatever that
+    bank line cuts off the box apart from the largest (land) piece.
+    """
+    banks = [shapely.linestrings(ways[ref][1])
+             for tags, members in relations if tags.get("water") == "river"
+             for kind, ref, _ in members if kind == "way" and ref in ways and len(ways[ref][1]) >= 2]
+    cut = shapely.intersection(shapely.multilinestrings(banks), box)
+    pieces = shapely.get_parts(split(box, cut))
+    return shapely.union_all(pieces[np.argsort(-shapely.area(pieces))[1:]])
+
+
 def historic_district_line(ways: dict, relations: list, name: str) -> shapely.LineString:
     """The part of a historic (pre-2025) district boundary present in the export, as one line."""
     for tags, members in relations:
@@ -219,9 +233,9 @@ def walkable_roads(roads: gpd.GeoDataFrame, box: shapely.Polygon) -> gpd.GeoData
         # private compounds (the military zones) are closed to the public unless foot is allowed
         & ~(access.isin(["private", "no"]) & ~foot.isin(["yes", "designated", "permissive"]))
         # vehicle underpasses have no footway
-        & ~(tunnel.eq("yes") & roads["highway"].isin(MOTOR_ROADS))
-    ).fillna(False)
-    sel = roads.loc[keep.to_numpy()]
+        & ~(tunnel.isin(["yes"]) & roads["highway"].isin(MOTOR_ROADS))
+    )
+    sel = roads.loc[keep.to_numpy(dtype=bool)]
     clipped = shapely.intersection(sel.geometry.to_numpy(), box)
     out = gpd.GeoDataFrame(
         {"osm_id": osm_ids(sel).to_numpy(), "highway": sel["highway"].to_numpy(),
@@ -261,9 +275,9 @@ def health(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, box, crs: CRS) -> 
         healthcare = osm_tag(gdf["other_tags"], "healthcare")
         speciality = osm_tag(gdf["other_tags"], "healthcare:speciality")
         # one dental practice is tagged amenity=hospital; dentists are not in scope
-        dental = (healthcare.eq("dentist") | speciality.str.startswith("dentist")
+        dental = (healthcare.isin(["dentist"]) | speciality.str.startswith("dentist").fillna(False)
                   | gdf["name"].str.contains("dental|nha khoa", case=False, na=False))
-        return (gdf["amenity"].isin(kinds) & ~dental.fillna(False)).to_numpy(dtype=bool)
+        return (gdf["amenity"].isin(kinds) & ~dental).to_numpy(dtype=bool)
 
     polys = areas[medical(areas)]
     pts = drop_points_near(points[medical(points)], polys, crs)
@@ -321,9 +335,12 @@ def non_residential_land(areas: gpd.GeoDataFrame, blds: gpd.GeoDataFrame, water:
 
 
 def zones(box: shapely.Polygon, crs: CRS, thanh_khe_side: shapely.Polygon, densities: pd.DataFrame,
-          local_streets_m: np.ndarray, non_residential_m) -> tuple[gpd.GeoDataFrame, dict]:
+          local_streets_m: np.ndarray, non_residential_m, river: shapely.Geometry,
+          ) -> tuple[gpd.GeoDataFrame, dict]:
     """The demand grid: 100 m cells with census population spread by residential weight."""
     box_m = to_metric([box], crs)[0]
+    river_m = to_metric([river], crs)[0]
+    non_residential_m = shapely.union(non_residential_m, river_m)
     cells_m, row, col = grid_cells(box_m)
     cells_m = shapely.intersection(cells_m, box_m)
     tk_m = to_metric([thanh_khe_side], crs)[0]
@@ -337,9 +354,10 @@ def zones(box: shapely.Polygon, crs: CRS, thanh_khe_side: shapely.Polygon, densi
         side_area[:, k] = shapely.area(pieces)
         eligible_m2 = shapely.area(shapely.difference(pieces, non_residential_m))
         weight = eligible_m2 * (length_within(pieces, local_streets_m) + STREET_FLOOR_M)
-        district_pop = densities.loc[district, "density_m2"] * shapely.area(side)
+        land_m2 = shapely.area(shapely.difference(side, river_m))
+        district_pop = densities.loc[district, "density_m2"] * land_m2
         population += district_pop * weight / weight.sum()
-        summary[district] = {"area_m2": shapely.area(side), "population": district_pop}
+        summary[district] = {"area_m2": shapely.area(side), "land_m2": land_m2, "population": district_pop}
 
     total = int(round(population.sum()))
     people = largest_remainder(population, total)
@@ -384,7 +402,8 @@ def main() -> int:
     densities = district_densities(SOURCE_CENSUS)
     thanh_khe = district_split(box, historic_district_line(ways, relations, "Quận Hải Châu"))
     zone_gdf, summary = zones(box, crs, thanh_khe, densities, local_m,
-                              non_residential_land(areas, blds, water_polygons(ways), crs))
+                              non_residential_land(areas, blds, water_polygons(ways), crs),
+                              river_in_box(box, ways, relations))
     stops = read["bus_stops"][read["bus_stops"].within(box).to_numpy()]
     layers = {
         "zones": zone_gdf,
@@ -408,7 +427,8 @@ def main() -> int:
         print(f"{district}: census {row['population']:,} people on {row['area_m2'] / 1e6:.3f} km² "
               f"({row['density_m2'] * 1e6:,.0f}/km², wards: {', '.join(row['wards'])}; "
               f"excluded: {', '.join(row['excluded']) or 'none'}) -> extract part "
-              f"{s['area_m2'] / 1e6:.3f} km², {s['population']:,.1f} people")
+              f"{s['area_m2'] / 1e6:.3f} km² ({s['land_m2'] / 1e6:.3f} km² of land), "
+              f"{s['population']:,.1f} people")
     print(f"total population {summary['total']:,} in {len(zone_gdf)} cells")
     for name, gdf in layers.items():
         print(f"{name}: {len(gdf)} features")
