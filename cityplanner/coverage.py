@@ -1,0 +1,582 @@
+"""Coverage: how many people live within a service radius of a facility, and where the gaps are.
+
+A facility's *service region* is its geometry buffered by its radius: a disc around a point
+facility, the polygon grown by the radius for a park given as a polygon (people are measured to
+the polygon, not to its centroid). The covered region is the union of the service regions, or the
+streets' service area in network mode (:func:`network_coverage`).
+
+How a zone counts as covered depends on its :class:`~cityplanner.demand.Demand` model:
+
+* ``"point"``: the zone's representative point is covered when its distance to a facility is at
+  most the facility's radius. This is exact (k-d tree for point facilities, GEOS ``dwithin`` for
+  polygons); a point exactly at the radius is covered.
+* ``"area"``: the covered share is ``area(zone ∩ covered region) / area(zone)``. Service regions
+  are polygons built with ``shapely.buffer(geometry, radius, quad_segs=16)``: a disc is
+  approximated by a 64-gon inscribed in the circle, whose area is 0.16 % smaller than the disc's.
+  The same polygons are used everywhere (full runs, incremental updates, gap maps), so numbers
+  agree with a GIS overlay of the zones with the dissolved buffers.
+
+Overlapping service regions are never double counted: per zone, the regions touching it are
+unioned before intersecting. Zones strictly inside one region skip the intersection.
+
+:class:`CoverageTracker` keeps the per-zone state and, when one facility is added, moved or
+removed, recomputes only the zones (or demand points) near its old and new positions; the result
+is identical to a full run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from scipy.spatial import cKDTree
+
+from .demand import Demand
+from .errors import AnalysisError
+from .progress import Progress, report
+
+QUAD_SEGS = 16
+# With more distinct radii than this, point facilities are matched with one ball query of the
+# demand points (per-facility radii) instead of one nearest-neighbour query per radius class.
+_MAX_RADIUS_CLASSES = 8
+# cKDTree's distance_upper_bound is exclusive; widen it and test ``d <= radius`` ourselves.
+_BOUND_SLACK = 1.0 + 1e-9
+_WORKERS = -1
+
+
+@dataclass(eq=False)
+class CoverageResult:
+    """Coverage of a demand by a set of facilities.
+
+    Attributes
+    ----------
+    model : str
+        Demand model, ``"area"`` or ``"point"``.
+    mode : str
+        ``"euclidean"`` or ``"network"``.
+    radius_m : float or numpy.ndarray
+        The radius used (one value, or one per facility).
+    covered_share : numpy.ndarray
+        (n,) share of each zone's population that is covered, in [0, 1] (0 or 1 for point demand).
+    covered_population : numpy.ndarray
+        (n,) persons covered per zone.
+    population_total, population_covered : float
+        Persons in all zones and persons covered.
+    percent_covered : float
+        ``100 * population_covered / population_total``.
+    """
+
+    model: str
+    mode: str
+    radius_m: float | np.ndarray
+    covered_share: np.ndarray
+    covered_population: np.ndarray
+    population_total: float
+    population_covered: float
+    percent_covered: float
+    demand: Demand = field(repr=False)
+    _regions: Callable[[], np.ndarray] | np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def regions(self) -> np.ndarray | None:
+        """Service regions whose union is the covered region (None for point demand)."""
+        if callable(self._regions):
+            self._regions = self._regions()
+        return self._regions
+
+    @classmethod
+    def from_share(
+        cls,
+        demand: Demand,
+        covered_share: np.ndarray,
+        mode: str,
+        radius_m: float | np.ndarray,
+        regions: Callable[[], np.ndarray] | np.ndarray | None = None,
+    ) -> CoverageResult:
+        """Result from the covered share per zone; ``regions`` may be a function building them."""
+        covered_population = demand.population * covered_share
+        total = demand.population_total
+        covered = float(covered_population.sum())
+        return cls(
+            model=demand.model,
+            mode=mode,
+            radius_m=radius_m,
+            covered_share=covered_share,
+            covered_population=covered_population,
+            population_total=total,
+            population_covered=covered,
+            percent_covered=100.0 * covered / total,
+            demand=demand,
+            _regions=regions,
+        )
+
+    def gap(self) -> np.ndarray:
+        """The uncovered part of each zone, as a (n,) shapely array.
+
+        Area demand: the zone minus the covered region (empty where fully covered). Point demand:
+        the zone's geometry where it is not covered, empty where it is.
+        """
+        zones = self.demand.geometry
+        if self.model == "point":
+            return np.where(self.covered_share > 0, shapely.Polygon(), zones)
+        gap = zones.copy()
+        gap[self.covered_share >= 1.0] = shapely.Polygon()
+        partial = np.flatnonzero((self.covered_share > 0) & (self.covered_share < 1.0))
+        if len(partial):
+            regions = self.regions
+            zi, ri = shapely.STRtree(regions).query(zones[partial], predicate="intersects")
+            ids, unions = _union_by_zone(zi, ri, regions)
+            gap[partial[ids]] = shapely.difference(zones[partial[ids]], unions)
+        return gap
+
+    def by_group(self, groups) -> dict:
+        """Totals per group of zones.
+
+        Parameters
+        ----------
+        groups : array-like
+            (n,) group value of each zone (ward, district...); missing values form a group keyed
+            ``None``.
+
+        Returns
+        -------
+        dict
+            ``{group: {"population_total", "population_covered", "percent_covered"}}`` in sorted
+            group order; ``percent_covered`` is NaN for a group without people.
+        """
+        codes, labels = pd.factorize(
+            pd.Series(np.asarray(groups, dtype=object)), sort=True, use_na_sentinel=False
+        )
+        total = np.bincount(codes, weights=self.demand.population, minlength=len(labels))
+        covered = np.bincount(codes, weights=self.covered_population, minlength=len(labels))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            percent = np.where(total > 0, 100.0 * covered / total, np.nan)
+        return {
+            (None if pd.isna(label) else label): {
+                "population_total": float(t),
+                "population_covered": float(c),
+                "percent_covered": float(p),
+            }
+            for label, t, c, p in zip(labels, total, covered, percent, strict=True)
+        }
+
+
+def euclidean_coverage(
+    demand: Demand,
+    facilities,
+    radius_m,
+    progress: Progress | None = None,
+) -> CoverageResult:
+    """Straight-line coverage of ``demand`` by ``facilities``.
+
+    Parameters
+    ----------
+    demand : Demand
+        Zones with population (metric CRS).
+    facilities : numpy.ndarray or geopandas.GeoSeries or geopandas.GeoDataFrame or shapely array
+        (m, 2) facility coordinates, or facility geometries (points or polygons) in the demand's
+        CRS.
+    radius_m : float or array-like
+        Service radius in metres, one for all or one per facility (e.g. by facility type).
+
+    Raises
+    ------
+    AnalysisError
+        A radius is not a positive number, the facilities are in another CRS than the zones, or
+        no facility is within reach of the zones' extent.
+    """
+    fac = _Facilities.build(facilities, radius_m, demand)
+    fac.check_reaches(demand)
+    report(progress, 0.05, "Matching demand to facilities")
+    share = _covered_share(demand, np.arange(len(demand)), fac, np.arange(fac.count))
+    report(progress, 1.0, "Coverage computed")
+    regions = (lambda: fac.regions(np.arange(fac.count))) if demand.model == "area" else None
+    return CoverageResult.from_share(demand, share, "euclidean", fac.radius_label, regions)
+
+
+def network_coverage(
+    demand: Demand,
+    network,
+    facilities,
+    radius_m: float,
+    max_snap_m: float = 250.0,
+    progress: Progress | None = None,
+) -> CoverageResult:
+    """Coverage along the street network: within ``radius_m`` metres of walking from a facility.
+
+    Point demand uses ``network.nearest_distance`` (snap distances included); area demand
+    intersects the zones with ``network.service_area``. A polygon facility is reached anywhere
+    on its boundary: its outline, densified to a vertex every 25 m, supplies the sources.
+
+    Parameters
+    ----------
+    demand : Demand
+    network : cityplanner.network.StreetNetwork
+    facilities : as for :func:`euclidean_coverage`
+    radius_m : float
+        Network distance threshold in metres (one for all facilities).
+    max_snap_m : float
+        Demand points or facilities farther than this from a street are unreachable.
+    """
+    if np.size(radius_m) != 1:
+        raise AnalysisError("Network coverage takes one radius for all facilities.")
+    radius = float(_radii(radius_m, 1)[0])
+    fac = _Facilities.build(facilities, radius, demand)
+    fac.check_reaches(demand)
+    sources = fac.source_points()
+    report(progress, 0.05, "Walking the street network")
+    if fac.count == 0:
+        share = np.zeros(len(demand))
+        regions = np.array([], dtype=object)
+    elif demand.model == "point":
+        distance, _ = network.nearest_distance(sources, demand.points, max_snap_m=max_snap_m)
+        share = (np.asarray(distance) <= radius).astype("float64")
+        regions = None
+    else:
+        area = network.service_area(sources, radius, max_snap_m=max_snap_m)
+        regions = shapely.get_parts(np.asarray(area, dtype=object).reshape(-1))
+        regions = regions[~shapely.is_empty(regions)]
+        share = _area_share(demand, np.arange(len(demand)), regions)
+    report(progress, 1.0, "Coverage computed")
+    return CoverageResult.from_share(demand, share, "network", radius, regions)
+
+
+class CoverageTracker:
+    """Euclidean coverage kept up to date while facilities are added, moved or removed.
+
+    Each change recomputes only the zones whose envelope meets the facility's old or new service
+    region (area demand), or the demand points within its radius of either position (point
+    demand), against the facilities that can reach them. :meth:`result` equals
+    :func:`euclidean_coverage` over the current facilities.
+
+    Parameters
+    ----------
+    demand : Demand
+    facilities : as for :func:`euclidean_coverage`
+        The initial facilities; their keys are ``0 .. m-1`` in the given order.
+    radius_m : float or array-like
+        Radius of the initial facilities; when it is one value, also the default radius of added
+        facilities.
+    """
+
+    def __init__(self, demand: Demand, facilities, radius_m) -> None:
+        self.demand = demand
+        self._fac = _Facilities.build(facilities, radius_m, demand)
+        self._fac.check_reaches(demand)
+        self._default_radius = float(_radii(radius_m, 1)[0]) if np.size(radius_m) == 1 else None
+        self._active = np.ones(self._fac.count, dtype=bool)
+        if demand.model == "area":
+            self._zone_bounds = shapely.bounds(demand.geometry)
+            self._zone_tree = shapely.STRtree(demand.geometry)
+        else:
+            self._point_tree = cKDTree(demand.points)
+        self._share = _covered_share(demand, np.arange(len(demand)), self._fac, self.keys)
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Keys of the facilities currently present."""
+        return np.flatnonzero(self._active)
+
+    def add(self, xy, radius_m: float | None = None) -> int:
+        """Add a point facility at ``xy``; return its key.
+
+        ``radius_m`` defaults to the tracker's radius (required when it was given per facility).
+        """
+        if radius_m is None and self._default_radius is None:
+            raise AnalysisError("Give the new facility's radius: the coverage has one radius per facility.")
+        radius = self._default_radius if radius_m is None else float(_radii(radius_m, 1)[0])
+        key = self._fac.append(_xy(xy), radius)
+        self._active = np.append(self._active, True)
+        self._update([key])
+        return key
+
+    def move(self, key: int, xy) -> None:
+        """Move facility ``key`` so that its position (a polygon's centroid) is ``xy``."""
+        self._check_key(key)
+        old = self._fac.subset(np.array([key]))
+        self._fac.move(key, _xy(xy))
+        self._update([key], old)
+
+    def remove(self, key: int) -> None:
+        """Remove facility ``key``."""
+        self._check_key(key)
+        self._active[key] = False
+        self._update([], self._fac.subset(np.array([key])))
+
+    def result(self) -> CoverageResult:
+        """Coverage with the current facilities."""
+        current = self._fac.subset(self.keys)
+        regions = (lambda: current.regions(np.arange(current.count))) if self.demand.model == "area" else None
+        return CoverageResult.from_share(
+            self.demand, self._share.copy(), "euclidean", current.radius_label, regions
+        )
+
+    def _check_key(self, key: int) -> None:
+        if not (0 <= key < len(self._active) and self._active[key]):
+            raise AnalysisError(f"There is no facility with key {key} in this coverage.")
+
+    def _update(self, keys: list[int], old: _Facilities | None = None) -> None:
+        """Recompute the zones or points that facilities ``keys`` (now) and ``old`` can reach."""
+        changed = [self._fac.subset(np.asarray(keys, dtype=np.int64))] + ([old] if old is not None else [])
+        if self.demand.model == "area":
+            reach = np.vstack([f.reach_bounds(np.arange(f.count)) for f in changed])
+            boxes = shapely.box(reach[:, 0], reach[:, 1], reach[:, 2], reach[:, 3])
+            zones = np.unique(self._zone_tree.query(boxes)[1])
+            if len(zones) == 0:
+                return
+            box = _union_box(self._zone_bounds[zones])
+        else:
+            centres, radii = zip(*(f.reach_circles(np.arange(f.count)) for f in changed), strict=True)
+            hits = self._point_tree.query_ball_point(np.vstack(centres), np.concatenate(radii))
+            zones = np.unique(np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]))
+            if len(zones) == 0:
+                return
+            pts = self.demand.points[zones]
+            box = np.concatenate([pts.min(axis=0), pts.max(axis=0)])
+        keys_now = self.keys
+        near = keys_now[_boxes_overlap(self._fac.reach_bounds(keys_now), box)]
+        self._share[zones] = _covered_share(self.demand, zones, self._fac, near)
+
+
+@dataclass(eq=False)
+class _Facilities:
+    """Facilities normalised for coverage: coordinates of points, geometries of the rest.
+
+    ``xy`` holds each facility's point (NaN for non-point geometries, which live in ``geoms``);
+    ``geoms`` is None while every facility is a point, so a million-point run never builds
+    shapely objects.
+    """
+
+    xy: np.ndarray
+    radius: np.ndarray
+    geoms: np.ndarray | None
+
+    @property
+    def count(self) -> int:
+        return len(self.radius)
+
+    @property
+    def radius_label(self) -> float | np.ndarray:
+        """The radius as reported: one number when all facilities share it."""
+        if self.count and np.all(self.radius == self.radius[0]):
+            return float(self.radius[0])
+        return self.radius
+
+    @classmethod
+    def build(cls, facilities, radius_m, demand: Demand) -> _Facilities:
+        """Normalise (m, 2) coordinates, a GeoSeries/GeoDataFrame or a shapely array."""
+        if isinstance(facilities, gpd.GeoDataFrame | gpd.GeoSeries):
+            crs = facilities.crs
+            if crs is not None and demand.crs is not None and not CRS.from_user_input(crs).equals(demand.crs):
+                raise AnalysisError(
+                    f"The facilities are in {CRS.from_user_input(crs).name}, not in the CRS of "
+                    f"{demand.source} ({demand.crs.name}); reproject them first."
+                )
+            facilities = facilities.geometry.to_numpy()
+        array = np.asarray(facilities)
+        if array.dtype != object:
+            xy = np.array(array, dtype="float64").reshape(-1, 2)
+            if not np.isfinite(xy).all():
+                raise AnalysisError("Some facility coordinates are not numbers.")
+            return cls(xy, _radii(radius_m, len(xy)), None)
+        geoms = array.reshape(-1)
+        radius = _radii(radius_m, len(geoms))
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        geoms, radius = geoms[keep], radius[keep]
+        is_point = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+        xy = np.full((len(geoms), 2), np.nan)
+        xy[is_point] = shapely.get_coordinates(geoms[is_point])
+        return cls(xy, radius, None if is_point.all() else geoms)
+
+    def subset(self, keys: np.ndarray) -> _Facilities:
+        """A copy holding facilities ``keys`` only."""
+        return _Facilities(self.xy[keys], self.radius[keys], None if self.geoms is None else self.geoms[keys])
+
+    def is_point(self, keys: np.ndarray) -> np.ndarray:
+        return ~np.isnan(self.xy[keys, 0])
+
+    def geometries(self, keys: np.ndarray) -> np.ndarray:
+        out = shapely.points(self.xy[keys])
+        if self.geoms is not None:
+            other = ~self.is_point(keys)
+            out[other] = self.geoms[keys[other]]
+        return out
+
+    def regions(self, keys: np.ndarray) -> np.ndarray:
+        """Service regions (geometries buffered by their radius) of facilities ``keys``."""
+        return shapely.buffer(self.geometries(keys), self.radius[keys], quad_segs=QUAD_SEGS)
+
+    def reach_bounds(self, keys: np.ndarray) -> np.ndarray:
+        """(k, 4) bounding boxes of the service regions of facilities ``keys``."""
+        bounds = np.column_stack([self.xy[keys], self.xy[keys]])
+        if self.geoms is not None:
+            other = ~self.is_point(keys)
+            bounds[other] = shapely.bounds(self.geoms[keys[other]])
+        r = self.radius[keys, None]
+        return bounds + np.hstack([-r, -r, r, r])
+
+    def reach_circles(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Centres and radii of circles holding the service regions of facilities ``keys``.
+
+        A point's circle is its service disc; a polygon's is the circle around its reach box.
+        """
+        bounds = self.reach_bounds(keys)
+        centres = (bounds[:, :2] + bounds[:, 2:]) / 2.0
+        radii = np.where(
+            self.is_point(keys), self.radius[keys], np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2.0
+        )
+        return centres, radii
+
+    def source_points(self) -> np.ndarray:
+        """Points standing for the facilities on a network: polygons by their densified outline."""
+        is_point = self.is_point(np.arange(self.count))
+        if is_point.all():
+            return self.xy
+        outlines = shapely.segmentize(shapely.boundary(self.geoms[~is_point]), 25.0)
+        return np.vstack([self.xy[is_point], shapely.get_coordinates(outlines)])
+
+    def check_reaches(self, demand: Demand) -> None:
+        """Raise when no facility's service region reaches the zones' extent."""
+        if self.count == 0:
+            return
+        reach = self.reach_bounds(np.arange(self.count))
+        if not _boxes_overlap(reach, np.asarray(demand.bounds)).any():
+            raise AnalysisError(
+                f"None of the {self.count} facilities is within its radius of {demand.source}; "
+                "the two layers do not cover the same area."
+            )
+
+    def append(self, xy: np.ndarray, radius: float) -> int:
+        self.xy = np.vstack([self.xy, xy])
+        self.radius = np.append(self.radius, radius)
+        if self.geoms is not None:
+            self.geoms = np.append(self.geoms, shapely.Point())
+        return self.count - 1
+
+    def move(self, key: int, xy: np.ndarray) -> None:
+        if not np.isnan(self.xy[key, 0]):
+            self.xy[key] = xy
+        else:
+            shift = xy - shapely.get_coordinates(shapely.centroid(self.geoms[key]))[0]
+            self.geoms[key] = shapely.transform(self.geoms[key], lambda c: c + shift)
+
+
+def _xy(xy) -> np.ndarray:
+    point = np.asarray(xy, dtype="float64").reshape(-1)
+    if point.size != 2 or not np.isfinite(point).all():
+        raise AnalysisError(f"A facility position must be two coordinates, not {xy!r}.")
+    return point
+
+
+def _radii(radius_m, count: int) -> np.ndarray:
+    """Validated (count,) radii from one value or one per facility."""
+    try:
+        radius = np.asarray(radius_m, dtype="float64").reshape(-1)
+    except (TypeError, ValueError):
+        raise AnalysisError(f"The service radius must be a number of metres, not {radius_m!r}.") from None
+    if radius.size == 1:
+        radius = np.full(count, radius[0])
+    elif radius.size != count:
+        raise AnalysisError(f"{radius.size} radii were given for {count} facilities.")
+    bad = radius[~(np.isfinite(radius) & (radius > 0))]
+    if bad.size:
+        raise AnalysisError(f"The service radius must be a positive number of metres (got {bad[0]:g}).")
+    return radius
+
+
+def _covered_share(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: np.ndarray) -> np.ndarray:
+    """Covered share of the zones ``zones`` by the facilities ``keys``."""
+    if demand.model == "area":
+        return _area_share(demand, zones, fac.regions(keys))
+    return _points_covered(demand, zones, fac, keys).astype("float64")
+
+
+def _area_share(demand: Demand, zones: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """``area(zone ∩ union(regions)) / area(zone)`` for the zones ``zones``."""
+    share = np.zeros(len(zones))
+    if len(zones) == 0 or len(regions) == 0:
+        return share
+    geoms = demand.geometry[zones]
+    zi, ri = shapely.STRtree(regions).query(geoms, predicate="intersects")
+    shapely.prepare(regions)
+    inside = np.zeros(len(zones), dtype=bool)
+    inside[zi[shapely.contains_properly(regions[ri], geoms[zi])]] = True
+    share[inside] = 1.0
+    partial = ~inside[zi]
+    ids, unions = _union_by_zone(zi[partial], ri[partial], regions)
+    covered = shapely.area(shapely.intersection(geoms[ids], unions))
+    area = demand.area_m2[zones[ids]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share[ids] = np.clip(np.where(area > 0, covered / area, 0.0), 0.0, 1.0)
+    return share
+
+
+def _union_by_zone(zi: np.ndarray, ri: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Union of the regions ``ri`` per zone ``zi`` (pairs sorted by zone, as STRtree returns them).
+
+    Returns the distinct zones and their unions. Zones are bucketed by their number of regions
+    (powers of two) so each bucket is one vectorised ``union_all`` over a padded 2-D array.
+    """
+    if len(zi) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=object)
+    order = np.argsort(zi, kind="stable")
+    zi, ri = zi[order], ri[order]
+    ids, start, count = np.unique(zi, return_index=True, return_counts=True)
+    unions = np.empty(len(ids), dtype=object)
+    bucket = np.ceil(np.log2(count)).astype(int)
+    for b in np.unique(bucket):
+        members = np.flatnonzero(bucket == b)
+        width = int(count[members].max())
+        column = np.arange(width)
+        filled = column[None, :] < count[members, None]
+        padded = np.full((len(members), width), None, dtype=object)
+        padded[filled] = regions[ri[(start[members, None] + column[None, :])[filled]]]
+        unions[members] = padded[:, 0] if width == 1 else shapely.union_all(padded, axis=1)
+    return ids, unions
+
+
+def _points_covered(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: np.ndarray) -> np.ndarray:
+    """Whether each of the points ``zones`` is within its radius of one of facilities ``keys``."""
+    points = demand.points[zones]
+    covered = np.zeros(len(zones), dtype=bool)
+    if len(keys) == 0 or len(zones) == 0:
+        return covered
+    point_keys = keys[fac.is_point(keys)]
+    radii = np.unique(fac.radius[point_keys])
+    if len(radii) > _MAX_RADIUS_CLASSES:
+        hits = cKDTree(points).query_ball_point(fac.xy[point_keys], fac.radius[point_keys], workers=_WORKERS)
+        covered[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])] = True
+    else:
+        for radius in radii:
+            open_ = np.flatnonzero(~covered)
+            tree = cKDTree(fac.xy[point_keys[fac.radius[point_keys] == radius]])
+            distance, _ = tree.query(
+                points[open_], k=1, distance_upper_bound=radius * _BOUND_SLACK, workers=_WORKERS
+            )
+            covered[open_[distance <= radius]] = True
+    other_keys = keys[~fac.is_point(keys)]
+    if len(other_keys):
+        point_geoms = demand.geometry[zones] if demand.model == "point" else shapely.points(points)
+        for radius in np.unique(fac.radius[other_keys]):
+            tree = shapely.STRtree(fac.geoms[other_keys[fac.radius[other_keys] == radius]])
+            covered[tree.query(point_geoms, predicate="dwithin", distance=radius)[0]] = True
+    return covered
+
+
+def _boxes_overlap(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Which of the (k, 4) ``boxes`` overlap the one (4,) ``box`` (touching counts)."""
+    return (
+        (boxes[:, 0] <= box[2]) & (boxes[:, 2] >= box[0]) & (boxes[:, 1] <= box[3]) & (boxes[:, 3] >= box[1])
+    )
+
+
+def _union_box(bounds: np.ndarray) -> np.ndarray:
+    """The (4,) box enclosing the (k, 4) boxes ``bounds``."""
+    if len(bounds) == 0:
+        return np.array([np.inf, np.inf, -np.inf, -np.inf])
+    return np.concatenate([bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)])
