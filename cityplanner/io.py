@@ -138,9 +138,7 @@ def _read_failure(path: Path, err: Exception) -> LayerLoadError:
     if len(detail) > 160:
         detail = detail[:157] + "..."
     if fmt == "GeoPackage":
-        return LayerLoadError(
-            f"File '{path}' is not a readable GeoPackage; it may be truncated or corrupt ({detail})."
-        )
+        return LayerLoadError(f"File '{path}' is not a readable GeoPackage; it may be truncated or corrupt.")
     if "not recognized as" in detail and "supported" in detail:
         known = ", ".join(sorted(set(FORMATS.values())))
         return LayerLoadError(f"File '{path}' is not in a format CityPlanner reads (it reads {known}).")
@@ -161,7 +159,7 @@ def _decode_ladder(data: bytes, path: Path, declared: str | None = None) -> str:
             raise LayerLoadError(f"File '{path}' declares an unknown text encoding '{declared}'.") from None
         return enc
     tried = ", ".join(_ENCODING_NAMES.get(e, e) for e in candidates)
-    raise LayerLoadError(f"File '{path}' has attribute text that is not valid in any of: {tried}.")
+    raise LayerLoadError(f"File '{path}' has text that is not valid in any of these encodings: {tried}.")
 
 
 def _python_codec(name: str) -> str:
@@ -211,12 +209,14 @@ def _recode_latin1(df: pd.DataFrame, encoding: str) -> pd.DataFrame:
 
     df = df.rename(columns={c: fix(c) for c in df.columns if isinstance(c, str) and c != "geometry"})
     for col in df.columns:
-        if col != "geometry" and df[col].dtype == object:
-            s = df[col]
-            mask = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-            if mask.any():
-                fixed = s[mask].str.encode("latin-1").str.decode(encoding).str.normalize("NFC")
-                df[col] = s.where(~mask, fixed)
+        s = df[col]
+        if col == "geometry" or not pd.api.types.is_string_dtype(s):
+            continue
+        is_text = s.notna().to_numpy()
+        if is_text.any():
+            text = s[is_text].astype(object)
+            fixed = text.str.encode("latin-1").str.decode(encoding).str.normalize("NFC")
+            df[col] = s.astype(object).where(~is_text, fixed).astype(s.dtype)
     return df
 
 
@@ -284,7 +284,7 @@ def _gdal_encoding(encoding: str | None) -> str | None:
     """Encoding passed to pyogrio: UTF-8 as is, anything else read as Latin-1 and re-decoded."""
     if encoding is None:
         return None
-    return "UTF-8" if encoding == "utf-8" else "latin-1"
+    return "UTF-8" if encoding == "utf-8" else "ISO-8859-1"
 
 
 def _parquet_info(path: Path) -> LayerInfo:
