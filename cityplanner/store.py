@@ -29,6 +29,8 @@ import sqlite3
 import unicodedata
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -61,10 +63,6 @@ _FID_FIELD = "cp_fid"
 _LAYER_OPTIONS = {"GEOMETRY_NAME": _GEOMETRY_FIELD, "FID": _FID_FIELD, "SPATIAL_INDEX": "YES"}
 _GDAL_ERRORS = (DataSourceError, DataLayerError, FieldError, GeometryError)
 
-# GDAL warns on every write and read that the GeoPackage does not end in ".gpkg"; the
-# ".cityplan" extension is deliberate (the file still carries the GPKG application id).
-warnings.filterwarnings("ignore", message=r".*should be 'gpkg' instead of", category=RuntimeWarning)
-warnings.filterwarnings("ignore", message=r".*non conformant file extension", category=RuntimeWarning)
 
 _METADATA_TABLES = {
     "cp_project": ("key TEXT NOT NULL UNIQUE", "value TEXT"),
@@ -246,16 +244,17 @@ def _write_frame(
     gdf: gpd.GeoDataFrame, tmp: Path, table: str, what: str, geometry_type: str | None = None
 ) -> None:
     try:
-        pyogrio.write_dataframe(
-            gdf,
-            tmp,
-            layer=table,
-            driver="GPKG",
-            use_arrow=True,
-            promote_to_multi=False,  # keep Polygon and MultiPolygon rows exactly as they are
-            geometry_type=geometry_type,
-            layer_options=_LAYER_OPTIONS,
-        )
+        with _gdal_accepts_our_extension():
+            pyogrio.write_dataframe(
+                gdf,
+                tmp,
+                layer=table,
+                driver="GPKG",
+                use_arrow=True,
+                promote_to_multi=False,  # keep Polygon and MultiPolygon rows exactly as they are
+                geometry_type=geometry_type,
+                layer_options=_LAYER_OPTIONS,
+            )
     except _GDAL_ERRORS as err:
         raise ProjectError(f"Cannot save {what} into {tmp.name}: {err}") from err
 
@@ -337,8 +336,17 @@ def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple]) -> Non
         ],
         "cp_layers": layer_rows,
         "cp_facility_types": [
-            (ft.name, ft.label, ft.icon, ft.color, float(ft.radius_m), float(ft.capacity),
-             float(ft.unit_cost), ft.layer, order)
+            (
+                ft.name,
+                ft.label,
+                ft.icon,
+                ft.color,
+                float(ft.radius_m),
+                float(ft.capacity),
+                float(ft.unit_cost),
+                ft.layer,
+                order,
+            )
             for order, ft in enumerate(project.facility_types.values())
         ],
         "cp_scenarios": [
@@ -370,6 +378,18 @@ def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple]) -> Non
                 )
     finally:
         con.close()
+
+
+@contextmanager
+def _gdal_accepts_our_extension() -> Iterator[None]:
+    """Silence GDAL's warning, on every write and read, that the file does not end in ".gpkg".
+
+    The ".cityplan" extension is deliberate; the file still carries the GeoPackage application id.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*should be 'gpkg' instead of", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message=r".*non conformant file extension", category=RuntimeWarning)
+        yield
 
 
 def _fsync_path(path: Path) -> None:
@@ -526,7 +546,8 @@ def _setting_value(source: Path, row: sqlite3.Row) -> str | float | int | bool:
 
 
 def _read_layer(source: Path, row: sqlite3.Row, crs: CRS) -> Layer:
-    raw = pyogrio.read_dataframe(source, layer=row["table_name"], use_arrow=True)
+    with _gdal_accepts_our_extension():
+        raw = pyogrio.read_dataframe(source, layer=row["table_name"], use_arrow=True)
     data = {}
     geometry_name = "geometry"
     for col in json.loads(row["columns"]):
@@ -559,7 +580,8 @@ def _restore_dtype(series: pd.Series, dtype_name: str) -> pd.Series:
 
 
 def _read_placements(source: Path, project: Project) -> None:
-    raw = pyogrio.read_dataframe(source, layer=PLACEMENTS_TABLE, use_arrow=True)
+    with _gdal_accepts_our_extension():
+        raw = pyogrio.read_dataframe(source, layer=PLACEMENTS_TABLE, use_arrow=True)
     if raw.empty:
         return
     x = shapely.get_x(raw.geometry.array).tolist()
