@@ -139,7 +139,12 @@ def _read_failure(path: Path, err: Exception) -> LayerLoadError:
         detail = detail[:157] + "..."
     if fmt == "GeoPackage":
         return LayerLoadError(f"File '{path}' is not a readable GeoPackage; it may be truncated or corrupt.")
-    if "not recognized as" in detail and "supported" in detail:
+    unrecognised = "not recognized as" in detail and "supported" in detail
+    if unrecognised and fmt:
+        return LayerLoadError(
+            f"File '{path}' is not a readable {fmt} file; its content is not {fmt} (corrupt or misnamed)."
+        )
+    if unrecognised:
         known = ", ".join(sorted(set(FORMATS.values())))
         return LayerLoadError(f"File '{path}' is not in a format CityPlanner reads (it reads {known}).")
     what = f"a readable {fmt} file" if fmt else "readable"
@@ -160,6 +165,12 @@ def _decode_ladder(data: bytes, path: Path, declared: str | None = None) -> str:
         return enc
     tried = ", ".join(_ENCODING_NAMES.get(e, e) for e in candidates)
     raise LayerLoadError(f"File '{path}' has text that is not valid in any of these encodings: {tried}.")
+
+
+def _decoded(data: bytes, encoding: str) -> str:
+    """Text of ``data``; Windows-1258 writes tones as combining marks, so compose them (NFC)."""
+    text = data.decode(encoding)
+    return text if encoding == "utf-8" else unicodedata.normalize("NFC", text)
 
 
 def _python_codec(name: str) -> str:
@@ -339,7 +350,7 @@ def _read_csv_table(path: Path) -> tuple[pd.DataFrame, str]:
         data = data[3:]
     encoding = _decode_ladder(data, path)
     try:
-        table = pd.read_csv(io.StringIO(data.decode(encoding)), sep=None, engine="python")
+        table = pd.read_csv(io.StringIO(_decoded(data, encoding)), sep=None, engine="python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
         detail = " ".join(str(err).split())
         raise LayerLoadError(f"File '{path}' is not a readable CSV table ({detail}).") from err
@@ -459,7 +470,7 @@ def _read_raw(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str | No
         data = path.read_bytes()
         encoding = _decode_ladder(data, path)
         if encoding != "utf-8":
-            source = io.BytesIO(data.decode(encoding).encode("utf-8"))
+            source = io.BytesIO(_decoded(data, encoding).encode("utf-8"))
     if encoding and encoding != "utf-8":
         notes.append(f"read attribute text as {_ENCODING_NAMES.get(encoding, encoding)}")
     try:

@@ -7,6 +7,7 @@ realistic for the project's users; each helper returns the path it wrote.
 from __future__ import annotations
 
 import json
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -187,9 +188,26 @@ def zipped_shapefile(tmp: Path) -> Path:
     return path
 
 
+def to_cp1258(text: str) -> bytes:
+    """Encode as Windows-1258 does: precomposed letters where it has them, tone marks combining."""
+    out = bytearray()
+    for ch in text:
+        base, *marks = unicodedata.normalize("NFD", ch)
+        for split in range(len(marks), -1, -1):
+            head = unicodedata.normalize("NFC", base + "".join(marks[:split]))
+            try:
+                out += head.encode("cp1258") + "".join(marks[split:]).encode("cp1258")
+                break
+            except UnicodeEncodeError:
+                continue
+        else:
+            raise UnicodeEncodeError("cp1258", ch, 0, 1, "no Windows-1258 form")
+    return bytes(out)
+
+
 def csv_file(tmp: Path, text: str, name: str = "table.csv", encoding: str = "utf-8") -> Path:
     path = tmp / name
-    path.write_bytes(text.encode(encoding))
+    path.write_bytes(to_cp1258(text) if encoding == "cp1258" else text.encode(encoding))
     return path
 
 
