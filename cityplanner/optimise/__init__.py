@@ -7,6 +7,7 @@ into a :class:`SitingResult`; :func:`propose_into_scenario` turns a result into 
 """
 
 from .coverage_models import LSCP, MCLP
+from .pmedian import PMedian
 from .result import SitingResult
 
-__all__ = ["LSCP", "MCLP", "SitingResult"]
+__all__ = ["LSCP", "MCLP", "PMedian", "SitingResult"]
