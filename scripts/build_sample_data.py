@@ -3,12 +3,15 @@
 Run ``python scripts/build_sample_data.py`` from the repository. It reads only the Đà Nẵng
 extract (``hai_chau_osm_wgs84.gpkg``, ``hai_chau_map.osm``, ``danang_ward_population_2019.csv``)
 and writes ``sample_data/hai_chau.gpkg`` (EPSG:4326). The output depends on nothing but those
-inputs, so re-running it reproduces the same features and numbers. ``sample_data/README.md``
-documents the population method implemented here.
+inputs, so re-running it reproduces the same features and numbers. It then assembles the sample
+project ``sample_data/hai_chau.cityplan`` from that GeoPackage with the engine (the same
+``create_project``/``save_project`` the app and CLI use). ``sample_data/README.md`` documents the
+population method implemented here and the project's scenario.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -22,12 +25,22 @@ from pyproj import CRS
 from shapely.ops import split
 
 REPO = Path(__file__).resolve().parent.parent
+# Run from a checkout, the engine is imported from the repository even when not pip-installed.
+sys.path.insert(0, str(REPO))
+
+from cityplanner.assemble import create_project  # noqa: E402
+from cityplanner.coverage import euclidean_coverage  # noqa: E402
+from cityplanner.demand import Demand  # noqa: E402
+from cityplanner.project import Placement, Project  # noqa: E402
+from cityplanner.store import save_project  # noqa: E402
+
 SOURCE_DIR = REPO.parent / "shared" / "data" / "danang"
 SOURCE_GPKG = SOURCE_DIR / "hai_chau_osm_wgs84.gpkg"
 SOURCE_OSM = SOURCE_DIR / "hai_chau_map.osm"
 SOURCE_CENSUS = SOURCE_DIR / "danang_ward_population_2019.csv"
 OUT_DIR = REPO / "sample_data"
 OUT_GPKG = OUT_DIR / "hai_chau.gpkg"
+OUT_PROJECT = OUT_DIR / "hai_chau.cityplan"
 
 WGS84 = "EPSG:4326"
 CELL_M = 100.0
@@ -42,6 +55,26 @@ SECTOR_COLUMNS, SECTOR_ROWS = 3, 2
 MIN_PARK_M2 = 100.0
 # A point this close to a school/health polygon of the same name is the same facility.
 SAME_FACILITY_M = 50.0
+
+CITY = "Đà Nẵng — Hải Châu"
+PLAN_NAME = "Hải Châu smart-city master plan (sample)"
+SCENARIO = "Smart Hải Châu 2030"
+# Project layers in drawing order (bottom first); the zones come before all of them.
+PROJECT_LAYERS = ("boundary", "parks", "buildings", "roads", "bus_stops", "schools", "health")
+# Sites of the scenario's placements: (facility type, placement name, OSM way of the site).
+SCENARIO_SITES = (
+    ("wifi", "Wi-Fi: Công viên APEC", "675604354"),
+    ("wifi", "Wi-Fi: Công viên Nam Dương", "1384907056"),
+    ("wifi", "Wi-Fi: Chợ Mới Hòa Thuận", "1326231667"),
+    ("wifi", "Wi-Fi: Chợ Tân Lập", "429019192"),
+    ("ev_charger", "EV charger: Petrolimex, Đường 2 Tháng 9", "694775140"),
+    ("ev_charger", "EV charger: PV Oil, Đường Nguyễn Hữu Thọ", "694750607"),
+    ("ev_charger", "EV charger: car park near Đường Trần Thị Lý", "1386612771"),
+)
+SMALL_CELLS = 2  # 5G small cells, on the most populous cells that are far enough apart
+# A cell is poorly served by buses when under half of it lies within this distance of a stop.
+BUS_WALK_M = 300.0
+PRIORITY_TIER_SIZES = (3, 3, 4)  # cells in tier 1, 2, 3
 
 # Streets lined by housing (Vietnamese kiệt/hẻm are mapped as residential, service, footway...).
 LOCAL_STREETS = {"residential", "service", "footway", "living_street", "pedestrian", "steps",
@@ -213,12 +246,22 @@ def name_or_english(gdf: gpd.GeoDataFrame) -> pd.Series:
     return gdf["name"].fillna(osm_tag(gdf["other_tags"], "name:en"))
 
 
-def osm_ids(gdf: gpd.GeoDataFrame) -> pd.Series:
-    """``node/…`` or ``way/…`` so every feature can be traced back to OpenStreetMap."""
+def osm_ids(gdf: gpd.GeoDataFrame, element: str = "node") -> pd.Series:
+    """``node/…``, ``way/…`` or ``relation/…`` so every feature can be traced back to OSM.
+
+    Area layers carry ``osm_way_id`` (closed ways) or ``osm_id`` (multipolygon relations); the
+    other layers carry ``osm_id`` of one ``element`` kind (``node`` for points, ``way`` for lines).
+    """
     if "osm_way_id" in gdf.columns:
         way = "way/" + gdf["osm_way_id"].astype("string")
         return way.fillna("relation/" + gdf["osm_id"].astype("string"))
-    return "node/" + gdf["osm_id"].astype("string")
+    return f"{element}/" + gdf["osm_id"].astype("string")
+
+
+def with_osm_ids(areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Area and point features in one frame, with their OSM reference in ``osm_ref``."""
+    return pd.concat([areas.assign(osm_ref=osm_ids(areas)), points.assign(osm_ref=osm_ids(points))],
+                     ignore_index=True)
 
 
 # -- layers ---------------------------------------------------------------------------------------
@@ -238,7 +281,7 @@ def walkable_roads(roads: gpd.GeoDataFrame, box: shapely.Polygon) -> gpd.GeoData
     sel = roads.loc[keep.to_numpy(dtype=bool)]
     clipped = shapely.intersection(sel.geometry.to_numpy(), box)
     out = gpd.GeoDataFrame(
-        {"osm_id": osm_ids(sel).to_numpy(), "highway": sel["highway"].to_numpy(),
+        {"osm_id": osm_ids(sel, "way").to_numpy(), "highway": sel["highway"].to_numpy(),
          "name": sel["name"].to_numpy()},
         geometry=clipped, crs=WGS84,
     ).explode(index_parts=False)
@@ -250,7 +293,7 @@ def schools(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, box, crs: CRS) ->
     kinds = ["school", "kindergarten"]
     polys = areas[areas["amenity"].isin(kinds)]
     pts = drop_points_near(points[points["amenity"].isin(kinds)], polys, crs)
-    both = pd.concat([representative_points(polys), pts], ignore_index=True)
+    both = with_osm_ids(representative_points(polys), pts)
     names = name_or_english(both)
     level = np.select(
         [names.str.contains("Mầm non", case=False, na=False),
@@ -261,8 +304,8 @@ def schools(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, box, crs: CRS) ->
         default="other",
     )
     out = gpd.GeoDataFrame(
-        {"osm_id": osm_ids(both).to_numpy(), "name": names.to_numpy(), "amenity": both["amenity"].to_numpy(),
-         "level": level},
+        {"osm_id": both["osm_ref"].to_numpy(), "name": names.to_numpy(),
+         "amenity": both["amenity"].to_numpy(), "level": level},
         geometry=both.geometry.to_numpy(), crs=WGS84,
     )
     return out[out.within(box)].reset_index(drop=True)
@@ -281,12 +324,12 @@ def health(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, box, crs: CRS) -> 
 
     polys = areas[medical(areas)]
     pts = drop_points_near(points[medical(points)], polys, crs)
-    both = pd.concat([representative_points(polys), pts], ignore_index=True)
+    both = with_osm_ids(representative_points(polys), pts)
     names = name_or_english(both)
     # "Phòng khám" means clinic, whatever the amenity tag says
     kind = np.where(names.str.startswith("Phòng khám", na=False), "clinic", both["amenity"])
     out = gpd.GeoDataFrame(
-        {"osm_id": osm_ids(both).to_numpy(), "name": names.to_numpy(), "kind": kind,
+        {"osm_id": both["osm_ref"].to_numpy(), "name": names.to_numpy(), "kind": kind,
          "healthcare": osm_tag(both["other_tags"], "healthcare").to_numpy(),
          "beds": np.full(len(both), np.nan)},
         geometry=both.geometry.to_numpy(), crs=WGS84,
@@ -341,8 +384,10 @@ def zones(box: shapely.Polygon, crs: CRS, thanh_khe_side: shapely.Polygon, densi
     box_m = to_metric([box], crs)[0]
     river_m = to_metric([river], crs)[0]
     non_residential_m = shapely.union(non_residential_m, river_m)
-    cells_m, row, col = grid_cells(box_m)
-    cells_m = shapely.intersection(cells_m, box_m)
+    cells, row, col = grid_cells(box_m)
+    # clipped in lon/lat so the cells tile the (lon/lat) extract exactly
+    cells_ll = shapely.intersection(gpd.GeoSeries(cells, crs=crs).to_crs(WGS84).to_numpy(), box)
+    cells_m = to_metric(cells_ll, crs)
     tk_m = to_metric([thanh_khe_side], crs)[0]
     sides = {"Thanh Khê": tk_m, "Hải Châu": shapely.difference(box_m, tk_m)}
 
@@ -369,8 +414,8 @@ def zones(box: shapely.Polygon, crs: CRS, thanh_khe_side: shapely.Polygon, densi
         {"cell_id": np.arange(1, len(cells_m) + 1), "population": people,
          "district": np.array(list(sides))[side_area.argmax(axis=1)],
          "sector": np.char.add("Sector ", sector_names[sector_row, sector_col])},
-        geometry=cells_m, crs=crs,
-    ).to_crs(WGS84)
+        geometry=cells_ll, crs=WGS84,
+    )
     summary["total"] = total
     return gdf, summary
 
@@ -383,6 +428,61 @@ def district_split(box: shapely.Polygon, line: shapely.LineString) -> shapely.Po
     # The north-west piece holds Hồ Thạc Gián and Hồ Vĩnh Trung, lakes named after Thanh Khê wards.
     nw_corner = shapely.Point(box.bounds[0], box.bounds[3])
     return next(p for p in pieces if p.distance(nw_corner) < 1e-9)
+
+
+def scenario_placements(project: Project, areas: gpd.GeoDataFrame) -> list[Placement]:
+    """Wi-Fi at parks and markets, EV chargers at fuel stations and a car park, 5G small cells
+    on the most populous cells; positions in the project's working CRS."""
+    by_way = areas.set_index("osm_way_id").geometry.representative_point().to_crs(project.crs)
+    placements = [
+        Placement(type=kind, x=by_way[way].x, y=by_way[way].y, name=name, id=f"{kind}-way{way}")
+        for kind, name, way in SCENARIO_SITES
+    ]
+    # Small cells go on the most populous cells, each beyond the reach of those already placed.
+    zones_gdf = project.zones
+    sites = shapely.get_coordinates(zones_gdf.geometry.representative_point().to_numpy())
+    spacing = 2 * project.facility_type("small_cell").radius_m
+    chosen: list[int] = []
+    for row in np.argsort(-project.population, kind="stable"):
+        if len(chosen) == SMALL_CELLS:
+            break
+        if all(np.hypot(*(sites[row] - sites[c])) >= spacing for c in chosen):
+            chosen.append(int(row))
+    placements += [
+        Placement(type="small_cell", x=sites[row, 0], y=sites[row, 1], id=f"small_cell-cell{cell}",
+                  name=f"5G small cell: grid cell {cell}")
+        for row, cell in zip(chosen, zones_gdf["cell_id"].iloc[chosen], strict=True)
+    ]
+    return placements
+
+
+def bus_priority(project: Project) -> dict[int, int]:
+    """Tiers 1-3 on the most populous cells poorly served by the existing bus stops."""
+    stops = project.existing_facilities("bus_stop").geometry
+    share = euclidean_coverage(Demand.from_project(project), stops, BUS_WALK_M).covered_share
+    poor = np.flatnonzero(share < 0.5)
+    ranked = poor[np.argsort(-project.population[poor], kind="stable")]
+    tiers = np.repeat(np.arange(1, len(PRIORITY_TIER_SIZES) + 1), PRIORITY_TIER_SIZES)
+    return {int(row): int(tier) for row, tier in zip(ranked, tiers, strict=False)}
+
+
+def build_project(areas: gpd.GeoDataFrame) -> Project:
+    """The sample plan over ``hai_chau.gpkg``: baseline plus the "Smart Hải Châu 2030" scenario."""
+    # Sources are recorded relative to the project file, so the plan carries no local paths.
+    with contextlib.chdir(OUT_DIR):
+        project = create_project(
+            f"{OUT_GPKG.name}:zones", "population",
+            layers={name: f"{OUT_GPKG.name}:{name}" for name in PROJECT_LAYERS}, name=PLAN_NAME,
+        )
+    project.settings.update({"city": CITY, "plan_name": PLAN_NAME})
+    project.baseline.description = "Existing facilities only, as mapped in OpenStreetMap."
+    scenario = project.add_scenario(
+        SCENARIO, description="Public Wi-Fi at parks and markets, EV chargers at fuel stations and "
+        "a car park, 5G small cells on the most populous blocks.",
+    )
+    scenario.placements = scenario_placements(project, areas)
+    project.priority = bus_priority(project)
+    return project
 
 
 def main() -> int:
@@ -433,6 +533,13 @@ def main() -> int:
     for name, gdf in layers.items():
         print(f"{name}: {len(gdf)} features")
     print(f"wrote {OUT_GPKG.relative_to(REPO)} ({OUT_GPKG.stat().st_size / 1e6:.2f} MB)")
+
+    project = build_project(areas)
+    save_project(project, OUT_PROJECT)
+    tiers = np.bincount(list(project.priority.values()), minlength=4)[1:]
+    print(f"priority cells (tier 1/2/3): {'/'.join(map(str, tiers))}; "
+          f"'{SCENARIO}': {len(project.scenario(SCENARIO).placements)} placements")
+    print(f"wrote {OUT_PROJECT.relative_to(REPO)} ({OUT_PROJECT.stat().st_size / 1e6:.2f} MB)")
     return 0
 
 
