@@ -14,7 +14,7 @@ import sys
 from ..errors import CityPlannerError
 
 # Verb modules, in the order ``--help`` lists them.
-_VERBS = ["info", "new", "show", "coverage"]
+_VERBS = ["info", "new", "show", "coverage", "optimise"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,15 @@ into a :class:`SitingResult`; :func:`propose_into_scenario` turns a result into 
 
 from .coverage_models import LSCP, MCLP
 from .pmedian import PMedian
+from .project_siting import grid_candidates, optimise_project, propose_into_scenario
 from .result import SitingResult
 
-__all__ = ["LSCP", "MCLP", "PMedian", "SitingResult"]
+__all__ = [
+    "LSCP",
+    "MCLP",
+    "PMedian",
+    "SitingResult",
+    "grid_candidates",
+    "optimise_project",
+    "propose_into_scenario",
+]

@@ -1,0 +1,203 @@
+"""``cityplanner optimise``: where to put new facilities (MCLP, LSCP or p-median).
+
+Two forms: over files (``--zones``, ``--candidates``...) printing the proposal, or over a project
+(``PROJECT.cityplan --type TYPE --into-scenario NAME``) writing the proposal into a scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from ..errors import OptimisationError
+from ..io import describe_source, parse_source, read_layer, working_crs_for
+from ..optimise import LSCP, MCLP, PMedian, grid_candidates, optimise_project, propose_into_scenario
+from ..optimise._core import points_xy
+from ._common import print_json
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "optimise",
+        help="propose sites for new facilities (maximal covering, set covering, p-median)",
+        description=(
+            "Choose candidate sites for new facilities. mclp: --sites new sites covering the most people "
+            "within --radius; lscp: the fewest sites covering --target of the people; pmedian: --sites "
+            "new sites minimising people x distance. Existing facilities stay open and count. Demand "
+            "points are the zones' representative points. With PROJECT.cityplan the proposal is saved "
+            "into --into-scenario."
+        ),
+    )
+    parser.add_argument("project", nargs="?", metavar="PROJECT.cityplan", help="optimise within a project")
+    parser.add_argument("--zones", metavar="FILE[:LAYER]", help="zones or demand points (without a project)")
+    parser.add_argument("--population", metavar="FIELD", help="population field of the zones")
+    parser.add_argument(
+        "--candidates",
+        metavar="FILE[:LAYER]|network",
+        help="candidate sites: a layer, or 'network' for street vertices (with a project)",
+    )
+    parser.add_argument(
+        "--grid", type=float, metavar="M", help="candidates on a grid of this spacing in the zones"
+    )
+    parser.add_argument("--model", required=True, choices=("mclp", "lscp", "pmedian"))
+    parser.add_argument("--sites", type=int, metavar="P", help="number of new sites (mclp, pmedian)")
+    parser.add_argument("--radius", type=float, metavar="M", help="coverage radius in metres")
+    parser.add_argument("--target", type=float, default=100.0, metavar="PERCENT", help="lscp coverage target")
+    parser.add_argument("--existing", metavar="FILE[:LAYER]", help="existing facilities of the same type")
+    parser.add_argument("--mode", choices=("euclidean", "network"), help="straight line (default) or streets")
+    parser.add_argument("--roads", metavar="FILE[:LAYER]", help="street centre lines for --mode network")
+    parser.add_argument("--solver", choices=("exact", "heuristic"), default="exact")
+    parser.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds (default 60)")
+    parser.add_argument("--type", metavar="TYPE", help="facility type (with a project)")
+    parser.add_argument(
+        "--into-scenario", metavar="NAME", help="scenario receiving the proposal (with a project)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.model in ("mclp", "pmedian") and args.sites is None:
+        raise OptimisationError(f"--model {args.model} needs the number of new sites: add --sites P.")
+    if not 0 < args.target <= 100:
+        raise OptimisationError(f"--target must be a percentage in (0, 100] (got {args.target:g}).")
+    result = _run_project(args) if args.project else _run_files(args)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(format_result(result))
+    return 0
+
+
+def _options(args: argparse.Namespace) -> dict:
+    return {"target": args.target / 100.0} if args.model == "lscp" else {}
+
+
+def _read(spec: str, crs=None):
+    path, layer = parse_source(spec)
+    gdf = read_layer(path, layer).gdf
+    return (gdf if crs is None else gdf.to_crs(crs)), describe_source(path, layer)
+
+
+def _network(roads_gdf):
+    from ..network import StreetNetwork
+
+    return StreetNetwork.from_lines(roads_gdf)
+
+
+def _run_files(args: argparse.Namespace):
+    missing = [
+        flag
+        for flag, value in (
+            ("--zones", args.zones),
+            ("--population", args.population),
+            ("--candidates", args.candidates),
+        )
+        if not value
+    ]
+    if missing:
+        raise OptimisationError(f"Without a project, optimise needs {', '.join(missing)}.")
+    if args.model in ("mclp", "lscp") and args.radius is None:
+        raise OptimisationError(f"--model {args.model} needs a coverage radius: add --radius M.")
+    zones, zones_name = _read(args.zones)
+    crs = working_crs_for(zones)
+    zones = zones.to_crs(crs)
+    candidates, cand_name = _read(args.candidates, crs)
+    if len(candidates) == 0:
+        raise OptimisationError(f"{cand_name} has no candidate sites.")
+    if args.population not in zones.columns:
+        raise OptimisationError(f"{zones_name} has no population field '{args.population}'.")
+    existing = _read(args.existing, crs)[0] if args.existing else None
+    network = None
+    if args.mode == "network":
+        if not args.roads:
+            raise OptimisationError("--mode network needs the street lines: add --roads FILE[:LAYER].")
+        network = _network(_read(args.roads, crs)[0])
+    cls = {"mclp": MCLP, "lscp": LSCP, "pmedian": PMedian}[args.model]
+    options = _options(args)
+    if args.sites is not None:
+        options["sites"] = args.sites
+    if args.model == "pmedian":
+        model = cls.from_geodataframe(
+            zones,
+            candidates,
+            args.population,
+            existing=existing,
+            network=network,
+            radius_m=args.radius,
+            **options,
+        )
+    else:
+        model = cls.from_geodataframe(
+            zones, candidates, args.population, args.radius, existing=existing, network=network, **options
+        )
+    return model.solve(solver=args.solver, time_limit_s=args.time_limit)
+
+
+def _run_project(args: argparse.Namespace):
+    from ..store import load_project, save_project
+
+    if not args.type or not args.into_scenario:
+        raise OptimisationError("With a project, optimise needs --type TYPE and --into-scenario NAME.")
+    project = load_project(args.project)
+    project.facility_type(args.type)
+    mode = args.mode or str(project.setting("distance_mode", "euclidean"))
+    network = None
+    if mode == "network" or args.candidates == "network":
+        roads = _read(args.roads, project.crs)[0] if args.roads else _project_roads(project, args.project)
+        network = _network(roads)
+    if args.grid is not None:
+        candidates_xy = grid_candidates(project.zones, args.grid)
+    elif args.candidates == "network":
+        candidates_xy = np.asarray(network.nodes_xy)
+    elif args.candidates:
+        gdf, name = _read(args.candidates, project.crs)
+        if len(gdf) == 0:
+            raise OptimisationError(f"{name} has no candidate sites.")
+        candidates_xy = points_xy(gdf.geometry.values)
+    else:
+        raise OptimisationError(
+            "Give candidate sites: --candidates FILE[:LAYER], --candidates network or --grid M."
+        )
+    result = optimise_project(
+        project,
+        args.type,
+        args.model,
+        candidates_xy,
+        sites=args.sites,
+        radius_m=args.radius,
+        network=network if mode == "network" else None,
+        scenario=args.into_scenario,
+        solver=args.solver,
+        time_limit_s=args.time_limit,
+        **_options(args),
+    )
+    propose_into_scenario(project, args.type, result, candidates_xy, args.into_scenario)
+    save_project(project, args.project)
+    return result
+
+
+def _project_roads(project, path: str):
+    roads = project.layer_with_role("roads")
+    if roads is None:
+        raise OptimisationError(f"Project '{path}' has no roads layer; add --roads FILE[:LAYER].")
+    return roads.gdf
+
+
+def format_result(result) -> str:
+    """The text report of ``cityplanner optimise``."""
+    status = (
+        "optimal" if result.optimal else (f"gap {result.gap:.2%}" if np.isfinite(result.gap) else "no bound")
+    )
+    lines = [
+        f"Model: {result.model} ({result.solver}, {status}, {result.seconds:.1f} s)",
+        f"Objective: {result.objective:,.1f}",
+        f"Covered: {result.population_covered:,.0f} of {result.population_total:,.0f} people "
+        f"({result.percent_covered:.1f}%; {result.percent_covered_before:.1f}% before)",
+        f"Selected sites ({len(result.selected)}), marginal gain in greedy order:",
+    ]
+    gain = dict(zip(result.selected.tolist(), result.marginal_gain.tolist(), strict=True))
+    lines += [f"  {int(i):>7}  {gain[int(i)]:>14,.1f}" for i in result.greedy_order]
+    lines += [f"Note: {note}" for note in result.notes]
+    return "\n".join(lines)

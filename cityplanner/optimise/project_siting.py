@@ -1,0 +1,133 @@
+"""Siting inside a project: candidate sites, the model run, and the proposal as a scenario.
+
+The command line (``cityplanner optimise PROJECT ...``) and the desktop app both go through
+:func:`optimise_project` and :func:`propose_into_scenario`.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from ..errors import OptimisationError
+from ..progress import Progress
+from ..project import Placement, Project, Scenario
+from ._core import points_xy
+from .coverage_models import LSCP, MCLP
+from .pmedian import PMedian
+from .result import SitingResult
+
+MODELS = {"mclp": MCLP, "lscp": LSCP, "pmedian": PMedian}
+
+
+def grid_candidates(zones: gpd.GeoDataFrame, spacing_m: float) -> np.ndarray:
+    """Points of a regular grid (multiples of ``spacing_m``) lying inside the zones, (k, 2)."""
+    if not np.isfinite(spacing_m) or spacing_m <= 0:
+        raise OptimisationError(
+            f"The candidate grid spacing must be a positive number of metres (got {spacing_m})."
+        )
+    area = shapely.union_all(zones.geometry.values)
+    xmin, ymin, xmax, ymax = area.bounds
+    xs = np.arange(np.ceil(xmin / spacing_m), np.floor(xmax / spacing_m) + 1) * spacing_m
+    ys = np.arange(np.ceil(ymin / spacing_m), np.floor(ymax / spacing_m) + 1) * spacing_m
+    if len(xs) * len(ys) > 5_000_000:
+        raise OptimisationError(
+            f"A {spacing_m:g} m grid over the zones would give over 5 million candidate sites."
+        )
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    shapely.prepare(area)
+    inside = shapely.contains_xy(area, gx, gy)
+    if not inside.any():
+        raise OptimisationError(
+            f"No point of a {spacing_m:g} m grid falls inside the zones; use a finer grid."
+        )
+    return np.column_stack([gx[inside], gy[inside]])
+
+
+def optimise_project(
+    project: Project,
+    type_name: str,
+    model: str,
+    candidates_xy: np.ndarray,
+    sites: int | None = None,
+    radius_m: float | None = None,
+    network=None,
+    scenario: str | None = None,
+    solver: str = "exact",
+    time_limit_s: float = 60.0,
+    progress: Progress | None = None,
+    **options,
+) -> SitingResult:
+    """Run a siting model for a facility type over the project's zones.
+
+    Demand points are the zones' representative points weighted by the population field; the
+    existing facilities of the type (plus the placements of ``scenario``, if it exists) stay open.
+
+    Parameters
+    ----------
+    candidates_xy : numpy.ndarray
+        (k, 2) candidate sites in the project CRS (see :func:`grid_candidates`, the network's
+        ``nodes_xy`` or a point layer); ``result.selected`` indexes them.
+    radius_m : float, optional
+        Defaults to the facility type's ``radius_m``.
+    network : cityplanner.network.StreetNetwork, optional
+        Distances along streets.
+    **options
+        More model options (``target`` for LSCP, ``capacities`` for p-median, ``costs``/``budget``).
+    """
+    if model not in MODELS:
+        raise OptimisationError(f"Unknown model '{model}'; use one of {', '.join(MODELS)}.")
+    ftype = project.facility_type(type_name)
+    radius_m = ftype.radius_m if radius_m is None else radius_m
+    zones = project.zones
+    demand_xy = points_xy(zones.geometry.values)
+    kept = project.facilities(type_name, scenario if scenario in project.scenarios else None)
+    existing_xy = points_xy(kept.geometry.values) if len(kept) else np.empty((0, 2))
+    cls = MODELS[model]
+    if model == "pmedian":
+        built = cls.from_points(
+            demand_xy,
+            project.population,
+            candidates_xy,
+            existing_xy,
+            network,
+            sites=sites,
+            radius_m=radius_m,
+            **options,
+        )
+    else:
+        if sites is not None:
+            options["sites"] = sites
+        built = cls.from_points(
+            demand_xy, project.population, candidates_xy, radius_m, existing_xy, network, **options
+        )
+    return built.solve(solver=solver, time_limit_s=time_limit_s, progress=progress)
+
+
+def propose_into_scenario(
+    project: Project, type_name: str, result: SitingResult, candidates_xy: np.ndarray, scenario_name: str
+) -> Scenario:
+    """Add the result's sites as optimiser placements to a scenario (created if missing).
+
+    Each :class:`~cityplanner.project.Placement` carries ``source="optimiser"`` and its
+    ``marginal_gain``. The baseline cannot receive proposals: it describes what exists.
+    """
+    ftype = project.facility_type(type_name)
+    if scenario_name == project.baseline.name:
+        raise OptimisationError("Proposals go into a named scenario, not the baseline; choose another name.")
+    scenario = project.scenarios.get(scenario_name) or project.add_scenario(scenario_name)
+    xy = np.asarray(candidates_xy, dtype=np.float64).reshape(-1, 2)
+    for rank, (row, gain) in enumerate(zip(result.selected, result.marginal_gain, strict=True), start=1):
+        scenario.placements.append(
+            Placement(
+                type=type_name,
+                x=float(xy[row, 0]),
+                y=float(xy[row, 1]),
+                name=f"{ftype.label} {result.model.upper()} {rank}",
+                capacity=ftype.capacity or None,
+                source="optimiser",
+                marginal_gain=float(gain),
+            )
+        )
+    return scenario
