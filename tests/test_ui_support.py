@@ -1,0 +1,28 @@
+"""Shared set-up for the desktop-app tests: the sample city as a saved project, isolated settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_PROJECT = REPO / "sample_data" / "hai_chau.cityplan"
+SAMPLE_GPKG = REPO / "sample_data" / "hai_chau.gpkg"
+SAMPLE_LAYERS = ["roads", "bus_stops", "schools", "health", "parks", "buildings", "boundary"]
+
+
+def sample_project_path(tmp_dir: Path) -> Path:
+    """The sample city as a ``.cityplan``: the shipped one, else assembled by the engine from the GeoPackage."""
+    if SAMPLE_PROJECT.exists():
+        return SAMPLE_PROJECT
+    if not SAMPLE_GPKG.exists():
+        pytest.skip("needs sample_data/hai_chau.gpkg (make sample)")
+    from cityplanner.assemble import create_project
+    from cityplanner.store import save_project
+
+    project = create_project(f"{SAMPLE_GPKG}:zones", "population",
+                             layers={name: f"{SAMPLE_GPKG}:{name}" for name in SAMPLE_LAYERS}, name="Hải Châu")
+    path = tmp_dir / "hai_chau.cityplan"
+    save_project(project, path)
+    return path

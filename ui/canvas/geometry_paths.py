@@ -1,0 +1,98 @@
+"""Shapely arrays to batched QPainterPaths, grouped by style class and spatial chunk.
+
+One path per (class, chunk) instead of one item per feature: Qt then draws a whole class of a
+chunk in a single call, and chunks outside the visible area are skipped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import shapely
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainterPath
+
+# Aim for roughly this many features per spatial chunk.
+FEATURES_PER_CHUNK = 4000
+MAX_CHUNKS_PER_SIDE = 24
+
+
+def chunk_of_features(geoms: np.ndarray) -> tuple[np.ndarray, int]:
+    """Spatial chunk (grid cell of the bounding-box centre) of each geometry, and the chunk count."""
+    n = len(geoms)
+    side = int(min(MAX_CHUNKS_PER_SIDE, max(1, np.ceil(np.sqrt(n / FEATURES_PER_CHUNK)))))
+    if side == 1 or n == 0:
+        return np.zeros(n, dtype=np.int64), 1
+    bounds = shapely.bounds(geoms)
+    cx = np.nan_to_num((bounds[:, 0] + bounds[:, 2]) / 2)
+    cy = np.nan_to_num((bounds[:, 1] + bounds[:, 3]) / 2)
+    ix = _cell(cx, side)
+    iy = _cell(cy, side)
+    return iy * side + ix, side * side
+
+
+def _cell(values: np.ndarray, side: int) -> np.ndarray:
+    lo, hi = float(values.min()), float(values.max())
+    if hi <= lo:
+        return np.zeros(len(values), dtype=np.int64)
+    return np.minimum(((values - lo) / (hi - lo) * side).astype(np.int64), side - 1)
+
+
+def outline_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rings of polygons and parts of lines as linestring-like geometries, with their feature index."""
+    parts, feature_of_part = shapely.get_parts(geoms, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3
+    if polygonal.any():
+        rings, ring_part = shapely.get_rings(parts[polygonal], return_index=True)
+        feature_of_ring = feature_of_part[polygonal][ring_part]
+        lines = parts[~polygonal]
+        parts = np.concatenate([rings, lines])
+        feature_of_part = np.concatenate([feature_of_ring, feature_of_part[~polygonal]])
+    return parts, feature_of_part
+
+
+def grouped_paths(geoms: np.ndarray, group_of_feature: np.ndarray) -> list[tuple[int, QRectF, QPainterPath]]:
+    """Build one QPainterPath per group of features.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+        Polygons and/or lines (points are drawn by scatter items instead).
+    group_of_feature : numpy.ndarray of int
+        Group key of each geometry; features with a negative key are left out.
+
+    Returns
+    -------
+    list of (group, bounding rect, path), ordered by group.
+    """
+    parts, feature_of_part = outline_parts(geoms)
+    keys = group_of_feature[feature_of_part]
+    keep = keys >= 0
+    parts, keys = parts[keep], keys[keep]
+    order = np.argsort(keys, kind="stable")
+    parts, keys = parts[order], keys[order]
+    coords, part_of_coord = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) == 0:
+        return []
+    connect = np.ones(len(coords), dtype=np.ubyte)
+    connect[:-1] = part_of_coord[1:] == part_of_coord[:-1]
+    connect[-1] = 0
+    key_of_coord = keys[part_of_coord]
+    starts = np.flatnonzero(np.concatenate([[True], key_of_coord[1:] != key_of_coord[:-1]]))
+    ends = np.concatenate([starts[1:], [len(coords)]])
+    out = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        x = coords[start:end, 0]
+        y = coords[start:end, 1]
+        path = pg.arrayToQPath(x, y, connect=connect[start:end], finiteCheck=False)
+        rect = QRectF(float(x.min()), float(y.min()), float(np.ptp(x)), float(np.ptp(y)))
+        out.append((int(key_of_coord[start]), rect, path))
+    return out
+
+
+def single_path(geoms: np.ndarray) -> QPainterPath:
+    """All ``geoms`` as one path (for small overlays: selection, priority tiers, discs)."""
+    if len(geoms) == 0:
+        return QPainterPath()
+    groups = grouped_paths(geoms, np.zeros(len(geoms), dtype=np.int64))
+    return groups[0][2] if groups else QPainterPath()

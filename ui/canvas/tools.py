@@ -1,0 +1,180 @@
+"""Map tools: what a click or drag on the canvas does (pan, identify, select, place).
+
+A tool returns True from :meth:`MapTool.click` / :meth:`MapTool.drag` when it used the event;
+otherwise the view pans (left drag) and zooms (wheel) as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import shapely
+from PySide6.QtCore import QPointF, Qt
+
+from .view import MapCanvas
+
+
+class MapTool:
+    """Base tool: does nothing, so the view pans and zooms."""
+
+    name = "pan"
+    cursor = Qt.CursorShape.OpenHandCursor
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        self.canvas = canvas
+
+    def click(self, ev) -> bool:
+        return False
+
+    def drag(self, ev) -> bool:
+        return False
+
+    def hover(self, scene_pos) -> None:
+        """Called on every mouse move (scene coordinates)."""
+
+
+class PanTool(MapTool):
+    """Drag to pan, wheel to zoom (the view's own behaviour)."""
+
+
+class IdentifyTool(MapTool):
+    """Click a feature to see its attributes: the topmost visible layer with a hit wins."""
+
+    name = "identify"
+    cursor = Qt.CursorShape.WhatsThisCursor
+
+    def __init__(self, canvas: MapCanvas, on_identify: Callable[[str, int], None]) -> None:
+        super().__init__(canvas)
+        self.on_identify = on_identify
+
+    def click(self, ev) -> bool:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return False
+        xy = self.canvas.to_map(ev.scenePos())
+        doc = self.canvas.doc
+        for name in reversed(list(doc.project.layers)):
+            if not doc.style(name).visible:
+                continue
+            rows = self.canvas.features_at(name, xy)
+            if len(rows):
+                self.on_identify(name, int(rows[-1]))
+                return True
+        return True
+
+
+class SelectTool(MapTool):
+    """Select features of the target layer by click, rectangle or lasso (Shift adds, Ctrl removes).
+
+    Parameters
+    ----------
+    mode : str
+        ``"click"`` (also selects on click in the other modes), ``"rectangle"`` or ``"lasso"``.
+    target_layer : callable
+        Returns the name of the layer to select in (the active layer of the Layers dock).
+    """
+
+    cursor = Qt.CursorShape.CrossCursor
+
+    def __init__(self, canvas: MapCanvas, mode: str, target_layer: Callable[[], str | None]) -> None:
+        super().__init__(canvas)
+        self.mode = mode
+        self.name = f"select_{mode}"
+        self.target_layer = target_layer
+        self._points: list[QPointF] = []
+
+    def _combine(self, name: str, rows: np.ndarray, modifiers) -> None:
+        current = self.canvas.doc.selection(name)
+        if modifiers & Qt.KeyboardModifier.ShiftModifier:
+            rows = np.union1d(current, rows)
+        elif modifiers & Qt.KeyboardModifier.ControlModifier:
+            rows = np.setdiff1d(current, rows)
+        self.canvas.doc.set_selection(name, rows)
+
+    def click(self, ev) -> bool:
+        name = self.target_layer()
+        if ev.button() != Qt.MouseButton.LeftButton or name is None:
+            return False
+        rows = self.canvas.features_at(name, self.canvas.to_map(ev.scenePos()))
+        self._combine(name, rows, ev.modifiers())
+        return True
+
+    def drag(self, ev) -> bool:
+        name = self.target_layer()
+        if self.mode == "click" or name is None:
+            return False
+        p = self.canvas.vb.mapSceneToView(ev.scenePos())
+        if ev.isStart():
+            start = self.canvas.vb.mapSceneToView(ev.buttonDownScenePos())
+            self._points = [start]
+        self._points.append(p)
+        if self.mode == "rectangle":
+            a, b = self._points[0], p
+            outline = [a, QPointF(b.x(), a.y()), b, QPointF(a.x(), b.y())]
+        else:
+            outline = self._points
+        self.canvas.rubber_band.set_points(list(outline))
+        if ev.isFinish():
+            self.canvas.rubber_band.set_points([])
+            self.select_polygon(name, [(q.x(), q.y()) for q in outline], ev.modifiers())
+            self._points = []
+        return True
+
+    def select_polygon(self, name: str, ring: list[tuple[float, float]], modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+        """Select the features of ``name`` intersecting the polygon ``ring`` (map coordinates)."""
+        if len(ring) < 3:
+            return
+        area = shapely.make_valid(shapely.Polygon(ring))
+        self._combine(name, self.canvas.features_in(name, area), modifiers)
+
+
+class PlaceTool(MapTool):
+    """Place facilities of the palette's type by clicking; drag a placement to move it; right-click deletes.
+
+    The edits themselves are made by ``editor`` (the main window) as undoable commands.
+    """
+
+    name = "place"
+    cursor = Qt.CursorShape.CrossCursor
+
+    def __init__(self, canvas: MapCanvas, editor) -> None:
+        super().__init__(canvas)
+        self.editor = editor
+        self._moving: str | None = None
+        self._origin: tuple[float, float] | None = None
+
+    def click(self, ev) -> bool:
+        xy = self.canvas.to_map(ev.scenePos())
+        hit = self.canvas.placement_at(xy)
+        if ev.button() == Qt.MouseButton.RightButton:
+            if hit is not None:
+                self.editor.delete_placement(hit)
+            return hit is not None
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return False
+        if hit is not None:
+            self.editor.select_placement(hit)
+        else:
+            self.editor.place_facility(xy)
+        return True
+
+    def drag(self, ev) -> bool:
+        if ev.isStart():
+            start = self.canvas.to_map(ev.buttonDownScenePos())
+            self._moving = self.canvas.placement_at(start)
+            if self._moving is None:
+                return False
+            placement = self.canvas.doc.scenario.find(self._moving)
+            self._origin = (placement.x, placement.y)
+        if self._moving is None:
+            return False
+        xy = self.canvas.to_map(ev.scenePos())
+        placement = self.canvas.doc.scenario.find(self._moving)
+        if ev.isFinish():
+            placement.x, placement.y = self._origin
+            self.editor.move_placement(self._moving, self._origin, xy)
+            self._moving = None
+        else:
+            placement.x, placement.y = xy
+            self.canvas.update_placements()
+        return True

@@ -1,0 +1,1 @@
+"""Dialogs: errors, new-project wizard, styles, priority rule, propose sites, scenario comparison."""

@@ -1,0 +1,173 @@
+"""Layers dock: visibility, drawing order (drag to reorder), opacity, rename, remove, style."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import commands
+from ..dialogs.errors import show_error
+from ..document import ProjectDocument
+
+NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+def swatch(colour: str, size: int = 14) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+class LayersDock(QDockWidget):
+    """The project's layers, top of the list drawn on top.
+
+    Signals
+    -------
+    zoom_requested(name), style_requested(name), table_requested(name), current_changed(name)
+    """
+
+    zoom_requested = Signal(str)
+    style_requested = Signal(str)
+    table_requested = Signal(str)
+    current_changed = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Layers", parent)
+        self.setObjectName("LayersDock")
+        self.doc: ProjectDocument | None = None
+        self.list = QListWidget()
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                                  | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.itemChanged.connect(self._item_changed)
+        self.list.model().rowsMoved.connect(self._rows_moved)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.valueChanged.connect(self._opacity_changed)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Opacity"))
+        row.addWidget(self.opacity)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list)
+        layout.addLayout(row)
+        self.setWidget(body)
+        self._updating = False
+
+    def set_document(self, doc: ProjectDocument) -> None:
+        self.doc = doc
+        doc.layers_changed.connect(self.refresh)
+        doc.layer_style_changed.connect(lambda _n: self.refresh())
+        self.refresh()
+
+    def current_layer(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(NAME_ROLE) if item else None
+
+    def set_current_layer(self, name: str) -> None:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(NAME_ROLE) == name:
+                self.list.setCurrentRow(i)
+
+    def item(self, name: str) -> QListWidgetItem | None:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(NAME_ROLE) == name:
+                return self.list.item(i)
+        return None
+
+    def refresh(self) -> None:
+        current = self.current_layer()
+        self._updating = True
+        self.list.clear()
+        project = self.doc.project
+        for name in reversed(list(project.layers)):
+            layer = project.layers[name]
+            style = self.doc.style(name)
+            item = QListWidgetItem(swatch(style.colour), name)
+            item.setData(NAME_ROLE, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable
+                          | Qt.ItemFlag.ItemIsDragEnabled)
+            item.setCheckState(Qt.CheckState.Checked if style.visible else Qt.CheckState.Unchecked)
+            role = f", {layer.role}" if layer.role else ""
+            item.setToolTip(f"{layer.geometry_type}, {layer.feature_count:,} features{role}\n{layer.source}"
+                            + ("\n" + "\n".join(layer.notes) if layer.notes else ""))
+            self.list.addItem(item)
+        self._updating = False
+        if current and self.item(current):
+            self.set_current_layer(current)
+        elif project.zones_layer in project.layers:
+            self.set_current_layer(project.zones_layer)
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        if self._updating:
+            return
+        old = item.data(NAME_ROLE)
+        new = item.text().strip()
+        if new and new != old:
+            if new in self.doc.project.layers:
+                self._updating = True
+                item.setText(old)
+                self._updating = False
+            else:
+                self.doc.undo_stack.push(commands.RenameLayer(self.doc, old, new))
+                return
+        self.doc.set_visible(old, item.checkState() == Qt.CheckState.Checked)
+
+    def _rows_moved(self, *_args) -> None:
+        order = [self.list.item(i).data(NAME_ROLE) for i in range(self.list.count())]
+        self.doc.undo_stack.push(commands.ReorderLayers(self.doc, list(reversed(order))))
+
+    def _current_changed(self, current, _previous) -> None:
+        if current is None:
+            return
+        name = current.data(NAME_ROLE)
+        self.opacity.blockSignals(True)
+        self.opacity.setValue(int(round(self.doc.style(name).opacity * 100)))
+        self.opacity.blockSignals(False)
+        self.current_changed.emit(name)
+
+    def _opacity_changed(self, value: int) -> None:
+        name = self.current_layer()
+        if name:
+            self.doc.set_opacity(name, value / 100)
+
+    def _context_menu(self, pos) -> None:
+        item = self.list.itemAt(pos)
+        if item is None:
+            return
+        name = item.data(NAME_ROLE)
+        menu = QMenu(self)
+        actions = [
+            ("Zoom to layer", lambda: self.zoom_requested.emit(name)),
+            ("Style…", lambda: self.style_requested.emit(name)),
+            ("Attribute table", lambda: self.table_requested.emit(name)),
+            ("Rename", lambda: self.list.editItem(item)),
+            ("Remove", lambda: self.remove(name)),
+        ]
+        for text, slot in actions:
+            action = QAction(text, menu)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+        menu.exec(self.list.mapToGlobal(pos))
+
+    def remove(self, name: str) -> None:
+        if name == self.doc.project.zones_layer:
+            show_error(self, "Remove layer", f"Layer '{name}' holds the zones and population and cannot be removed.")
+            return
+        self.doc.undo_stack.push(commands.RemoveLayer(self.doc, name))

@@ -1,0 +1,166 @@
+"""Facility palette: the project's facility types (editable) and placement options."""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import commands
+from ..canvas.symbols import letter_for, lettered_disc
+from ..document import ProjectDocument
+
+COLUMNS = ["Type", "Radius (m)", "Capacity", "Unit cost"]
+NUMERIC = {1: "radius_m", 2: "capacity", 3: "unit_cost"}
+
+
+def facility_icon(colour: str, icon: str, label: str, size: int = 18) -> QIcon:
+    """The map symbol of a facility type as an icon (same glyph as on the canvas)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.translate(size / 2, size / 2)
+    painter.scale(size - 2, size - 2)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(QColor(colour)))
+    painter.drawPath(lettered_disc(letter_for(icon, label)))
+    painter.end()
+    return QIcon(pixmap)
+
+
+class PaletteDock(QDockWidget):
+    """Pick the facility type to place; edit its radius, capacity, cost (double-click the icon for colour).
+
+    Signals
+    -------
+    type_changed(name), coverage_changed(), snap_changed(bool)
+    """
+
+    type_changed = Signal(str)
+    coverage_changed = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Facilities", parent)
+        self.setObjectName("PaletteDock")
+        self.doc: ProjectDocument | None = None
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemChanged.connect(self._edited)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.table.cellDoubleClicked.connect(self._double_clicked)
+        self.show_coverage = QCheckBox("Show coverage")
+        self.show_coverage.setChecked(True)
+        self.coverage_mode = QComboBox()
+        self.coverage_mode.addItems(["Radius discs", "Network service areas"])
+        self.snap = QCheckBox("Snap to streets")
+        for signal in (self.show_coverage.toggled, self.coverage_mode.currentIndexChanged):
+            signal.connect(lambda *_: self.coverage_changed.emit())
+        options = QHBoxLayout()
+        options.addWidget(self.show_coverage)
+        options.addWidget(self.coverage_mode, 1)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.table)
+        layout.addLayout(options)
+        layout.addWidget(self.snap)
+        self.setWidget(body)
+        self._filling = False
+
+    def set_document(self, doc: ProjectDocument) -> None:
+        self.doc = doc
+        doc.facility_types_changed.connect(self.refresh)
+        self.refresh()
+
+    @property
+    def current_type(self) -> str | None:
+        items = self.table.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def set_current_type(self, name: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == name:
+                self.table.selectRow(row)
+
+    @property
+    def network_areas(self) -> bool:
+        return self.coverage_mode.currentIndex() == 1
+
+    def refresh(self) -> None:
+        current = self.current_type
+        self._filling = True
+        types = list(self.doc.project.facility_types.values())
+        self.table.setRowCount(len(types))
+        for row, ft in enumerate(types):
+            name_item = QTableWidgetItem(facility_icon(ft.color, ft.icon, ft.label), ft.label)
+            name_item.setToolTip(f"{ft.name}: existing facilities from layer {ft.layer or '(none)'}; "
+                                 "double-click to change its colour")
+            name_item.setFlags(name_item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            cells = [name_item] + [QTableWidgetItem(f"{getattr(ft, attr):g}") for attr in NUMERIC.values()]
+            for col, item in enumerate(cells):
+                item.setData(Qt.ItemDataRole.UserRole, ft.name)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, item)
+        self._filling = False
+        if current in self.doc.project.facility_types:
+            self.set_current_type(current)
+        elif types:
+            self.table.selectRow(0)
+
+    def _selected(self) -> None:
+        if self.current_type:
+            self.type_changed.emit(self.current_type)
+
+    def _edited(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        ft = copy.copy(self.doc.project.facility_type(item.data(Qt.ItemDataRole.UserRole)))
+        col = item.column()
+        try:
+            value = float(item.text().replace(",", ""))
+        except ValueError:
+            value = -1.0
+        if value < 0:
+            self._filling = True
+            item.setText(f"{getattr(ft, NUMERIC[col]):g}")
+            self._filling = False
+            return
+        setattr(ft, NUMERIC[col], value)
+        self.edit_type(ft)
+
+    def edit_type(self, ft) -> None:
+        """Apply new settings of a facility type as an undoable edit."""
+        self.doc.undo_stack.push(commands.EditFacilityType(self.doc, ft))
+
+    def _double_clicked(self, row: int, col: int) -> None:
+        if col != 0:
+            return
+        ft = copy.copy(self.doc.project.facility_type(self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)))
+        colour = QColorDialog.getColor(QColor(ft.color), self, f"Colour of {ft.label}")
+        if colour.isValid():
+            ft.color = colour.name()
+            self.edit_type(ft)

@@ -1,0 +1,181 @@
+"""The open project as the app sees it: the engine's Project plus view state, undo stack and signals.
+
+Widgets never change the :class:`~cityplanner.project.Project` behind each other's backs: edits go
+through :mod:`ui.commands` on :attr:`ProjectDocument.undo_stack`, which call the ``notify_*``
+methods here so every dock and the canvas update from the same signals.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from cityplanner.project import Project
+
+from .styles import LayerStyle, default_style
+
+# Key in Project.settings holding the layer styles as JSON (settings hold plain strings only).
+STYLE_SETTING = "ui.layer_styles"
+
+
+class ProjectDocument(QObject):
+    """A :class:`Project` being edited, with its file path, current scenario and selection.
+
+    Parameters
+    ----------
+    project : Project
+        The engine project (working CRS, layers, scenarios).
+    path : pathlib.Path, optional
+        The ``.cityplan`` file it was opened from or saved to (None for a new project).
+    """
+
+    layers_changed = Signal()
+    layer_style_changed = Signal(str)
+    placements_changed = Signal(str)
+    priority_changed = Signal()
+    scenarios_changed = Signal()
+    current_scenario_changed = Signal(str)
+    facility_types_changed = Signal()
+    selection_changed = Signal(str)
+    dirty_changed = Signal(bool)
+    path_changed = Signal()
+
+    def __init__(self, project: Project, path: Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.path = Path(path) if path else None
+        self.undo_stack = QUndoStack(self)
+        self.current_scenario = project.baseline.name
+        self.selections: dict[str, np.ndarray] = {}
+        self.styles: dict[str, LayerStyle] = self._read_styles()
+        self._view_dirty = False
+        self.undo_stack.cleanChanged.connect(lambda _clean: self.dirty_changed.emit(self.is_dirty))
+
+    # -- dirty state ----------------------------------------------------------------------------
+    @property
+    def is_dirty(self) -> bool:
+        """True when there are edits (undoable or view changes such as styles) not yet saved."""
+        return self._view_dirty or not self.undo_stack.isClean()
+
+    def mark_view_dirty(self) -> None:
+        if not self._view_dirty:
+            self._view_dirty = True
+            self.dirty_changed.emit(True)
+
+    def mark_saved(self, path: Path) -> None:
+        self.path = Path(path)
+        self._view_dirty = False
+        self.undo_stack.setClean()
+        self.dirty_changed.emit(False)
+        self.path_changed.emit()
+
+    @property
+    def title(self) -> str:
+        return self.path.name if self.path else self.project.name
+
+    # -- styles ---------------------------------------------------------------------------------
+    def _read_styles(self) -> dict[str, LayerStyle]:
+        stored = self.project.settings.get(STYLE_SETTING)
+        saved: dict[str, str] = json.loads(stored) if isinstance(stored, str) and stored else {}
+        styles = {}
+        for i, (name, layer) in enumerate(self.project.layers.items()):
+            styles[name] = (
+                LayerStyle.from_json(saved[name]) if name in saved else default_style(name, layer.role, i)
+            )
+        return styles
+
+    def write_styles(self) -> None:
+        """Store the styles in ``project.settings`` so they are saved with the project."""
+        self.project.settings[STYLE_SETTING] = json.dumps(
+            {name: style.to_json() for name, style in self.styles.items() if name in self.project.layers}
+        )
+
+    def style(self, layer_name: str) -> LayerStyle:
+        if layer_name not in self.styles:
+            layer = self.project.layer(layer_name)
+            self.styles[layer_name] = default_style(layer_name, layer.role, len(self.styles))
+        return self.styles[layer_name]
+
+    def set_style(self, layer_name: str, style: LayerStyle) -> None:
+        self.styles[layer_name] = style
+        self.mark_view_dirty()
+        self.layer_style_changed.emit(layer_name)
+
+    def set_visible(self, layer_name: str, visible: bool) -> None:
+        style = self.style(layer_name)
+        if style.visible != visible:
+            style.visible = visible
+            self.mark_view_dirty()
+            self.layer_style_changed.emit(layer_name)
+
+    def set_opacity(self, layer_name: str, opacity: float) -> None:
+        style = self.style(layer_name)
+        style.opacity = float(opacity)
+        self.mark_view_dirty()
+        self.layer_style_changed.emit(layer_name)
+
+    # -- selection ------------------------------------------------------------------------------
+    def selection(self, layer_name: str) -> np.ndarray:
+        return self.selections.get(layer_name, np.empty(0, dtype=np.int64))
+
+    def set_selection(self, layer_name: str, rows: np.ndarray | list[int]) -> None:
+        """Select feature rows (positions in the layer's GeoDataFrame) of ``layer_name``."""
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        if np.array_equal(rows, self.selection(layer_name)):
+            return
+        self.selections[layer_name] = rows
+        self.selection_changed.emit(layer_name)
+
+    # -- scenarios ------------------------------------------------------------------------------
+    def set_current_scenario(self, name: str) -> None:
+        self.project.scenario(name)
+        if name != self.current_scenario:
+            self.current_scenario = name
+            self.current_scenario_changed.emit(name)
+
+    @property
+    def scenario(self):
+        return self.project.scenario(self.current_scenario)
+
+    # -- notifications from commands ------------------------------------------------------------
+    def notify_layers(self) -> None:
+        for name in list(self.selections):
+            if name not in self.project.layers:
+                del self.selections[name]
+        self.layers_changed.emit()
+
+    def notify_placements(self, scenario: str) -> None:
+        self.placements_changed.emit(scenario)
+
+    def notify_priority(self) -> None:
+        self.priority_changed.emit()
+
+    def notify_scenarios(self) -> None:
+        if self.current_scenario not in self.project.scenarios:
+            self.current_scenario = self.project.baseline.name
+            self.current_scenario_changed.emit(self.current_scenario)
+        self.scenarios_changed.emit()
+
+    def notify_facility_types(self) -> None:
+        self.facility_types_changed.emit()
+
+
+def snapshot(project: Project) -> Project:
+    """A copy of ``project`` safe to read from a worker thread while the UI keeps editing.
+
+    Layers (large, never modified in place) are shared; everything the UI edits (scenarios,
+    placements, priority tiers, facility types, settings) is copied.
+    """
+    copied = copy.copy(project)
+    copied.layers = dict(project.layers)
+    copied.scenarios = copy.deepcopy(project.scenarios)
+    copied.priority = dict(project.priority)
+    copied.facility_types = copy.deepcopy(project.facility_types)
+    copied.kpi_targets = dict(project.kpi_targets)
+    copied.settings = dict(project.settings)
+    return copied

@@ -1,0 +1,665 @@
+"""The main window: map in the centre, docks around it, menus, toolbar, status bar, project lifecycle."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+)
+
+from cityplanner.errors import CityPlannerError
+from cityplanner.project import Placement, Project
+
+from . import commands, workers
+from .canvas.tools import IdentifyTool, PanTool, PlaceTool, SelectTool
+from .canvas.view import MapCanvas
+from .dialogs.errors import show_error
+from .docks.attributes import AttributesDock
+from .docks.kpis import KpiDock
+from .docks.layers import LayersDock
+from .docks.palette import PaletteDock
+from .docks.scenarios import ScenariosDock, unique_name
+from .document import ProjectDocument, snapshot
+from .icons import icon
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_PROJECT = REPO / "sample_data" / "hai_chau.cityplan"
+AUTOSAVE_MS = 60_000
+MAX_RECENT = 8
+PROJECT_FILTER = "CityPlanner projects (*.cityplan)"
+LAYER_FILTER = ("Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.geoparquet *.osm *.csv "
+                "*.zip);;All files (*)")
+
+
+class MainWindow(QMainWindow):
+    """CityPlanner's main window.
+
+    Parameters
+    ----------
+    settings : QSettings, optional
+        Where window state and recent projects live (tests pass a temporary file).
+    recovery_dir : pathlib.Path, optional
+        Folder of the autosave recovery copy (default: the user's app data folder).
+    """
+
+    def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings()
+        default_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+        self.recovery_dir = Path(recovery_dir or Path(default_dir) / "recovery")
+        self.doc: ProjectDocument | None = None
+        self.selected_placement: str | None = None
+        self._roads_tree: tuple | None = None
+        self._network = None
+        self._autosave_worker = None
+        self.setAcceptDrops(True)
+        self.resize(1366, 768)
+
+        self.canvas = MapCanvas(self)
+        self.setCentralWidget(self.canvas)
+        self.layers_dock = LayersDock(self)
+        self.palette_dock = PaletteDock(self)
+        self.scenarios_dock = ScenariosDock(self)
+        self.kpi_dock = KpiDock(self)
+        self.attributes_dock = AttributesDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layers_dock)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.scenarios_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.kpi_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.palette_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.attributes_dock)
+        self._docks_sized = False
+
+        self.tools = {
+            "pan": PanTool(self.canvas),
+            "identify": IdentifyTool(self.canvas, self.identify),
+            "select_click": SelectTool(self.canvas, "click", self.target_layer),
+            "select_rectangle": SelectTool(self.canvas, "rectangle", self.target_layer),
+            "select_lasso": SelectTool(self.canvas, "lasso", self.target_layer),
+            "place": PlaceTool(self.canvas, self),
+        }
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+
+        self.layers_dock.zoom_requested.connect(self.canvas.zoom_to_layer)
+        self.layers_dock.style_requested.connect(self.edit_style)
+        self.layers_dock.table_requested.connect(self.show_attribute_table)
+        self.scenarios_dock.compare_requested.connect(self.compare_scenarios)
+        self.palette_dock.type_changed.connect(lambda _t: self.update_coverage())
+        self.palette_dock.coverage_changed.connect(self.update_coverage)
+        self.canvas.cursor_moved.connect(self._show_cursor)
+        self.canvas.scale_changed.connect(lambda s: self.scale_label.setText(f"Scale 1:{s:,.0f}"))
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self.restoreGeometry(self.settings.value("window/geometry", b""))
+        self.restoreState(self.settings.value("window/state", b""))
+        self.set_tool("pan")
+        self.set_document(ProjectDocument(Project(crs=CRS.from_epsg(32648), name="Untitled plan")))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._docks_sized and not self.settings.value("window/state"):
+            # First run: give the map most of the room, whatever the screen size.
+            side = max(220, self.width() // 6)
+            self.resizeDocks([self.layers_dock, self.kpi_dock], [side, int(side * 1.45)],
+                             Qt.Orientation.Horizontal)
+            self.resizeDocks([self.attributes_dock], [max(120, self.height() // 6)], Qt.Orientation.Vertical)
+            self.resizeDocks([self.kpi_dock, self.palette_dock], [3, 2], Qt.Orientation.Vertical)
+        self._docks_sized = True
+
+    # -- actions, menus, toolbar ----------------------------------------------------------------
+    def _action(self, key: str, text: str, slot, shortcut=None, icon_name: str | None = None,
+                checkable: bool = False, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(key)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.setCheckable(checkable)
+        action.setStatusTip(tip or text.replace("…", "").replace("&", ""))
+        action.triggered.connect(slot)
+        self.actions[key] = action
+        return action
+
+    def _build_actions(self) -> None:
+        self.actions: dict[str, QAction] = {}
+        a = self._action
+        a("new", "&New project…", self.new_project, QKeySequence.StandardKey.New, "new")
+        a("open", "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open")
+        a("open_sample", "Open the &sample city", lambda: self.open_project(SAMPLE_PROJECT))
+        a("save", "&Save", self.save, QKeySequence.StandardKey.Save, "save")
+        a("save_as", "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        a("add_layer", "&Add layer…", self.add_layer_dialog, "Ctrl+L", "add_layer")
+        a("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        undo = self.undo_action = QAction(icon("undo"), "&Undo", self)
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.redo_action = QAction(icon("redo"), "&Redo", self)
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        undo.triggered.connect(lambda: self.doc.undo_stack.undo())
+        redo.triggered.connect(lambda: self.doc.undo_stack.redo())
+        self.actions["undo"], self.actions["redo"] = undo, redo
+        a("delete_placement", "&Delete facility", self.delete_selected_placement, QKeySequence.StandardKey.Delete)
+        for tier in (1, 2, 3):
+            a(f"tier{tier}", f"Set priority tier &{tier}", lambda _c=False, t=tier: self.set_priority(t),
+              f"Ctrl+{tier}")
+        a("tier0", "&Clear priority", lambda: self.set_priority(0), "Ctrl+0")
+        a("priority_rule", "Priority by &rule…", self.priority_rule)
+        a("zoom_full", "Zoom to &full extent", lambda: self.canvas.zoom_full(), "Ctrl+Shift+F", "zoom_full")
+        a("zoom_layer", "Zoom to &layer", self.zoom_to_current_layer, "Ctrl+Shift+L", "zoom_layer")
+        a("zoom_selection", "Zoom to &selection", lambda: self.canvas.zoom_to_selection(), "Ctrl+Shift+S",
+          "zoom_selection")
+        a("legend", "&Legend", self._toggle_legend, None, None, True).setChecked(True)
+        a("basemap", "Offline &basemap (MBTiles)…", self.choose_basemap)
+        a("propose", "&Propose sites…", self.propose_sites, "Ctrl+P", "propose")
+        a("compare", "&Compare scenarios…", self.compare_scenarios, "Ctrl+K")
+        group = QActionGroup(self)
+        for key, text, shortcut in [("pan", "&Pan", "P"), ("identify", "&Identify", "I"),
+                                    ("select_click", "&Select", "S"),
+                                    ("select_rectangle", "Select by &rectangle", "R"),
+                                    ("select_lasso", "Select by &lasso", "L"), ("place", "Place &facility", "F")]:
+            action = a(f"tool_{key}", text, lambda _c=False, k=key: self.set_tool(k), shortcut, key, True)
+            group.addAction(action)
+
+    def _build_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        act = self.actions
+        file_menu = bar.addMenu("&File")
+        for key in ("new", "open", "open_sample"):
+            file_menu.addAction(act[key])
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        for key in ("save", "save_as", "add_layer"):
+            file_menu.addAction(act[key])
+        file_menu.addSeparator()
+        file_menu.addAction(act["quit"])
+        edit = bar.addMenu("&Edit")
+        for key in ("undo", "redo", "delete_placement"):
+            edit.addAction(act[key])
+        edit.addSeparator()
+        for key in ("tier1", "tier2", "tier3", "tier0", "priority_rule"):
+            edit.addAction(act[key])
+        view = bar.addMenu("&View")
+        for key in ("zoom_full", "zoom_layer", "zoom_selection", "legend", "basemap"):
+            view.addAction(act[key])
+        view.addSeparator()
+        for dock in (self.layers_dock, self.scenarios_dock, self.kpi_dock, self.palette_dock,
+                     self.attributes_dock):
+            view.addAction(dock.toggleViewAction())
+        tools = bar.addMenu("&Tools")
+        for key in self.tools:
+            tools.addAction(act[f"tool_{key}"])
+        plan = bar.addMenu("&Plan")
+        plan.addAction(act["propose"])
+        plan.addAction(act["compare"])
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("MainToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for key in ("open", "save", None, "undo", "redo", None, *[f"tool_{k}" for k in self.tools], None,
+                    "zoom_full", "zoom_selection", None, "propose"):
+            if key is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(act[key])
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for key in ("propose", "tool_place"):
+            toolbar.widgetForAction(act[key]).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def _build_status_bar(self) -> None:
+        self.coords_label = QLabel()
+        self.scale_label = QLabel()
+        self.tool_label = QLabel()
+        status = self.statusBar()
+        status.addPermanentWidget(self.tool_label)
+        status.addPermanentWidget(self.coords_label)
+        status.addPermanentWidget(self.scale_label)
+
+    # -- document -------------------------------------------------------------------------------
+    def set_document(self, doc: ProjectDocument) -> None:
+        old = self.doc
+        self.doc = doc
+        self._roads_tree = None
+        self._network = None
+        self.selected_placement = None
+        self._to_wgs84 = None
+        for widget in (self.canvas, self.layers_dock, self.palette_dock, self.scenarios_dock,
+                       self.kpi_dock, self.attributes_dock):
+            widget.set_document(doc)
+        doc.dirty_changed.connect(lambda _d: self._update_title())
+        doc.path_changed.connect(self._update_title)
+        doc.layers_changed.connect(self._layers_changed)
+        doc.placements_changed.connect(lambda _s: self.update_coverage())
+        doc.current_scenario_changed.connect(lambda _s: self.update_coverage())
+        doc.facility_types_changed.connect(self.update_coverage)
+        doc.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        doc.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        doc.undo_stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"&Undo {t}".strip()))
+        doc.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"&Redo {t}".strip()))
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        if old is not None:
+            old.deleteLater()
+        self.update_coverage()
+        self._update_title()
+
+    def _layers_changed(self) -> None:
+        self._roads_tree = None
+        self._network = None
+        self._to_wgs84 = None
+
+    def _update_title(self) -> None:
+        star = "*" if self.doc.is_dirty else ""
+        self.setWindowTitle(f"{self.doc.title}{star} — CityPlanner")
+        self.setWindowModified(self.doc.is_dirty)
+
+    def target_layer(self) -> str | None:
+        """The layer selections apply to: the Layers dock's current layer, else the zones."""
+        name = self.layers_dock.current_layer()
+        if name in self.doc.project.layers:
+            return name
+        return self.doc.project.zones_layer or None
+
+    def set_tool(self, key: str) -> None:
+        self.canvas.tool = self.tools[key]
+        self.canvas.setCursor(self.tools[key].cursor)
+        self.actions[f"tool_{key}"].setChecked(True)
+        self.tool_label.setText(self.actions[f"tool_{key}"].text().replace("&", ""))
+
+    def _show_cursor(self, x: float, y: float) -> None:
+        if self._to_wgs84 is None:
+            self._to_wgs84 = Transformer.from_crs(self.doc.project.crs, "EPSG:4326", always_xy=True)
+        lon, lat = self._to_wgs84.transform(x, y)
+        crs = self.doc.project.crs
+        code = crs.to_epsg()
+        self.coords_label.setText(f"{lat:.5f}° N, {lon:.5f}° E   |   {x:,.0f} E {y:,.0f} N "
+                                  f"({'EPSG:' + str(code) if code else crs.name})")
+
+    def _toggle_legend(self, on: bool) -> None:
+        self.canvas.show_legend = on
+        self.canvas.viewport().update()
+
+    # -- project lifecycle ----------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; False when the user cancels what they were doing."""
+        if self.doc is None or not self.doc.is_dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.doc.title} before closing it?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> None:
+        from .dialogs.new_project import NewProjectWizard
+
+        if not self.maybe_save():
+            return
+        wizard = NewProjectWizard(SAMPLE_PROJECT, self)
+        if wizard.exec():
+            if wizard.open_sample:
+                self.open_project(SAMPLE_PROJECT)
+            elif wizard.project is not None:
+                self.set_document(ProjectDocument(wizard.project))
+                self.doc.mark_view_dirty()
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.doc.path.parent) if self.doc and self.doc.path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
+        if path:
+            self.open_project(Path(path), ask=False)
+
+    def open_project(self, path: Path, ask: bool = True) -> bool:
+        """Open a ``.cityplan``; engine errors are shown in a dialog. Returns True on success."""
+        from cityplanner.store import load_project
+
+        if ask and not self.maybe_save():
+            return False
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        try:
+            project = load_project(path)
+        except CityPlannerError as err:
+            show_error(self, "Open project", str(err))
+            return False
+        self.set_document(ProjectDocument(project, Path(path)))
+        self._add_recent(Path(path))
+        self.statusBar().showMessage(f"Opened {Path(path).name}", 5000)
+        return True
+
+    def save(self) -> bool:
+        if self.doc.path is None:
+            return self.save_as()
+        return self.save_to(self.doc.path)
+
+    def save_as(self) -> bool:
+        start = str(self.doc.path or Path.home() / f"{self.doc.project.name}.cityplan")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
+        if not path:
+            return False
+        if not path.endswith(".cityplan"):
+            path += ".cityplan"
+        return self.save_to(Path(path))
+
+    def save_to(self, path: Path) -> bool:
+        from cityplanner.store import save_project
+
+        self.doc.write_styles()
+        try:
+            save_project(self.doc.project, path)
+        except CityPlannerError as err:
+            show_error(self, "Save project", str(err))
+            return False
+        self.doc.mark_saved(path)
+        self._add_recent(path)
+        self.clear_recovery()
+        self.statusBar().showMessage(f"Saved {path.name}", 5000)
+        return True
+
+    def _add_recent(self, path: Path) -> None:
+        recent = [p for p in self.recent_projects() if Path(p) != path.resolve()]
+        self.settings.setValue("recent", [str(path.resolve()), *recent][:MAX_RECENT])
+
+    def recent_projects(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_projects():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_project(Path(p)))
+        if not self.recent_projects():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+        self.autosave_timer.stop()
+        self.clear_recovery()
+        workers.CoalescingRunner.wait(self.kpi_dock.runner, 10000)
+        event.accept()
+
+    # -- autosave and recovery ------------------------------------------------------------------
+    @property
+    def recovery_file(self) -> Path:
+        return self.recovery_dir / "autosave.cityplan"
+
+    @property
+    def recovery_info(self) -> Path:
+        return self.recovery_dir / "autosave.json"
+
+    def autosave(self) -> None:
+        """Write a recovery copy of an unsaved project on a worker thread."""
+        if not self.doc.is_dirty or not self.doc.project.layers or self._autosave_worker is not None:
+            return
+        from cityplanner.store import save_project
+
+        self.doc.write_styles()
+        copy = snapshot(self.doc.project)
+        info = {"path": str(self.doc.path or ""), "saved_at": time.strftime("%Y-%m-%d %H:%M"),
+                "name": self.doc.title}
+        target, info_path = self.recovery_file, self.recovery_info
+
+        def job(_progress):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            save_project(copy, target)
+            info_path.write_text(json.dumps(info), encoding="utf-8")
+
+        def done(_result=None) -> None:
+            self._autosave_worker = None
+
+        def failed(message: str) -> None:
+            self._autosave_worker = None
+            self.statusBar().showMessage(f"Autosave failed: {message}", 10000)
+
+        self._autosave_worker = workers.start(job, done, failed, on_cancelled=done)
+
+    def clear_recovery(self) -> None:
+        for path in (self.recovery_file, self.recovery_info):
+            path.unlink(missing_ok=True)
+
+    def offer_recovery(self) -> bool:
+        """After a crash, offer to restore the autosaved copy; True when it was restored."""
+        if not (self.recovery_file.exists() and self.recovery_info.exists()):
+            return False
+        info = json.loads(self.recovery_info.read_text(encoding="utf-8"))
+        answer = QMessageBox.question(
+            self, "Restore unsaved work",
+            f"CityPlanner did not close normally. Restore the autosaved copy of {info.get('name', 'your plan')} "
+            f"from {info.get('saved_at', 'earlier')}?")
+        if answer != QMessageBox.StandardButton.Yes:
+            self.clear_recovery()
+            return False
+        return self.restore_recovery(info)
+
+    def restore_recovery(self, info: dict) -> bool:
+        from cityplanner.store import load_project
+
+        try:
+            project = load_project(self.recovery_file)
+        except CityPlannerError as err:
+            show_error(self, "Restore unsaved work", str(err))
+            return False
+        self.set_document(ProjectDocument(project, Path(info["path"]) if info.get("path") else None))
+        self.doc.mark_view_dirty()
+        return True
+
+    # -- layers ---------------------------------------------------------------------------------
+    def add_layer_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add layers", str(Path.home()), LAYER_FILTER)
+        for path in paths:
+            self.add_layer_file(Path(path))
+
+    def add_layer_file(self, path: Path) -> bool:
+        """Add every layer of a file through the engine's IO (errors shown in a dialog)."""
+        from cityplanner.assemble import add_layer_from_file
+        from cityplanner.io import list_layers
+
+        try:
+            infos = list_layers(path)
+            for info in infos:
+                spec = f"{path}:{info.name}" if len(infos) > 1 else str(path)
+                layer = add_layer_from_file(self.doc.project, spec)
+                self.doc.undo_stack.push(commands.AddLayer(self.doc, layer))
+        except CityPlannerError as err:
+            show_error(self, "Add layer", str(err))
+            return False
+        return True
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            if path.suffix == ".cityplan":
+                self.open_project(path)
+            else:
+                self.add_layer_file(path)
+        event.acceptProposedAction()
+
+    def edit_style(self, name: str) -> None:
+        from .dialogs.style import StyleDialog
+
+        dialog = StyleDialog(name, self.doc.project.layer(name).gdf, self.doc.style(name), self)
+        if dialog.exec():
+            self.doc.set_style(name, dialog.style())
+
+    def show_attribute_table(self, name: str) -> None:
+        self.attributes_dock.show()
+        self.attributes_dock.raise_()
+        self.attributes_dock.show_layer(name)
+
+    def zoom_to_current_layer(self) -> None:
+        name = self.target_layer()
+        if name:
+            self.canvas.zoom_to_layer(name)
+
+    def identify(self, layer_name: str, row: int) -> None:
+        from .dialogs.identify import IdentifyDialog
+
+        self.doc.set_selection(layer_name, [row])
+        IdentifyDialog.show_feature(self, layer_name, self.doc.project.layer(layer_name).gdf, row)
+
+    def choose_basemap(self) -> None:
+        from .canvas.basemap import MBTilesBasemap
+
+        path, _ = QFileDialog.getOpenFileName(self, "Offline basemap", str(Path.home()), "MBTiles (*.mbtiles)")
+        if path:
+            try:
+                self.canvas.set_basemap(MBTilesBasemap(Path(path), self.doc.project.crs))
+            except CityPlannerError as err:
+                show_error(self, "Offline basemap", str(err))
+
+    # -- priority zones -------------------------------------------------------------------------
+    def set_priority(self, tier: int) -> None:
+        """Give the selected zones a priority tier (0 clears it)."""
+        zones = self.doc.project.zones_layer
+        rows = self.doc.selection(zones) if zones else np.empty(0)
+        if not len(rows):
+            self.statusBar().showMessage("Select zones first (Select, rectangle or lasso tool on the zone layer).",
+                                         6000)
+            return
+        self.doc.undo_stack.push(commands.SetPriority(self.doc, rows, tier))
+
+    def priority_rule(self) -> None:
+        from .dialogs.priority import PriorityRuleDialog
+
+        if not self.doc.project.zones_layer:
+            show_error(self, "Priority by rule", "The project has no zone layer to prioritise.")
+            return
+        dialog = PriorityRuleDialog(self.doc, self.kpi_dock, self)
+        if dialog.exec():
+            self.doc.undo_stack.beginMacro("Priority by rule")
+            self.doc.undo_stack.push(commands.SetPriority(self.doc, list(self.doc.project.priority), 0))
+            for tier, rows in dialog.tiers().items():
+                if len(rows):
+                    self.doc.undo_stack.push(commands.SetPriority(self.doc, rows, tier))
+            self.doc.undo_stack.endMacro()
+
+    # -- placements (the PlaceTool's editor API) ------------------------------------------------
+    def _plan_scenario(self) -> str:
+        """The scenario edits go to: the current plan, or a new plan when the baseline is shown."""
+        if self.doc.current_scenario != self.doc.project.baseline.name:
+            return self.doc.current_scenario
+        name = unique_name(self.doc.project.scenarios, "Plan")
+        self.doc.undo_stack.push(commands.AddScenario(self.doc, name))
+        self.statusBar().showMessage(f"The baseline holds existing facilities only; placing in new scenario '{name}'.",
+                                     8000)
+        return name
+
+    def place_facility(self, xy: tuple[float, float], type_name: str | None = None) -> Placement | None:
+        type_name = type_name or self.palette_dock.current_type
+        if type_name is None:
+            return None
+        if self.palette_dock.snap.isChecked():
+            xy = self.snap_to_streets(xy)
+        ft = self.doc.project.facility_type(type_name)
+        placement = Placement(type=type_name, x=float(xy[0]), y=float(xy[1]), name=ft.label)
+        self.doc.undo_stack.beginMacro(f"Place {ft.label}")
+        scenario = self._plan_scenario()
+        self.doc.undo_stack.push(commands.PlaceFacility(self.doc, scenario, placement))
+        self.doc.undo_stack.endMacro()
+        self.selected_placement = placement.id
+        return placement
+
+    def move_placement(self, placement_id: str, old_xy, new_xy) -> None:
+        if self.palette_dock.snap.isChecked():
+            new_xy = self.snap_to_streets(new_xy)
+        self.doc.undo_stack.push(commands.MoveFacility(self.doc, self.doc.current_scenario, placement_id,
+                                                       tuple(old_xy), tuple(new_xy)))
+
+    def delete_placement(self, placement_id: str) -> None:
+        self.doc.undo_stack.push(commands.DeleteFacility(self.doc, self.doc.current_scenario, placement_id))
+        if self.selected_placement == placement_id:
+            self.selected_placement = None
+
+    def select_placement(self, placement_id: str) -> None:
+        self.selected_placement = placement_id
+        placement = self.doc.scenario.find(placement_id)
+        self.palette_dock.set_current_type(placement.type)
+        self.statusBar().showMessage(f"Selected {placement.name or placement.type} ({placement.source}); "
+                                     "drag to move, Delete to remove.", 6000)
+
+    def delete_selected_placement(self) -> None:
+        if self.selected_placement and any(p.id == self.selected_placement for p in self.doc.scenario.placements):
+            self.delete_placement(self.selected_placement)
+
+    def snap_to_streets(self, xy: tuple[float, float]) -> tuple[float, float]:
+        """Nearest point on the road layer (unchanged when the project has no roads)."""
+        roads = self.doc.project.layer_with_role("roads")
+        if roads is None or not len(roads.gdf):
+            return xy
+        if self._roads_tree is None:
+            geoms = roads.gdf.geometry.to_numpy()
+            self._roads_tree = (shapely.STRtree(geoms), geoms)
+        tree, geoms = self._roads_tree
+        point = shapely.Point(xy)
+        nearest = geoms[tree.nearest(point)]
+        snapped = shapely.line_interpolate_point(nearest, shapely.line_locate_point(nearest, point))
+        return float(snapped.x), float(snapped.y)
+
+    # -- coverage display -----------------------------------------------------------------------
+    def update_coverage(self) -> None:
+        """Discs (radius) or network service areas of the palette's type around its facilities."""
+        palette = self.palette_dock
+        type_name = palette.current_type if palette.show_coverage.isChecked() else None
+        self.canvas.coverage_type = type_name
+        if type_name is None or not palette.network_areas or self.doc.project.layer_with_role("roads") is None:
+            self.canvas.update_coverage()
+            return
+        from cityplanner.network import StreetNetwork
+
+        ft = self.doc.project.facility_type(type_name)
+        xy = shapely.get_coordinates(shapely.centroid(
+            self.doc.project.facilities(type_name, self.doc.current_scenario).geometry.to_numpy()))
+        roads = self.doc.project.layer_with_role("roads").gdf
+        walk = float(self.doc.project.setting("walk_speed_kmh", 4.8))
+
+        def job(_progress):
+            if self._network is None:
+                self._network = StreetNetwork.from_lines(roads, walk_speed_kmh=walk)
+            areas = self._network.service_area(xy, ft.radius_m) if len(xy) else None
+            return shapely.get_parts(np.asarray(areas if areas is not None else [], dtype=object))
+
+        workers.start(job, self.canvas.set_service_areas,
+                      lambda m: self.statusBar().showMessage(f"Service areas: {m}", 8000))
+
+    # -- optimiser and comparison ---------------------------------------------------------------
+    def propose_sites(self) -> None:
+        from .dialogs.propose import ProposeSitesDialog
+
+        dialog = ProposeSitesDialog(self.doc, self.palette_dock.current_type, self)
+        if dialog.exec() and dialog.scenario is not None:
+            self.doc.undo_stack.push(commands.AddScenario(self.doc, dialog.scenario.name, scenario=dialog.scenario))
+
+    def compare_scenarios(self) -> None:
+        from .dialogs.compare import CompareDialog
+
+        CompareDialog(self.doc, self).exec()

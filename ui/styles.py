@@ -1,0 +1,161 @@
+"""Layer styles: single colour, categorised and graduated, with ColorBrewer palettes.
+
+A :class:`LayerStyle` is plain data (saved in the project as JSON); :func:`classify` turns it into
+a class index per feature and a legend. Colours are ``#rrggbb`` strings so this module needs no Qt.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+# ColorBrewer 2.0 palettes (Cynthia Brewer, colorbrewer2.org), 9-class versions.
+PALETTES: dict[str, list[str]] = {
+    "YlOrRd": ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026",
+               "#800026"],
+    "Blues": ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c",
+              "#08306b"],
+    "Greens": ["#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45", "#006d2c",
+               "#00441b"],
+    "Purples": ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#54278f",
+                "#3f007d"],
+    "RdYlGn": ["#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#d9ef8b", "#a6d96a", "#66bd63",
+               "#1a9850"],
+    "Spectral": ["#d53e4f", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#e6f598", "#abdda4", "#66c2a5",
+                 "#3288bd"],
+    "Set2": ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3"],
+    "Paired": ["#a6cee3", "#1f78b4", "#b2df8a", "#33a02c", "#fb9a99", "#e31a1c", "#fdbf6f", "#ff7f00",
+               "#cab2d6", "#6a3d9a", "#ffff99", "#b15928"],
+}
+QUALITATIVE = ("Set2", "Paired")
+METHODS = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)", "equal": "Equal interval"}
+# Categorised styles show at most this many categories; the rest share one "other" class.
+MAX_CATEGORIES = 12
+OTHER_COLOUR = "#bdbdbd"
+
+# Default colours for new layers, by role and geometry.
+_ROLE_COLOURS = {"zones": "#fdd49e", "roads": "#7f7f7f", "buildings": "#bcaaa4", "hazard": "#9ecae1"}
+_CYCLE = ["#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#b2df8a"]
+
+
+@dataclass
+class LayerStyle:
+    """How a layer is drawn.
+
+    ``kind`` is ``"single"``, ``"categorised"`` (one colour per value of ``field``) or
+    ``"graduated"`` (``classes`` classes of numeric ``field`` by ``method``).
+    """
+
+    kind: str = "single"
+    colour: str = "#1f78b4"
+    field: str = ""
+    palette: str = "YlOrRd"
+    method: str = "quantiles"
+    classes: int = 5
+    visible: bool = True
+    opacity: float = 0.8
+    fill: bool = True
+    line_width: float = 1.0
+    point_size: float = 9.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> LayerStyle:
+        data = json.loads(text)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def default_style(name: str, role: str | None, index: int) -> LayerStyle:
+    """A readable first style for layer ``name`` with ``role``, added as the ``index``-th layer.
+
+    Outlines (boundaries, study areas) are drawn unfilled so they do not hide what lies beneath.
+    """
+    colour = _ROLE_COLOURS.get(role or "", _CYCLE[index % len(_CYCLE)])
+    outline = any(word in name.lower() for word in ("boundary", "outline", "border", "extent"))
+    opacity = 0.55 if role == "zones" else 0.8
+    return LayerStyle(colour="#333333" if outline else colour, opacity=opacity, fill=not outline,
+                      line_width=2.0 if outline else 1.0)
+
+
+def palette_colours(name: str, n: int) -> list[str]:
+    """``n`` colours from palette ``name``: evenly spread on sequential ramps, in order otherwise."""
+    ramp = PALETTES.get(name, PALETTES["YlOrRd"])
+    if n <= 0:
+        return []
+    if name in QUALITATIVE:
+        return [ramp[i % len(ramp)] for i in range(n)]
+    if n == 1:
+        return [ramp[len(ramp) // 2]]
+    positions = np.linspace(1, len(ramp) - 1, n) if n < len(ramp) else np.linspace(0, len(ramp) - 1, n)
+    return [ramp[int(round(p))] for p in positions]
+
+
+@dataclass
+class Classification:
+    """Result of :func:`classify`: ``class_index[i]`` is feature i's class (-1: no data)."""
+
+    class_index: np.ndarray
+    colours: list[str]
+    labels: list[str]
+
+
+def classify(values: pd.Series | None, style: LayerStyle) -> Classification:
+    """Classify one field's ``values`` according to ``style`` (single colour when ``values`` is None)."""
+    if style.kind == "single" or values is None:
+        n = 0 if values is None else len(values)
+        return Classification(np.zeros(n, dtype=np.int32), [style.colour], [""])
+    if style.kind == "categorised":
+        return _categorised(values, style)
+    return _graduated(values, style)
+
+
+def _categorised(values: pd.Series, style: LayerStyle) -> Classification:
+    text = values.astype("string").fillna("(no value)")
+    counts = text.value_counts()
+    shown = list(counts.index[:MAX_CATEGORIES])
+    codes = pd.Categorical(text, categories=shown).codes.astype(np.int32)
+    labels = [str(v) for v in shown]
+    colours = palette_colours(style.palette if style.palette in QUALITATIVE else "Paired", len(shown))
+    if len(counts) > MAX_CATEGORIES:
+        codes = np.where(codes < 0, len(shown), codes).astype(np.int32)
+        labels.append(f"other ({len(counts) - MAX_CATEGORIES} values)")
+        colours.append(OTHER_COLOUR)
+    return Classification(codes, colours, labels)
+
+
+def _graduated(values: pd.Series, style: LayerStyle) -> Classification:
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+    valid = np.isfinite(numbers)
+    class_index = np.full(len(numbers), -1, dtype=np.int32)
+    distinct = np.unique(numbers[valid])
+    if distinct.size == 0:
+        return Classification(class_index, [], [])
+    k = int(max(1, min(style.classes, distinct.size)))
+    if k == 1:
+        bins = np.array([distinct[-1]])
+    elif style.method == "natural_breaks":
+        bins = mapclassify.FisherJenks(numbers[valid], k=k).bins
+    elif style.method == "equal":
+        bins = mapclassify.EqualInterval(numbers[valid], k=k).bins
+    else:
+        bins = mapclassify.Quantiles(numbers[valid], k=k).bins
+    bins = np.unique(np.asarray(bins, dtype="float64"))
+    class_index[valid] = np.minimum(np.searchsorted(bins, numbers[valid], side="left"), len(bins) - 1)
+    lower = np.concatenate([[distinct[0]], bins[:-1]])
+    labels = [f"{_fmt(lo)} – {_fmt(hi)}" for lo, hi in zip(lower, bins, strict=True)]
+    return Classification(class_index, palette_colours(style.palette, len(bins)), labels)
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"

@@ -1,0 +1,122 @@
+"""Run engine work off the UI thread, with progress, cancel, and coalescing of repeated requests.
+
+Results come back through Qt signals (queued to the UI thread). Engine errors meant for the user
+(:class:`~cityplanner.errors.CityPlannerError`) arrive as their one-sentence message; anything else
+is a bug and is printed with its traceback on stderr before being reported.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from cityplanner.errors import Cancelled, CityPlannerError
+from cityplanner.progress import Progress
+
+
+class WorkerSignals(QObject):
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    progress = Signal(float, str)
+
+
+class Worker(QRunnable):
+    """Call ``fn(progress)`` on a pool thread; ``fn`` receives a :class:`Progress` it may pass on."""
+
+    def __init__(self, fn: Callable[[Progress], Any]) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self.fn = fn
+        self.signals = WorkerSignals()
+        self.progress = Progress(lambda fraction, message: self.signals.progress.emit(fraction, message))
+
+    def cancel(self) -> None:
+        self.progress.cancel()
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.progress)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except CityPlannerError as err:
+            self.signals.failed.emit(str(err))
+        except Exception as err:  # a bug in the engine: keep the app alive, show it, log the trace
+            traceback.print_exc()
+            self.signals.failed.emit(f"Unexpected error ({type(err).__name__}): {err}")
+        else:
+            self.signals.finished.emit(result)
+
+
+def start(fn: Callable[[Progress], Any], on_done: Callable[[Any], None] | None = None,
+          on_error: Callable[[str], None] | None = None,
+          on_progress: Callable[[float, str], None] | None = None,
+          on_cancelled: Callable[[], None] | None = None) -> Worker:
+    """Start ``fn`` on the global thread pool and connect the callbacks; returns the worker."""
+    worker = Worker(fn)
+    if on_done:
+        worker.signals.finished.connect(on_done)
+    if on_error:
+        worker.signals.failed.connect(on_error)
+    if on_progress:
+        worker.signals.progress.connect(on_progress)
+    if on_cancelled:
+        worker.signals.cancelled.connect(on_cancelled)
+    QThreadPool.globalInstance().start(worker)
+    return worker
+
+
+class CoalescingRunner(QObject):
+    """Runs one job at a time; a request made while one runs replaces any waiting request.
+
+    When a job finishes and a newer request is waiting, the stale result is dropped and the newer
+    job starts, so after a burst of edits only the latest state is evaluated and shown.
+    """
+
+    result = Signal(object)
+    error = Signal(str)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._running: Worker | None = None
+        self._pending: Callable[[Progress], Any] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None
+
+    def request(self, fn: Callable[[Progress], Any]) -> None:
+        if self._running is not None:
+            self._pending = fn
+            self._running.cancel()
+            return
+        self._launch(fn)
+
+    def _launch(self, fn: Callable[[Progress], Any]) -> None:
+        self._running = start(fn, self._done, self._failed, on_cancelled=self._next)
+        self.busy_changed.emit(True)
+
+    def _next(self) -> bool:
+        self._running = None
+        if self._pending is not None:
+            fn, self._pending = self._pending, None
+            self._launch(fn)
+            return True
+        self.busy_changed.emit(False)
+        return False
+
+    def _done(self, value: Any) -> None:
+        if not self._next():
+            self.result.emit(value)
+
+    def _failed(self, message: str) -> None:
+        if not self._next():
+            self.error.emit(message)
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        """Block until the pool is idle (tests and shutdown only)."""
+        return QThreadPool.globalInstance().waitForDone(timeout_ms)
