@@ -288,26 +288,33 @@ class PMedian:
             objective = float(np.sum(w * np.minimum(d_new.min(axis=1) if len(chosen) else np.inf, d_ex)))
         else:
             objective = float(self._last_objective)
-        # Marginal gains: person-metres saved, adding the chosen sites greedily.
-        cur = d_ex.copy()
+        # Marginal gains, adding the chosen sites greedily: population newly within the radius
+        # when there is one, else person-metres saved; a point no open site served yet counts
+        # from its farthest chosen site, so the first site's gain is finite too.
+        finite_new = np.where(np.isfinite(d_new), d_new, np.nan)
+        farthest = np.nanmax(finite_new, axis=1, initial=0.0) if len(chosen) else np.zeros(len(w))
+        cur = np.where(np.isfinite(d_ex), d_ex, farthest)
+        served = np.isfinite(d_ex) & (d_ex <= (np.inf if self.radius_m is None else self.radius_m))
         alive = np.ones(len(chosen), dtype=bool)
         order, gains = [], []
         for _ in range(len(chosen)):
-            with np.errstate(invalid="ignore"):
-                save = np.nansum(
-                    w[:, None] * np.maximum(np.nan_to_num(cur[:, None] - d_new, posinf=1e18), 0), axis=0
-                )
-            save[~alive] = -np.inf
+            if self.radius_m is not None:
+                save = (w * ~served) @ (d_new <= self.radius_m)
+            else:
+                save = w @ np.maximum(cur[:, None] - np.where(np.isfinite(d_new), d_new, cur[:, None]), 0.0)
+            save = np.where(alive, save, -np.inf)
             j = int(np.argmax(save))
             alive[j] = False
             order.append(j)
             gains.append(float(save[j]))
             cur = np.minimum(cur, d_new[:, j])
+            if self.radius_m is not None:
+                served |= d_new[:, j] <= self.radius_m
         total = float(self.weights.sum())
         limit = np.inf if self.radius_m is None else self.radius_m
         nearest_after = np.minimum(d_new.min(axis=1) if len(chosen) else np.inf, d_ex)
-        after = float(self.weights[nearest_after <= limit].sum())
-        before = float(self.weights[d_ex <= limit].sum())
+        after = float(self.weights[np.isfinite(nearest_after) & (nearest_after <= limit)].sum())
+        before = float(self.weights[np.isfinite(d_ex) & (d_ex <= limit)].sum())
         gap = abs(objective - bound) / max(abs(objective), 1e-12) if np.isfinite(bound) else float("nan")
         if optimal:
             gap = min(gap, _highs.MIP_REL_GAP)
