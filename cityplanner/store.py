@@ -8,7 +8,7 @@ Layout of the file
     Point layer with the placements of every scenario (``scenario, id, type, name, capacity,
     source, marginal_gain``), so QGIS shows them.
 ``priority_zones``
-    Point/polygon layer of the prioritised zones (``zone_index, tier``), for QGIS only.
+    The prioritised zones with their geometry (``zone_index, tier``), for QGIS only.
 ``cp_project``, ``cp_layers``, ``cp_facility_types``, ``cp_scenarios``, ``cp_priority``,
 ``cp_kpi_targets``, ``cp_settings``
     Plain attribute tables registered in ``gpkg_contents`` as ``attributes``: text and numbers
@@ -45,7 +45,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from . import __version__
-from .errors import Cancelled, ProjectError
+from .errors import ProjectError
 from .progress import Progress, report
 from .project import FacilityType, Layer, Placement, Project, Scenario
 
@@ -139,7 +139,7 @@ def save_project(project: Project, path: str | os.PathLike, progress: Progress |
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     try:
         tmp.unlink(missing_ok=True)
-        _write_gpkg(project, tmp, progress)
+        _write_gpkg(project, tmp, target, progress)
         _fsync_path(tmp)
         os.replace(tmp, target)
         if os.name == "posix":  # make the rename itself durable; Windows cannot open folders
@@ -154,8 +154,8 @@ def save_project(project: Project, path: str | os.PathLike, progress: Progress |
     return target
 
 
-def _write_gpkg(project: Project, tmp: Path, progress: Progress | None) -> None:
-    """Write every table of the project into the new GeoPackage ``tmp``."""
+def _write_gpkg(project: Project, tmp: Path, target: Path, progress: Progress | None) -> None:
+    """Write every table of the project into the new GeoPackage ``tmp`` (to become ``target``)."""
     crs = project.crs
     total = sum(lyr.feature_count for lyr in project.layers.values()) or 1
     done = 0
@@ -164,7 +164,7 @@ def _write_gpkg(project: Project, tmp: Path, progress: Progress | None) -> None:
     for order, lyr in enumerate(project.layers.values()):
         report(progress, 0.9 * done / total, f"Saving layer {lyr.name}")
         table = _unique_table_name(lyr.name, used_tables)
-        columns = _write_layer(lyr, tmp, table, crs)
+        columns = _write_layer(lyr, tmp, target, table, crs)
         layer_rows.append(
             (
                 lyr.name,
@@ -180,10 +180,11 @@ def _write_gpkg(project: Project, tmp: Path, progress: Progress | None) -> None:
         )
         done += lyr.feature_count
     report(progress, 0.9, "Saving scenarios")
-    _write_frame(_placements_frame(project), tmp, PLACEMENTS_TABLE, "placements", geometry_type="Point")
+    placements = _placements_frame(project)
+    _write_frame(placements, tmp, target, PLACEMENTS_TABLE, "the placements", geometry_type="Point")
     priority = _priority_frame(project)
     if priority is not None:
-        _write_frame(priority, tmp, PRIORITY_TABLE, "priority zones")
+        _write_frame(priority, tmp, target, PRIORITY_TABLE, "the priority zones")
     _write_metadata(project, tmp, layer_rows)
 
 
@@ -199,7 +200,7 @@ def _unique_table_name(layer_name: str, used: set[str]) -> str:
     return table
 
 
-def _write_layer(lyr: Layer, tmp: Path, table: str, crs: CRS) -> list[dict]:
+def _write_layer(lyr: Layer, tmp: Path, target: Path, table: str, crs: CRS) -> list[dict]:
     """Write one layer's features; return the column manifest that restores names and dtypes."""
     gdf = lyr.gdf
     geometry_name = gdf.geometry.name
@@ -224,9 +225,11 @@ def _write_layer(lyr: Layer, tmp: Path, table: str, crs: CRS) -> list[dict]:
         # Columns mixing e.g. numbers and text are stored as text (a GeoPackage field has one type).
         out = out.assign(**{c: out[c].astype(str).where(out[c].notna(), None) for c in mixed})
     out = out.rename_geometry("geometry") if geometry_name != "geometry" else out
-    if out.crs is None or not CRS.from_user_input(out.crs).equals(crs):
-        out = out.set_crs(crs, allow_override=True)
-    _write_frame(out, tmp, table, f"layer '{lyr.name}'")
+    if out.crs is None:
+        out = out.set_crs(crs)
+    elif not CRS.from_user_input(out.crs).equals(crs):
+        out = out.to_crs(crs)  # every table of the file is in the working CRS
+    _write_frame(out, tmp, target, table, f"layer '{lyr.name}'")
     return columns
 
 
@@ -241,7 +244,12 @@ def _arrow_can_store(column: pd.Series) -> bool:
 
 
 def _write_frame(
-    gdf: gpd.GeoDataFrame, tmp: Path, table: str, what: str, geometry_type: str | None = None
+    gdf: gpd.GeoDataFrame,
+    tmp: Path,
+    target: Path,
+    table: str,
+    what: str,
+    geometry_type: str | None = None,
 ) -> None:
     try:
         with _gdal_accepts_our_extension():
@@ -256,7 +264,7 @@ def _write_frame(
                 layer_options=_LAYER_OPTIONS,
             )
     except _GDAL_ERRORS as err:
-        raise ProjectError(f"Cannot save {what} into {tmp.name}: {err}") from err
+        raise ProjectError(f"Cannot save {what} into {target}: {err}") from err
 
 
 def _placements_frame(project: Project) -> gpd.GeoDataFrame:
@@ -436,10 +444,6 @@ def load_project(path: str | os.PathLike, progress: Progress | None = None) -> P
             project.layers[row["name"]] = _read_layer(source, row, project.crs)
         report(progress, 0.9, "Loading scenarios")
         _read_placements(source, project)
-    except Cancelled:
-        raise
-    except ProjectError:
-        raise
     except (*_GDAL_ERRORS, sqlite3.Error, KeyError, ValueError, TypeError, CRSError) as err:
         raise ProjectError(
             f"{source} is damaged or incomplete and cannot be opened as a project ({err})."
