@@ -12,6 +12,7 @@ happens in :meth:`Project.add_layer`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -160,8 +161,6 @@ def _decode_ladder(data: bytes, path: Path, declared: str | None = None) -> str:
             data.decode(enc)
         except UnicodeDecodeError:
             continue
-        except LookupError:
-            raise LayerLoadError(f"File '{path}' declares an unknown text encoding '{declared}'.") from None
         return enc
     tried = ", ".join(_ENCODING_NAMES.get(e, e) for e in candidates)
     raise LayerLoadError(f"File '{path}' has text that is not valid in any of these encodings: {tried}.")
@@ -173,23 +172,31 @@ def _decoded(data: bytes, encoding: str) -> str:
     return text if encoding == "utf-8" else unicodedata.normalize("NFC", text)
 
 
-def _python_codec(name: str) -> str:
-    """Map a .cpg code page ("1258", "CP1258", "UTF-8", "ANSI 1252") to a Python codec name."""
+def _python_codec(name: str, path: Path) -> str:
+    """Python codec of a .cpg code page ("1258", "CP1258", "UTF-8", "ANSI 1252", "88591")."""
     text = name.strip().upper().replace("ANSI", "").strip()
-    if text.isdigit():
-        return f"cp{text}"
-    return text.lower()
+    if text.startswith("8859") and text[4:].isdigit():
+        text = f"iso8859-{text[4:]}"
+    elif text.isdigit():
+        text = f"cp{text}"
+    try:
+        return codecs.lookup(text).name
+    except LookupError:
+        raise LayerLoadError(f"File '{path}' declares an unknown text encoding '{name.strip()}'.") from None
 
 
 def _dbf_bytes(path: Path) -> tuple[bytes | None, str | None]:
     """Records of the shapefile's .dbf and the text of its .cpg (either may be missing)."""
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            dbf = next((n for n in names if n.lower().endswith(".dbf")), None)
-            cpg = next((n for n in names if n.lower().endswith(".cpg")), None)
-            data = zf.read(dbf) if dbf else None
-            cpg_text = zf.read(cpg).decode("ascii", "ignore") if cpg else None
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+                dbf = next((n for n in names if n.lower().endswith(".dbf")), None)
+                cpg = next((n for n in names if n.lower().endswith(".cpg")), None)
+                data = zf.read(dbf) if dbf else None
+                cpg_text = zf.read(cpg).decode("ascii", "ignore") if cpg else None
+        except (zipfile.BadZipFile, OSError) as err:
+            raise LayerLoadError(f"File '{path}' is not a readable zip archive ({err}).") from err
     else:
         dbf_path = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
         cpg_path = next((p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()), None)
@@ -204,7 +211,7 @@ def _dbf_bytes(path: Path) -> tuple[bytes | None, str | None]:
 def _shapefile_encoding(path: Path) -> str:
     """Python codec of a shapefile's attribute text: its .cpg when there is one, else detected."""
     data, cpg = _dbf_bytes(path)
-    declared = _python_codec(cpg) if cpg and cpg.strip() else None
+    declared = _python_codec(cpg, path) if cpg and cpg.strip() else None
     return _decode_ladder(data or b"", path, declared)
 
 
@@ -233,8 +240,17 @@ def _recode_latin1(df: pd.DataFrame, encoding: str) -> pd.DataFrame:
 
 # -- listing ---------------------------------------------------------------------------------------
 def _pandas_field_type(dtype) -> str:
-    kind = np.dtype(dtype).kind if not isinstance(dtype, pd.StringDtype) else "O"
-    return {"i": "integer", "u": "integer", "f": "real", "b": "boolean", "M": "datetime"}.get(kind, "string")
+    """Simple type name of a pandas/numpy column dtype."""
+    types = pd.api.types
+    if types.is_bool_dtype(dtype):
+        return "boolean"
+    if types.is_integer_dtype(dtype):
+        return "integer"
+    if types.is_float_dtype(dtype):
+        return "real"
+    if types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "string"
 
 
 def _crs_label(crs) -> str | None:
@@ -261,7 +277,7 @@ def list_layers(path: str | os.PathLike) -> list[LayerInfo]:
         return [_csv_info(path)]
     if suffix in (".parquet", ".geoparquet"):
         return [_parquet_info(path)]
-    encoding = _shapefile_encoding(path) if suffix in (".shp", ".zip", ".dbf") else None
+    encoding = _shapefile_encoding(path) if suffix in (".shp", ".zip") else None
     try:
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
         infos = [
@@ -464,7 +480,7 @@ def _read_raw(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str | No
         except Exception as err:  # any reader failure becomes one sentence
             raise _read_failure(path, err) from err
 
-    encoding = _shapefile_encoding(path) if suffix in (".shp", ".zip", ".dbf") else None
+    encoding = _shapefile_encoding(path) if suffix in (".shp", ".zip") else None
     source: Path | io.BytesIO = path
     if suffix in (".geojson", ".json") and path.is_file():
         data = path.read_bytes()

@@ -56,6 +56,7 @@ def _assert_cli_refuses(capsys, tmp_path, argv_tail, *needles):
 LAYER_CASES = {
     "missing": (lambda tmp: tmp / "nowhere.gpkg", ["does not exist"]),
     "garbage": (lambda tmp: make.garbage_file(tmp, "garbage.fgb"), ["not a readable FlatGeobuf"]),
+    "bad_zip": (lambda tmp: make.garbage_file(tmp, "shapes.zip"), ["not a readable zip archive"]),
     "zero_bytes": (lambda tmp: make.csv_file(tmp, "", name="blank.csv"), ["is empty"]),
     "truncated_gpkg": (make.truncated_gpkg, ["not a readable GeoPackage", "truncated or corrupt"]),
     "corrupt_gpkg": (make.corrupt_gpkg, ["not a readable GeoPackage", "truncated or corrupt"]),
