@@ -90,6 +90,9 @@ def solve(
         rows.data.astype(np.float64),
         (integer if is_mip else np.zeros(n_col, dtype=bool)).astype(np.int32),
     )
+    if not is_mip:
+        # Location LPs are highly degenerate: interior point is far faster than simplex on them.
+        h.setOptionValue("solver", "ipm")
     if warm_start is not None and is_mip:
         h.setSolution(n_col, np.arange(n_col, dtype=np.int32), warm_start.astype(np.float64))
 

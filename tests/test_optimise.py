@@ -1,0 +1,217 @@
+"""Siting optimisation: behaviour, errors, cancellation, scenarios and the command line."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS
+
+from cityplanner.cli import main
+from cityplanner.errors import Cancelled, OptimisationError
+from cityplanner.optimise import LSCP, MCLP, PMedian, grid_candidates, propose_into_scenario
+from cityplanner.progress import Progress
+from cityplanner.project import FacilityType, Layer, Project
+
+
+def _instance(n=600, m=80, seed=0, size=4000.0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0, size, (n, 2)), rng.integers(1, 50, n).astype(float), rng.uniform(0, size, (m, 2))
+
+
+def test_mclp_exact_beats_or_equals_heuristic_and_stays_under_its_bound():
+    demand, w, sites = _instance()
+    exact = MCLP.from_points(demand, w, sites, 400.0, sites=6).solve()
+    heur = MCLP.from_points(demand, w, sites, 400.0, sites=6).solve("heuristic")
+    assert exact.optimal and exact.gap <= 1e-6
+    assert heur.objective <= exact.objective + 1e-9 <= heur.bound + 1e-6
+    assert len(exact.selected) == 6 and np.all(np.diff(exact.selected) > 0)
+    # Marginal gains add up to the population the new sites cover.
+    assert exact.marginal_gain.sum() == pytest.approx(
+        exact.population_covered - exact.population_covered_before
+    )
+
+
+def test_results_are_deterministic():
+    demand, w, sites = _instance(seed=3)
+    a = MCLP.from_points(demand, w, sites, 350.0, sites=8).solve()
+    b = MCLP.from_points(demand, w, sites, 350.0, sites=8).solve()
+    assert a.selected.tolist() == b.selected.tolist()
+    c = PMedian.from_points(demand[:200], w[:200], sites[:30], sites=4).solve("heuristic")
+    d = PMedian.from_points(demand[:200], w[:200], sites[:30], sites=4).solve("heuristic")
+    assert c.selected.tolist() == d.selected.tolist()
+
+
+def test_existing_facilities_are_counted_before_and_after():
+    demand, w, sites = _instance(seed=4)
+    existing = sites[:5]
+    res = MCLP.from_points(demand, w, sites[5:], 400.0, existing_xy=existing, sites=3).solve()
+    alone = MCLP.from_points(demand, w, existing, 400.0, sites=5).solve()
+    assert res.population_covered_before == pytest.approx(alone.population_covered)
+    assert res.population_covered > res.population_covered_before
+
+
+def test_budget_limits_total_cost():
+    demand, w, sites = _instance(seed=5)
+    costs = np.linspace(1.0, 3.0, len(sites))
+    res = MCLP.from_points(demand, w, sites, 400.0, costs=costs, budget=10.0).solve()
+    assert costs[res.selected].sum() <= 10.0 + 1e-9
+    assert res.optimal
+
+
+def test_lscp_partial_target_and_heuristic_bound():
+    demand, w, sites = _instance(seed=6)
+    part = LSCP.from_points(demand, w, sites, 600.0, target=0.8).solve()
+    assert part.percent_covered >= 80.0 - 1e-9
+    heur = LSCP.from_points(demand, w, sites, 600.0, target=0.8).solve("heuristic")
+    assert heur.bound <= part.objective <= heur.objective
+
+
+def test_lscp_reports_uncoverable_demand():
+    demand = np.array([[0.0, 0.0], [100.0, 0.0], [5000.0, 5000.0]])
+    with pytest.raises(OptimisationError, match=r"1 demand points \(rows 2\)"):
+        LSCP.from_points(demand, [10, 10, 5], np.array([[50.0, 0.0]]), 300.0)
+    ok = LSCP.from_points(demand, [10, 10, 5], np.array([[50.0, 0.0]]), 300.0, target=0.8).solve()
+    assert ok.selected.tolist() == [0] and ok.uncoverable.tolist() == [2]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda d, w, s: MCLP.from_points(d, w, s, 300.0, sites=len(s) + 1), "Cannot choose"),
+        (lambda d, w, s: MCLP.from_points(d, w, s, 0.0, sites=2), "positive"),
+        (lambda d, w, s: MCLP.from_points(d, w, s, -5.0, sites=2), "positive"),
+        (lambda d, w, s: MCLP.from_points(d, np.zeros(len(w)), s, 300.0, sites=2), "sums to zero"),
+        (lambda d, w, s: MCLP.from_points(d, w, s + 1e6, 300.0, sites=2), "No candidate site"),
+        (lambda d, w, s: MCLP.from_points(d, w, s[:0], 300.0, sites=1), "no candidate"),
+        (lambda d, w, s: PMedian.from_points(d, w, s, sites=0), "at least 1"),
+        (lambda d, w, s: PMedian.from_points(d, -w, s, sites=2), "non-negative"),
+        (lambda d, w, s: LSCP.from_points(d, w, s, 300.0, target=1.5), "target"),
+    ],
+)
+def test_nonsense_inputs_give_clear_errors(build, message):
+    demand, w, sites = _instance(n=50, m=10)
+    with pytest.raises(OptimisationError, match=message):
+        build(demand, w, sites)
+
+
+def test_cancel_stops_the_solve():
+    demand, w, sites = _instance(seed=7)
+    progress = Progress()
+    progress.cancel()
+    with pytest.raises(Cancelled):
+        MCLP.from_points(demand, w, sites, 400.0, sites=5).solve(progress=progress)
+
+
+def test_progress_is_reported():
+    demand, w, sites = _instance(seed=8)
+    seen = []
+    PMedian.from_points(demand[:200], w[:200], sites[:30], sites=4).solve(
+        progress=Progress(lambda f, m: seen.append(f))
+    )
+    assert seen and all(0.0 <= f <= 1.0 for f in seen)
+
+
+def _project() -> Project:
+    crs = CRS.from_epsg(32648)
+    rng = np.random.default_rng(1)
+    boxes = [shapely.box(i * 400, j * 400, (i + 1) * 400, (j + 1) * 400) for i in range(5) for j in range(5)]
+    zones = gpd.GeoDataFrame({"pop": rng.integers(100, 1000, 25).astype(float)}, geometry=boxes, crs=crs)
+    existing = gpd.GeoDataFrame(geometry=[shapely.Point(200, 200)], crs=crs)
+    project = Project(crs=crs, zones_layer="zones", population_field="pop")
+    project.add_layer(Layer("zones", zones, role="zones"))
+    project.add_layer(Layer("clinics", existing, role="clinic"))
+    project.facility_types["clinic"] = FacilityType("clinic", radius_m=500.0, layer="clinics")
+    return project
+
+
+def test_grid_candidates_lie_inside_the_zones():
+    zones = _project().zones
+    grid = grid_candidates(zones, 100.0)
+    assert len(grid) == 19 * 19  # grid points on the outer boundary are not inside
+    assert np.all(shapely.contains_xy(shapely.union_all(zones.geometry.values), grid[:, 0], grid[:, 1]))
+    with pytest.raises(OptimisationError, match="grid spacing"):
+        grid_candidates(zones, 0)
+
+
+def test_propose_into_scenario_adds_optimiser_placements():
+    from cityplanner.optimise import optimise_project
+
+    project = _project()
+    grid = grid_candidates(project.zones, 200.0)
+    result = optimise_project(project, "clinic", "mclp", grid, sites=3)
+    assert result.population_covered_before > 0
+    scenario = propose_into_scenario(project, "clinic", result, grid, "Three clinics")
+    placed = scenario.placements_of("clinic")
+    assert [p.source for p in placed] == ["optimiser"] * 3
+    assert sorted((p.x, p.y) for p in placed) == sorted(map(tuple, grid[result.selected]))
+    assert [p.marginal_gain for p in placed] == pytest.approx(result.marginal_gain.tolist())
+    assert len(project.facilities("clinic", "Three clinics")) == 4
+    with pytest.raises(OptimisationError, match="baseline"):
+        propose_into_scenario(project, "clinic", result, grid, project.baseline.name)
+
+
+@pytest.mark.shared_data
+def test_cli_json_on_hcmc(hcmc_gpkg, capsys):
+    src = str(hcmc_gpkg)
+    rc = main(
+        [
+            "optimise",
+            "--zones",
+            f"{src}:wards_pop2021",
+            "--population",
+            "Pop_2021",
+            "--candidates",
+            f"{src}:poi_commercial",
+            "--model",
+            "mclp",
+            "--sites",
+            "5",
+            "--radius",
+            "400",
+            "--json",
+        ]
+    )
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in (
+        "model",
+        "selected",
+        "objective",
+        "population_covered",
+        "percent_covered",
+        "optimal",
+        "gap",
+        "seconds",
+    ):
+        assert key in out
+    assert out["model"] == "mclp" and out["optimal"] is True and len(out["selected"]) == 5
+    assert out["selected"] == sorted(out["selected"])
+
+
+@pytest.mark.shared_data
+def test_cli_error_is_one_sentence(hcmc_gpkg, capsys):
+    src = str(hcmc_gpkg)
+    rc = main(
+        [
+            "optimise",
+            "--zones",
+            f"{src}:wards_pop2021",
+            "--population",
+            "Pop_2021",
+            "--candidates",
+            f"{src}:poi_medical",
+            "--model",
+            "mclp",
+            "--sites",
+            "500",
+            "--radius",
+            "400",
+        ]
+    )
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "Cannot choose 500 sites" in err and "Traceback" not in err
