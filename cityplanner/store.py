@@ -159,6 +159,7 @@ def save_project(project: Project, path: str | os.PathLike, progress: Progress |
 
 def _write_gpkg(project: Project, tmp: Path, target: Path, progress: Progress | None) -> None:
     """Write every table of the project into the new GeoPackage ``tmp`` (to become ``target``)."""
+    settings = [_setting_record(str(k), v) for k, v in project.settings.items()]  # fail before writing
     crs = project.crs
     total = sum(lyr.feature_count for lyr in project.layers.values()) or 1
     done = 0
@@ -188,7 +189,7 @@ def _write_gpkg(project: Project, tmp: Path, target: Path, progress: Progress | 
     priority = _priority_frame(project)
     if priority is not None:
         _write_frame(priority, tmp, target, PRIORITY_TABLE, "the priority zones")
-    _write_metadata(project, tmp, layer_rows)
+    _write_metadata(project, tmp, layer_rows, settings)
 
 
 def _unique_table_name(layer_name: str, used: set[str]) -> str:
@@ -333,7 +334,7 @@ def _setting_record(key: str, value: object) -> tuple[str, str, str]:
     )
 
 
-def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple]) -> None:
+def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple], settings: list[tuple]) -> None:
     crs_code, crs_wkt = _crs_record(project.crs)
     rows = {
         "cp_project": [
@@ -365,7 +366,7 @@ def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple]) -> Non
         ],
         "cp_priority": [(int(zone), int(tier)) for zone, tier in project.priority.items()],
         "cp_kpi_targets": [(str(k), float(v)) for k, v in project.kpi_targets.items()],
-        "cp_settings": [_setting_record(str(k), v) for k, v in project.settings.items()],
+        "cp_settings": settings,
     }
     con = sqlite3.connect(tmp)
     try:
@@ -543,17 +544,22 @@ def _project_from_metadata(source: Path, tables: dict[str, list]) -> Project:
                 label=r["label"] or "",
                 icon=r["icon"] or "",
                 color=r["color"] or "",
-                radius_m=float(r["radius_m"]),
-                capacity=float(r["capacity"]),
-                unit_cost=float(r["unit_cost"]),
+                radius_m=_real(r["radius_m"]),
+                capacity=_real(r["capacity"]),
+                unit_cost=_real(r["unit_cost"]),
                 layer=r["layer"],
             )
             for r in tables["cp_facility_types"]
         },
         scenarios={r["name"]: Scenario(r["name"], r["description"] or "") for r in tables["cp_scenarios"]},
-        kpi_targets={r["kpi_id"]: float(r["target"]) for r in tables["cp_kpi_targets"]},
+        kpi_targets={r["kpi_id"]: _real(r["target"]) for r in tables["cp_kpi_targets"]},
         settings={r["key"]: _setting_value(source, r) for r in tables["cp_settings"]},
     )
+
+
+def _real(value: float | None) -> float:
+    """A REAL cell as float; SQLite stores NaN as NULL."""
+    return float("nan") if value is None else float(value)
 
 
 def _setting_value(source: Path, row: sqlite3.Row) -> str | float | int | bool:
