@@ -64,7 +64,7 @@ def main() -> None:
             theirs, theirs_s = spopt_solve(kind, demand, w, sites, 20, radius)
             same = abs(ours.objective - theirs) <= 1e-6 * max(abs(theirs), 1.0)
             print(
-                f"  {kind:8s} ours {ours_s:7.2f} s  objective {ours.objective:,.1f}  optimal {ours.optimal}  | "
+                f"  {kind:8s} ours {ours_s:7.2f} s  objective {ours.objective:,.1f}  optimal {ours.optimal} | "
                 f"spopt+CBC {theirs_s:7.2f} s  objective {theirs:,.1f}  | same optimum {same}  "
                 f"speed-up {theirs_s / ours_s:5.1f}x"
             )
@@ -75,7 +75,7 @@ def main() -> None:
         print("instance: 100,000 demand x 5,000 candidates (synthetic_city, 20 x 20 km), p = 50, r = 400 m")
         result, seconds = ours_solve("mclp", demand, w, sites, 50, 400.0)
         print(
-            f"  mclp     ours {seconds:7.2f} s  objective {result.objective:,.1f}  bound {result.bound:,.1f}  "
+            f"  mclp     ours {seconds:7.2f} s  objective {result.objective:,.1f}  bound {result.bound:,.1f} "
             f"gap {result.gap:.4%}  optimal {result.optimal}  ({'; '.join(result.notes)})"
         )
 
