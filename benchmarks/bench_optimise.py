@@ -64,7 +64,7 @@ def main() -> None:
             theirs, theirs_s = spopt_solve(kind, demand, w, sites, 20, radius)
             same = abs(ours.objective - theirs) <= 1e-6 * max(abs(theirs), 1.0)
             print(
-                f"  {kind:8s} ours {ours_s:7.2f} s  objective {ours.objective:,.1f}  optimal {ours.optimal} | "
+                f"  {kind:8s} ours {ours_s:7.2f} s objective {ours.objective:,.1f} optimal {ours.optimal} | "
                 f"spopt+CBC {theirs_s:7.2f} s  objective {theirs:,.1f}  | same optimum {same}  "
                 f"speed-up {theirs_s / ours_s:5.1f}x"
             )
