@@ -17,7 +17,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from .errors import LayerLoadError, ProjectError
-from .facility_types import default_facility_types
+from .facility_types import load_catalogue
 from .io import check_population, describe_source, layer_name_from, parse_source, read_layer, working_crs_for
 from .progress import Progress, report
 from .project import Layer, Project
@@ -160,9 +160,10 @@ def create_project(
     project.population_field = population_field
     for lyr in others:
         project.add_layer(_to_working_crs(lyr, project.crs))
-    project.facility_types = default_facility_types()
+    types, currency = load_catalogue()
+    project.facility_types = {ft.name: ft for ft in types}
     link_facility_layers(project)
-    project.settings = {"city": title, **DEFAULT_SETTINGS}
+    project.settings = {"city": title, "currency": currency, **DEFAULT_SETTINGS}
     report(progress, 1.0, "Project assembled")
     return project
 

@@ -1,14 +1,12 @@
 """The catalogue of facility types a new project starts with (``resources/facility_types.yaml``).
 
-The catalogue carries more than :class:`~cityplanner.project.FacilityType` (the Vietnamese label,
-the capacity unit, the cost currency); :func:`load_catalogue` returns all of it for the app and
-reports, :func:`default_facility_types` the project's model objects.
+:func:`load_catalogue` returns the entries as :class:`~cityplanner.project.FacilityType` objects
+with the catalogue's cost currency (fresh objects on every call, so projects never share them).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -21,35 +19,15 @@ CATALOGUE_FILE = "facility_types.yaml"
 _REQUIRED = ("name", "label", "label_vi", "icon", "color", "radius_m", "capacity", "unit_cost")
 
 
-@dataclass(frozen=True)
-class FacilityTypeSpec:
-    """One catalogue entry; ``unit_cost`` is in ``currency`` (USD in the shipped catalogue)."""
-
-    name: str
-    label: str
-    label_vi: str
-    icon: str
-    color: str
-    radius_m: float
-    capacity: float
-    capacity_unit: str
-    unit_cost: float
-    currency: str
-
-    def to_facility_type(self) -> FacilityType:
-        return FacilityType(
-            name=self.name,
-            label=self.label,
-            icon=self.icon,
-            color=self.color,
-            radius_m=self.radius_m,
-            capacity=self.capacity,
-            unit_cost=self.unit_cost,
-        )
-
-
-def load_catalogue(path: str | os.PathLike | None = None) -> list[FacilityTypeSpec]:
+def load_catalogue(path: str | os.PathLike | None = None) -> tuple[list[FacilityType], str]:
     """Read the facility-type catalogue (the shipped one unless ``path`` is given).
+
+    Returns
+    -------
+    types : list of FacilityType
+        The entries in catalogue order.
+    currency : str
+        Currency of every ``unit_cost`` (the catalogue's ``currency``, USD if absent).
 
     Raises
     ------
@@ -80,20 +58,14 @@ def load_catalogue(path: str | os.PathLike | None = None) -> list[FacilityTypeSp
                 "radius_m, capacity or unit_cost."
             ) from err
         specs.append(
-            FacilityTypeSpec(
+            FacilityType(
                 name=str(entry["name"]),
                 label=str(entry["label"]),
                 label_vi=str(entry["label_vi"]),
                 icon=str(entry["icon"]),
                 color=str(entry["color"]),
                 capacity_unit=str(entry.get("capacity_unit") or ""),
-                currency=currency,
                 **numbers,
             )
         )
-    return specs
-
-
-def default_facility_types(path: str | os.PathLike | None = None) -> dict[str, FacilityType]:
-    """Fresh :class:`FacilityType` objects for a new project, by name, in catalogue order."""
-    return {spec.name: spec.to_facility_type() for spec in load_catalogue(path)}
+    return specs, currency

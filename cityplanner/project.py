@@ -41,6 +41,8 @@ class Layer:
     role : str or None
         What the layer is for: ``"zones"``, ``"roads"``, ``"hazard"``, ``"buildings"``, or the name
         of a facility type whose existing facilities it holds (``"bus_stop"``, ``"park"``...).
+    notes : list of str
+        What was repaired or changed on load (e.g. "repaired 3 invalid geometries").
     """
 
     name: str
@@ -65,7 +67,9 @@ class Layer:
 class FacilityType:
     """A kind of infrastructure a planner can place.
 
-    ``layer`` names the project layer holding the existing facilities of this type (or None).
+    ``layer`` names the project layer holding the existing facilities of this type (or None);
+    ``capacity`` is in ``capacity_unit`` (beds, ports; 0 = no capacity) and ``unit_cost`` in the
+    project's ``currency`` setting (USD in the shipped catalogue).
     """
 
     name: str
@@ -76,6 +80,8 @@ class FacilityType:
     capacity: float = 0.0
     unit_cost: float = 0.0
     layer: str | None = None
+    label_vi: str = ""
+    capacity_unit: str = ""
 
     def __post_init__(self) -> None:
         if not self.label:

@@ -88,6 +88,8 @@ _METADATA_TABLES = {
         "capacity REAL",
         "unit_cost REAL",
         "layer TEXT",
+        "label_vi TEXT",
+        "capacity_unit TEXT",
         "type_order INTEGER NOT NULL",
     ),
     "cp_scenarios": ("name TEXT NOT NULL UNIQUE", "description TEXT", "scenario_order INTEGER NOT NULL"),
@@ -357,6 +359,8 @@ def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple], settin
                 float(ft.capacity),
                 float(ft.unit_cost),
                 ft.layer,
+                ft.label_vi,
+                ft.capacity_unit,
                 order,
             )
             for order, ft in enumerate(project.facility_types.values())
@@ -548,6 +552,8 @@ def _project_from_metadata(source: Path, tables: dict[str, list]) -> Project:
                 capacity=_real(r["capacity"]),
                 unit_cost=_real(r["unit_cost"]),
                 layer=r["layer"],
+                label_vi=r["label_vi"] or "",
+                capacity_unit=r["capacity_unit"] or "",
             )
             for r in tables["cp_facility_types"]
         },

@@ -11,7 +11,7 @@ from pyproj import CRS
 
 from cityplanner.assemble import add_layer_from_file, create_project, guess_role
 from cityplanner.errors import ProjectError
-from cityplanner.facility_types import default_facility_types, load_catalogue
+from cityplanner.facility_types import load_catalogue
 from cityplanner.io import check_population, list_layers, parse_source, read_layer, working_crs_for
 
 
@@ -163,7 +163,8 @@ def test_check_population_returns_float64():
 
 # -- facility types ------------------------------------------------------------------------------------
 def test_facility_type_catalogue():
-    specs = {s.name: s for s in load_catalogue()}
+    types_list, currency = load_catalogue()
+    specs = {s.name: s for s in types_list}
     assert list(specs) == [
         "wifi", "small_cell", "cctv", "iot_sensor", "ev_charger", "bus_stop", "clinic", "school", "park"
     ]
@@ -175,8 +176,9 @@ def test_facility_type_catalogue():
     assert (specs["ev_charger"].capacity_unit, specs["clinic"].capacity_unit) == ("ports", "beds")
     assert specs["school"].capacity_unit == "pupils"
     assert specs["clinic"].label_vi == "Trạm y tế"
-    assert all(s.currency == "USD" and s.unit_cost > 0 and s.icon for s in specs.values())
-    types = default_facility_types()
+    assert currency == "USD"
+    assert all(s.unit_cost > 0 and s.icon for s in specs.values())
+    types = {ft.name: ft for ft in load_catalogue()[0]}
     assert types["park"].radius_m == 400 and types["park"].layer is None
 
 
@@ -210,7 +212,9 @@ def test_create_project_from_generated_files(tmp_path):
     assert project.layers["bus_stops"].role == "bus_stop"
     assert project.facility_types["bus_stop"].layer == "bus_stops"
     assert project.facility_types["school"].layer is None
-    assert project.settings == {"city": "Hải Châu", "walk_speed_kmh": 4.8, "max_snap_m": 250.0}
+    assert project.settings == {
+            "city": "Hải Châu", "currency": "USD", "walk_speed_kmh": 4.8, "max_snap_m": 250.0
+        }
     assert project.layers["bus_stops"].source_crs == "EPSG:4326"
     assert project.existing_facilities("bus_stop").crs == project.crs
 

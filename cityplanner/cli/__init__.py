@@ -20,7 +20,8 @@ _VERBS = ["info", "new", "show", "coverage", "optimise"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cityplanner",
-        description="CityPlanner: offline smart-city master planning (layers, coverage, KPIs, siting, reports).",
+        description="CityPlanner: offline smart-city master planning "
+        "(layers, coverage, KPIs, siting, reports).",
     )
     parser.add_argument("--debug", action="store_true", help="show a full traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
