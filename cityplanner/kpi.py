@@ -1,0 +1,627 @@
+"""KPI catalogue and evaluation per scenario.
+
+The catalogue (``resources/kpi_catalogue.yaml``) is data: every KPI names one of the generic
+methods below (``population_within``, ``per_capita_area``, ``count``, ``per_capita_count``,
+``area_within``, ``line_length_within``, ``population_inside``, ``two_step_fca``) with its facility
+types, distance threshold, unit, direction and default target. Adding a KPI means adding YAML.
+
+Coverage, network distances and 2SFCA come from :mod:`cityplanner.coverage`,
+:mod:`cityplanner.network` and :mod:`cityplanner.access`; this module only combines them, so the
+KPI dock, the report and ``cityplanner kpis`` print the same numbers.
+
+A KPI's ``threshold_m`` is part of its definition (500 m for public transport). It is not replaced
+by a facility type's ``radius_m``, which is the planning radius the desktop app draws around a
+placement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import yaml
+
+from . import access, coverage
+from .demand import Demand
+from .errors import AnalysisError
+from .network import StreetNetwork
+from .progress import Progress, report
+from .project import Project, Scenario
+from .resources import resource_path
+
+CATALOGUE_PATH = resource_path("kpi_catalogue.yaml")
+
+# A value within this relative distance of its target (on the wrong side) is "near".
+NEAR_TOLERANCE = 0.10
+
+STATUSES = ("met", "near", "not met", "n/a")
+
+# Methods that measure distances and so need ``threshold_m``.
+_THRESHOLD_METHODS = {"population_within", "area_within", "line_length_within", "two_step_fca"}
+_PER_POPULATION_METHODS = {"per_capita_area", "per_capita_count", "two_step_fca"}
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    """One catalogue entry (see the header of ``resources/kpi_catalogue.yaml``)."""
+
+    id: str
+    standard: str
+    code: str
+    name: str
+    name_vi: str
+    method: str
+    facility_types: tuple[str, ...]
+    unit: str
+    direction: str
+    target: float
+    description: str
+    threshold_m: float | None = None
+    distance: str = "euclidean"
+    per_population: float | None = None
+    major_streets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass
+class KpiResult:
+    """A KPI evaluated for one scenario.
+
+    ``value`` and ``baseline_value`` are None when the KPI cannot be computed for the project
+    (``status`` is then ``"n/a"`` and ``method_note`` says why). ``change`` is value minus
+    baseline value. ``mode`` is ``"network"`` or ``"euclidean"`` for distance-based KPIs, else ''.
+    """
+
+    id: str
+    code: str
+    name: str
+    name_vi: str
+    value: float | None
+    unit: str
+    target: float
+    status: str
+    baseline_value: float | None
+    change: float | None
+    direction: str
+    mode: str
+    method_note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record ``cityplanner kpis --json`` prints (``note`` is ``method_note``)."""
+        return {
+            "id": self.id,
+            "code": self.code,
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "target": self.target,
+            "status": self.status,
+            "baseline_value": self.baseline_value,
+            "name_vi": self.name_vi,
+            "change": self.change,
+            "direction": self.direction,
+            "mode": self.mode,
+            "note": self.method_note,
+        }
+
+
+@dataclass
+class _Outcome:
+    """What a method computed: the city value and the same measure per zone."""
+
+    value: float | None
+    note: str
+    mode: str = ""
+    zone_value: np.ndarray | None = None
+    zone_covered_population: np.ndarray | None = None
+
+
+# -- catalogue ----------------------------------------------------------------------------------
+def load_catalogue(path: str | Path | None = None) -> list[KpiDefinition]:
+    """Read and check the KPI catalogue.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A catalogue YAML file; the shipped ``resources/kpi_catalogue.yaml`` by default.
+
+    Returns
+    -------
+    list of KpiDefinition
+        In catalogue order.
+
+    Raises
+    ------
+    AnalysisError
+        If the file cannot be read or an entry is incomplete or names an unknown method.
+    """
+    path = Path(path) if path is not None else CATALOGUE_PATH
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise AnalysisError(f"The KPI catalogue {path} cannot be read: {err}.") from None
+    entries = data.get("kpis") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise AnalysisError(f"The KPI catalogue {path} has no 'kpis' list.")
+    catalogue = [_definition(entry, path) for entry in entries]
+    ids = [k.id for k in catalogue]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise AnalysisError(f"The KPI catalogue {path} repeats the id(s) {', '.join(duplicates)}.")
+    return catalogue
+
+
+def _definition(entry: Any, path: Path) -> KpiDefinition:
+    if not isinstance(entry, dict):
+        raise AnalysisError(f"The KPI catalogue {path} has an entry that is not a mapping: {entry!r}.")
+    kpi_id = str(entry.get("id", "?"))
+    required = ("id", "standard", "code", "name", "name_vi", "method", "unit", "direction", "target")
+    missing = [key for key in required if entry.get(key) in (None, "")]
+    if missing:
+        raise AnalysisError(f"KPI '{kpi_id}' in {path} lacks {', '.join(missing)}.")
+    method = entry["method"]
+    if method not in _METHODS:
+        raise AnalysisError(
+            f"KPI '{kpi_id}' in {path} names the unknown method '{method}' (known: {', '.join(_METHODS)})."
+        )
+    if entry["direction"] not in ("higher", "lower"):
+        raise AnalysisError(
+            f"KPI '{kpi_id}' in {path} has direction '{entry['direction']}', not higher or lower."
+        )
+    distance = entry.get("distance", "euclidean")
+    if distance not in ("euclidean", "network_if_roads"):
+        raise AnalysisError(
+            f"KPI '{kpi_id}' in {path} has distance '{distance}', not euclidean or network_if_roads."
+        )
+    if method in _THRESHOLD_METHODS and not _positive(entry.get("threshold_m")):
+        raise AnalysisError(f"KPI '{kpi_id}' in {path} needs a positive threshold_m for method {method}.")
+    if method in _PER_POPULATION_METHODS and not _positive(entry.get("per_population")):
+        raise AnalysisError(f"KPI '{kpi_id}' in {path} needs a positive per_population for method {method}.")
+    facility_types = tuple(entry.get("facility_types") or ())
+    if method != "population_inside" and not facility_types:
+        raise AnalysisError(f"KPI '{kpi_id}' in {path} names no facility_types.")
+    major = entry.get("major_streets") or {}
+    if method == "line_length_within" and not major:
+        raise AnalysisError(f"KPI '{kpi_id}' in {path} needs major_streets for method line_length_within.")
+    try:
+        target = float(entry["target"])
+    except (TypeError, ValueError):
+        raise AnalysisError(f"KPI '{kpi_id}' in {path} has a target that is not a number.") from None
+    return KpiDefinition(
+        id=kpi_id,
+        standard=str(entry["standard"]),
+        code=str(entry["code"]),
+        name=str(entry["name"]),
+        name_vi=str(entry["name_vi"]),
+        method=method,
+        facility_types=tuple(str(t) for t in facility_types),
+        unit=str(entry["unit"]),
+        direction=entry["direction"],
+        target=target,
+        description=str(entry.get("description", "")),
+        threshold_m=float(entry["threshold_m"]) if entry.get("threshold_m") is not None else None,
+        distance=distance,
+        per_population=float(entry["per_population"]) if entry.get("per_population") is not None else None,
+        major_streets=tuple((str(col), tuple(str(v) for v in values)) for col, values in major.items()),
+    )
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and value > 0
+
+
+# -- status -------------------------------------------------------------------------------------
+def kpi_status(value: float | None, target: float, direction: str) -> str:
+    """Status of a value against its target.
+
+    ``"met"`` when the value reaches the target in the KPI's direction (``"higher"`` or
+    ``"lower"`` is better), ``"near"`` when it misses by at most 10 % of the target, ``"not met"``
+    otherwise and ``"n/a"`` when there is no value.
+    """
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    shortfall = target - value if direction == "higher" else value - target
+    if shortfall <= 0:
+        return "met"
+    if shortfall <= NEAR_TOLERANCE * abs(target):
+        return "near"
+    return "not met"
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+def evaluate(
+    project: Project, scenario: str | None = None, progress: Progress | None = None
+) -> list[KpiResult]:
+    """Evaluate every catalogue KPI for ``scenario`` (the baseline by default).
+
+    One-off convenience over :class:`Evaluator`; keep an Evaluator to re-evaluate quickly.
+    """
+    return Evaluator(project).evaluate(scenario, progress)
+
+
+class Evaluator:
+    """Evaluates KPIs for a project's scenarios, caching what scenarios share.
+
+    Demand, the street network (built once, from the project's ``roads`` layer), the city outline
+    and the major streets are computed on first use and kept; each KPI outcome is cached per set
+    of relevant placements, so after one placement only the KPIs of that facility type are
+    recomputed. Create a new Evaluator when the project's layers, zones or settings change.
+
+    Parameters
+    ----------
+    project : Project
+    catalogue : list of KpiDefinition, optional
+        The shipped catalogue by default.
+    """
+
+    def __init__(self, project: Project, catalogue: list[KpiDefinition] | None = None) -> None:
+        self.project = project
+        self.catalogue = catalogue if catalogue is not None else load_catalogue()
+        self._by_id = {kpi.id: kpi for kpi in self.catalogue}
+        self._outcomes: dict[tuple, _Outcome] = {}
+
+    # -- cached inputs ----------------------------------------------------------------------------
+    @cached_property
+    def demand(self) -> Demand:
+        return Demand.from_project(self.project)
+
+    @cached_property
+    def distance_mode(self) -> str:
+        """``"network"`` when the project has a road layer and no Euclidean override, else ``"euclidean"``."""
+        if str(self.project.setting("distance_mode", "")).lower() == "euclidean":
+            return "euclidean"
+        return "network" if self.project.layer_with_role("roads") is not None else "euclidean"
+
+    @cached_property
+    def network(self) -> StreetNetwork | None:
+        """The walking network of the road layer, or None in Euclidean mode."""
+        if self.distance_mode != "network":
+            return None
+        roads = self.project.layer_with_role("roads")
+        return StreetNetwork.from_lines(
+            roads.gdf, walk_speed_kmh=float(self.project.setting("walk_speed_kmh", 4.8))
+        )
+
+    @property
+    def max_snap_m(self) -> float:
+        return float(self.project.setting("max_snap_m", 250.0))
+
+    @cached_property
+    def city(self) -> shapely.Geometry | None:
+        """Union of the zone polygons (None when zones are points)."""
+        polygons = self.demand.geometry[shapely.get_dimensions(self.demand.geometry) == 2]
+        return shapely.union_all(polygons) if len(polygons) else None
+
+    @cached_property
+    def _zone_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.demand.geometry)
+
+    # -- public API -------------------------------------------------------------------------------
+    def definition(self, kpi_id: str) -> KpiDefinition:
+        try:
+            return self._by_id[kpi_id]
+        except KeyError:
+            raise AnalysisError(f"There is no KPI '{kpi_id}' in the KPI catalogue.") from None
+
+    def target(self, kpi: KpiDefinition) -> float:
+        """The project's target for ``kpi`` (``project.kpi_targets``) or the catalogue default."""
+        return float(self.project.kpi_targets.get(kpi.id, kpi.target))
+
+    def evaluate(self, scenario: str | None = None, progress: Progress | None = None) -> list[KpiResult]:
+        """Every catalogue KPI for ``scenario`` (the baseline by default), in catalogue order."""
+        results = []
+        for i, kpi in enumerate(self.catalogue):
+            report(progress, i / len(self.catalogue), f"Evaluating {kpi.name}")
+            results.append(self.evaluate_kpi(kpi.id, scenario))
+        report(progress, 1.0, "KPIs evaluated")
+        return results
+
+    def evaluate_kpi(self, kpi_id: str, scenario: str | None = None) -> KpiResult:
+        """One KPI for ``scenario``, with target, status and the baseline's value."""
+        kpi = self.definition(kpi_id)
+        outcome = self._outcome(kpi, self.project.scenario(scenario))
+        baseline = self._outcome(kpi, self.project.baseline)
+        target = self.target(kpi)
+        change = None
+        if outcome.value is not None and baseline.value is not None:
+            change = outcome.value - baseline.value
+        return KpiResult(
+            id=kpi.id,
+            code=kpi.code,
+            name=kpi.name,
+            name_vi=kpi.name_vi,
+            value=outcome.value,
+            unit=kpi.unit,
+            target=target,
+            status=kpi_status(outcome.value, target, kpi.direction),
+            baseline_value=baseline.value,
+            change=change,
+            direction=kpi.direction,
+            mode=outcome.mode,
+            method_note=outcome.note,
+        )
+
+    def zone_metrics(self, kpi_id: str, scenario: str | None = None) -> gpd.GeoDataFrame:
+        """The KPI's measure per zone, for maps and per-district tables.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per zone (same order and index as the zone layer) with ``population``,
+            ``value`` (the KPI's measure inside the zone, in the KPI's unit: e.g. % of the zone's
+            population covered, hotspots in the zone, 2SFCA ratio) and ``covered_population``
+            (people covered, or inside the hazard; NaN for KPIs that do not count people).
+            Values are NaN when the KPI cannot be computed for the project.
+        """
+        kpi = self.definition(kpi_id)
+        outcome = self._outcome(kpi, self.project.scenario(scenario))
+        n = len(self.demand.population)
+        nan = np.full(n, np.nan)
+        zones = self.project.zones
+        return gpd.GeoDataFrame(
+            {
+                "population": self.demand.population,
+                "value": outcome.zone_value if outcome.zone_value is not None else nan,
+                "covered_population": (
+                    outcome.zone_covered_population if outcome.zone_covered_population is not None else nan
+                ),
+            },
+            geometry=zones.geometry.to_numpy(),
+            index=zones.index,
+            crs=self.project.crs,
+        )
+
+    # -- dispatch ---------------------------------------------------------------------------------
+    def _outcome(self, kpi: KpiDefinition, scenario: Scenario) -> _Outcome:
+        placements = tuple(
+            sorted(
+                (p.type, p.x, p.y, p.capacity) for p in scenario.placements if p.type in kpi.facility_types
+            )
+        )
+        key = (kpi.id, placements)
+        if key not in self._outcomes:
+            self._outcomes[key] = _METHODS[kpi.method](self, kpi, scenario.name)
+        return self._outcomes[key]
+
+    def _facilities(self, kpi: KpiDefinition, scenario: str) -> tuple[gpd.GeoDataFrame | None, str]:
+        """Existing + placed facilities of the KPI's types that the project defines.
+
+        Returns ``(None, reason)`` when the project has none of the types.
+        """
+        known = [t for t in kpi.facility_types if t in self.project.facility_types]
+        if not known:
+            return None, f"The project has no facility type {' or '.join(kpi.facility_types)}."
+        frames = [self.project.facilities(t, scenario) for t in known]
+        facilities = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.project.crs)
+        facilities = facilities[~facilities.geometry.is_empty & facilities.geometry.notna()]
+        missing = [t for t in kpi.facility_types if t not in known]
+        note = f" (the project has no facility type {', '.join(missing)})" if missing else ""
+        return facilities, note
+
+    def _distance(self, kpi: KpiDefinition) -> tuple[StreetNetwork | None, str]:
+        """The network to measure along (None for Euclidean) and a note saying which."""
+        if kpi.distance == "euclidean":
+            return None, "straight-line distance"
+        if self.network is not None:
+            return self.network, "distance along the street network"
+        if self.project.layer_with_role("roads") is not None:
+            return None, "straight-line distance (the project's distance mode is Euclidean)"
+        return None, "straight-line distance (the project has no road layer)"
+
+    def _percent_of_population(self, share: np.ndarray) -> float:
+        population = self.demand.population
+        return float(100.0 * (share * population).sum() / population.sum())
+
+    # -- methods ----------------------------------------------------------------------------------
+    def _population_within(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
+        """% of population within ``threshold_m`` of a facility (polygons: of their edge)."""
+        facilities, missing = self._facilities(kpi, scenario)
+        if facilities is None:
+            return _Outcome(None, missing)
+        network, how = self._distance(kpi)
+        radius = kpi.threshold_m
+        geoms = facilities.geometry.to_numpy()
+        reaching = self._within_reach(geoms, radius)
+        if not reaching.any():
+            share = np.zeros(len(self.demand))
+        elif network is None:
+            share = coverage.euclidean_coverage(self.demand, geoms[reaching], radius).covered_share
+        else:
+            share = coverage.network_coverage(
+                self.demand, network, geoms[reaching], radius, max_snap_m=self.max_snap_m
+            ).covered_share
+        note = f"{len(geoms)} facilities, {radius:g} m, {how}{missing}."
+        mode = "network" if network is not None else "euclidean"
+        return _Outcome(
+            self._percent_of_population(share), note, mode, 100.0 * share, share * self.demand.population
+        )
+
+    def _population_inside(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
+        """% of population inside the project's hazard layer."""
+        hazard = self.project.layer_with_role("hazard")
+        if hazard is None:
+            return _Outcome(None, "The project has no hazard layer.")
+        polygons = hazard.gdf.geometry.to_numpy()
+        polygons = polygons[shapely.get_dimensions(polygons) == 2]
+        if len(polygons) == 0:
+            return _Outcome(None, f"The hazard layer '{hazard.name}' has no polygons.")
+        share = coverage.region_coverage(self.demand, polygons).covered_share
+        note = f"Inside the {len(polygons)} polygons of hazard layer '{hazard.name}'."
+        return _Outcome(
+            self._percent_of_population(share), note, "", 100.0 * share, share * self.demand.population
+        )
+
+    def _count(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
+        """Number of facilities inside the city."""
+        facilities, missing = self._facilities(kpi, scenario)
+        if facilities is None:
+            return _Outcome(None, missing)
+        per_zone, inside = self._facilities_per_zone(facilities.geometry.to_numpy())
+        return _Outcome(float(inside), f"Facilities inside the city{missing}.", "", per_zone.astype(float))
+
+    def _per_capita_count(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
+        """Facilities inside the city per ``per_population`` inhabitants."""
+        facilities, missing = self._facilities(kpi, scenario)
+        if facilities is None:
+            return _Outcome(None, missing)
+        per_zone, inside = self._facilities_per_zone(facilities.geometry.to_numpy())
+        note = f"{inside} facilities inside the city per {kpi.per_population:,.0f} inhabitants{missing}."
+        return _Outcome(
+            self._per_population(inside, kpi),
+            note,
+            "",
+            self._per_zone_population(per_zone.astype(float), kpi),
+        )
+
+    def _per_capita_area(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
+        """Hectares of the facilities' polygons inside the city per ``per_population`` inhabitants."""
+        facilities, missing = self._facilities(kpi, scenario)
+        if facilities is None:
+            return _Outcome(None, missing)
+        geoms = facilities.geometry.to_numpy()
+        polygons = shapely.union_all(geoms[shapely.get_dimensions(geoms) == 2])
+        in_city = shapely.intersection(polygons, self.city) if self.city is not None else polygons
+        city_ha = shapely.area(in_city) / 10_000.0
+        zone_ha = shapely.area(shapely.intersection(self.demand.geometry, polygons)) / 10_000.0
+        points = int((shapely.get_dimensions(geoms) == 0).sum())
+        note = f"{city_ha:,.2f} ha of polygons inside the city"
+        note += f"; {points} point facilities add no area" if points else ""
+        return _Outcome(
+            self._per_population(city_ha, kpi),
+            f"{note}{missing}.",
+            "",
+            self._per_zone_population(zone_ha, kpi),
+        )
+
+    def _area_within(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
+        """% of the city's area (union of the zones) within ``threshold_m`` of a facility."""
+        facilities, missing = self._facilities(kpi, scenario)
+        if facilities is None:
+            return _Outcome(None, missing)
+        if self.city is None:
+            return _Outcome(None, "The zones are points, so the city has no area to cover.")
+        region = self._service_region(facilities.geometry.to_numpy(), kpi.threshold_m)
+        value = 100.0 * shapely.area(shapely.intersection(self.city, region)) / shapely.area(self.city)
+        zone_share = shapely.area(shapely.intersection(self.demand.geometry, region)) / self.demand.area_m2
+        note = f"{len(facilities)} facilities within {kpi.threshold_m:g} m, straight-line distance{missing}."
+        return _Outcome(float(value), note, "euclidean", 100.0 * zone_share)
+
+    def _line_length_within(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
+        """% of the length of major streets inside the city within ``threshold_m`` of a facility."""
+        facilities, missing = self._facilities(kpi, scenario)
+        if facilities is None:
+            return _Outcome(None, missing)
+        streets, reason = self._major_streets(kpi)
+        if streets is None:
+            return _Outcome(None, reason)
+        region = self._service_region(facilities.geometry.to_numpy(), kpi.threshold_m)
+        covered = shapely.intersection(streets, region)
+        value = 100.0 * shapely.length(covered) / shapely.length(streets)
+        zone_length = shapely.length(shapely.intersection(self.demand.geometry, streets))
+        zone_covered = shapely.length(shapely.intersection(self.demand.geometry, covered))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zone_value = np.where(zone_length > 0, 100.0 * zone_covered / zone_length, np.nan)
+        note = (
+            f"{shapely.length(streets) / 1000.0:,.1f} km of major streets ({reason}); "
+            f"{len(facilities)} facilities within {kpi.threshold_m:g} m, straight-line distance{missing}."
+        )
+        return _Outcome(float(value), note, "euclidean", zone_value)
+
+    def _two_step_fca(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
+        """Population-weighted mean 2SFCA ratio per ``per_population`` inhabitants."""
+        facilities, missing = self._facilities(kpi, scenario)
+        if facilities is None:
+            return _Outcome(None, missing)
+        capacity = facilities["capacity"].to_numpy(dtype=float)
+        has_capacity = np.isfinite(capacity) & (capacity > 0)
+        if not has_capacity.any():
+            return _Outcome(None, "No facility of this type has a capacity, which 2SFCA needs.")
+        network, how = self._distance(kpi)
+        sites = facilities.geometry.to_numpy()[has_capacity]
+        ratio = access.two_step_fca(
+            self.demand,
+            shapely.get_coordinates(shapely.point_on_surface(sites)),
+            capacity[has_capacity],
+            kpi.threshold_m,
+            network=network,
+        )
+        ratio = np.asarray(ratio, dtype=float) * kpi.per_population
+        mean = access.summarise(ratio, self.demand.population)["weighted_mean"]
+        left_out = int((~has_capacity).sum())
+        note = f"{int(has_capacity.sum())} facilities with capacity within {kpi.threshold_m:g} m, {how}"
+        note += f"; {left_out} without capacity left out" if left_out else ""
+        return _Outcome(
+            float(mean), f"{note}{missing}.", "network" if network is not None else "euclidean", ratio
+        )
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _facilities_per_zone(self, geoms: np.ndarray) -> tuple[np.ndarray, int]:
+        """Facilities per zone (by their point on surface) and the number inside the city."""
+        n = len(self.demand.population)
+        if len(geoms) == 0:
+            return np.zeros(n, dtype=int), 0
+        points = shapely.point_on_surface(geoms)
+        if self.city is None:
+            return np.zeros(n, dtype=int), len(points)
+        facility_idx, zone_idx = self._zone_tree.query(points, predicate="within")
+        per_zone = np.bincount(zone_idx, minlength=n)
+        # A facility on a shared zone border matches both zones but is one facility.
+        return per_zone, int(len(np.unique(facility_idx)))
+
+    def _within_reach(self, geoms: np.ndarray, radius_m: float) -> np.ndarray:
+        """Facilities within ``radius_m`` of the zones' extent (the others cannot serve anyone)."""
+        return shapely.dwithin(geoms, shapely.box(*self.demand.bounds), radius_m)
+
+    def _service_region(self, geoms: np.ndarray, radius_m: float) -> shapely.Geometry:
+        """Union of the facilities' service regions, built as coverage builds them."""
+        return shapely.union_all(shapely.buffer(geoms, radius_m, quad_segs=coverage.QUAD_SEGS))
+
+    def _per_population(self, amount: float, kpi: KpiDefinition) -> float:
+        return float(amount * kpi.per_population / self.demand.population.sum())
+
+    def _per_zone_population(self, amount: np.ndarray, kpi: KpiDefinition) -> np.ndarray:
+        population = self.demand.population
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(population > 0, amount * kpi.per_population / population, np.nan)
+
+    def _major_streets(self, kpi: KpiDefinition) -> tuple[shapely.Geometry | None, str]:
+        """Major streets clipped to the city and what made them major, or (None, reason)."""
+        roads = self.project.layer_with_role("roads")
+        if roads is None:
+            return None, "The project has no road layer."
+        gdf = roads.gdf
+        for column, values in kpi.major_streets:
+            if column in gdf.columns:
+                wanted = {v.lower() for v in values}
+                major = gdf[gdf[column].astype("string").str.lower().isin(wanted).fillna(False)]
+                lines = major.geometry.to_numpy()
+                if self.city is not None:
+                    lines = shapely.intersection(lines, self.city)
+                # One geometry: overlapping duplicate lines must not count twice.
+                lines = shapely.union_all(lines)
+                if shapely.length(lines) == 0:
+                    return (
+                        None,
+                        f"The road layer '{roads.name}' has no {column} in {', '.join(values)} in the city.",
+                    )
+                return lines, f"{column} in {', '.join(values)}"
+        columns = " or ".join(column for column, _ in kpi.major_streets)
+        return None, f"The road layer '{roads.name}' has no {columns} field to tell major streets."
+
+
+_METHODS: dict[str, Callable[[Evaluator, KpiDefinition, str], _Outcome]] = {
+    "population_within": Evaluator._population_within,
+    "per_capita_area": Evaluator._per_capita_area,
+    "count": Evaluator._count,
+    "per_capita_count": Evaluator._per_capita_count,
+    "area_within": Evaluator._area_within,
+    "line_length_within": Evaluator._line_length_within,
+    "population_inside": Evaluator._population_inside,
+    "two_step_fca": Evaluator._two_step_fca,
+}
