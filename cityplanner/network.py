@@ -1,0 +1,545 @@
+"""Walking street network: graph from road lines, point snapping and multi-source shortest paths.
+
+The graph is exact to the geometry: every vertex of every road line is a node and every pair of
+consecutive vertices is an edge weighted by its length in metres. Lines meet where they share a
+vertex (exact coordinates) or where their end points lie within ``merge_m`` of each other; lines
+that cross without a shared vertex (bridges, tunnels) stay unconnected.
+
+Demand and facility points are attached to the nearest point of the nearest edge: a point at
+offset ``t`` along edge ``(u, v)`` of length ``L``, ``s`` metres off the street, is ``s + t`` from
+``u`` and ``s + L - t`` from ``v``. All facilities are handled in one scipy Dijkstra run through
+one virtual node per facility (outgoing edges only, so no path passes through another facility).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from .errors import AnalysisError
+from .progress import Progress, report
+
+DEFAULT_WALK_SPEED_KMH = 4.8
+DEFAULT_MAX_SNAP_M = 250.0
+DEFAULT_MERGE_M = 1.0
+DEFAULT_SERVICE_BUFFER_M = 35.0
+# Dense distance rows held at once when listing all source-target pairs within a limit.
+_PAIR_BATCH_CELLS = 20_000_000
+
+
+@dataclass
+class Snap:
+    """Where points attach to the network.
+
+    Attributes
+    ----------
+    edge : numpy.ndarray
+        Index of the nearest edge per point (int64).
+    offset_m : numpy.ndarray
+        Distance from the edge's first node ``u`` to the attachment point, along the edge.
+    distance_m : numpy.ndarray
+        Straight distance from the point to the attachment point (the snap distance).
+    xy : numpy.ndarray
+        (n, 2) attachment points on the edges.
+    too_far : numpy.ndarray
+        True where ``distance_m`` exceeds the maximum snap distance; such points are left out of
+        network measures (their distances are ``inf``).
+    """
+
+    edge: np.ndarray
+    offset_m: np.ndarray
+    distance_m: np.ndarray
+    xy: np.ndarray
+    too_far: np.ndarray
+
+
+@dataclass
+class NetworkDistances:
+    """Network distance from each target to its nearest source, with the reasons for ``inf``.
+
+    Attributes
+    ----------
+    distance_m : numpy.ndarray
+        Metres along the network including both snap distances; ``inf`` when unreachable.
+    nearest : numpy.ndarray
+        Index (into the sources) of the nearest source; -1 when unreachable.
+    targets : Snap
+        How the targets attached (``targets.too_far`` marks targets beyond the maximum snap).
+    sources : Snap
+        How the sources attached (``sources.too_far`` marks sources left out).
+    """
+
+    distance_m: np.ndarray
+    nearest: np.ndarray
+    targets: Snap
+    sources: Snap
+
+    @property
+    def too_far(self) -> np.ndarray:
+        """Targets farther than the maximum snap distance from every street."""
+        return self.targets.too_far
+
+    @property
+    def disconnected(self) -> np.ndarray:
+        """Targets on the network but on a component without any source."""
+        return ~self.targets.too_far & ~np.isfinite(self.distance_m)
+
+
+class StreetNetwork:
+    """An undirected walking graph built from road centre lines in a metric CRS.
+
+    Use :meth:`from_lines` to build one. Attributes are read-only arrays.
+
+    Attributes
+    ----------
+    nodes_xy : numpy.ndarray
+        (n_nodes, 2) node coordinates (merged end points sit at their members' mean).
+    edge_u, edge_v : numpy.ndarray
+        Node indices of each edge (int64); the edge runs from ``edge_xy[:, :2]`` (at ``u``) to
+        ``edge_xy[:, 2:]`` (at ``v``).
+    edge_xy : numpy.ndarray
+        (n_edges, 4) segment coordinates ``x0, y0, x1, y1`` taken from the source geometry.
+    edge_length_m : numpy.ndarray
+        Segment lengths in metres.
+    graph : scipy.sparse.csr_array
+        Symmetric (n_nodes, n_nodes) adjacency with edge lengths as weights.
+    component : numpy.ndarray
+        Connected component label per node.
+    walk_speed_kmh : float
+        Walking speed used for travel times.
+    """
+
+    def __init__(
+        self,
+        nodes_xy: np.ndarray,
+        edge_u: np.ndarray,
+        edge_v: np.ndarray,
+        edge_xy: np.ndarray,
+        walk_speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
+    ) -> None:
+        if not walk_speed_kmh > 0:
+            raise AnalysisError(f"The walking speed must be positive (got {walk_speed_kmh} km/h).")
+        self.nodes_xy = nodes_xy
+        self.edge_u = edge_u
+        self.edge_v = edge_v
+        self.edge_xy = edge_xy
+        self.edge_length_m = np.hypot(edge_xy[:, 2] - edge_xy[:, 0], edge_xy[:, 3] - edge_xy[:, 1])
+        self.walk_speed_kmh = float(walk_speed_kmh)
+        n = len(nodes_xy)
+        rows = np.concatenate([edge_u, edge_v])
+        cols = np.concatenate([edge_v, edge_u])
+        weights = np.concatenate([self.edge_length_m, self.edge_length_m])
+        self.graph = sparse.csr_array((weights, (rows, cols)), shape=(n, n))
+        self.graph.sort_indices()
+        self.n_components, self.component = connected_components(self.graph, directed=False)
+        self._tree: shapely.STRtree | None = None
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_lines(
+        cls,
+        gdf,
+        merge_m: float = DEFAULT_MERGE_M,
+        walk_speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
+        progress: Progress | None = None,
+    ) -> StreetNetwork:
+        """Build the walking graph from a road line layer.
+
+        Parameters
+        ----------
+        gdf : geopandas.GeoDataFrame or GeoSeries or array of shapely geometries
+            Road centre lines (LineString / MultiLineString; other geometry types are ignored) in
+            a metric CRS.
+        merge_m : float
+            Line end points closer than this are joined into one node (closes digitising gaps).
+        walk_speed_kmh : float
+            Walking speed for travel times.
+        progress : Progress, optional
+            Progress sink.
+
+        Returns
+        -------
+        StreetNetwork
+
+        Raises
+        ------
+        AnalysisError
+            If the layer is in a geographic CRS or holds no usable line.
+        """
+        crs = getattr(gdf, "crs", None)
+        if crs is not None and CRS.from_user_input(crs).is_geographic:
+            raise AnalysisError(
+                "The road layer is in a geographic CRS (degrees); reproject it to a metric CRS first."
+            )
+        geoms = np.asarray(getattr(gdf, "geometry", gdf))
+        report(progress, 0.0, "Splitting road lines")
+        parts = shapely.get_parts(geoms)
+        lines = parts[(shapely.get_type_id(parts) == 1) & ~shapely.is_empty(parts)]
+        if len(lines) == 0:
+            raise AnalysisError("The road layer contains no line geometries to build a street network from.")
+        coords, line_of = shapely.get_coordinates(lines, return_index=True)
+
+        report(progress, 0.3, "Finding junctions")
+        # Shared vertices by exact coordinates: a complex key sorts by x then y.
+        vertex_xy, vertex_of = np.unique(coords[:, 0] + 1j * coords[:, 1], return_inverse=True)
+        vertex_xy = np.column_stack([vertex_xy.real, vertex_xy.imag])
+        first = np.flatnonzero(np.r_[True, line_of[1:] != line_of[:-1]])
+        last = np.r_[first[1:] - 1, len(coords) - 1]
+        node_of_vertex = _merge_end_points(vertex_xy, vertex_of[np.r_[first, last]], merge_m)
+        node_ids, node_of_vertex = np.unique(node_of_vertex, return_inverse=True)
+        counts = np.bincount(node_of_vertex)
+        nodes_xy = np.column_stack(
+            [
+                np.bincount(node_of_vertex, weights=vertex_xy[:, 0]) / counts,
+                np.bincount(node_of_vertex, weights=vertex_xy[:, 1]) / counts,
+            ]
+        )
+
+        report(progress, 0.6, "Building edges")
+        node_of_coord = node_of_vertex[vertex_of]
+        step = np.flatnonzero(line_of[1:] == line_of[:-1])
+        u, v = node_of_coord[step], node_of_coord[step + 1]
+        seg = np.column_stack([coords[step], coords[step + 1]])
+        keep = u != v
+        u, v, seg = u[keep], v[keep], seg[keep]
+        if len(u) == 0:
+            raise AnalysisError("The road layer's lines are all shorter than the junction merge distance.")
+        # Parallel duplicates between the same two nodes: keep the shortest.
+        length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+        pair_key = np.minimum(u, v) * len(nodes_xy) + np.maximum(u, v)
+        order = np.lexsort((length, pair_key))
+        unique_first = order[np.r_[True, pair_key[order][1:] != pair_key[order][:-1]]]
+        unique_first.sort()
+        report(progress, 0.9, "Finding connected parts")
+        net = cls(nodes_xy, u[unique_first], v[unique_first], seg[unique_first], walk_speed_kmh)
+        report(progress, 1.0, "Street network ready")
+        return net
+
+    # -- basic facts ----------------------------------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        return int(len(self.nodes_xy))
+
+    @property
+    def n_edges(self) -> int:
+        return int(len(self.edge_u))
+
+    @property
+    def edges(self) -> np.ndarray:
+        """Edges as an array of two-point shapely LineStrings."""
+        return shapely.linestrings(self.edge_xy.reshape(-1, 2, 2))
+
+    def minutes(self, distance_m: np.ndarray) -> np.ndarray:
+        """Walking time in minutes for distances in metres at :attr:`walk_speed_kmh`."""
+        return np.asarray(distance_m, dtype=float) / (self.walk_speed_kmh * 1000.0 / 60.0)
+
+    # -- snapping -------------------------------------------------------------------------------
+    def snap(self, xy, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Snap:
+        """Attach points to the nearest point of the nearest edge.
+
+        Parameters
+        ----------
+        xy : array_like
+            (n, 2) point coordinates in the network's CRS.
+        max_snap_m : float
+            Points farther than this from every edge are marked ``too_far``.
+
+        Returns
+        -------
+        Snap
+        """
+        xy = _as_xy(xy)
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.edges)
+        edge = np.zeros(len(xy), dtype=np.int64)
+        if len(xy):
+            hit = self._tree.query_nearest(shapely.points(xy), all_matches=False)
+            edge[hit[0]] = hit[1]
+        x0, y0 = self.edge_xy[edge, 0], self.edge_xy[edge, 1]
+        dx, dy = self.edge_xy[edge, 2] - x0, self.edge_xy[edge, 3] - y0
+        frac = np.clip(((xy[:, 0] - x0) * dx + (xy[:, 1] - y0) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+        on_edge = np.column_stack([x0 + frac * dx, y0 + frac * dy])
+        distance = np.hypot(xy[:, 0] - on_edge[:, 0], xy[:, 1] - on_edge[:, 1])
+        return Snap(
+            edge=edge,
+            offset_m=frac * self.edge_length_m[edge],
+            distance_m=distance,
+            xy=on_edge,
+            too_far=distance > max_snap_m,
+        )
+
+    # -- shortest paths -------------------------------------------------------------------------
+    def _with_sources(self, snap: Snap, which: np.ndarray) -> tuple[sparse.csr_array, np.ndarray]:
+        """The graph plus one virtual node per chosen source with edges to its edge's two ends.
+
+        Virtual rows only have outgoing edges, so no path runs through a source to another.
+        Returns the augmented graph and the virtual node indices.
+        """
+        n = self.n_nodes
+        e = snap.edge[which]
+        to_u = snap.distance_m[which] + snap.offset_m[which]
+        to_v = snap.distance_m[which] + self.edge_length_m[e] - snap.offset_m[which]
+        k = len(which)
+        base = self.graph
+        indptr = np.concatenate([base.indptr, base.indptr[-1] + 2 * np.arange(1, k + 1)])
+        indices = np.concatenate([base.indices, np.column_stack([self.edge_u[e], self.edge_v[e]]).ravel()])
+        data = np.concatenate([base.data, np.column_stack([to_u, to_v]).ravel()])
+        graph = sparse.csr_array((data, indices, indptr), shape=(n + k, n + k))
+        return graph, n + np.arange(k)
+
+    def node_distances(
+        self, sources_xy, max_snap_m: float = DEFAULT_MAX_SNAP_M
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Network distance from every node to its nearest source (one Dijkstra for all sources).
+
+        Parameters
+        ----------
+        sources_xy : array_like
+            (k, 2) source points (facilities); those beyond ``max_snap_m`` are left out.
+        max_snap_m : float
+            Maximum snap distance for sources.
+
+        Returns
+        -------
+        distance_m : numpy.ndarray
+            Per node, metres to the nearest source including its snap distance; ``inf`` if none
+            is reachable.
+        nearest : numpy.ndarray
+            Per node, index of the nearest source (-1 if none).
+        """
+        return self._node_distances(self.snap(sources_xy, max_snap_m))
+
+    def _node_distances(self, src: Snap) -> tuple[np.ndarray, np.ndarray]:
+        usable = np.flatnonzero(~src.too_far)
+        if len(usable) == 0:
+            return np.full(self.n_nodes, np.inf), np.full(self.n_nodes, -1, dtype=np.int64)
+        graph, virtual = self._with_sources(src, usable)
+        dist, _, origin = dijkstra(
+            graph, directed=True, indices=virtual, min_only=True, return_predecessors=True
+        )
+        dist, origin = dist[: self.n_nodes], origin[: self.n_nodes]
+        nearest = np.where(origin >= 0, usable[np.maximum(origin - self.n_nodes, 0)], -1)
+        return dist, nearest
+
+    def measure(self, sources_xy, targets_xy, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> NetworkDistances:
+        """Network distance from each target to its nearest source, with unreachable reasons.
+
+        Parameters
+        ----------
+        sources_xy, targets_xy : array_like
+            (k, 2) facilities and (n, 2) demand points.
+        max_snap_m : float
+            Maximum snap distance for both.
+
+        Returns
+        -------
+        NetworkDistances
+        """
+        src = self.snap(sources_xy, max_snap_m)
+        tgt = self.snap(targets_xy, max_snap_m)
+        node_dist, node_nearest = self._node_distances(src)
+        e, t = tgt.edge, tgt.offset_m
+        via_u = node_dist[self.edge_u[e]] + t
+        via_v = node_dist[self.edge_v[e]] + self.edge_length_m[e] - t
+        use_v = via_v < via_u
+        along = np.where(use_v, via_v, via_u)
+        nearest = np.where(use_v, node_nearest[self.edge_v[e]], node_nearest[self.edge_u[e]])
+        # A source on the target's own edge may be reached directly along the edge.
+        tgt_i, src_i = _same_edge_pairs(src, tgt)
+        if len(tgt_i):
+            direct = np.abs(tgt.offset_m[tgt_i] - src.offset_m[src_i]) + src.distance_m[src_i]
+            order = np.lexsort((direct, tgt_i))
+            best = order[np.r_[True, tgt_i[order][1:] != tgt_i[order][:-1]]]
+            better = direct[best] < along[tgt_i[best]]
+            along[tgt_i[best][better]] = direct[best][better]
+            nearest[tgt_i[best][better]] = src_i[best][better]
+        distance = along + tgt.distance_m
+        unreachable = tgt.too_far | ~np.isfinite(distance)
+        distance[unreachable] = np.inf
+        nearest[unreachable] = -1
+        return NetworkDistances(distance_m=distance, nearest=nearest, targets=tgt, sources=src)
+
+    def nearest_distance(
+        self, sources_xy, targets_xy, max_snap_m: float = DEFAULT_MAX_SNAP_M
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Network distance (snap distances included) from each target to its nearest source.
+
+        Returns
+        -------
+        distance_m : numpy.ndarray
+            ``inf`` where the target is beyond ``max_snap_m`` or on a part of the network with
+            no source.
+        nearest_idx : numpy.ndarray
+            Index of the nearest source, -1 where unreachable.
+        """
+        result = self.measure(sources_xy, targets_xy, max_snap_m)
+        return result.distance_m, result.nearest
+
+    def pairs_within(
+        self,
+        sources_xy,
+        targets_xy,
+        limit_m: float,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        progress: Progress | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (source, target) pair whose network distance is at most ``limit_m``.
+
+        Dijkstra runs for a batch of sources at a time with ``limit=limit_m`` so the dense
+        distance rows stay small.
+
+        Returns
+        -------
+        source_idx, target_idx, distance_m : numpy.ndarray
+            One entry per pair within the limit (snap distances included).
+        """
+        src = self.snap(sources_xy, max_snap_m)
+        tgt = self.snap(targets_xy, max_snap_m)
+        usable_src = np.flatnonzero(~src.too_far)
+        usable_tgt = np.flatnonzero(~tgt.too_far)
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        if len(usable_src) and len(usable_tgt):
+            e = tgt.edge[usable_tgt]
+            u, v = self.edge_u[e], self.edge_v[e]
+            t = tgt.offset_m[usable_tgt]
+            rest = self.edge_length_m[e] - t
+            snap_t = tgt.distance_m[usable_tgt]
+            batch = max(1, _PAIR_BATCH_CELLS // (self.n_nodes + len(usable_tgt)))
+            for start in range(0, len(usable_src), batch):
+                report(progress, start / len(usable_src), "Measuring network distances")
+                chosen = usable_src[start : start + batch]
+                graph, virtual = self._with_sources(src, chosen)
+                dist = dijkstra(graph, directed=True, indices=virtual, limit=limit_m)
+                to_target = np.minimum(dist[:, u] + t, dist[:, v] + rest) + snap_t
+                rows, cols = np.nonzero(to_target <= limit_m)
+                found.append((chosen[rows], usable_tgt[cols], to_target[rows, cols]))
+            tgt_i, src_i = _same_edge_pairs(src, tgt)
+            direct = np.abs(tgt.offset_m[tgt_i] - src.offset_m[src_i]) + src.distance_m[src_i]
+            direct += tgt.distance_m[tgt_i]
+            ok = direct <= limit_m
+            found.append((src_i[ok], tgt_i[ok], direct[ok]))
+        report(progress, 1.0, "Network distances measured")
+        if not found:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        s = np.concatenate([f[0] for f in found])
+        g = np.concatenate([f[1] for f in found])
+        d = np.concatenate([f[2] for f in found])
+        # A same-edge pair appears twice (around and direct): keep the shorter.
+        order = np.lexsort((d, g, s))
+        first = order[np.r_[True, (s[order][1:] != s[order][:-1]) | (g[order][1:] != g[order][:-1])]]
+        return s[first], g[first], d[first]
+
+    # -- service areas --------------------------------------------------------------------------
+    def service_area(
+        self,
+        sources_xy,
+        distance_m: float,
+        buffer_m: float = DEFAULT_SERVICE_BUFFER_M,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    ):
+        """The area within ``distance_m`` walking of any source.
+
+        Parameters
+        ----------
+        sources_xy : array_like
+            (k, 2) source points.
+        distance_m : float
+            Network distance limit (snap distance included).
+        buffer_m : float
+            Half width of the band drawn around the reachable street pieces; a street's
+            frontage (homes along it) counts as served.
+        max_snap_m : float
+            Sources farther than this from every street are left out.
+
+        Returns
+        -------
+        shapely.Geometry
+            (Multi)polygon of the buffered reachable street pieces (empty if none).
+        """
+        src = self.snap(sources_xy, max_snap_m)
+        node_dist, _ = self._node_distances(src)
+        length = self.edge_length_m
+        reach_u = np.clip(distance_m - node_dist[self.edge_u], 0.0, None)
+        reach_v = np.clip(distance_m - node_dist[self.edge_v], 0.0, None)
+        whole = reach_u + reach_v >= length
+        # Pieces as (edge, start offset, end offset) along the edge from u.
+        starts = [np.zeros(int(whole.sum())), np.zeros(0), np.zeros(0)]
+        ends = [length[whole], np.zeros(0), np.zeros(0)]
+        edges = [np.flatnonzero(whole)]
+        part_u = ~whole & (reach_u > 0)
+        part_v = ~whole & (reach_v > 0)
+        edges += [np.flatnonzero(part_u), np.flatnonzero(part_v)]
+        starts[1], ends[1] = np.zeros(int(part_u.sum())), reach_u[part_u]
+        starts[2], ends[2] = length[part_v] - reach_v[part_v], length[part_v]
+        usable = np.flatnonzero(~src.too_far & (src.distance_m <= distance_m))
+        radius = distance_m - src.distance_m[usable]
+        edges.append(src.edge[usable])
+        starts.append(np.clip(src.offset_m[usable] - radius, 0.0, None))
+        ends.append(np.minimum(src.offset_m[usable] + radius, length[src.edge[usable]]))
+        edge = np.concatenate(edges)
+        if len(edge) == 0:
+            return shapely.Polygon()
+        a, b = np.concatenate(starts), np.concatenate(ends)
+        frac_a, frac_b = a / length[edge], b / length[edge]
+        x0, y0 = self.edge_xy[edge, 0], self.edge_xy[edge, 1]
+        dx, dy = self.edge_xy[edge, 2] - x0, self.edge_xy[edge, 3] - y0
+        pieces = shapely.linestrings(
+            np.stack(
+                [
+                    np.column_stack([x0 + frac_a * dx, y0 + frac_a * dy]),
+                    np.column_stack([x0 + frac_b * dx, y0 + frac_b * dy]),
+                ],
+                axis=1,
+            )
+        )
+        # Buffering pieces one by one and cascading the union is far faster than buffering the
+        # whole multilinestring at once.
+        return shapely.union_all(shapely.buffer(pieces, buffer_m, quad_segs=4))
+
+
+def _as_xy(xy) -> np.ndarray:
+    arr = np.asarray(xy, dtype=float)
+    if arr.size == 0:
+        return np.zeros((0, 2))
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise AnalysisError(f"Point coordinates must be an (n, 2) array (got shape {arr.shape}).")
+    return arr
+
+
+def _merge_end_points(vertex_xy: np.ndarray, end_vertices: np.ndarray, merge_m: float) -> np.ndarray:
+    """Label per vertex after joining line end points within ``merge_m`` (transitively)."""
+    label = np.arange(len(vertex_xy))
+    ends = np.unique(end_vertices)
+    if merge_m <= 0 or len(ends) < 2:
+        return label
+    pairs = cKDTree(vertex_xy[ends]).query_pairs(merge_m, output_type="ndarray")
+    if len(pairs) == 0:
+        return label
+    link = sparse.coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(ends),) * 2)
+    _, cluster = connected_components(link, directed=False)
+    # Each cluster takes the smallest vertex index among its members as its label.
+    representative = np.full(cluster.max() + 1, len(vertex_xy))
+    np.minimum.at(representative, cluster, ends)
+    label[ends] = representative[cluster]
+    return label
+
+
+def _same_edge_pairs(src: Snap, tgt: Snap) -> tuple[np.ndarray, np.ndarray]:
+    """(target index, source index) for every usable target and source sharing an edge."""
+    usable_src = np.flatnonzero(~src.too_far)
+    usable_tgt = np.flatnonzero(~tgt.too_far)
+    by_edge = usable_src[np.argsort(src.edge[usable_src], kind="stable")]
+    sorted_edges = src.edge[by_edge]
+    lo = np.searchsorted(sorted_edges, tgt.edge[usable_tgt], side="left")
+    hi = np.searchsorted(sorted_edges, tgt.edge[usable_tgt], side="right")
+    count = hi - lo
+    tgt_i = np.repeat(usable_tgt, count)
+    position = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
+    return tgt_i, by_edge[position]
