@@ -246,6 +246,29 @@ def network_coverage(
     return CoverageResult.from_share(demand, share, "network", radius, regions)
 
 
+def region_coverage(demand: Demand, regions) -> CoverageResult:
+    """Share of each zone inside given polygons (e.g. a hazard layer), under the demand model.
+
+    Area demand: ``area(zone ∩ union(regions)) / area(zone)``; point demand: 1 where the zone's
+    point lies in (or on the edge of) a region, else 0.
+
+    Parameters
+    ----------
+    demand : Demand
+    regions : array-like of shapely geometries
+        Polygons in the demand's CRS.
+    """
+    regions = np.asarray(regions, dtype=object).reshape(-1)
+    regions = regions[~(shapely.is_missing(regions) | shapely.is_empty(regions))]
+    if demand.model == "area":
+        share = _area_share(demand, np.arange(len(demand)), regions)
+    else:
+        share = np.zeros(len(demand))
+        if len(regions):
+            share[shapely.STRtree(regions).query(demand.geometry, predicate="intersects")[0]] = 1.0
+    return CoverageResult.from_share(demand, share, "euclidean", 0.0, regions)
+
+
 class CoverageTracker:
     """Euclidean coverage kept up to date while facilities are added, moved or removed.
 
