@@ -113,6 +113,8 @@ class StreetNetwork:
         Connected component label per node.
     walk_speed_kmh : float
         Walking speed used for travel times.
+    source : str
+        How messages name the road layer (file and layer).
     """
 
     def __init__(
@@ -122,9 +124,11 @@ class StreetNetwork:
         edge_v: np.ndarray,
         edge_xy: np.ndarray,
         walk_speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
+        source: str = "the road layer",
     ) -> None:
         if not walk_speed_kmh > 0:
             raise AnalysisError(f"The walking speed must be positive (got {walk_speed_kmh} km/h).")
+        self.source = source
         self.nodes_xy = nodes_xy
         self.edge_u = edge_u
         self.edge_v = edge_v
@@ -148,6 +152,7 @@ class StreetNetwork:
         merge_m: float = DEFAULT_MERGE_M,
         walk_speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
         progress: Progress | None = None,
+        source: str | None = None,
     ) -> StreetNetwork:
         """Build the walking graph from a road line layer.
 
@@ -162,6 +167,8 @@ class StreetNetwork:
             Walking speed for travel times.
         progress : Progress, optional
             Progress sink.
+        source : str, optional
+            Name of the file or layer, used in error messages.
 
         Returns
         -------
@@ -172,17 +179,18 @@ class StreetNetwork:
         AnalysisError
             If the layer is in a geographic CRS or holds no usable line.
         """
+        name = source or "the road layer"
         crs = getattr(gdf, "crs", None)
         if crs is not None and CRS.from_user_input(crs).is_geographic:
             raise AnalysisError(
-                "The road layer is in a geographic CRS (degrees); reproject it to a metric CRS first."
+                f"{name} is in geographic coordinates (degrees); reproject it to a metric CRS first."
             )
         geoms = np.asarray(getattr(gdf, "geometry", gdf))
         report(progress, 0.0, "Splitting road lines")
         parts = shapely.get_parts(geoms)
         lines = parts[(shapely.get_type_id(parts) == 1) & ~shapely.is_empty(parts)]
         if len(lines) == 0:
-            raise AnalysisError("The road layer contains no line geometries to build a street network from.")
+            raise AnalysisError(f"{name} contains no line geometries to build a street network from.")
         coords, line_of = shapely.get_coordinates(lines, return_index=True)
 
         report(progress, 0.3, "Finding junctions")
@@ -209,7 +217,9 @@ class StreetNetwork:
         keep = u != v
         u, v, seg = u[keep], v[keep], seg[keep]
         if len(u) == 0:
-            raise AnalysisError("The road layer's lines are all shorter than the junction merge distance.")
+            raise AnalysisError(
+                f"The lines of {name} are all shorter than the {merge_m:g} m junction merge distance."
+            )
         # Parallel duplicates between the same two nodes: keep the shortest.
         length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
         pair_key = np.minimum(u, v) * len(nodes_xy) + np.maximum(u, v)
@@ -217,7 +227,7 @@ class StreetNetwork:
         unique_first = order[np.r_[True, pair_key[order][1:] != pair_key[order][:-1]]]
         unique_first.sort()
         report(progress, 0.9, "Finding connected parts")
-        net = cls(nodes_xy, u[unique_first], v[unique_first], seg[unique_first], walk_speed_kmh)
+        net = cls(nodes_xy, u[unique_first], v[unique_first], seg[unique_first], walk_speed_kmh, name)
         report(progress, 1.0, "Street network ready")
         return net
 

@@ -1,0 +1,313 @@
+"""Accessibility measures per zone and their population-weighted summaries.
+
+* :func:`nearest_facility` — distance (and walking time) to the nearest facility.
+* :func:`cumulative_opportunities` — number of facilities within a threshold.
+* :func:`two_step_fca` — two-step floating catchment area supply-to-demand ratio.
+* :func:`summarise` — population-weighted mean, median and 90th percentile, per group too.
+
+Distances are straight-line (Euclidean) without a network, or along a
+:class:`~cityplanner.network.StreetNetwork` with one. Along the network a zone can be
+unmeasurable: farther than the maximum snap distance from every street (``too_far``) or on a part
+of the street network that no facility is on (``disconnected``). Such zones get ``inf`` distances
+(``NaN`` counts and ratios for zones too far from the streets) and are reported as unreachable
+population instead of being folded into the averages. When no zone at all can be measured, an
+:class:`~cityplanner.errors.AnalysisError` says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from .errors import AnalysisError
+from .network import DEFAULT_MAX_SNAP_M, DEFAULT_WALK_SPEED_KMH, StreetNetwork
+
+
+@dataclass
+class Access:
+    """Distance from each zone to its nearest facility.
+
+    Attributes
+    ----------
+    distance_m : numpy.ndarray
+        Metres to the nearest facility per zone; ``inf`` where unreachable.
+    nearest : numpy.ndarray
+        Index of the nearest facility per zone; -1 where unreachable.
+    mode : str
+        ``"network"`` or ``"euclidean"``.
+    walk_speed_kmh : float
+        Speed used for :attr:`time_min`.
+    too_far : numpy.ndarray
+        Zones farther than the maximum snap distance from every street (network mode).
+    disconnected : numpy.ndarray
+        Zones on a part of the street network that no facility is on (network mode).
+    """
+
+    distance_m: np.ndarray
+    nearest: np.ndarray
+    mode: str
+    walk_speed_kmh: float
+    too_far: np.ndarray
+    disconnected: np.ndarray
+
+    @property
+    def time_min(self) -> np.ndarray:
+        """Walking time in minutes to the nearest facility (``inf`` where unreachable)."""
+        return self.distance_m / (self.walk_speed_kmh * 1000.0 / 60.0)
+
+    @property
+    def unreachable(self) -> np.ndarray:
+        return ~np.isfinite(self.distance_m)
+
+
+def nearest_facility(
+    demand,
+    facilities_xy,
+    network: StreetNetwork | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    walk_speed_kmh: float | None = None,
+) -> Access:
+    """Distance and walking time from every zone to its nearest facility.
+
+    Parameters
+    ----------
+    demand : cityplanner.demand.Demand
+        Zones (their representative ``points`` are measured from).
+    facilities_xy : array_like
+        (k, 2) facility points in the demand's CRS.
+    network : StreetNetwork, optional
+        Measure along the streets (snap distances included); straight-line without it.
+    max_snap_m : float
+        Zones and facilities farther than this from every street are left out (network mode).
+    walk_speed_kmh : float, optional
+        Walking speed for times; by default the network's, else 4.8 km/h.
+
+    Returns
+    -------
+    Access
+
+    Raises
+    ------
+    AnalysisError
+        No facilities, or no zone can reach any facility along the network.
+    """
+    facilities_xy = _facility_points(facilities_xy)
+    points = np.asarray(demand.points, dtype=float)
+    none = np.zeros(len(points), dtype=bool)
+    if network is None:
+        distance, nearest = cKDTree(facilities_xy).query(points)
+        speed = walk_speed_kmh or DEFAULT_WALK_SPEED_KMH
+        return Access(distance, nearest.astype(np.int64), "euclidean", speed, none, none.copy())
+    result = network.measure(facilities_xy, points, max_snap_m)
+    _check_reach(demand, network, result.sources, result.targets, max_snap_m)
+    return Access(
+        result.distance_m,
+        result.nearest,
+        "network",
+        walk_speed_kmh or network.walk_speed_kmh,
+        result.too_far,
+        result.disconnected,
+    )
+
+
+def cumulative_opportunities(
+    demand,
+    facilities_xy,
+    threshold_m: float,
+    network: StreetNetwork | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> np.ndarray:
+    """Number of facilities within ``threshold_m`` of each zone (cumulative opportunities).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 count per zone; ``NaN`` for zones farther than ``max_snap_m`` from every street.
+    """
+    facility, zone, _ = _pairs_within(demand, facilities_xy, threshold_m, network, max_snap_m)
+    counts = np.bincount(zone, minlength=len(demand.points)).astype(float)
+    return _blank_too_far(counts, demand, network, max_snap_m)
+
+
+def two_step_fca(
+    demand,
+    facilities_xy,
+    capacity,
+    threshold_m: float,
+    network: StreetNetwork | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> np.ndarray:
+    """Two-step floating catchment area (2SFCA) supply-to-demand ratio per zone.
+
+    Step 1: each facility's ratio ``R_j = capacity_j / population within threshold_m of j``.
+    Step 2: each zone's accessibility ``A_i = sum of R_j over facilities within threshold_m of i``,
+    i.e. capacity per person (multiply by 1,000 for "per 1,000 inhabitants").
+
+    Parameters
+    ----------
+    demand : cityplanner.demand.Demand
+        Zones with ``points`` and ``population``.
+    facilities_xy : array_like
+        (k, 2) facility points.
+    capacity : array_like
+        (k,) supply of each facility (clinic beds, charger ports), finite and >= 0.
+    threshold_m : float
+        Catchment distance.
+    network : StreetNetwork, optional
+        Measure along the streets; straight-line without it.
+    max_snap_m : float
+        Maximum snap distance (network mode).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ratio per zone; ``NaN`` for zones farther than ``max_snap_m`` from every street.
+    """
+    facilities_xy = _facility_points(facilities_xy)
+    capacity = np.asarray(capacity, dtype=float).reshape(-1)
+    if len(capacity) != len(facilities_xy):
+        raise AnalysisError(
+            f"2SFCA needs one capacity per facility: {len(facilities_xy)} facilities, "
+            f"{len(capacity)} capacities."
+        )
+    if not (np.isfinite(capacity).all() and (capacity >= 0).all()):
+        bad = int((~(np.isfinite(capacity) & (capacity >= 0))).sum())
+        raise AnalysisError(f"{bad} facilities have a missing or negative capacity, which 2SFCA needs.")
+    facility, zone, _ = _pairs_within(demand, facilities_xy, threshold_m, network, max_snap_m)
+    population = np.asarray(demand.population, dtype=float)
+    served = np.bincount(facility, weights=population[zone], minlength=len(facilities_xy))
+    ratio = np.divide(capacity, served, out=np.zeros(len(capacity)), where=served > 0)
+    access = np.bincount(zone, weights=ratio[facility], minlength=len(population))
+    return _blank_too_far(access, demand, network, max_snap_m)
+
+
+def summarise(values, weights, groups=None) -> dict:
+    """Population-weighted summary of a per-zone measure, overall and per group.
+
+    Zones whose value is not finite (unreachable: ``inf`` or ``NaN``) are left out of the
+    statistics and their weight is reported as ``unreachable_population``. The median and the
+    90th percentile are weighted: the smallest value at or below which that share of the
+    (reachable) population lies.
+
+    Parameters
+    ----------
+    values : array_like
+        (n,) measure per zone (distance, time, count, ratio).
+    weights : array_like
+        (n,) population per zone.
+    groups : array_like, optional
+        (n,) group label per zone (e.g. district) for an equity breakdown.
+
+    Returns
+    -------
+    dict
+        ``weighted_mean``, ``median``, ``p90``, ``unreachable_population`` (NaN statistics when no
+        population is reachable) and ``by_group``: group label -> the same keys (without
+        ``by_group``), in order of first appearance.
+    """
+    values = np.asarray(values, dtype=float).reshape(-1)
+    weights = np.asarray(weights, dtype=float).reshape(-1)
+    if len(values) != len(weights):
+        raise AnalysisError(f"{len(values)} values but {len(weights)} population weights to summarise.")
+    summary = _weighted_summary(values, weights)
+    by_group: dict = {}
+    if groups is not None:
+        codes, labels = pd.factorize(pd.Series(np.asarray(groups, dtype=object)), use_na_sentinel=False)
+        if len(codes) != len(values):
+            raise AnalysisError(f"{len(values)} values but {len(codes)} group labels to summarise.")
+        for code, label in enumerate(labels):
+            member = codes == code
+            by_group[_plain_label(label)] = _weighted_summary(values[member], weights[member])
+    summary["by_group"] = by_group
+    return summary
+
+
+def _weighted_summary(values: np.ndarray, weights: np.ndarray) -> dict:
+    reachable = np.isfinite(values)
+    unreachable_population = float(weights[~reachable].sum())
+    keep = reachable & (weights > 0)
+    v, w = values[keep], weights[keep]
+    if w.sum() <= 0:
+        return {
+            "weighted_mean": float("nan"),
+            "median": float("nan"),
+            "p90": float("nan"),
+            "unreachable_population": unreachable_population,
+        }
+    order = np.argsort(v, kind="stable")
+    v, cumulative = v[order], np.cumsum(w[order])
+    total = cumulative[-1]
+    share = np.searchsorted(cumulative, np.array([0.5, 0.9]) * total, side="left")
+    median, p90 = v[np.minimum(share, len(v) - 1)]
+    return {
+        "weighted_mean": float(np.dot(v, w[order]) / total),
+        "median": float(median),
+        "p90": float(p90),
+        "unreachable_population": unreachable_population,
+    }
+
+
+def _plain_label(label):
+    """Group labels as plain Python values (numpy scalars become int/float/str)."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _facility_points(facilities_xy) -> np.ndarray:
+    xy = np.asarray(facilities_xy, dtype=float)
+    if xy.size == 0:
+        raise AnalysisError("No facilities were given, so there is nothing to measure access to.")
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        raise AnalysisError(f"Facility coordinates must be an (n, 2) array (got shape {xy.shape}).")
+    return xy
+
+
+def _pairs_within(
+    demand, facilities_xy, threshold_m: float, network: StreetNetwork | None, max_snap_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(facility, zone, distance) for every pair within ``threshold_m``."""
+    facilities_xy = _facility_points(facilities_xy)
+    points = np.asarray(demand.points, dtype=float)
+    if not threshold_m > 0:
+        raise AnalysisError(f"The distance threshold must be positive (got {threshold_m} m).")
+    if network is None:
+        pairs = cKDTree(facilities_xy).sparse_distance_matrix(
+            cKDTree(points), threshold_m, output_type="ndarray"
+        )
+        return pairs["i"].astype(np.int64), pairs["j"].astype(np.int64), pairs["v"]
+    _check_reach(
+        demand, network, network.snap(facilities_xy, max_snap_m), network.snap(points, max_snap_m), max_snap_m
+    )
+    return network.pairs_within(facilities_xy, points, threshold_m, max_snap_m=max_snap_m)
+
+
+def _blank_too_far(
+    values: np.ndarray, demand, network: StreetNetwork | None, max_snap_m: float
+) -> np.ndarray:
+    """Set zones that cannot be attached to the streets to NaN (they were not measured)."""
+    if network is not None:
+        values[network.snap(demand.points, max_snap_m).too_far] = np.nan
+    return values
+
+
+def _check_reach(demand, network: StreetNetwork, sources, targets, max_snap_m: float) -> None:
+    """Raise when no zone can reach any facility along the network, saying why."""
+    zones = getattr(demand, "source", "the zones")
+    if sources.too_far.all():
+        raise AnalysisError(
+            f"Every facility is more than {max_snap_m:g} m from the streets of {network.source}, "
+            "so walking distances cannot be measured."
+        )
+    if targets.too_far.all():
+        raise AnalysisError(
+            f"Every zone of {zones} is more than {max_snap_m:g} m from the streets of {network.source}; "
+            "check that the road layer covers the zones."
+        )
+    facility_parts = network.component[network.edge_u[sources.edge[~sources.too_far]]]
+    zone_parts = network.component[network.edge_u[targets.edge[~targets.too_far]]]
+    if not np.isin(zone_parts, facility_parts).any():
+        raise AnalysisError(
+            f"No zone of {zones} is on a part of the streets of {network.source} that leads to a facility."
+        )
