@@ -251,7 +251,9 @@ def _weighted_summary(values: np.ndarray, weights: np.ndarray) -> dict:
 
 
 def _plain_label(label):
-    """Group labels as plain Python values (numpy scalars become int/float/str)."""
+    """Group labels as plain Python values: numpy scalars become int/float/str, missing is None."""
+    if pd.isna(label):
+        return None
     return label.item() if isinstance(label, np.generic) else label
 
 
