@@ -1,0 +1,591 @@
+"""Figures of the PDF report: vector maps drawn from shapely coordinates, and bar charts.
+
+Maps are written straight into the PDF content stream as path operators built with numpy (one
+string per layer, no Python loop over features or vertices), after simplifying every geometry to a
+quarter of a printer's point. They stay crisp at any zoom and cost kilobytes, not megabytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.utils import simpleSplit
+from reportlab.platypus import Flowable
+
+from ..project import Project
+from .content import ReportContent, ScenarioContent
+from .fonts import BOLD, REGULAR
+
+# Largest deviation a simplified outline may have from the true one, in points (1/4 pt ≈ 0.09 mm).
+PRINT_TOLERANCE_PT = 0.25
+
+LEGEND_WIDTH_PT = 138.0
+MIN_MAP_HEIGHT_PT = 330.0
+
+# Shading of zones by the share of their population covered (ColorBrewer "Blues", 5 classes).
+COVERAGE_BREAKS = (20.0, 40.0, 60.0, 80.0)
+COVERAGE_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+NO_DATA_COLOUR = "#e0e0e0"
+PRIORITY_COLOURS = {1: "#b10026", 2: "#fc4e2a", 3: "#feb24c"}
+PARK_COLOUR = "#74c476"
+BUILDING_COLOUR = "#9e9e9e"
+ROAD_COLOUR = "#757575"
+MAJOR_ROAD_COLOUR = "#424242"
+EXISTING_COLOUR = "#252525"
+SCENARIO_COLOURS = ("#bdbdbd", "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928")
+
+# OSM ``highway`` values drawn as main roads.
+MAJOR_HIGHWAYS = ("trunk", "primary", "secondary", "tertiary", "primary_link", "secondary_link")
+
+_BEZIER_K = 0.5523  # control-point distance of a quarter circle drawn as one cubic Bézier
+_CIRCLE_UNIT = np.array(
+    [
+        (1, 0), (1, _BEZIER_K), (_BEZIER_K, 1), (0, 1),
+        (-_BEZIER_K, 1), (-1, _BEZIER_K), (-1, 0),
+        (-1, -_BEZIER_K), (-_BEZIER_K, -1), (0, -1),
+        (_BEZIER_K, -1), (1, -_BEZIER_K), (1, 0),
+    ],
+    dtype=float,
+)  # fmt: skip
+_CIRCLE_OPS = np.array([" m\n", " ", " ", " c\n", " ", " ", " c\n", " ", " ", " c\n", " ", " ", " c h\n"])
+
+
+# -- PDF path operators ---------------------------------------------------------------------------
+def _format_points(xy: np.ndarray, ops: np.ndarray) -> str:
+    """``"x y op"`` for every vertex, joined: the body of a PDF path."""
+    if len(xy) == 0:
+        return ""
+    text = np.char.add(np.char.add(np.char.mod("%.2f ", xy[:, 0]), np.char.mod("%.2f", xy[:, 1])), ops)
+    return "".join(text.tolist())
+
+
+def path_ops(geoms: np.ndarray, to_page, closed: bool) -> str:
+    """PDF path operators for the rings (``closed``) or lines of ``geoms``, in page points."""
+    if len(geoms) == 0:
+        return ""
+    parts = shapely.get_parts(geoms)
+    parts = parts[~shapely.is_empty(parts)]
+    if closed:
+        parts = shapely.get_rings(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON])
+    else:
+        line_types = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
+        parts = parts[np.isin(shapely.get_type_id(parts), line_types)]
+    xy, index = shapely.get_coordinates(parts, return_index=True)
+    if len(xy) == 0:
+        return ""
+    starts = np.r_[True, index[1:] != index[:-1]]
+    ends = np.r_[index[1:] != index[:-1], True]
+    ops = np.where(starts, " m\n", " l\n")
+    if closed:
+        ops[ends] = " l h\n"
+    return _format_points(to_page(xy), ops)
+
+
+def circle_ops(centres: np.ndarray, radius) -> str:
+    """PDF path operators for circles (page points; ``radius`` one value or one per circle)."""
+    if len(centres) == 0:
+        return ""
+    radius = np.broadcast_to(np.asarray(radius, dtype=float), (len(centres),))
+    xy = centres[:, None, :] + _CIRCLE_UNIT[None, :, :] * radius[:, None, None]
+    ops = np.tile(_CIRCLE_OPS, len(centres))
+    return _format_points(xy.reshape(-1, 2), ops)
+
+
+def coverage_colour(value: float) -> str:
+    if not np.isfinite(value):
+        return NO_DATA_COLOUR
+    return COVERAGE_COLOURS[int(np.searchsorted(COVERAGE_BREAKS, value, side="right"))]
+
+
+def coverage_class_labels() -> list[str]:
+    edges = (0.0, *COVERAGE_BREAKS, 100.0)
+    return [f"{lo:g}–{hi:g} %" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+
+
+# -- the city's layers, prepared once per report -------------------------------------------------
+@dataclass
+class CityLayers:
+    """Geometries every map of a report draws (working CRS, unsimplified)."""
+
+    bounds: tuple[float, float, float, float]
+    zones: np.ndarray
+    boundary: np.ndarray
+    parks: np.ndarray
+    buildings: np.ndarray
+    major_roads: np.ndarray
+    minor_roads: np.ndarray
+    priority: dict[int, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_project(cls, project: Project) -> CityLayers:
+        zones = project.zones.geometry.to_numpy()
+        minx, miny, maxx, maxy = shapely.total_bounds(zones)
+        pad = 0.03 * max(maxx - minx, maxy - miny)
+        roads = project.layer_with_role("roads")
+        major = minor = np.empty(0, dtype=object)
+        if roads is not None:
+            lines = roads.gdf.geometry.to_numpy()
+            if "highway" in roads.gdf.columns:
+                is_major = roads.gdf["highway"].astype("string").isin(MAJOR_HIGHWAYS).fillna(False).to_numpy()
+            else:
+                is_major = np.zeros(len(lines), dtype=bool)
+            major, minor = lines[is_major], lines[~is_major]
+        priority = {}
+        if project.priority:
+            rows = np.fromiter(project.priority.keys(), dtype=int)
+            tiers = np.fromiter(project.priority.values(), dtype=int)
+            for tier in sorted(set(tiers.tolist())):
+                priority[tier] = zones[rows[tiers == tier]]
+        return cls(
+            bounds=(minx - pad, miny - pad, maxx + pad, maxy + pad),
+            zones=zones,
+            boundary=_layer_geoms(project, None, "boundary"),
+            parks=_layer_geoms(project, "park", "parks"),
+            buildings=_layer_geoms(project, "buildings", "buildings"),
+            major_roads=major,
+            minor_roads=minor,
+            priority=priority,
+        )
+
+    def simplified(self, tolerance_m: float) -> CityLayers:
+        """The same layers simplified to ``tolerance_m`` (polygons keep their topology)."""
+
+        def simple(geoms: np.ndarray) -> np.ndarray:
+            return shapely.simplify(geoms, tolerance_m, preserve_topology=True) if len(geoms) else geoms
+
+        return CityLayers(
+            bounds=self.bounds,
+            zones=simple(self.zones),
+            boundary=simple(self.boundary),
+            parks=simple(self.parks),
+            buildings=simple(self.buildings),
+            major_roads=simple(self.major_roads),
+            minor_roads=simple(self.minor_roads),
+            priority={tier: simple(g) for tier, g in self.priority.items()},
+        )
+
+
+def _layer_geoms(project: Project, role: str | None, name: str) -> np.ndarray:
+    layer = project.layer_with_role(role) if role else None
+    if layer is None and name in project.layers:
+        layer = project.layers[name]
+    if layer is None:
+        return np.empty(0, dtype=object)
+    geoms = layer.gdf.geometry.to_numpy()
+    return geoms[shapely.get_dimensions(geoms) == 2]
+
+
+# -- the map ------------------------------------------------------------------------------------
+@dataclass
+class _LegendEntry:
+    kind: str  # "fill", "outline", "line", "marker", "circle", "heading"
+    colour: str
+    label: str
+    width: float = 0.5
+
+
+class MapFigure(Flowable):
+    """A map of one scenario: zone shading, city layers, priority zones, facilities, legend.
+
+    The legend sits beside the map on landscape frames and below it in three columns on portrait
+    ones. The map is as wide as the space allows and no taller than the city needs (at most
+    ``height_pt`` in all). Scale bar, north arrow and attribution sit inside the map frame.
+    """
+
+    def __init__(
+        self,
+        content: ReportContent,
+        scenario: ScenarioContent,
+        city: CityLayers,
+        height_pt: float,
+        headline_kpi: str | None,
+    ) -> None:
+        super().__init__()
+        self.content = content
+        self.scenario = scenario
+        self.city = city
+        self.height_pt = height_pt
+        self.headline_kpi = headline_kpi
+        self.types = self._placement_types()
+        self.entries = self._legend_entries()
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        limit = min(self.height_pt, avail_height)
+        minx, miny, maxx, maxy = self.city.bounds
+        aspect = (maxy - miny) / (maxx - minx)
+        self.legend_beside = avail_width > limit
+        if self.legend_beside:
+            self.map_w = avail_width - LEGEND_WIDTH_PT - 8.0
+            self.legend_columns = [self.entries]
+            # No taller than the city needs, but tall enough for the legend beside it.
+            self.map_h = min(limit, max(self.map_w * aspect, _legend_height(self.entries, LEGEND_WIDTH_PT)))
+            self.legend_h = 0.0
+        else:
+            self.legend_col_w = (avail_width - 16.0) / 3.0
+            self.legend_columns = _split_columns(self.entries, self.legend_col_w, 3)
+            self.legend_h = max(_legend_height(col, self.legend_col_w) for col in self.legend_columns) + 6.0
+            self.map_w = avail_width
+            self.map_h = min(limit - self.legend_h, self.map_w * aspect)
+        self.width = avail_width
+        self.height = self.map_h + self.legend_h
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        x0, y0, frame_w, frame_h = 0.0, self.legend_h, self.map_w, self.map_h
+        minx, miny, maxx, maxy = self.city.bounds
+        scale = min(frame_w / (maxx - minx), frame_h / (maxy - miny))
+        # Centre the city in the frame.
+        off_x = x0 + (frame_w - (maxx - minx) * scale) / 2.0
+        off_y = y0 + (frame_h - (maxy - miny) * scale) / 2.0
+
+        def to_page(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack([off_x + (xy[:, 0] - minx) * scale, off_y + (xy[:, 1] - miny) * scale])
+
+        city = self.city.simplified(PRINT_TOLERANCE_PT / scale)
+        canvas.saveState()
+        canvas.addLiteral(f"{x0:.2f} {y0:.2f} {frame_w:.2f} {frame_h:.2f} re W n")
+        self._draw_zones(canvas, city, to_page)
+        _fill(canvas, path_ops(city.parks, to_page, True), PARK_COLOUR, alpha=0.55)
+        _fill(canvas, path_ops(city.buildings, to_page, True), BUILDING_COLOUR, alpha=0.6)
+        _stroke(canvas, path_ops(city.minor_roads, to_page, False), ROAD_COLOUR, 0.25)
+        _stroke(canvas, path_ops(city.major_roads, to_page, False), MAJOR_ROAD_COLOUR, 0.9)
+        _stroke(canvas, path_ops(city.boundary, to_page, True), "#000000", 0.8)
+        for tier, geoms in sorted(city.priority.items()):
+            _stroke(canvas, path_ops(geoms, to_page, True), _priority_colour(tier), 1.6)
+        self._draw_facilities(canvas, to_page, scale)
+        canvas.restoreState()
+
+        canvas.saveState()
+        canvas.setStrokeColor(colors.black)
+        canvas.setLineWidth(0.6)
+        canvas.rect(x0, y0, frame_w, frame_h, stroke=1, fill=0)
+        _north_arrow(canvas, x0 + frame_w - 16, y0 + frame_h - 36)
+        _scale_bar(canvas, x0 + 8, y0 + 8, scale, frame_w)
+        if self.content.attribution:
+            _attribution(canvas, x0 + frame_w - 3, y0 + 3, self.content.attribution)
+        canvas.restoreState()
+        if self.legend_beside:
+            _legend(canvas, x0 + frame_w + 8, y0 + frame_h, LEGEND_WIDTH_PT, self.entries, title=True)
+        else:
+            for i, column in enumerate(self.legend_columns):
+                left = i * (self.legend_col_w + 8.0)
+                _legend(canvas, left, self.legend_h - 4, self.legend_col_w, column, title=i == 0)
+
+    # -- content ------------------------------------------------------------------------------------
+    def _existing_geoms(self) -> tuple[np.ndarray, list[str]]:
+        """Existing facilities of the headline KPI's types, and those types' labels."""
+        project = self.content.project
+        if self.headline_kpi is None:
+            return np.empty(0, dtype=object), []
+        kpi = self.content.definition(self.headline_kpi)
+        types = [t for t in kpi.facility_types if t in project.facility_types]
+        existing = [project.existing_facilities(t).geometry.to_numpy() for t in types]
+        geoms = np.concatenate(existing) if existing else np.empty(0, dtype=object)
+        return geoms, [project.facility_types[t].label for t in types]
+
+    def _placement_types(self) -> list[tuple[str, str, str, float, np.ndarray]]:
+        """(type, label, colour, service radius in m, row positions) per placed facility type."""
+        project = self.content.project
+        placements = self.scenario.placements
+        types = []
+        for type_name, rows in placements.groupby("type", sort=False).groups.items():
+            ft = project.facility_types.get(type_name)
+            at = placements.index.get_indexer(rows)
+            label = str(placements["type_label"].iloc[at[0]])
+            types.append((type_name, label, ft.color if ft else "#1f78b4", ft.radius_m if ft else 0.0, at))
+        return types
+
+    def _legend_entries(self) -> list[_LegendEntry]:
+        entries = []
+        if self.headline_kpi is not None:
+            kpi = self.content.definition(self.headline_kpi)
+            entries.append(_LegendEntry("heading", "#000000", f"Zones: % of population, {kpi.name}"))
+            entries += [
+                _LegendEntry("fill", colour, label)
+                for colour, label in zip(COVERAGE_COLOURS, coverage_class_labels(), strict=True)
+            ]
+            if not np.isfinite(self.scenario.zone_values[self.headline_kpi].to_numpy(dtype=float)).all():
+                entries.append(_LegendEntry("fill", NO_DATA_COLOUR, "No value"))
+        entries.append(_LegendEntry("heading", "#000000", "Layers"))
+        if len(self.city.parks):
+            entries.append(_LegendEntry("fill", PARK_COLOUR, "Parks and green space"))
+        if len(self.city.buildings):
+            entries.append(_LegendEntry("fill", BUILDING_COLOUR, "Buildings"))
+        if len(self.city.major_roads):
+            entries.append(_LegendEntry("line", MAJOR_ROAD_COLOUR, "Main roads", 0.9))
+        if len(self.city.minor_roads):
+            entries.append(_LegendEntry("line", ROAD_COLOUR, "Other streets", 0.25))
+        for tier in sorted(self.city.priority):
+            entries.append(
+                _LegendEntry("outline", _priority_colour(tier), f"Priority zone, tier {tier}", 1.6)
+            )
+        geoms, labels = self._existing_geoms()
+        if len(geoms):
+            entries.append(_LegendEntry("marker", EXISTING_COLOUR, f"Existing: {', '.join(labels)}", 1.6))
+        if self.types:
+            entries.append(_LegendEntry("heading", "#000000", "Placements (numbers as in the list)"))
+        for _, label, colour, radius_m, _ in self.types:
+            entries.append(
+                _LegendEntry("circle", colour, f"{label}; dashed: service radius {radius_m:g} m", 4.2)
+            )
+        return entries
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def _draw_zones(self, canvas, city: CityLayers, to_page) -> None:
+        if self.headline_kpi is None:
+            _fill(canvas, path_ops(city.zones, to_page, True), "#f7f7f7")
+        else:
+            values = self.scenario.zone_values[self.headline_kpi].to_numpy(dtype=float)
+            classes = np.full(len(values), -1)
+            finite = np.isfinite(values)
+            classes[finite] = np.searchsorted(COVERAGE_BREAKS, values[finite], side="right")
+            for cls, colour in [(-1, NO_DATA_COLOUR), *enumerate(COVERAGE_COLOURS)]:
+                _fill(canvas, path_ops(city.zones[classes == cls], to_page, True), colour)
+        _stroke(canvas, path_ops(city.zones, to_page, True), "#ffffff", 0.2)
+
+    def _draw_facilities(self, canvas, to_page, scale: float) -> None:
+        geoms, _ = self._existing_geoms()
+        if len(geoms):
+            points = to_page(shapely.get_coordinates(shapely.point_on_surface(geoms)))
+            _fill(canvas, circle_ops(points, 1.6), EXISTING_COLOUR)
+        placements = self.scenario.placements
+        if placements.empty:
+            return
+        xy = to_page(placements[["x", "y"]].to_numpy(dtype=float))
+        for _, _, colour, radius_m, at in self.types:
+            _stroke(canvas, circle_ops(xy[at], radius_m * scale), colour, 0.7, dash=(2.5, 1.5))
+            canvas.setStrokeColor(colors.white)
+            canvas.setLineWidth(0.6)
+            _fill(canvas, circle_ops(xy[at], 5.0), colour, stroke=True)
+        canvas.setFillColor(colors.white)
+        canvas.setFont(BOLD, 5.5)
+        for (px, py), number in zip(xy, placements["number"], strict=True):
+            canvas.drawCentredString(px, py - 1.9, str(number))
+
+
+def _priority_colour(tier: int) -> str:
+    return PRIORITY_COLOURS.get(tier, PRIORITY_COLOURS[1])
+
+
+def _fill(canvas, ops: str, colour: str, alpha: float = 1.0, stroke: bool = False) -> None:
+    if not ops:
+        return
+    canvas.setFillColor(colors.HexColor(colour))
+    canvas.setFillAlpha(alpha)
+    canvas.addLiteral(ops + ("B*" if stroke else "f*"))
+    canvas.setFillAlpha(1.0)
+
+
+def _stroke(canvas, ops: str, colour: str, width: float, dash: tuple[float, float] | None = None) -> None:
+    if not ops:
+        return
+    canvas.setStrokeColor(colors.HexColor(colour))
+    canvas.setLineWidth(width)
+    canvas.setLineJoin(1)
+    if dash:
+        canvas.setDash(*dash)
+    canvas.addLiteral(ops + "S")
+    canvas.setDash()
+
+
+def _north_arrow(canvas, x: float, y: float) -> None:
+    """A north arrow with its tip at (x, y + 24). The working CRS is projected, so grid north is up."""
+    canvas.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
+    canvas.rect(x - 9, y - 9, 18, 36, stroke=0, fill=1)
+    canvas.setFillColor(colors.white)
+    canvas.setStrokeColor(colors.black)
+    canvas.setLineWidth(0.5)
+    path = canvas.beginPath()
+    path.moveTo(x, y + 24)
+    path.lineTo(x - 6, y + 4)
+    path.lineTo(x, y + 8)
+    path.close()
+    canvas.drawPath(path, stroke=1, fill=1)
+    canvas.setFillColor(colors.black)
+    path = canvas.beginPath()
+    path.moveTo(x, y + 24)
+    path.lineTo(x + 6, y + 4)
+    path.lineTo(x, y + 8)
+    path.close()
+    canvas.drawPath(path, stroke=1, fill=1)
+    canvas.setFont(BOLD, 8)
+    canvas.drawCentredString(x, y - 6, "N")
+
+
+def _nice_length(max_m: float) -> float:
+    """The largest 1, 2 or 5 × 10^k metres not above ``max_m``."""
+    exponent = np.floor(np.log10(max_m))
+    for step in (5, 2, 1):
+        if step * 10**exponent <= max_m:
+            return float(step * 10**exponent)
+    return float(10**exponent)
+
+
+def _scale_bar(canvas, x: float, y: float, scale: float, frame_w: float) -> None:
+    """A two-segment scale bar about a quarter of the frame wide, on a white box."""
+    length_m = _nice_length(0.25 * frame_w / scale)
+    bar = length_m * scale
+    label = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
+    canvas.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
+    canvas.rect(x - 3, y - 3, bar + 6, 17, stroke=0, fill=1)
+    canvas.setStrokeColor(colors.black)
+    canvas.setLineWidth(0.4)
+    canvas.setFillColor(colors.black)
+    canvas.rect(x, y, bar / 2, 3, stroke=1, fill=1)
+    canvas.setFillColor(colors.white)
+    canvas.rect(x + bar / 2, y, bar / 2, 3, stroke=1, fill=1)
+    canvas.setFillColor(colors.black)
+    canvas.setFont(REGULAR, 6)
+    canvas.drawString(x, y + 5, "0")
+    canvas.drawRightString(x + bar, y + 5, label)
+
+
+def _attribution(canvas, right: float, bottom: float, text: str) -> None:
+    canvas.setFont(REGULAR, 5.5)
+    width = canvas.stringWidth(text, REGULAR, 5.5)
+    canvas.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
+    canvas.rect(right - width - 3, bottom - 1, width + 4, 8, stroke=0, fill=1)
+    canvas.setFillColor(colors.HexColor("#333333"))
+    canvas.drawRightString(right, bottom + 1, text)
+
+
+_LEGEND_FONT = 6.5
+_LEGEND_LEADING = 8.0
+
+
+def _entry_lines(entry: _LegendEntry, width: float) -> list[str]:
+    if entry.kind == "heading":
+        return simpleSplit(entry.label, BOLD, _LEGEND_FONT, width)
+    return simpleSplit(entry.label, REGULAR, _LEGEND_FONT, width - 17)
+
+
+def _entry_height(entry: _LegendEntry, width: float) -> float:
+    gap = 1.0 if entry.kind == "heading" else 2.0
+    return _LEGEND_LEADING * len(_entry_lines(entry, width)) + gap
+
+
+def _legend_height(entries: list[_LegendEntry], width: float) -> float:
+    return 20.0 + sum(_entry_height(e, width) for e in entries)
+
+
+def _split_columns(entries: list[_LegendEntry], width: float, count: int) -> list[list[_LegendEntry]]:
+    """Entries in ``count`` columns of about equal height, a heading never last in its column."""
+    target = sum(_entry_height(e, width) for e in entries) / count
+    columns: list[list[_LegendEntry]] = [[]]
+    height = 0.0
+    for entry in entries:
+        h = _entry_height(entry, width)
+        if height + h > target + 4 and columns[-1] and len(columns) < count:
+            carried = [columns[-1].pop()] if columns[-1][-1].kind == "heading" else []
+            columns.append(carried)
+            height = sum(_entry_height(e, width) for e in carried)
+        columns[-1].append(entry)
+        height += h
+    return columns
+
+
+def _legend(canvas, x: float, top: float, width: float, entries: list[_LegendEntry], title: bool) -> None:
+    """Legend entries stacked downwards from ``top`` (under a title), labels wrapped to ``width``."""
+    y = top - 8
+    if title:
+        canvas.setFillColor(colors.black)
+        canvas.setFont(BOLD, 8)
+        canvas.drawString(x, y, "Legend")
+    y -= 12
+    for entry in entries:
+        lines = _entry_lines(entry, width)
+        if entry.kind == "heading":
+            canvas.setFont(BOLD, _LEGEND_FONT)
+            canvas.setFillColor(colors.black)
+            for line in lines:
+                canvas.drawString(x, y, line)
+                y -= _LEGEND_LEADING
+            y -= 1
+            continue
+        colour = colors.HexColor(entry.colour)
+        sy = y + 2
+        canvas.setLineWidth(entry.width)
+        if entry.kind == "fill":
+            canvas.setFillColor(colour)
+            canvas.setStrokeColor(colors.HexColor("#9e9e9e"))
+            canvas.setLineWidth(0.3)
+            canvas.rect(x, sy - 3, 12, 7, stroke=1, fill=1)
+        elif entry.kind == "outline":
+            canvas.setStrokeColor(colour)
+            canvas.rect(x + 1, sy - 2, 10, 5, stroke=1, fill=0)
+        elif entry.kind == "line":
+            canvas.setStrokeColor(colour)
+            canvas.line(x, sy, x + 12, sy)
+        else:
+            canvas.setFillColor(colour)
+            canvas.setStrokeColor(colors.white)
+            canvas.setLineWidth(0.5)
+            canvas.circle(x + 6, sy, min(entry.width, 4), stroke=entry.kind == "circle", fill=1)
+        canvas.setFillColor(colors.black)
+        canvas.setFont(REGULAR, _LEGEND_FONT)
+        for line in lines:
+            canvas.drawString(x + 17, y, line)
+            y -= _LEGEND_LEADING
+        y -= 2
+
+
+# -- charts -------------------------------------------------------------------------------------
+def district_bar_chart(
+    title: str, districts: list[str], series: dict[str, list[float]], width: float
+) -> Drawing:
+    """Horizontal grouped bars: one group per district, one bar per scenario, values in % (0–100)."""
+    bar_h = 6.0
+    group_h = bar_h * len(series) + 6.0
+    plot_h = group_h * len(districts)
+    legend_h = 10.0 * len(series)
+    height = plot_h + legend_h + 40.0
+    drawing = Drawing(width, height)
+    drawing.add(String(0, height - 10, title, fontName=BOLD, fontSize=7.5))
+    chart = HorizontalBarChart()
+    chart.x = 70
+    chart.y = legend_h + 18
+    chart.width = width - 80
+    chart.height = plot_h
+    # reportlab draws the first category at the bottom; list districts top-down instead.
+    chart.data = [[0.0 if not np.isfinite(v) else v for v in values[::-1]] for values in series.values()]
+    chart.categoryAxis.categoryNames = [_clip(d, 16) for d in districts[::-1]]
+    chart.categoryAxis.labels.fontName = REGULAR
+    chart.categoryAxis.labels.fontSize = 6.5
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = 100
+    chart.valueAxis.valueStep = 20
+    chart.valueAxis.labels.fontName = REGULAR
+    chart.valueAxis.labels.fontSize = 6.5
+    chart.valueAxis.labelTextFormat = "%d %%"
+    chart.barWidth = bar_h
+    chart.groupSpacing = 6
+    chart.barSpacing = 0
+    chart.bars.strokeWidth = 0
+    for i in range(len(series)):
+        chart.bars[i].fillColor = colors.HexColor(SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)])
+    drawing.add(chart)
+    legend = Legend()
+    legend.x = 70
+    legend.y = legend_h + 2
+    legend.fontName = REGULAR
+    legend.fontSize = 6.5
+    legend.dx = legend.dy = 6
+    legend.deltay = 10
+    legend.alignment = "right"
+    legend.colorNamePairs = [
+        (colors.HexColor(SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]), _clip(name, 60))
+        for i, name in enumerate(series)
+    ]
+    drawing.add(legend)
+    return drawing
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"

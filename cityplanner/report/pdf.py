@@ -1,0 +1,510 @@
+"""The PDF plan report, laid out with reportlab.
+
+reportlab rather than Qt's QPdfWriter: the engine never imports Qt, reportlab is pure Python,
+embeds TrueType fonts as subsets (Vietnamese text stays searchable and copyable) and lets maps be
+drawn as vector paths straight from shapely coordinates (see :mod:`cityplanner.report.figures`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from html import escape
+from pathlib import Path
+
+import numpy as np
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A3, A4
+from reportlab.lib.pagesizes import landscape as to_landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ..errors import ReportError
+from ..progress import Progress, report
+from ..project import Project
+from .content import (
+    ReportContent,
+    ScenarioContent,
+    collect,
+    format_change,
+    format_number,
+)
+from .figures import SCENARIO_COLOURS, CityLayers, MapFigure, district_bar_chart
+from .fonts import BOLD, REGULAR, register_fonts
+
+PAPERS = {"a4": A4, "a3": A3}
+MARGIN = 15 * mm
+STATUS_COLOURS = {"met": "#1a9850", "near": "#fdae61", "not met": "#d73027", "n/a": "#bdbdbd"}
+GRID = colors.HexColor("#bdbdbd")
+HEADER_FILL = colors.HexColor("#e8eef5")
+
+
+def write_pdf(
+    project: Project,
+    scenarios: list[str] | None,
+    path: str | os.PathLike,
+    paper: str = "a4",
+    landscape: bool = False,
+    author: str | None = None,
+    title: str | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the plan report of ``project`` for ``scenarios`` to a PDF file.
+
+    Parameters
+    ----------
+    project : Project
+    scenarios : list of str or None
+        Plans to report; the baseline is always included, first. All scenarios when None or empty.
+    path : path-like
+        The PDF to write (replaced atomically when it exists).
+    paper : {"a4", "a3"}
+    landscape : bool
+    author, title : str, optional
+        Shown on the title page; default to the project's ``author`` and ``plan_name`` settings.
+    progress : Progress, optional
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ReportError
+        If the paper size is unknown or the file cannot be written.
+    ProjectError
+        If a scenario is not in the project.
+    """
+    paper_key = str(paper).lower()
+    if paper_key not in PAPERS:
+        raise ReportError(f"The paper size '{paper}' is not supported (use a4 or a3).")
+    register_fonts()
+    target = Path(path)
+    content = collect(project, scenarios, author=author, title=title, progress=_scaled(progress, 0.0, 0.5))
+    page_size = to_landscape(PAPERS[paper_key]) if landscape else PAPERS[paper_key]
+    buffer = io.BytesIO()
+    document = _document(buffer, content, page_size, progress)
+    document.build(_story(content, document.width, document.height))
+    report(progress, 1.0, "Report written")
+    _write_atomically(target, buffer.getvalue())
+    return target
+
+
+def _scaled(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """A progress sink mapping [0, 1] onto [start, end] of ``progress``."""
+    if progress is None:
+        return None
+    return Progress(lambda fraction, message: progress.update(start + (end - start) * fraction, message))
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(f"The report {target} cannot be written ({err.strerror or err}).") from None
+
+
+# -- document and styles ------------------------------------------------------------------------
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=REGULAR, fontSize=9, leading=12, spaceAfter=4)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7, leading=8.6, spaceAfter=0),
+        "vi": ParagraphStyle(
+            "vi", parent=base, fontSize=6.5, leading=8, textColor=colors.HexColor("#555555"), spaceAfter=0
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9, spaceAfter=0),
+        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=7, leading=8.5, spaceAfter=0),
+        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=10, bulletIndent=0),
+        "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=16, leading=20, spaceAfter=8),
+        "h2": ParagraphStyle("h2", parent=base, fontName=BOLD, fontSize=11.5, leading=15, spaceBefore=6),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=BOLD, fontSize=26, leading=32, alignment=TA_CENTER
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=15, leading=20, alignment=TA_CENTER),
+        "centre": ParagraphStyle("centre", parent=base, fontSize=10, leading=14, alignment=TA_CENTER),
+    }
+
+
+def _document(
+    buffer: io.BytesIO, content: ReportContent, page_size, progress: Progress | None
+) -> BaseDocTemplate:
+    document = BaseDocTemplate(
+        buffer,
+        pagesize=page_size,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 4 * mm,
+        title=content.title,
+        author=content.author,
+        subject=f"Plan report: {content.city}" if content.city else "Plan report",
+        creator="CityPlanner",
+    )
+    frame = Frame(document.leftMargin, document.bottomMargin, document.width, document.height, id="body")
+
+    def footer(canvas, doc) -> None:
+        # Building pages is most of the work after evaluation; a report is about ten pages.
+        report(progress, min(0.5 + 0.05 * doc.page, 0.98), f"Writing page {doc.page}")
+        canvas.saveState()
+        canvas.setFont(REGULAR, 7)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        y = MARGIN
+        canvas.drawString(doc.leftMargin, y, content.title)
+        canvas.drawRightString(doc.leftMargin + doc.width, y, f"Page {doc.page}")
+        canvas.restoreState()
+
+    document.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=footer)])
+    return document
+
+
+# -- the story ----------------------------------------------------------------------------------
+def _story(content: ReportContent, width: float, height: float) -> list:
+    styles = _styles()
+    city = CityLayers.from_project(content.project)
+    headline = content.headline_kpi()
+    story: list = []
+    story += _title_page(content, styles, height)
+    story += _summary(content, styles)
+    for scenario in content.scenarios:
+        story += [PageBreak(), Paragraph(f"Map: {escape(scenario.name)}", styles["h1"])]
+        if scenario.description:
+            story.append(Paragraph(escape(scenario.description), styles["body"]))
+        story.append(MapFigure(content, scenario, city, height - 70, headline))
+    for scenario in content.scenarios:
+        story += [PageBreak(), Paragraph(f"KPIs: {escape(scenario.name)}", styles["h1"])]
+        story.append(_kpi_table(scenario, styles, width))
+        story.append(Spacer(1, 4))
+        story.append(
+            Paragraph(
+                "Status: met (green), within 10 % of the target (amber), short of it (red), "
+                "not computed (grey). Change is the value minus the baseline's value.",
+                styles["small"],
+            )
+        )
+    story += _district_section(content, styles, width)
+    story += _placements_section(content, styles, width)
+    story += _methods_section(content, styles, width)
+    return story
+
+
+def _title_page(content: ReportContent, styles, height: float) -> list:
+    lines = [Spacer(1, height * 0.22)]
+    if content.city:
+        lines.append(Paragraph(escape(content.city), styles["subtitle"]))
+        lines.append(Spacer(1, 10))
+    lines.append(Paragraph(escape(content.title), styles["title"]))
+    lines.append(Spacer(1, 14))
+    lines.append(Paragraph("Plan report", styles["subtitle"]))
+    lines.append(Spacer(1, 30))
+    names = ", ".join(escape(s.name) for s in content.scenarios)
+    lines.append(Paragraph(f"Scenarios: {names}", styles["centre"]))
+    lines.append(Paragraph(f"Date: {content.date.isoformat()}", styles["centre"]))
+    if content.author:
+        lines.append(Paragraph(f"Author: {escape(content.author)}", styles["centre"]))
+    lines.append(Spacer(1, 40))
+    if content.attribution:
+        lines.append(Paragraph(f"Map data {escape(content.attribution)}", styles["centre"]))
+    lines.append(Paragraph("Prepared with CityPlanner", styles["centre"]))
+    return lines
+
+
+def _summary(content: ReportContent, styles) -> list:
+    story = [PageBreak(), Paragraph("Executive summary", styles["h1"])]
+    population = content.population.sum()
+    story.append(
+        Paragraph(
+            f"The plan area holds {population:,.0f} people in {len(content.population):,} zones. "
+            f"Distances are measured {_mode_words(content.distance_mode)}.",
+            styles["body"],
+        )
+    )
+    for scenario in [*content.plans, content.baseline]:
+        story.append(Paragraph(escape(scenario.name), styles["h2"]))
+        for sentence in content.summary(scenario):
+            story.append(Paragraph(escape(sentence), styles["bullet"], bulletText="•"))
+    return story
+
+
+def _mode_words(mode: str) -> str:
+    if mode == "network":
+        return "along the street network where a KPI asks for it, otherwise in a straight line"
+    return "in a straight line (the project has no road layer or is set to Euclidean distances)"
+
+
+def _table(rows: list[list], widths: list[float], extra: list | None = None, header_rows: int = 1) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=header_rows)
+    commands = [
+        ("GRID", (0, 0), (-1, -1), 0.3, GRID),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    table.setStyle(TableStyle(commands + (extra or [])))
+    return table
+
+
+def _kpi_table(scenario: ScenarioContent, styles, width: float) -> Table:
+    head = ["Standard code", "KPI (English / Tiếng Việt)", "Value", "Unit", "Target", "Status", "Change"]
+    rows: list[list] = [[Paragraph(h, styles["head"]) for h in head]]
+    extra = []
+    for i, kpi in enumerate(scenario.kpis, start=1):
+        rows.append(
+            [
+                Paragraph(escape(kpi.code), styles["cell"]),
+                [Paragraph(escape(kpi.name), styles["cell"]), Paragraph(escape(kpi.name_vi), styles["vi"])],
+                format_number(kpi.value),
+                Paragraph(escape(kpi.unit), styles["small"]),
+                format_number(kpi.target),
+                kpi.status,
+                "" if scenario.is_baseline else format_change(kpi.change),
+            ]
+        )
+        extra.append(("BACKGROUND", (5, i), (5, i), colors.HexColor(STATUS_COLOURS[kpi.status])))
+        if kpi.status in ("met", "not met"):
+            extra.append(("TEXTCOLOR", (5, i), (5, i), colors.white))
+    extra += [
+        ("ALIGN", (2, 1), (2, -1), "RIGHT"),
+        ("ALIGN", (4, 1), (4, -1), "RIGHT"),
+        ("ALIGN", (6, 1), (6, -1), "RIGHT"),
+    ]
+    extra.append(("ALIGN", (5, 1), (5, -1), "CENTER"))
+    fractions = [0.15, 0.37, 0.09, 0.14, 0.08, 0.08, 0.09]
+    return _table(rows, [f * width for f in fractions], extra)
+
+
+def _district_section(content: ReportContent, styles, width: float) -> list:
+    people_kpis = list(content.baseline.zone_covered.columns)
+    if not people_kpis:
+        return []
+    place = f"district (zone field '{escape(content.district_field)}')" if content.district_field else "district"
+    story = [PageBreak(), Paragraph("Coverage by district", styles["h1"])]
+    story.append(
+        Paragraph(
+            f"Share of the population of each {place} covered, in %, for the KPIs that count people. "
+            "The last row is the whole city (the KPI's value). In plans, the change from the baseline "
+            "follows in brackets.",
+            styles["body"],
+        )
+    )
+    first_w = 0.16 * width
+    col_w = (width - first_w) / len(people_kpis)
+    tables = {}
+    for scenario in content.scenarios:
+        table = content.district_coverage(scenario)
+        tables[scenario.name] = table
+        base = content.district_coverage(content.baseline)
+        head = [Paragraph("District", styles["head"])] + [
+            Paragraph(escape(content.definition(k).name), styles["head"]) for k in people_kpis
+        ]
+        rows: list[list] = [head]
+        for district in table.index:
+            cells = []
+            for k in people_kpis:
+                value = table.at[district, k]
+                text = format_number(value)
+                if not scenario.is_baseline and np.isfinite(value) and np.isfinite(base.at[district, k]):
+                    change = value - base.at[district, k]
+                    text += f" ({format_change(change)})" if round(change, 1) != 0 else ""
+                cells.append(text)
+            rows.append([Paragraph(escape(str(district)), styles["cell"]), *cells])
+        extra = [("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("FONTSIZE", (1, 1), (-1, -1), 6.8)]
+        extra.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), colors.HexColor("#f5f5f5")))
+        story.append(
+            KeepTogether(
+                [
+                    Paragraph(escape(scenario.name), styles["h2"]),
+                    _table(rows, [first_w] + [col_w] * len(people_kpis), extra),
+                ]
+            )
+        )
+    story += _district_charts(content, tables, people_kpis, styles, width)
+    return story
+
+
+def _district_charts(
+    content: ReportContent, tables: dict, people_kpis: list[str], styles, width: float
+) -> list:
+    """Bar charts of the KPIs that plans change (all KPIs with a value when nothing changes)."""
+    base = tables[content.baseline.name]
+    changed = [
+        k
+        for k in people_kpis
+        if any(not np.allclose(tables[s.name][k].fillna(-1), base[k].fillna(-1)) for s in content.plans)
+    ]
+    shown = changed or [k for k in people_kpis if base[k].notna().any()]
+    if not shown:
+        return []
+    intro = (
+        "Bar charts of the KPIs the plans change, per district and scenario."
+        if changed
+        else "Bar charts of the coverage KPIs per district (no plan changes them)."
+    )
+    chart_w = (width - 10) / 2
+    charts = []
+    for k in shown:
+        series = {s.name: tables[s.name][k].tolist() for s in content.scenarios}
+        charts.append(district_bar_chart(content.definition(k).name, list(base.index), series, chart_w))
+    rows = [charts[i : i + 2] + [""] * (2 - len(charts[i : i + 2])) for i in range(0, len(charts), 2)]
+    grid = Table(rows, colWidths=[chart_w + 5, chart_w + 5])
+    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return [
+        CondPageBreak(200),
+        Paragraph("Coverage charts", styles["h2"]),
+        Paragraph(intro, styles["body"]),
+        grid,
+    ]
+
+
+def _placements_section(content: ReportContent, styles, width: float) -> list:
+    if not content.plans:
+        return []
+    story = [PageBreak(), Paragraph("Proposed placements", styles["h1"])]
+    story.append(
+        Paragraph(
+            "Coordinates are WGS84 longitude and latitude in decimal degrees. The marginal gain is what "
+            "the optimiser credits a site with (people newly covered, or person-metres saved for "
+            "p-median); placements made by hand have none.",
+            styles["body"],
+        )
+    )
+    head = ["#", "Type", "Name", "Longitude", "Latitude", "Marginal gain", "Source"]
+    fractions = [0.05, 0.18, 0.37, 0.11, 0.11, 0.1, 0.08]
+    for scenario in content.plans:
+        placements = scenario.placements
+        story.append(Paragraph(escape(scenario.name), styles["h2"]))
+        if placements.empty:
+            story.append(Paragraph("This plan has no placements.", styles["body"]))
+            continue
+        rows: list[list] = [[Paragraph(h, styles["head"]) for h in head]]
+        for p in placements.itertuples():
+            rows.append(
+                [
+                    str(p.number),
+                    Paragraph(escape(p.type_label), styles["cell"]),
+                    Paragraph(escape(p.name or "—"), styles["cell"]),
+                    f"{p.lon:.6f}",
+                    f"{p.lat:.6f}",
+                    "—" if not np.isfinite(p.marginal_gain) else f"{p.marginal_gain:,.0f}",
+                    p.source,
+                ]
+            )
+        extra = [("ALIGN", (3, 1), (5, -1), "RIGHT"), ("ALIGN", (0, 1), (0, -1), "CENTER")]
+        story.append(_table(rows, [f * width for f in fractions], extra))
+    return story
+
+
+def _methods_section(content: ReportContent, styles, width: float) -> list:
+    project = content.project
+    story = [PageBreak(), Paragraph("Appendix: methods and data sources", styles["h1"])]
+    story.append(Paragraph("KPI definitions", styles["h2"]))
+    story.append(
+        Paragraph(
+            "Each KPI is computed by CityPlanner's KPI catalogue (resources/kpi_catalogue.yaml) for every "
+            "scenario from the existing facilities plus the scenario's placements. Status compares the "
+            "value with the target in the KPI's direction; near means short by at most 10 % of the target.",
+            styles["body"],
+        )
+    )
+    modes = {k.id: k.mode for k in content.baseline.kpis}
+    notes = {k.id: k.method_note for k in content.baseline.kpis}
+    targets = {k.id: k.target for k in content.baseline.kpis}
+    head = ["Standard, code", "KPI", "Definition", "Threshold", "Distance", "Target"]
+    rows: list[list] = [[Paragraph(h, styles["head"]) for h in head]]
+    for kpi in content.catalogue:
+        definition = escape(kpi.description)
+        if notes.get(kpi.id):
+            definition += f"<br/><font color='#555555'>Baseline: {escape(notes[kpi.id])}</font>"
+        better = "higher" if kpi.direction == "higher" else "lower"
+        rows.append(
+            [
+                Paragraph(f"{escape(kpi.standard)}<br/>{escape(kpi.code)}", styles["small"]),
+                [Paragraph(escape(kpi.name), styles["small"]), Paragraph(escape(kpi.name_vi), styles["vi"])],
+                Paragraph(definition, styles["small"]),
+                Paragraph(f"{kpi.threshold_m:g} m" if kpi.threshold_m else "—", styles["small"]),
+                Paragraph(_distance_words(kpi.distance, modes.get(kpi.id, "")), styles["small"]),
+                Paragraph(
+                    f"{format_number(targets[kpi.id])} {escape(kpi.unit)} ({better} is better)",
+                    styles["small"],
+                ),
+            ]
+        )
+    fractions = [0.13, 0.2, 0.37, 0.09, 0.1, 0.11]
+    story.append(_table(rows, [f * width for f in fractions], [("VALIGN", (0, 1), (-1, -1), "TOP")]))
+
+    story.append(Paragraph("Data sources", styles["h2"]))
+    population = content.population.sum()
+    story.append(
+        Paragraph(
+            f"Population: field '{escape(project.population_field)}' "
+            f"of layer '{escape(project.zones_layer)}' "
+            f"({population:,.0f} people in {len(content.population):,} zones). Working coordinate system: "
+            f"{escape(project.crs.name)} ({escape(project.crs.to_string())}). Walking speed "
+            f"{float(project.setting('walk_speed_kmh', 4.8)):g} km/h; places further than "
+            f"{float(project.setting('max_snap_m', 250.0)):g} m from a street are not joined to the network.",
+            styles["body"],
+        )
+    )
+    head = ["Layer", "Role", "Features", "Source"]
+    rows = [[Paragraph(h, styles["head"]) for h in head]]
+    for layer in project.layers.values():
+        source = Path(layer.source).name if layer.source else "(generated)"
+        if layer.source_layer:
+            source += f" : {layer.source_layer}"
+        rows.append(
+            [
+                Paragraph(escape(layer.name), styles["cell"]),
+                Paragraph(escape(layer.role or "—"), styles["cell"]),
+                f"{layer.feature_count:,}",
+                Paragraph(escape(source), styles["cell"]),
+            ]
+        )
+    fractions = [0.22, 0.18, 0.12, 0.48]
+    story.append(_table(rows, [f * width for f in fractions], [("ALIGN", (2, 1), (2, -1), "RIGHT")]))
+    if content.attribution:
+        story.append(Spacer(1, 6))
+        story.append(
+            Paragraph(
+                f"Map data {escape(content.attribution)}"
+                + (
+                    ", available under the Open Database License 1.0."
+                    if "OpenStreetMap" in content.attribution
+                    else "."
+                ),
+                styles["body"],
+            )
+        )
+    colours = ", ".join(
+        f"<font color='{SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]}'>■</font> {escape(s.name)}"
+        for i, s in enumerate(content.scenarios)
+    )
+    story.append(Paragraph(f"Scenario colours in charts: {colours}.", styles["small"]))
+    return story
+
+
+def _distance_words(distance: str, mode: str) -> str:
+    if distance == "euclidean":
+        return "straight line"
+    return "street network" if mode == "network" else "straight line (no road network)"
