@@ -565,7 +565,7 @@ def _union_by_zone(zi: np.ndarray, ri: np.ndarray, regions: np.ndarray) -> tuple
 
 def _points_covered(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: np.ndarray) -> np.ndarray:
     """Whether each of the points ``zones`` is within its radius of one of facilities ``keys``."""
-    points = demand.points[zones]
+    points = demand.points if len(zones) == len(demand) else demand.points[zones]
     covered = np.zeros(len(zones), dtype=bool)
     if len(keys) == 0 or len(zones) == 0:
         return covered
@@ -575,11 +575,15 @@ def _points_covered(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: n
         hits = cKDTree(points).query_ball_point(fac.xy[point_keys], fac.radius[point_keys], workers=_WORKERS)
         covered[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])] = True
     else:
-        for radius in radii:
-            open_ = np.flatnonzero(~covered)
+        for i, radius in enumerate(radii):
+            # Later radius classes only test the points earlier ones left uncovered.
+            open_ = np.arange(len(points)) if i == 0 else np.flatnonzero(~covered)
             tree = cKDTree(fac.xy[point_keys[fac.radius[point_keys] == radius]])
             distance, _ = tree.query(
-                points[open_], k=1, distance_upper_bound=radius * _BOUND_SLACK, workers=_WORKERS
+                points if i == 0 else points[open_],
+                k=1,
+                distance_upper_bound=radius * _BOUND_SLACK,
+                workers=_WORKERS,
             )
             covered[open_[distance <= radius]] = True
     other_keys = keys[~fac.is_point(keys)]

@@ -13,6 +13,7 @@ where.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -70,7 +71,7 @@ class Demand:
     def population_total(self) -> float:
         return float(self.population.sum())
 
-    @property
+    @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) of all zones."""
         if self._geometry is None:
