@@ -38,6 +38,7 @@ BUILDING_COLOUR = "#9e9e9e"
 ROAD_COLOUR = "#757575"
 MAJOR_ROAD_COLOUR = "#424242"
 EXISTING_COLOUR = "#252525"
+STATUS_COLOURS = {"met": "#1a9850", "near": "#fdae61", "not met": "#d73027", "n/a": "#bdbdbd"}
 SCENARIO_COLOURS = ("#bdbdbd", "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928")
 
 # OSM ``highway`` values drawn as main roads.

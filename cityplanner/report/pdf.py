@@ -42,12 +42,11 @@ from .content import (
     format_change,
     format_number,
 )
-from .figures import SCENARIO_COLOURS, CityLayers, MapFigure, district_bar_chart
+from .figures import SCENARIO_COLOURS, STATUS_COLOURS, CityLayers, MapFigure, district_bar_chart
 from .fonts import BOLD, REGULAR, register_fonts
 
 PAPERS = {"a4": A4, "a3": A3}
 MARGIN = 15 * mm
-STATUS_COLOURS = {"met": "#1a9850", "near": "#fdae61", "not met": "#d73027", "n/a": "#bdbdbd"}
 GRID = colors.HexColor("#bdbdbd")
 HEADER_FILL = colors.HexColor("#e8eef5")
 
@@ -299,7 +298,8 @@ def _district_section(content: ReportContent, styles, width: float) -> list:
     people_kpis = list(content.baseline.zone_covered.columns)
     if not people_kpis:
         return []
-    place = f"district (zone field '{escape(content.district_field)}')" if content.district_field else "district"
+    field = content.district_field
+    place = f"district (zone field '{escape(field)}')" if field else "district"
     story = [PageBreak(), Paragraph("Coverage by district", styles["h1"])]
     story.append(
         Paragraph(
