@@ -543,22 +543,33 @@ class Evaluator:
         if not has_capacity.any():
             return _Outcome(None, "No facility of this type has a capacity, which 2SFCA needs.")
         network, how = self._distance(kpi)
-        sites = facilities.geometry.to_numpy()[has_capacity]
-        ratio = access.two_step_fca(
-            self.demand,
-            shapely.get_coordinates(shapely.point_on_surface(sites)),
-            capacity[has_capacity],
-            kpi.threshold_m,
-            network=network,
-        )
-        ratio = np.asarray(ratio, dtype=float) * kpi.per_population
-        mean = access.summarise(ratio, self.demand.population)["weighted_mean"]
+        mode = "network" if network is not None else "euclidean"
+        sites = facilities.geometry.to_numpy()
+        used = has_capacity & self._within_reach(sites, kpi.threshold_m)
         left_out = int((~has_capacity).sum())
-        note = f"{int(has_capacity.sum())} facilities with capacity within {kpi.threshold_m:g} m, {how}"
+        note = f"{int(has_capacity.sum())} facilities with capacity, {kpi.threshold_m:g} m, {how}"
         note += f"; {left_out} without capacity left out" if left_out else ""
-        return _Outcome(
-            float(mean), f"{note}{missing}.", "network" if network is not None else "euclidean", ratio
-        )
+        if not used.any():
+            ratio = np.zeros(len(self.demand))
+        else:
+            try:
+                ratio = access.two_step_fca(
+                    self.demand,
+                    shapely.get_coordinates(shapely.point_on_surface(sites[used])),
+                    capacity[used],
+                    kpi.threshold_m,
+                    network=network,
+                    max_snap_m=self.max_snap_m,
+                )
+            except AnalysisError as err:
+                # E.g. no facility on a street part the zones can walk to: nothing to measure.
+                return _Outcome(None, str(err), mode)
+        ratio = np.asarray(ratio, dtype=float) * kpi.per_population
+        summary = access.summarise(ratio, self.demand.population)
+        if summary["unreachable_population"] > 0:
+            note += f"; {summary['unreachable_population']:,.0f} people off the street network left out"
+        mean = float(summary["weighted_mean"])
+        return _Outcome(mean if np.isfinite(mean) else None, f"{note}{missing}.", mode, ratio)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _facilities_per_zone(self, geoms: np.ndarray) -> tuple[np.ndarray, int]:

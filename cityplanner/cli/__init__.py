@@ -14,7 +14,7 @@ import sys
 from ..errors import CityPlannerError
 
 # Verb modules, in the order ``--help`` lists them.
-_VERBS = ["info", "new", "show", "coverage", "optimise", "access"]
+_VERBS = ["info", "new", "show", "coverage", "optimise", "access", "kpis"]
 
 
 def build_parser() -> argparse.ArgumentParser:
