@@ -237,6 +237,13 @@ def collect(
     )
 
 
+def scaled_progress(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """A progress sink mapping [0, 1] onto [start, end] of ``progress``."""
+    if progress is None:
+        return None
+    return Progress(lambda fraction, message: progress.update(start + (end - start) * fraction, message))
+
+
 def placements_frame(project: Project, scenario: str) -> pd.DataFrame:
     """A scenario's placements as a table, with WGS84 coordinates (see :class:`ScenarioContent`)."""
     placed = project.scenario(scenario).placements

@@ -33,7 +33,7 @@ from jinja2 import Template
 from ..errors import ReportError
 from ..progress import Progress, report
 from ..project import Project
-from .content import ReportContent, ScenarioContent, collect, format_change, format_number
+from .content import ReportContent, ScenarioContent, collect, format_change, format_number, scaled_progress
 from .figures import (
     BUILDING_COLOUR,
     EXISTING_COLOUR,
@@ -59,6 +59,8 @@ def write_html(
     scenarios: list[str] | None,
     path: str | os.PathLike,
     progress: Progress | None = None,
+    *,
+    content: ReportContent | None = None,
 ) -> Path:
     """Write an interactive map of ``project`` for ``scenarios`` as one offline HTML file.
 
@@ -70,6 +72,9 @@ def write_html(
     path : path-like
         The HTML file to write (replaced atomically when it exists).
     progress : Progress, optional
+    content : ReportContent, optional
+        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
+        several outputs from one evaluation.
 
     Returns
     -------
@@ -81,7 +86,7 @@ def write_html(
     ReportError
         If the file cannot be written.
     """
-    content = collect(project, scenarios, progress=None)
+    content = content or collect(project, scenarios, progress=scaled_progress(progress, 0.0, 0.5))
     report(progress, 0.5, "Building the map")
     page = render_map(content)
     target = Path(path)

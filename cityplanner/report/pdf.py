@@ -41,6 +41,7 @@ from .content import (
     collect,
     format_change,
     format_number,
+    scaled_progress,
 )
 from .figures import SCENARIO_COLOURS, STATUS_COLOURS, CityLayers, MapFigure, district_bar_chart
 from .fonts import BOLD, REGULAR, register_fonts
@@ -60,6 +61,8 @@ def write_pdf(
     author: str | None = None,
     title: str | None = None,
     progress: Progress | None = None,
+    *,
+    content: ReportContent | None = None,
 ) -> Path:
     """Write the plan report of ``project`` for ``scenarios`` to a PDF file.
 
@@ -75,6 +78,9 @@ def write_pdf(
     author, title : str, optional
         Shown on the title page; default to the project's ``author`` and ``plan_name`` settings.
     progress : Progress, optional
+    content : ReportContent, optional
+        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
+        several outputs from one evaluation.
 
     Returns
     -------
@@ -93,7 +99,9 @@ def write_pdf(
         raise ReportError(f"The paper size '{paper}' is not supported (use a4 or a3).")
     register_fonts()
     target = Path(path)
-    content = collect(project, scenarios, author=author, title=title, progress=_scaled(progress, 0.0, 0.5))
+    content = content or collect(
+        project, scenarios, author=author, title=title, progress=scaled_progress(progress, 0.0, 0.5)
+    )
     page_size = to_landscape(PAPERS[paper_key]) if landscape else PAPERS[paper_key]
     buffer = io.BytesIO()
     document = _document(buffer, content, page_size, progress)
@@ -101,13 +109,6 @@ def write_pdf(
     report(progress, 1.0, "Report written")
     _write_atomically(target, buffer.getvalue())
     return target
-
-
-def _scaled(progress: Progress | None, start: float, end: float) -> Progress | None:
-    """A progress sink mapping [0, 1] onto [start, end] of ``progress``."""
-    if progress is None:
-        return None
-    return Progress(lambda fraction, message: progress.update(start + (end - start) * fraction, message))
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

@@ -1,0 +1,447 @@
+"""Table and GIS exports of a plan: CSV, Excel (.xlsx) and a GeoPackage with QGIS styles.
+
+The KPI rows hold exactly the record ``cityplanner kpis --json`` prints (``KpiResult.as_dict``),
+preceded by the scenario and the KPI's standard, so a spreadsheet and the command line agree to
+the last digit. Numbers are written unrounded; only their display format rounds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import unicodedata
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..errors import ReportError
+from ..progress import Progress, report
+from ..project import Project
+from .content import ReportContent, ScenarioContent, collect, scaled_progress
+from .figures import (
+    COVERAGE_BREAKS,
+    COVERAGE_COLOURS,
+    PRIORITY_COLOURS,
+    STATUS_COLOURS,
+    coverage_class_labels,
+)
+
+KPI_COLUMNS = (
+    "id",
+    "code",
+    "name",
+    "value",
+    "unit",
+    "target",
+    "status",
+    "baseline_value",
+    "name_vi",
+    "change",
+    "direction",
+    "mode",
+    "note",
+)
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+# -- frames -------------------------------------------------------------------------------------
+def kpi_frame(content: ReportContent) -> pd.DataFrame:
+    """One row per scenario and KPI: scenario, standard, then the ``kpis --json`` record."""
+    standards = {k.id: k.standard for k in content.catalogue}
+    rows = [
+        {"scenario": s.name, "standard": standards[k.id], **k.as_dict()}
+        for s in content.scenarios
+        for k in s.kpis
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "standard", *KPI_COLUMNS])
+
+
+def zone_frame(content: ReportContent, scenario: ScenarioContent) -> pd.DataFrame:
+    """The zone layer's attributes, population, priority tier and every KPI's per-zone measure.
+
+    KPI columns are named by KPI id; ``<id>_covered`` columns hold the people covered for the
+    KPIs that count people.
+    """
+    project = content.project
+    zones = project.zones
+    frame = pd.DataFrame(zones.drop(columns=zones.geometry.name))
+    frame["population_used"] = content.population
+    tiers = pd.Series(project.priority, dtype="Int64")
+    frame["priority"] = pd.array([tiers.get(i, pd.NA) for i in range(len(zones))], dtype="Int64")
+    covered = scenario.zone_covered.add_suffix("_covered")
+    return pd.concat([frame, scenario.zone_values, covered], axis=1)
+
+
+def district_frame(content: ReportContent) -> pd.DataFrame:
+    """% of population covered per scenario, district (and whole city) and people-counting KPI."""
+    frames = []
+    for scenario in content.scenarios:
+        table = content.district_coverage(scenario)
+        long = (
+            table.rename_axis("district")
+            .reset_index()
+            .melt(id_vars="district", var_name="kpi_id", value_name="percent_covered")
+        )
+        frames.append(long.assign(scenario=scenario.name))
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "district", "kpi_id", "kpi_name", "percent_covered"])
+    out = pd.concat(frames, ignore_index=True)
+    out["kpi_name"] = out["kpi_id"].map({k.id: k.name for k in content.catalogue})
+    return out[["scenario", "district", "kpi_id", "kpi_name", "percent_covered"]]
+
+
+def placement_frame(content: ReportContent) -> pd.DataFrame:
+    """Every reported plan's placements, with WGS84 and working-CRS coordinates."""
+    frames = [s.placements.assign(scenario=s.name) for s in content.scenarios if not s.placements.empty]
+    columns = ["scenario", "number", "id", "type", "type_label", "name", "source", "capacity"]
+    columns += ["marginal_gain", "lon", "lat", "x", "y"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+def write_csv(
+    project: Project,
+    scenarios: list[str] | None,
+    folder: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    content: ReportContent | None = None,
+) -> list[Path]:
+    """Write ``kpis.csv``, ``districts.csv``, ``placements.csv`` and ``zones_<scenario>.csv``.
+
+    Files are UTF-8 with a byte-order mark, so Excel shows Vietnamese names correctly.
+
+    Parameters
+    ----------
+    project : Project
+    scenarios : list of str or None
+        Plans to export; the baseline is always included, first. All scenarios when None or empty.
+    folder : path-like
+        Folder to write into (created if missing).
+    progress : Progress, optional
+    content : ReportContent, optional
+        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
+        several outputs from one evaluation.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ReportError
+        If the folder cannot be created or a file cannot be written.
+    """
+    content = content or collect(project, scenarios, progress=scaled_progress(progress, 0.0, 0.5))
+    report(progress, 0.6, "Writing CSV files")
+    out = Path(folder)
+    tables = {
+        "kpis.csv": kpi_frame(content),
+        "districts.csv": district_frame(content),
+        "placements.csv": placement_frame(content),
+    }
+    slugs = _unique_slugs([s.name for s in content.scenarios])
+    for scenario, slug in zip(content.scenarios, slugs, strict=True):
+        tables[f"zones_{slug}.csv"] = zone_frame(content, scenario)
+    written = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for file_name, frame in tables.items():
+            path = out / file_name
+            frame.to_csv(path, index=False, encoding="utf-8-sig")
+            written.append(path)
+    except OSError as err:
+        raise ReportError(f"The CSV files cannot be written to {out} ({err.strerror or err}).") from None
+    report(progress, 1.0, "CSV files written")
+    return written
+
+
+# -- Excel --------------------------------------------------------------------------------------
+def write_xlsx(
+    project: Project,
+    scenarios: list[str] | None,
+    path: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    content: ReportContent | None = None,
+) -> Path:
+    """Write the KPI, district, placement and per-zone tables to one Excel workbook.
+
+    Sheets: ``KPIs`` (every scenario), ``Districts``, ``Placements`` and ``Zones <n>`` per
+    scenario (sheet names are limited to 31 characters; each zone sheet names its scenario in
+    its first column).
+
+    Parameters
+    ----------
+    project : Project
+    scenarios : list of str or None
+        Plans to export; the baseline is always included, first. All scenarios when None or empty.
+    path : path-like
+        The workbook to write (replaced atomically when it exists).
+    progress : Progress, optional
+    content : ReportContent, optional
+        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
+        several outputs from one evaluation.
+
+    Raises
+    ------
+    ReportError
+        If the file cannot be written.
+    """
+    content = content or collect(project, scenarios, progress=scaled_progress(progress, 0.0, 0.5))
+    report(progress, 0.6, "Writing the workbook")
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    sheets = {
+        "KPIs": kpi_frame(content),
+        "Districts": district_frame(content),
+        "Placements": placement_frame(content),
+    }
+    for i, scenario in enumerate(content.scenarios):
+        name = _SHEET_FORBIDDEN.sub(" ", f"Zones {i} {scenario.name}")[:31]
+        sheets[name] = zone_frame(content, scenario).assign(scenario=scenario.name)
+        sheets[name] = sheets[name][["scenario", *sheets[name].columns[:-1]]]
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                frame.to_excel(writer, sheet_name=name, index=False)
+                _format_sheet(writer.sheets[name], frame)
+        os.replace(tmp, target)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(f"The workbook {target} cannot be written ({err.strerror or err}).") from None
+    report(progress, 1.0, "Workbook written")
+    return target
+
+
+def _format_sheet(sheet, frame: pd.DataFrame) -> None:
+    """Bold frozen header, readable widths, one-decimal display of floats, coloured statuses."""
+    sheet.freeze_panes = "A2"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, column in enumerate(frame.columns, start=1):
+        letter = get_column_letter(i)
+        values = frame[column]
+        text_width = max((len(str(v)) for v in values.head(200)), default=0)
+        sheet.column_dimensions[letter].width = min(max(len(str(column)), text_width) + 2, 50)
+        if pd.api.types.is_float_dtype(values):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = "#,##0.0"
+    if "status" in frame.columns:
+        col = list(frame.columns).index("status") + 1
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=col, max_col=col):
+            colour = STATUS_COLOURS.get(str(cell.value), "#ffffff").lstrip("#")
+            cell.fill = PatternFill("solid", fgColor=colour)
+
+
+# -- GeoPackage ---------------------------------------------------------------------------------
+def write_gpkg(
+    project: Project,
+    scenarios: list[str] | None,
+    path: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    content: ReportContent | None = None,
+) -> Path:
+    """Write placements, per-zone metrics and priority zones as GeoPackage layers QGIS styles on open.
+
+    Layers (in the project's working CRS): ``placements`` (every reported plan, with WGS84
+    ``lon``/``lat``), ``zone_metrics_<scenario>`` (zone attributes, population, priority and each
+    KPI's per-zone measure) and ``priority_zones``. Their QGIS styles are stored as QML in the
+    ``layer_styles`` table (as QGIS does), marked default, so QGIS draws placements by facility
+    colour, zones by the map's coverage classes and priority zones by tier.
+
+    Parameters
+    ----------
+    project : Project
+    scenarios : list of str or None
+        Plans to export; the baseline is always included, first. All scenarios when None or empty.
+    path : path-like
+        The GeoPackage to write (replaced atomically when it exists).
+    progress : Progress, optional
+    content : ReportContent, optional
+        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
+        several outputs from one evaluation.
+
+    Raises
+    ------
+    ReportError
+        If the file cannot be written.
+    """
+    content = content or collect(project, scenarios, progress=scaled_progress(progress, 0.0, 0.5))
+    report(progress, 0.6, "Writing the GeoPackage")
+    target = Path(path)
+    # GDAL wants the .gpkg extension on the temporary file too.
+    tmp = target.with_name(f".{target.stem}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    headline = content.headline_kpi()
+    styles: dict[str, str] = {}
+    layers: dict[str, gpd.GeoDataFrame] = {}
+
+    placements = placement_frame(content)
+    layers["placements"] = gpd.GeoDataFrame(
+        placements,
+        geometry=gpd.points_from_xy(placements["x"].astype(float), placements["y"].astype(float)),
+        crs=project.crs,
+    )
+    styles["placements"] = _categorized_qml(
+        "type",
+        [
+            (name, ft.label, ft.color)
+            for name, ft in project.facility_types.items()
+            if name in set(placements["type"])
+        ],
+        "marker",
+    )
+    zone_geoms = project.zones.geometry.to_numpy()
+    for scenario, slug in zip(
+        content.scenarios, _unique_slugs([s.name for s in content.scenarios]), strict=True
+    ):
+        name = f"zone_metrics_{slug}"
+        frame = zone_frame(content, scenario)
+        frame.insert(0, "scenario", scenario.name)
+        layers[name] = gpd.GeoDataFrame(frame, geometry=zone_geoms, crs=project.crs)
+        if headline is not None:
+            styles[name] = _graduated_qml(headline)
+    if project.priority:
+        rows = np.fromiter(project.priority.keys(), dtype=int)
+        tiers = np.fromiter(project.priority.values(), dtype=int)
+        zones = project.zones.iloc[rows]
+        layers["priority_zones"] = gpd.GeoDataFrame(
+            pd.DataFrame(zones.drop(columns=zones.geometry.name)).assign(priority=tiers),
+            geometry=zones.geometry.to_numpy(),
+            crs=project.crs,
+        )
+        tier_list = sorted(set(tiers.tolist()))
+        styles["priority_zones"] = _categorized_qml(
+            "priority",
+            [(str(t), f"Priority tier {t}", PRIORITY_COLOURS.get(t, PRIORITY_COLOURS[1])) for t in tier_list],
+            "outline",
+        )
+    try:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        _write_layer_styles(tmp, styles)
+        os.replace(tmp, target)
+    except (OSError, sqlite3.Error) as err:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(f"The GeoPackage {target} cannot be written ({err}).") from None
+    report(progress, 1.0, "GeoPackage written")
+    return target
+
+
+def _write_layer_styles(path: Path, styles: dict[str, str]) -> None:
+    """Store QML styles in the ``layer_styles`` table QGIS reads when it opens a layer."""
+    with sqlite3.connect(path) as db:
+        geometry_columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        db.execute(
+            """CREATE TABLE IF NOT EXISTS layer_styles (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
+                f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
+                styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
+                update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"""
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles')"
+        )
+        db.executemany(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+            "styleName, styleQML, styleSLD, useAsDefault, description, owner) "
+            "VALUES ('', '', ?, ?, ?, ?, '', 1, 'CityPlanner report style', '')",
+            [(table, geometry_columns.get(table, "geom"), table, qml) for table, qml in styles.items()],
+        )
+
+
+def _rgba(hex_colour: str, alpha: int = 255) -> str:
+    h = hex_colour.lstrip("#")
+    return f"{int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha}"
+
+
+def _symbol(index: int, kind: str, colour: str) -> str:
+    """A QGIS symbol: ``marker`` (filled circle), ``fill`` (solid) or ``outline`` (hollow polygon)."""
+    if kind == "marker":
+        symbol_type, layer_class = "marker", "SimpleMarker"
+        options = {
+            "name": "circle",
+            "color": _rgba(colour),
+            "size": "3.2",
+            "outline_color": "255,255,255,255",
+            "outline_width": "0.4",
+        }
+    else:
+        symbol_type, layer_class = "fill", "SimpleFill"
+        options = {
+            "color": _rgba(colour, 0 if kind == "outline" else 200),
+            "style": "no" if kind == "outline" else "solid",
+            "outline_color": _rgba(colour) if kind == "outline" else "255,255,255,255",
+            "outline_width": "0.8" if kind == "outline" else "0.1",
+        }
+    option_xml = "".join(
+        f'<Option type="QString" name="{key}" value="{value}"/>' for key, value in options.items()
+    )
+    return (
+        f'<symbol type="{symbol_type}" name="{index}" alpha="1" clip_to_extent="1" force_rhr="0">'
+        f'<layer class="{layer_class}" enabled="1" pass="0" locked="0">'
+        f'<Option type="Map">{option_xml}</Option></layer></symbol>'
+    )
+
+
+def _qml(renderer: str) -> str:
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="3.28.0" styleCategories="Symbology">{renderer}</qgis>\n'
+    )
+
+
+def _categorized_qml(field: str, categories: list[tuple[str, str, str]], kind: str) -> str:
+    """Categories as (value, label, colour)."""
+    items = "".join(
+        f'<category symbol="{i}" value={quoteattr(value)} label={quoteattr(label)} render="true"/>'
+        for i, (value, label, _) in enumerate(categories)
+    )
+    symbols = "".join(_symbol(i, kind, colour) for i, (_, _, colour) in enumerate(categories))
+    return _qml(
+        f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" '
+        f'enableorderby="0" forceraster="0"><categories>{items}</categories>'
+        f"<symbols>{symbols}</symbols></renderer-v2>"
+    )
+
+
+def _graduated_qml(field: str) -> str:
+    """The PDF map's coverage classes (0–20 … 80–100 %) on ``field``."""
+    edges = (0.0, *COVERAGE_BREAKS, 100.0)
+    ranges = "".join(
+        f'<range symbol="{i}" lower="{lo:g}" upper="{hi:g}" label={quoteattr(label)} render="true"/>'
+        for i, (lo, hi, label) in enumerate(zip(edges[:-1], edges[1:], coverage_class_labels(), strict=True))
+    )
+    symbols = "".join(_symbol(i, "fill", colour) for i, colour in enumerate(COVERAGE_COLOURS))
+    return _qml(
+        f'<renderer-v2 type="graduatedSymbol" attr={quoteattr(field)} graduatedMethod="GraduatedColor" '
+        f'symbollevels="0" enableorderby="0" forceraster="0"><ranges>{ranges}</ranges>'
+        f"<symbols>{symbols}</symbols></renderer-v2>"
+    )
+
+
+def _unique_slugs(names: list[str]) -> list[str]:
+    """ASCII, lower-case, underscore names for files and tables, unique within the list."""
+    slugs: list[str] = []
+    for name in names:
+        ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+        ascii_name = ascii_name.encode("ascii", "ignore").decode("ascii")
+        slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_") or "scenario"
+        candidate, i = slug, 2
+        while candidate in slugs:
+            candidate, i = f"{slug}_{i}", i + 1
+        slugs.append(candidate)
+    return slugs
