@@ -2,8 +2,10 @@
 
 The graph is exact to the geometry: every vertex of every road line is a node and every pair of
 consecutive vertices is an edge weighted by its length in metres. Lines meet where they share a
-vertex (exact coordinates) or where their end points lie within ``merge_m`` of each other; lines
-that cross without a shared vertex (bridges, tunnels) stay unconnected.
+vertex (exact coordinates), where their end points lie within ``merge_m`` of each other, and where
+a street's dead end lies within ``merge_m`` of another street (a T-junction drawn without a shared
+vertex: that street is split there). Lines that cross without a shared vertex (bridges, tunnels) stay
+unconnected.
 
 Demand and facility points are attached to the nearest point of the nearest edge: a point at
 offset ``t`` along edge ``(u, v)`` of length ``L``, ``s`` metres off the street, is ``s + t`` from
@@ -115,6 +117,8 @@ class StreetNetwork:
         Walking speed used for travel times.
     source : str
         How messages name the road layer (file and layer).
+    edge_lines : numpy.ndarray, optional
+        The edges as two-point LineStrings when already built (saves rebuilding them).
     """
 
     def __init__(
@@ -125,6 +129,7 @@ class StreetNetwork:
         edge_xy: np.ndarray,
         walk_speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
         source: str = "the road layer",
+        edge_lines: np.ndarray | None = None,
     ) -> None:
         if not walk_speed_kmh > 0:
             raise AnalysisError(f"The walking speed must be positive (got {walk_speed_kmh} km/h).")
@@ -142,6 +147,7 @@ class StreetNetwork:
         self.graph = sparse.csr_array((weights, (rows, cols)), shape=(n, n))
         self.graph.sort_indices()
         self.n_components, self.component = connected_components(self.graph, directed=False)
+        self._edge_lines = edge_lines
         self._tree: shapely.STRtree | None = None
 
     # -- construction ---------------------------------------------------------------------------
@@ -162,7 +168,8 @@ class StreetNetwork:
             Road centre lines (LineString / MultiLineString; other geometry types are ignored) in
             a metric CRS.
         merge_m : float
-            Line end points closer than this are joined into one node (closes digitising gaps).
+            Line end points closer than this to another end point, a vertex or a street are
+            joined to it (closes digitising gaps at junctions); 0 joins exact vertices only.
         walk_speed_kmh : float
             Walking speed for travel times.
         progress : Progress, optional
@@ -199,8 +206,13 @@ class StreetNetwork:
         vertex_xy = np.column_stack([vertex_xy.real, vertex_xy.imag])
         first = np.flatnonzero(np.r_[True, line_of[1:] != line_of[:-1]])
         last = np.r_[first[1:] - 1, len(coords) - 1]
-        node_of_vertex = _merge_end_points(vertex_xy, vertex_of[np.r_[first, last]], merge_m)
-        node_ids, node_of_vertex = np.unique(node_of_vertex, return_inverse=True)
+        end_vertices = np.unique(vertex_of[np.r_[first, last]])
+        step = np.flatnonzero(line_of[1:] == line_of[:-1])
+        seg_a, seg_b = vertex_of[step], vertex_of[step + 1]
+        seg = np.column_stack([coords[step], coords[step + 1]])
+        seg_lines = shapely.linestrings(seg.reshape(-1, 2, 2))
+        joins, splits = _ends_on_streets(vertex_xy, end_vertices, seg_a, seg_b, seg, seg_lines, merge_m)
+        node_of_vertex = _merge_vertices(vertex_xy, end_vertices, joins, merge_m)
         counts = np.bincount(node_of_vertex)
         nodes_xy = np.column_stack(
             [
@@ -210,12 +222,15 @@ class StreetNetwork:
         )
 
         report(progress, 0.6, "Building edges")
-        node_of_coord = node_of_vertex[vertex_of]
-        step = np.flatnonzero(line_of[1:] == line_of[:-1])
-        u, v = node_of_coord[step], node_of_coord[step + 1]
-        seg = np.column_stack([coords[step], coords[step + 1]])
+        split_segment, split_vertex, split_xy, split_frac = splits
+        u, v, seg, origin = _split_segments(
+            node_of_vertex[seg_a],
+            node_of_vertex[seg_b],
+            seg,
+            (split_segment, node_of_vertex[split_vertex], split_xy, split_frac),
+        )
         keep = u != v
-        u, v, seg = u[keep], v[keep], seg[keep]
+        u, v, seg, origin = u[keep], v[keep], seg[keep], origin[keep]
         if len(u) == 0:
             raise AnalysisError(
                 f"The lines of {name} are all shorter than the {merge_m:g} m junction merge distance."
@@ -224,10 +239,16 @@ class StreetNetwork:
         length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
         pair_key = np.minimum(u, v) * len(nodes_xy) + np.maximum(u, v)
         order = np.lexsort((length, pair_key))
-        unique_first = order[np.r_[True, pair_key[order][1:] != pair_key[order][:-1]]]
+        unique_first = order[_run_starts(pair_key[order])]
         unique_first.sort()
+        u, v, seg, origin = u[unique_first], v[unique_first], seg[unique_first], origin[unique_first]
+        # Reuse the segment geometries already built; only the split pieces are new.
+        lines = np.empty(len(u), dtype=object)
+        whole = origin >= 0
+        lines[whole] = seg_lines[origin[whole]]
+        lines[~whole] = shapely.linestrings(seg[~whole].reshape(-1, 2, 2))
         report(progress, 0.9, "Finding connected parts")
-        net = cls(nodes_xy, u[unique_first], v[unique_first], seg[unique_first], walk_speed_kmh, name)
+        net = cls(nodes_xy, u, v, seg, walk_speed_kmh, name, edge_lines=lines)
         report(progress, 1.0, "Street network ready")
         return net
 
@@ -243,7 +264,9 @@ class StreetNetwork:
     @property
     def edges(self) -> np.ndarray:
         """Edges as an array of two-point shapely LineStrings."""
-        return shapely.linestrings(self.edge_xy.reshape(-1, 2, 2))
+        if self._edge_lines is None:
+            self._edge_lines = shapely.linestrings(self.edge_xy.reshape(-1, 2, 2))
+        return self._edge_lines
 
     def minutes(self, distance_m: np.ndarray) -> np.ndarray:
         """Walking time in minutes for distances in metres at :attr:`walk_speed_kmh`."""
@@ -365,7 +388,7 @@ class StreetNetwork:
         if len(tgt_i):
             direct = np.abs(tgt.offset_m[tgt_i] - src.offset_m[src_i]) + src.distance_m[src_i]
             order = np.lexsort((direct, tgt_i))
-            best = order[np.r_[True, tgt_i[order][1:] != tgt_i[order][:-1]]]
+            best = order[_run_starts(tgt_i[order])]
             better = direct[best] < along[tgt_i[best]]
             along[tgt_i[best][better]] = direct[best][better]
             nearest[tgt_i[best][better]] = src_i[best][better]
@@ -443,7 +466,7 @@ class StreetNetwork:
         d = np.concatenate([f[2] for f in found])
         # A same-edge pair appears twice (around and direct): keep the shorter.
         order = np.lexsort((d, g, s))
-        first = order[np.r_[True, (s[order][1:] != s[order][:-1]) | (g[order][1:] != g[order][:-1])]]
+        first = order[_run_starts(s[order] * len(tgt.edge) + g[order])]
         return s[first], g[first], d[first]
 
     # -- service areas --------------------------------------------------------------------------
@@ -523,22 +546,114 @@ def _as_xy(xy) -> np.ndarray:
     return arr
 
 
-def _merge_end_points(vertex_xy: np.ndarray, end_vertices: np.ndarray, merge_m: float) -> np.ndarray:
-    """Label per vertex after joining line end points within ``merge_m`` (transitively)."""
-    label = np.arange(len(vertex_xy))
-    ends = np.unique(end_vertices)
-    if merge_m <= 0 or len(ends) < 2:
-        return label
-    pairs = cKDTree(vertex_xy[ends]).query_pairs(merge_m, output_type="ndarray")
-    if len(pairs) == 0:
-        return label
-    link = sparse.coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(ends),) * 2)
-    _, cluster = connected_components(link, directed=False)
-    # Each cluster takes the smallest vertex index among its members as its label.
-    representative = np.full(cluster.max() + 1, len(vertex_xy))
-    np.minimum.at(representative, cluster, ends)
-    label[ends] = representative[cluster]
-    return label
+def _ends_on_streets(
+    vertex_xy: np.ndarray,
+    end_vertices: np.ndarray,
+    seg_a: np.ndarray,
+    seg_b: np.ndarray,
+    seg: np.ndarray,
+    seg_lines: np.ndarray,
+    merge_m: float,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Dead ends lying within ``merge_m`` of another street (T-junctions drawn without a vertex).
+
+    Only line ends that no other segment touches are considered. Each joins its nearest street:
+    at that street's vertex when one is within ``merge_m`` (returned as a vertex pair to merge),
+    else at the foot of the perpendicular, where the street's segment is split. Crossing
+    interiors are never joined (bridges).
+
+    Returns
+    -------
+    joins : numpy.ndarray
+        (j, 2) vertex pairs to merge.
+    splits : tuple
+        ``(segment, end vertex, (k, 2) split point, fraction along the segment)``.
+    """
+    no_splits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0))
+    real = np.flatnonzero(seg_a != seg_b)
+    degree = np.bincount(np.r_[seg_a[real], seg_b[real]], minlength=len(vertex_xy))
+    dead_ends = end_vertices[degree[end_vertices] == 1]
+    if merge_m <= 0 or len(dead_ends) == 0:
+        return np.zeros((0, 2), np.int64), no_splits
+    tree = shapely.STRtree(seg_lines[real])
+    end_i, hit = tree.query(shapely.points(vertex_xy[dead_ends]), predicate="dwithin", distance=merge_m)
+    end, s = dead_ends[end_i], real[hit]
+    apart = (seg_a[s] != end) & (seg_b[s] != end)
+    end, s = end[apart], s[apart]
+    p = vertex_xy[end]
+    start, stop = seg[s, :2], seg[s, 2:]
+    d = stop - start
+    frac = np.clip(np.einsum("ij,ij->i", p - start, d) / np.einsum("ij,ij->i", d, d), 0.0, 1.0)
+    foot = start + frac[:, None] * d
+    gap = np.hypot(*(p - foot).T)
+    nearest = np.lexsort((gap, end))
+    nearest = nearest[_run_starts(end[nearest])]
+    end, s, frac, foot, p = end[nearest], s[nearest], frac[nearest], foot[nearest], p[nearest]
+    to_a, to_b = np.hypot(*(p - seg[s, :2]).T), np.hypot(*(p - seg[s, 2:]).T)
+    at_vertex = (np.minimum(to_a, to_b) <= merge_m) | (frac <= 0.0) | (frac >= 1.0)
+    joins = [np.column_stack([end[at_vertex], np.where(to_a <= to_b, seg_a[s], seg_b[s])[at_vertex]])]
+    end, s, frac, foot = end[~at_vertex], s[~at_vertex], frac[~at_vertex], foot[~at_vertex]
+    # Ends meeting a street at the very same point are one junction.
+    order = np.lexsort((frac, s))
+    same = (s[order][1:] == s[order][:-1]) & (frac[order][1:] == frac[order][:-1])
+    joins.append(np.column_stack([end[order][1:][same], end[order][:-1][same]]))
+    return np.vstack(joins).astype(np.int64), (s, end, foot, frac)
+
+
+def _merge_vertices(
+    vertex_xy: np.ndarray, end_vertices: np.ndarray, joins: np.ndarray, merge_m: float
+) -> np.ndarray:
+    """Node label per vertex after joining line ends within ``merge_m`` and the given pairs.
+
+    Joining is transitive (a chain of ends each within ``merge_m`` of the next becomes one node).
+    """
+    pairs = [joins]
+    if merge_m > 0 and len(end_vertices) > 1:
+        near = cKDTree(vertex_xy[end_vertices]).query_pairs(merge_m, output_type="ndarray")
+        pairs.append(end_vertices[near])
+    pairs = np.vstack(pairs)
+    n = len(vertex_xy)
+    link = sparse.coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return connected_components(link, directed=False)[1]
+
+
+def _split_segments(
+    u: np.ndarray, v: np.ndarray, seg: np.ndarray, splits: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cut segments at the given points: ``splits = (segment, node, (k, 2) point, fraction)``.
+
+    Returns ``u, v, seg`` of the resulting segments and, per segment, the index of the input
+    segment it is (-1 for a piece of a cut one).
+    """
+    s, node, point, frac = splits
+    if len(s) == 0:
+        return u, v, seg, np.arange(len(u))
+    order = np.lexsort((frac, s))
+    s, node, point = s[order], node[order], point[order]
+    first = np.r_[True, s[1:] != s[:-1]]
+    last = np.r_[s[1:] != s[:-1], True]
+    before_node = np.where(first, u[s], np.roll(node, 1))
+    before_xy = np.where(first[:, None], seg[s, :2], np.roll(point, 1, axis=0))
+    untouched = np.ones(len(u), dtype=bool)
+    untouched[s] = False
+    pieces = np.full(len(s) + int(last.sum()), -1)
+    return (
+        np.concatenate([u[untouched], before_node, node[last]]),
+        np.concatenate([v[untouched], node, v[s[last]]]),
+        np.vstack(
+            [
+                seg[untouched],
+                np.column_stack([before_xy, point]),
+                np.column_stack([point[last], seg[s[last], 2:]]),
+            ]
+        ),
+        np.concatenate([np.flatnonzero(untouched), pieces]),
+    )
+
+
+def _run_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """True at the first element of each run of equal (non-negative integer) keys."""
+    return np.diff(sorted_keys, prepend=-1) != 0
 
 
 def _same_edge_pairs(src: Snap, tgt: Snap) -> tuple[np.ndarray, np.ndarray]:

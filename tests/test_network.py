@@ -46,6 +46,24 @@ def test_end_points_half_a_metre_apart_are_merged_but_not_farther():
     assert apart.n_components == 2
 
 
+def test_t_junction_without_shared_vertex_splits_the_street():
+    # A side street ends on (0.5 m short of) the main street, which has no vertex there.
+    for gap in (0.0, 0.5):
+        net = StreetNetwork.from_lines(_roads([(0, 0), (1000, 0)], [(400, gap), (400, 300)]))
+        assert (net.n_components, net.n_nodes, net.n_edges) == (1, 4, 3)
+        assert shapely.get_coordinates(net.edges).reshape(-1, 4) == pytest.approx(net.edge_xy)
+        dist, _ = net.nearest_distance([(0, 0)], [(400, 300)])
+        assert dist[0] == pytest.approx(400 + 300 - gap)
+    far = StreetNetwork.from_lines(_roads([(0, 0), (1000, 0)], [(400, 2), (400, 300)]))
+    assert far.n_components == 2
+
+
+def test_end_point_next_to_an_interior_vertex_joins_it():
+    net = StreetNetwork.from_lines(_roads([(0, 0), (500, 0), (1000, 0)], [(500.3, 0.4), (500, 300)]))
+    assert net.n_components == 1
+    assert net.n_nodes == 4
+
+
 def test_multilinestring_parts_are_split_and_duplicates_keep_the_shortest():
     roads = gpd.GeoDataFrame(
         geometry=[
@@ -179,8 +197,10 @@ def test_hcmc_graph_is_exact_to_the_road_geometry(hcmc):
 def test_hcmc_node_distances_equal_networkx(hcmc, layer):
     net = StreetNetwork.from_lines(hcmc[layer])
     rng = np.random.default_rng(5)
-    source_nodes = rng.choice(net.n_nodes, 40, replace=False)
-    dist, nearest = net.node_distances(net.nodes_xy[source_nodes])
+    # Sources at the first vertex of random edges sit exactly on their node.
+    source_edges = rng.choice(net.n_edges, 40, replace=False)
+    source_nodes = net.edge_u[source_edges]
+    dist, nearest = net.node_distances(net.edge_xy[source_edges, :2])
     expected = nx.multi_source_dijkstra_path_length(_nx_graph(net), set(source_nodes.tolist()))
     reached = np.array(sorted(expected))
     assert np.isfinite(dist).sum() == len(reached)
