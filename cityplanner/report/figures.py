@@ -222,10 +222,12 @@ class MapFigure(Flowable):
         aspect = (maxy - miny) / (maxx - minx)
         self.legend_beside = avail_width > limit
         if self.legend_beside:
-            self.map_w = avail_width - LEGEND_WIDTH_PT - 8.0
+            widest = avail_width - LEGEND_WIDTH_PT - 8.0
             self.legend_columns = [self.entries]
-            # No taller than the city needs, but tall enough for the legend beside it.
-            self.map_h = min(limit, max(self.map_w * aspect, _legend_height(self.entries, LEGEND_WIDTH_PT)))
+            # No taller than the city needs, but tall enough for the legend beside it; no wider
+            # than the city needs at that height.
+            self.map_h = min(limit, max(widest * aspect, _legend_height(self.entries, LEGEND_WIDTH_PT)))
+            self.map_w = min(widest, max(self.map_h / aspect, 0.5 * widest))
             self.legend_h = 0.0
         else:
             self.legend_col_w = (avail_width - 16.0) / 3.0
@@ -547,7 +549,7 @@ def district_bar_chart(
     plot_h = group_h * len(districts)
     legend_h = 10.0 * len(series)
     height = plot_h + legend_h + 40.0
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=REGULAR)
     drawing.add(String(0, height - 10, title, fontName=BOLD, fontSize=7.5))
     chart = HorizontalBarChart()
     chart.x = 70

@@ -150,8 +150,9 @@ def _inline_leaflet() -> str:
         css = _CSS_URL.sub(data_uri, css)
     except OSError as err:
         raise ReportError(f"Leaflet from xstatic-leaflet cannot be read in {base} ({err}).") from None
-    # A literal "</script" would end the inline script early.
+    # A literal "</script" would end the inline script early; the source map is not shipped.
     script = script.replace("</script", "<\\/script")
+    script = re.sub(r"//# sourceMappingURL=\S+", "", script)
     return f"<style>{css}</style>\n<script>{script}</script>"
 
 

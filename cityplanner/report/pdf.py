@@ -123,7 +123,9 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 # -- document and styles ------------------------------------------------------------------------
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=REGULAR, fontSize=9, leading=12, spaceAfter=4)
+    base = ParagraphStyle(
+        "body", fontName=REGULAR, bulletFontName=REGULAR, fontSize=9, leading=12, spaceAfter=4
+    )
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7, leading=8.6, spaceAfter=0),
@@ -157,6 +159,8 @@ def _document(
         author=content.author,
         subject=f"Plan report: {content.city}" if content.city else "Plan report",
         creator="CityPlanner",
+        # Otherwise reportlab's canvas starts in Helvetica, a font it cannot embed.
+        initialFontName=REGULAR,
     )
     frame = Frame(document.leftMargin, document.bottomMargin, document.width, document.height, id="body")
 
@@ -370,7 +374,15 @@ def _district_charts(
         charts.append(district_bar_chart(content.definition(k).name, list(base.index), series, chart_w))
     rows = [charts[i : i + 2] + [""] * (2 - len(charts[i : i + 2])) for i in range(0, len(charts), 2)]
     grid = Table(rows, colWidths=[chart_w + 5, chart_w + 5])
-    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    grid.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+            ]
+        )
+    )
     return [
         CondPageBreak(200),
         Paragraph("Coverage charts", styles["h2"]),
