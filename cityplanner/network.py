@@ -268,10 +268,6 @@ class StreetNetwork:
             self._edge_lines = shapely.linestrings(self.edge_xy.reshape(-1, 2, 2))
         return self._edge_lines
 
-    def minutes(self, distance_m: np.ndarray) -> np.ndarray:
-        """Walking time in minutes for distances in metres at :attr:`walk_speed_kmh`."""
-        return np.asarray(distance_m, dtype=float) / (self.walk_speed_kmh * 1000.0 / 60.0)
-
     # -- snapping -------------------------------------------------------------------------------
     def snap(self, xy, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Snap:
         """Attach points to the nearest point of the nearest edge.
