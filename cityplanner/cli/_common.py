@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+
+from ..io import describe_source, parse_source, read_layer
 
 
 def _plain(obj: Any) -> Any:
@@ -32,3 +36,21 @@ def print_json(obj: Any) -> None:
     """Print one JSON object on stdout."""
     json.dump(_plain(obj), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def add_source_crs_argument(parser: argparse.ArgumentParser) -> None:
+    """``--source-crs``: the CRS of input files that carry none."""
+    parser.add_argument(
+        "--source-crs",
+        metavar="EPSG",
+        help="CRS of input files that have none (e.g. EPSG:4326); never overrides a file's own CRS",
+    )
+
+
+def read_source(
+    spec: str, crs=None, source_crs: str | None = None
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Read ``FILE[:LAYER]`` (reprojected to ``crs`` if given); return it and how messages name it."""
+    path, layer = parse_source(spec)
+    gdf = read_layer(path, layer, crs=source_crs).gdf
+    return (gdf if crs is None else gdf.to_crs(crs)), describe_source(path, layer)

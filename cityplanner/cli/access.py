@@ -10,10 +10,10 @@ import shapely
 
 from ..access import nearest_facility, summarise
 from ..demand import Demand
-from ..errors import AnalysisError, LayerLoadError
-from ..io import describe_source, parse_source, read_layer, working_crs_for
+from ..errors import AnalysisError
+from ..io import working_crs_for
 from ..network import DEFAULT_MAX_SNAP_M, DEFAULT_WALK_SPEED_KMH, StreetNetwork
-from ._common import print_json
+from ._common import add_source_crs_argument, print_json, read_source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"walking speed for travel times in km/h (default {DEFAULT_WALK_SPEED_KMH:g})",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_source_crs_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -58,13 +59,13 @@ def run(args: argparse.Namespace) -> int:
         raise AnalysisError(f"--max-snap must be a positive distance in metres (got {args.max_snap:g}).")
     if not args.walk_speed > 0:
         raise AnalysisError(f"--walk-speed must be a positive speed in km/h (got {args.walk_speed:g}).")
-    zones, zones_name = _read(args.zones)
+    zones, zones_name = read_source(args.zones, source_crs=args.source_crs)
     if args.group_by and args.group_by not in zones.columns:
         raise AnalysisError(f"{zones_name} has no field '{args.group_by}' to group by.")
     crs = working_crs_for(zones)
     zones = zones.to_crs(crs)
     demand = Demand.from_zones(zones, args.population, source=zones_name)
-    facilities, facilities_name = _read(args.facilities)
+    facilities, facilities_name = read_source(args.facilities, source_crs=args.source_crs)
     sites = facilities.to_crs(crs).geometry.to_numpy()
     sites = sites[~(shapely.is_missing(sites) | shapely.is_empty(sites))]
     if len(sites) == 0:
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     facilities_xy = shapely.get_coordinates(shapely.point_on_surface(sites))
     network = None
     if args.roads:
-        roads, roads_name = _read(args.roads)
+        roads, roads_name = read_source(args.roads, source_crs=args.source_crs)
         network = StreetNetwork.from_lines(
             roads.to_crs(crs), walk_speed_kmh=args.walk_speed, source=roads_name
         )
@@ -127,12 +128,3 @@ def _line(label: str, row: dict) -> str:
         text += f"; {row['unreachable_population']:,.0f} people cannot reach one"
     return text
 
-
-def _read(spec: str):
-    """Read ``FILE[:LAYER]``; return its features and how messages name it."""
-    path, layer = parse_source(spec)
-    gdf = read_layer(path, layer).gdf
-    name = describe_source(path, layer)
-    if gdf.crs is None:
-        raise LayerLoadError(f"{name} has no coordinate reference system; set one in a GIS first.")
-    return gdf, name

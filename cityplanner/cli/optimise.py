@@ -11,10 +11,10 @@ import argparse
 import numpy as np
 
 from ..errors import OptimisationError
-from ..io import describe_source, parse_source, read_layer, working_crs_for
+from ..io import working_crs_for
 from ..optimise import LSCP, MCLP, PMedian, grid_candidates, optimise_project, propose_into_scenario
 from ..optimise._core import points_xy
-from ._common import print_json
+from ._common import add_source_crs_argument, print_json, read_source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--into-scenario", metavar="NAME", help="scenario receiving the proposal (with a project)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_source_crs_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -73,11 +74,6 @@ def run(args: argparse.Namespace) -> int:
 def _options(args: argparse.Namespace) -> dict:
     return {"target": args.target / 100.0} if args.model == "lscp" else {}
 
-
-def _read(spec: str, crs=None):
-    path, layer = parse_source(spec)
-    gdf = read_layer(path, layer).gdf
-    return (gdf if crs is None else gdf.to_crs(crs)), describe_source(path, layer)
 
 
 def _network(roads_gdf):
@@ -100,20 +96,20 @@ def _run_files(args: argparse.Namespace):
         raise OptimisationError(f"Without a project, optimise needs {', '.join(missing)}.")
     if args.model in ("mclp", "lscp") and args.radius is None:
         raise OptimisationError(f"--model {args.model} needs a coverage radius: add --radius M.")
-    zones, zones_name = _read(args.zones)
+    zones, zones_name = read_source(args.zones, source_crs=args.source_crs)
     crs = working_crs_for(zones)
     zones = zones.to_crs(crs)
-    candidates, cand_name = _read(args.candidates, crs)
+    candidates, cand_name = read_source(args.candidates, crs, args.source_crs)
     if len(candidates) == 0:
         raise OptimisationError(f"{cand_name} has no candidate sites.")
     if args.population not in zones.columns:
         raise OptimisationError(f"{zones_name} has no population field '{args.population}'.")
-    existing = _read(args.existing, crs)[0] if args.existing else None
+    existing = read_source(args.existing, crs, args.source_crs)[0] if args.existing else None
     network = None
     if args.mode == "network":
         if not args.roads:
             raise OptimisationError("--mode network needs the street lines: add --roads FILE[:LAYER].")
-        network = _network(_read(args.roads, crs)[0])
+        network = _network(read_source(args.roads, crs, args.source_crs)[0])
     cls = {"mclp": MCLP, "lscp": LSCP, "pmedian": PMedian}[args.model]
     options = _options(args)
     if args.sites is not None:
@@ -145,14 +141,17 @@ def _run_project(args: argparse.Namespace):
     mode = args.mode or str(project.setting("distance_mode", "euclidean"))
     network = None
     if mode == "network" or args.candidates == "network":
-        roads = _read(args.roads, project.crs)[0] if args.roads else _project_roads(project, args.project)
+        if args.roads:
+            roads = read_source(args.roads, project.crs, args.source_crs)[0]
+        else:
+            roads = _project_roads(project, args.project)
         network = _network(roads)
     if args.grid is not None:
         candidates_xy = grid_candidates(project.zones, args.grid)
     elif args.candidates == "network":
         candidates_xy = np.asarray(network.nodes_xy)
     elif args.candidates:
-        gdf, name = _read(args.candidates, project.crs)
+        gdf, name = read_source(args.candidates, project.crs, args.source_crs)
         if len(gdf) == 0:
             raise OptimisationError(f"{name} has no candidate sites.")
         candidates_xy = points_xy(gdf.geometry.values)
