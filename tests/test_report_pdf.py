@@ -100,3 +100,10 @@ def test_unknown_paper_and_unwritable_path_are_report_errors(project, content, t
     with pytest.raises(ReportError, match="cannot be written"):
         write_pdf(project, [PLAN], missing, content=content)
     assert not missing.parent.exists()
+
+
+def test_baseline_only_report_has_no_placement_list(project, tmp_path: Path) -> None:
+    path = write_pdf(project, ["Baseline"], tmp_path / "baseline.pdf")
+    text = _text(path)
+    assert "Map: Baseline" in text and PLAN not in text
+    assert "Proposed placements" not in text and "Coverage by district" in text
