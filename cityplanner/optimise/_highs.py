@@ -48,8 +48,9 @@ def solve(
     progress: Progress | None = None,
     progress_span: tuple[float, float] = (0.0, 1.0),
     warm_start: np.ndarray | None = None,
+    offset: float = 0.0,
 ) -> HighsOutcome:
-    """Solve ``opt cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``, bounds, integrality.
+    """Solve ``opt offset + cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``, bounds, integrality.
 
     Parameters
     ----------
@@ -62,6 +63,8 @@ def solve(
         raises :class:`~cityplanner.errors.Cancelled`.
     warm_start : numpy.ndarray, optional
         A feasible column vector handed to HiGHS as its first incumbent.
+    offset : float
+        Constant added to the objective (and so to the bound).
     """
     rows = sparse.csr_matrix(rows)
     rows.sort_indices()
@@ -79,7 +82,7 @@ def solve(
         int(rows.nnz),
         int(highspy.MatrixFormat.kRowwise),
         int(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize),
-        0.0,
+        float(offset),
         np.ascontiguousarray(cost, dtype=np.float64),
         np.ascontiguousarray(col_lower, dtype=np.float64),
         np.ascontiguousarray(col_upper, dtype=np.float64),

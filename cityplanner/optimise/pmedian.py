@@ -16,6 +16,7 @@ are dropped: they can never serve it.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +31,24 @@ from .coverage_models import _check_solver, gdf_inputs
 from .result import SitingResult
 
 _FIRST_K = 8
+# Subgradient optimisation of the p-median Lagrangian: at most this many steps; a step counts
+# as progress when the bound rises by this share; the step size halves after this many steps
+# without progress; the subproblem's sites are costed as an incumbent every this many steps.
+_LAGRANGE_MAX_ITERATIONS = 20_000
+_LAGRANGE_IMPROVES = 1e-12
+_LAGRANGE_PATIENCE = 50
+_LAGRANGE_HEURISTIC_EVERY = 10
+
+
+@dataclass
+class _Lagrangian:
+    """What the Lagrangian pass proved: a lower bound, the best sites seen and fixed sites."""
+
+    bound: float
+    sites: np.ndarray
+    cost: float
+    fixed_out: np.ndarray
+    fixed_in: np.ndarray
 
 
 class PMedian:
@@ -211,10 +230,12 @@ class PMedian:
     ) -> SitingResult:
         """Choose the sites.
 
-        ``"exact"`` solves the sparse MILP with HiGHS, widening it until no fallback is used
-        (see the module docstring). ``"heuristic"`` runs greedy + best-improvement 1-swaps and
-        reports the LP relaxation of the sparse model as its lower bound; it ignores nothing
-        but cannot handle capacities.
+        ``"exact"`` solves the sparse model exactly, widening it until no fallback is used (see
+        the module docstring): without capacities, greedy + 1-swaps give an incumbent, a
+        Lagrangian relaxation bounds it and fixes sites in or out, and HiGHS solves what is left
+        in distance-level form (often nothing: the bound meets the incumbent); with capacities,
+        HiGHS solves the assignment MILP. ``"heuristic"`` stops after the Lagrangian pass and
+        reports its bound; it cannot handle capacities.
         """
         started = time.perf_counter()
         _check_solver(solver)
@@ -245,25 +266,27 @@ class PMedian:
             pairs, fallback = self._kept(k)
             model = _SparseModel(self, pairs, fallback)
             unreachable = model.unreachable
-            heur = model.heuristic(started + (0.9 if solver == "heuristic" else 0.2) * time_limit_s, progress)
-            if solver == "heuristic":
-                remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
-                lp = model.milp(remaining, progress, relax=True)
-                return self._finish(
-                    heur, lp.bound, False, started, "heuristic", notes + ["bound: LP relaxation"], unreachable
+            if self.capacities is None:
+                chosen, bound, optimal, status = model.solve_uncapacitated(
+                    solver, started, time_limit_s, progress, warm_sites, notes
                 )
-            remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
-            out = model.milp(remaining, progress, warm=heur if warm_sites is None else warm_sites)
-            chosen, used_fallback = model.decode(out.x)
-            if not used_fallback.any() or not out.optimal:
+                if solver == "heuristic":
+                    return self._finish(chosen, bound, optimal, started, solver, notes, unreachable)
+                used_fallback = model.unserved(chosen)
+            else:
+                remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
+                out = model.capacitated_milp(remaining, progress)
+                chosen, used_fallback = model.decode(out.x)
+                bound, optimal, status = out.bound, out.optimal, out.status
+            if not used_fallback.any() or not optimal:
                 if used_fallback.any():
                     notes.append("time limit reached while widening the sparse model; objective re-evaluated")
-                if not out.optimal:
-                    notes.append(f"HiGHS stopped ({out.status}) before proving optimality")
+                if not optimal:
+                    notes.append(f"HiGHS stopped ({status}) before proving optimality")
                 return self._finish(
                     chosen,
-                    out.bound,
-                    out.optimal and not used_fallback.any(),
+                    bound,
+                    optimal and not used_fallback.any(),
                     started,
                     "exact",
                     notes,
@@ -367,15 +390,22 @@ class _SparseModel:
         finite = dist[np.isfinite(dist)]
         self.big = 10.0 * (float(finite.max()) if len(finite) else 1.0) + 1e6
 
-    def _base(self) -> np.ndarray:
-        """Per demand, the cost without any new site: nearest existing or the fallback."""
-        base = np.minimum(self.fallback, self.big)
+    def _cap(self) -> np.ndarray:
+        """Per demand, the cost without any new site: nearest existing, else the fallback (or inf)."""
+        cap = self.fallback.copy()
         is_ex = self.col >= self.owner.n_candidates
-        np.minimum.at(base, self.row[is_ex], self.dist[is_ex])
-        return base
+        np.minimum.at(cap, self.row[is_ex], self.dist[is_ex])
+        return cap
 
-    def heuristic(self, deadline: float, progress: Progress | None) -> np.ndarray | None:
-        """Greedy adding then best-improvement 1-swaps (uncapacitated only; None otherwise)."""
+    def _base(self) -> np.ndarray:
+        """:meth:`_cap` with a large finite cost for demand no kept site can serve."""
+        return np.minimum(self._cap(), self.big)
+
+    def heuristic(
+        self, deadline: float, progress: Progress | None, start: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """Greedy adding (or the ``start`` sites) then best-improvement 1-swaps (uncapacitated
+        only; None otherwise)."""
         if self.owner.capacities is not None:
             return None
         m, p, w = self.owner.n_candidates, self.owner.sites, self.weights
@@ -384,7 +414,9 @@ class _SparseModel:
         base = self._base()
         cur = base.copy()
         chosen = np.zeros(m, dtype=bool)
-        for step in range(p):
+        if start is not None:
+            chosen[start] = True
+        for step in range(p if start is None else 0):
             save = np.bincount(c, weights=w[r] * np.maximum(cur[r] - d, 0.0), minlength=m)
             save[chosen] = -np.inf
             j = int(np.argmax(save))
@@ -419,8 +451,183 @@ class _SparseModel:
             chosen[best[0]], chosen[best[1]] = False, True
         return np.flatnonzero(chosen)
 
-    def milp(self, time_limit_s: float, progress: Progress | None, warm=None, relax: bool = False):
-        """Solve the sparse model (or its LP relaxation) with HiGHS."""
+    def lagrangian(self, sites: np.ndarray, deadline: float, progress: Progress | None) -> _Lagrangian:
+        """Lagrangian bound of the uncapacitated sparse model and the sites it proves in or out.
+
+        Relaxing "each demand is served once" with multipliers ``lam`` (Beasley 1993) leaves
+        ``sum(lam) + the p most negative site terms rho_j = sum_i min(0, w_i d_ij - lam_i)``, a
+        lower bound for every ``lam``; each demand's cap (nearest existing facility or fallback)
+        is always available, so ``lam_i <= w_i cap_i``. Subgradient optimisation with Polyak steps
+        aimed at the incumbent raises it; every few steps the subproblem's ``p`` sites are costed
+        as a candidate incumbent (Lagrangian heuristic). A site whose forced opening (closing)
+        lifts the bound above the incumbent cannot be in (out of) a better solution.
+
+        Parameters
+        ----------
+        sites : numpy.ndarray
+            A feasible selection of ``p`` candidates (the starting incumbent).
+        """
+        m, p = self.owner.n_candidates, self.owner.sites
+        w = self.weights
+        cap = self._cap()
+        keep = (self.col < m) & (w[self.row] > 0) & (self.dist < cap[self.row])
+        r, c = self.row[keep], self.col[keep]
+        pair_cost = w[r] * self.dist[keep]
+        cap_cost = np.where(w > 0, w * cap, 0.0)
+
+        def cost_of(chosen: np.ndarray) -> float:
+            is_open = np.zeros(m, dtype=bool)
+            is_open[chosen] = True
+            served = cap_cost.copy()
+            np.minimum.at(served, r[is_open[c]], pair_cost[is_open[c]])
+            return float(served.sum())
+
+        best_sites = np.sort(np.asarray(sites, dtype=np.int64))
+        upper = cost_of(best_sites)
+        cheapest = np.full(len(w), np.inf)
+        np.minimum.at(cheapest, r, pair_cost)
+        # Start between the cheapest pair and the cap; demand without pairs sits at its cap.
+        lam = np.where(np.isfinite(cheapest), np.minimum(2.0 * cheapest, cap_cost), cap_cost)
+        best_bound, best_lam = -np.inf, lam
+        step_scale, stall = 2.0, 0
+        for it in range(_LAGRANGE_MAX_ITERATIONS):
+            reduced = np.minimum(pair_cost - lam[r], 0.0)
+            rho = np.bincount(c, weights=reduced, minlength=m)
+            top = np.argsort(rho, kind="stable")[:p]
+            bound = float(lam.sum() + rho[top].sum())
+            if bound > best_bound + _LAGRANGE_IMPROVES * abs(best_bound) or it == 0:
+                best_bound, best_lam, stall = bound, lam, 0
+            else:
+                stall += 1
+                if stall >= _LAGRANGE_PATIENCE:
+                    step_scale, stall = step_scale / 2, 0
+            if it % _LAGRANGE_HEURISTIC_EVERY == 0:
+                candidate = np.sort(top)
+                value = cost_of(candidate)
+                if value < upper:
+                    upper, best_sites = value, candidate
+                report(progress, 0.16, f"Lagrangian bound (gap {(upper - best_bound) / upper:.2%})")
+            if upper - best_bound <= _highs.MIP_REL_GAP * abs(upper) or step_scale < 1e-5:
+                break
+            if time.perf_counter() > deadline:
+                break
+            is_open = np.zeros(m, dtype=bool)
+            is_open[top] = True
+            served = np.bincount(r[is_open[c] & (reduced < 0)], minlength=len(w))
+            direction = np.where(w > 0, 1.0 - served, 0.0)
+            direction[(lam >= cap_cost) & (direction > 0)] = 0.0
+            norm = float(direction @ direction)
+            if norm == 0.0:
+                break
+            # Aim at the incumbent; while there is none (some demand unserved), a bit above the bound.
+            target = upper if np.isfinite(upper) else bound + 0.1 * abs(bound) + 1.0
+            lam = np.minimum(lam + step_scale * (target - bound) / norm * direction, cap_cost)
+        rho = np.bincount(c, weights=np.minimum(pair_cost - best_lam[r], 0.0), minlength=m)
+        ranked = np.sort(rho)
+        slack = upper - best_bound + 1e-9 * abs(upper)
+        fixed_out = rho - ranked[p - 1] > slack
+        fixed_in = ranked[p] - rho > slack if p < m else np.ones(m, dtype=bool)
+        return _Lagrangian(min(best_bound, upper), best_sites, upper, fixed_out, fixed_in)
+
+    def level_milp(
+        self,
+        time_limit_s: float,
+        progress: Progress | None,
+        warm: np.ndarray | None = None,
+        relax: bool = False,
+        fixed_out: np.ndarray | None = None,
+        fixed_in: np.ndarray | None = None,
+    ):
+        """Solve the uncapacitated sparse model (or its LP relaxation) in distance-level form.
+
+        For each demand ``i`` the distinct kept candidate distances ``D_1 < ... < D_K`` closer than
+        its cap (nearest existing facility, else the fallback) are levels; ``z_k`` >= 0 says "no
+        open site within ``D_k``". The cost is ``w_i (D_1 + sum_k (D_{k+1} - D_k) z_k)`` with
+        ``D_{K+1}`` the cap, under ``z_1 + y(level 1) >= 1`` and ``z_k - z_{k-1} + y(level k) >= 0``
+        (Cornuejols, Nemhauser & Wolsey; Elloumi 2010). Its LP bound equals the assignment
+        model's, with one row per level instead of one per pair, and HiGHS mostly closes it at the
+        root. A level with at least ``m - p + 1`` candidates within it always has one open
+        (Elloumi's reduction), so its ``z`` is fixed at 0.
+
+        Sites in ``fixed_out`` (bool mask over candidates) are left out; sites in ``fixed_in``
+        are open and, like existing facilities, cap the distance of the demand they reach.
+        """
+        own = self.owner
+        m, p = own.n_candidates, own.sites
+        w = self.weights
+        fixed_out = np.zeros(m, dtype=bool) if fixed_out is None else fixed_out
+        fixed_in = np.zeros(m, dtype=bool) if fixed_in is None else fixed_in
+        cap = self._cap()
+        is_cand = self.col < m
+        by_fixed = np.flatnonzero(is_cand)[fixed_in[self.col[is_cand]]]
+        np.minimum.at(cap, self.row[by_fixed], self.dist[by_fixed])
+        free = np.zeros(own._n_sites, dtype=bool)
+        free[:m] = ~fixed_out & ~fixed_in
+        keep = free[self.col] & (w[self.row] > 0) & (self.dist < cap[self.row])
+        order = np.flatnonzero(keep)[np.lexsort((self.col[keep], self.dist[keep], self.row[keep]))]
+        r, c, d = self.row[order], self.col[order], self.dist[order]
+        new_level = np.r_[True, (r[1:] != r[:-1]) | (d[1:] != d[:-1])]
+        level = np.cumsum(new_level) - 1
+        lv_row, lv_dist = r[new_level], d[new_level]
+        n_lv = len(lv_row)
+        first = np.r_[True, lv_row[1:] != lv_row[:-1]]
+        following = np.r_[lv_dist[1:], 0.0]
+        last_of_row = np.r_[first[1:], True]
+        next_dist = np.where(last_of_row, cap[lv_row], following)
+        # Candidates within each level, counted from the demand's nearest one.
+        row_start = np.searchsorted(r, lv_row)
+        last_pair = np.r_[np.flatnonzero(new_level)[1:], len(r)] - 1
+        within = last_pair - row_start + 1
+        must_open = ~np.isfinite(next_dist) | (within >= m - int(fixed_out.sum()) - p + 1)
+        cost = np.r_[np.zeros(m), np.where(must_open, 0.0, w[lv_row] * (next_dist - lv_dist))]
+        col_lower = np.r_[fixed_in.astype(float), np.zeros(n_lv)]
+        col_upper = np.r_[(~fixed_out).astype(float), np.where(must_open, 0.0, 1.0)]
+        has_level = np.zeros(len(w), dtype=bool)
+        has_level[lv_row] = True
+        offset = float(w[lv_row[first]] @ lv_dist[first])
+        plain = ~has_level & (w > 0)
+        offset += float(w[plain] @ np.where(np.isfinite(cap[plain]), cap[plain], 0.0))
+        z = m + np.arange(n_lv)
+        chain = np.flatnonzero(~first)
+        rows = sparse.csr_matrix(
+            (
+                np.r_[np.ones(n_lv), -np.ones(len(chain)), np.ones(len(r)), np.ones(m)],
+                (
+                    np.r_[np.arange(n_lv), chain, level, np.full(m, n_lv)],
+                    np.r_[z, z[chain] - 1, c, np.arange(m)],
+                ),
+            ),
+            shape=(n_lv + 1, m + n_lv),
+        )
+        warm_x = None
+        if warm is not None and not relax:
+            is_open = np.zeros(m, dtype=bool)
+            is_open[np.asarray(warm, dtype=np.int64)] = True
+            first_open = np.full(len(w), n_lv)
+            np.minimum.at(first_open, r[is_open[c]], level[is_open[c]])
+            warm_x = np.r_[is_open.astype(float), (np.arange(n_lv) < first_open[lv_row]).astype(float)]
+        return _highs.solve(
+            cost,
+            rows,
+            np.r_[first.astype(float), p],
+            np.r_[np.full(n_lv, np.inf), p],
+            col_lower,
+            col_upper,
+            None if relax else np.r_[np.ones(m, dtype=bool), np.zeros(n_lv, dtype=bool)],
+            False,
+            time_limit_s,
+            progress,
+            (0.2, 0.98),
+            warm_start=warm_x,
+            offset=offset,
+        )
+
+    def capacitated_milp(self, time_limit_s: float, progress: Progress | None):
+        """Solve the capacitated sparse model (assignment form: capacities need ``x_ij``) with HiGHS.
+
+        Each demand point is served whole by one kept site or by its fallback; a site serves at
+        most its capacity, and only when open.
+        """
         own = self.owner
         m, n = own.n_candidates, len(self.weights)
         w = self.weights
@@ -451,68 +658,79 @@ class _SparseModel:
             shape=(len(pc), n_col),
         )
         count = sparse.csr_matrix(np.r_[np.ones(m), np.zeros(npair + n)][None, :])
-        blocks = [assign, link, count]
-        lower = [np.ones(len(live_rows)), np.full(len(pc), -np.inf), [own.sites]]
-        upper = [np.ones(len(live_rows)), np.zeros(len(pc)), [own.sites]]
-        integer = np.r_[np.ones(m, dtype=bool), np.zeros(npair + n, dtype=bool)]
-        if own.capacities is not None:
-            n_sites = own._n_sites
-            cap = np.r_[
-                own.capacities,
-                np.full(own.n_existing, np.inf)
-                if own.existing_capacities is None
-                else own.existing_capacities,
-            ]
-            load = sparse.csr_matrix((w[self.row], (self.col, z)), shape=(n_sites, n_col)).tolil()
-            for j in range(m):
-                load[j, j] = -cap[j]
-            blocks.append(load.tocsr())
-            lower.append(np.full(n_sites, -np.inf))
-            upper.append(np.r_[np.zeros(m), cap[m:]])
-            integer[m:] = True
-        warm_x = None
-        if warm is not None and not relax:
-            warm_x = self._warm_vector(np.asarray(warm), n_col)
+        n_sites = own._n_sites
+        cap = np.r_[
+            own.capacities,
+            np.full(own.n_existing, np.inf) if own.existing_capacities is None else own.existing_capacities,
+        ]
+        # Row j: load served by site j minus its capacity when open (existing sites: just the load).
+        load = sparse.csr_matrix(
+            (np.r_[w[self.row], -cap[:m]], (np.r_[self.col, np.arange(m)], np.r_[z, np.arange(m)])),
+            shape=(n_sites, n_col),
+        )
         out = _highs.solve(
             cost,
-            sparse.vstack(blocks, format="csr"),
-            np.concatenate(lower),
-            np.concatenate(upper),
+            sparse.vstack([assign, link, count, load], format="csr"),
+            np.r_[np.ones(len(live_rows)), np.full(len(pc), -np.inf), own.sites, np.full(n_sites, -np.inf)],
+            np.r_[np.ones(len(live_rows)), np.zeros(len(pc)), own.sites, np.zeros(m), cap[m:]],
             np.zeros(n_col),
             col_upper,
-            None if relax else integer,
+            np.r_[np.ones(m, dtype=bool), np.ones(npair + n, dtype=bool)],
             False,
             time_limit_s,
             progress,
             (0.2, 0.98),
-            warm_start=warm_x,
         )
-        if own.capacities is not None:
-            own._last_objective = out.objective
+        own._last_objective = out.objective
         return out
 
-    def _warm_vector(self, chosen: np.ndarray, n_col: int) -> np.ndarray | None:
-        """Assign each demand to its nearest open kept site (or fallback) for a warm start."""
-        if self.owner.capacities is not None:
-            return None
-        m, n = self.owner.n_candidates, len(self.weights)
-        open_site = np.zeros(self.owner._n_sites, dtype=bool)
-        open_site[chosen] = True
-        open_site[m:] = True
-        x = np.zeros(n_col)
-        x[chosen] = 1.0
-        ok = np.flatnonzero(open_site[self.col])
-        o = ok[np.lexsort((self.col[ok], self.dist[ok], self.row[ok]))]
-        first = o[np.r_[True, self.row[o][1:] != self.row[o][:-1]]] if len(o) else o
-        best = np.full(n, np.inf)
-        best[self.row[first]] = self.dist[first]
-        use_fb = np.isfinite(self.fallback) & (self.fallback < best)
-        x[m + first[~use_fb[self.row[first]]]] = 1.0
-        x[m + len(self.row) + np.flatnonzero(use_fb)] = 1.0
-        return x
-
     def decode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Chosen candidates and which demand points used their fallback."""
-        m, npair = self.owner.n_candidates, len(self.row)
-        used = (x[m + npair :] > 1e-6) & np.isfinite(self.fallback)
-        return np.flatnonzero(x[:m] > 0.5), used
+        """Chosen candidates of a capacitated MILP solution and the demand left on its fallback."""
+        m = self.owner.n_candidates
+        return np.flatnonzero(x[:m] > 0.5), (x[m + len(self.row) :] > 1e-6) & np.isfinite(self.fallback)
+
+    def unserved(self, chosen: np.ndarray) -> np.ndarray:
+        """Demand (with population) that no kept chosen site or existing facility serves, so the
+        sparse model charged it its fallback."""
+        is_open = np.zeros(self.owner._n_sites, dtype=bool)
+        is_open[chosen] = True
+        served = np.zeros(len(self.weights), dtype=bool)
+        served[self.row[is_open[self.col]]] = True
+        return np.isfinite(self.fallback) & (self.weights > 0) & ~served
+
+    def solve_uncapacitated(
+        self,
+        solver: str,
+        started: float,
+        time_limit_s: float,
+        progress: Progress | None,
+        warm_sites: np.ndarray | None,
+        notes: list[str],
+    ) -> tuple[np.ndarray, float, bool, str]:
+        """Incumbent, Lagrangian bound and (exact solver) the reduced level MILP of this round.
+
+        Returns the chosen candidates, a lower bound, whether they are proven optimal for the
+        sparse model, and how the solve ended.
+        """
+        heuristic_only = solver == "heuristic"
+        sites = self.heuristic(started + 0.2 * time_limit_s, progress, start=warm_sites)
+        lag = self.lagrangian(sites, started + (0.9 if heuristic_only else 0.5) * time_limit_s, progress)
+        if not np.array_equal(lag.sites, sites):
+            sites = self.heuristic(started + 0.6 * time_limit_s, progress, start=lag.sites)
+        free = self.owner.n_candidates - int(lag.fixed_out.sum()) - int(lag.fixed_in.sum())
+        # Proven when the fixings leave no choice, or the bound meets the incumbent to rounding.
+        proven = free == 0 or lag.cost - lag.bound <= 1e-9 * abs(lag.cost)
+        if heuristic_only or proven:
+            notes.append("bound: Lagrangian relaxation" + (" and the sites it fixes" if free == 0 else ""))
+            # With every site fixed, any other selection costs more than the incumbent.
+            bound = lag.cost if free == 0 else lag.bound
+            return sites, bound, bool(proven), "Optimal" if proven else "Heuristic"
+        notes.append(
+            f"Lagrangian bound fixed {int(lag.fixed_out.sum())} sites out and {int(lag.fixed_in.sum())} in; "
+            f"HiGHS chose among the other {free}"
+        )
+        remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
+        out = self.level_milp(remaining, progress, warm=sites, fixed_out=lag.fixed_out, fixed_in=lag.fixed_in)
+        # Any selection outside the fixings costs more than lag.cost, which bounds the rest.
+        bound = max(lag.bound, min(out.bound, lag.cost)) if np.isfinite(out.bound) else lag.bound
+        return np.flatnonzero(out.x[: self.owner.n_candidates] > 0.5), bound, out.optimal, out.status
