@@ -219,7 +219,7 @@ def test_identify_and_attribute_filter(qtbot, window):
 def test_kpis_update_after_placement_and_compare(qtbot, window):
     win = window
     dock = win.kpi_dock
-    qtbot.waitUntil(lambda: not dock.runner.busy and dock.results, timeout=120_000)
+    qtbot.waitUntil(lambda: not dock.runner.busy and bool(dock.results), timeout=120_000)
     before = dock.result("wifi_population_100m")
     assert before is not None and before.value is not None
     win.scenarios_dock.new_scenario("Hotspots")
@@ -242,7 +242,7 @@ def test_kpis_update_after_placement_and_compare(qtbot, window):
     dialog = CompareDialog(win.doc, win)
     dialog.a.setCurrentText(win.doc.project.baseline.name)
     dialog.b.setCurrentText("Hotspots")
-    qtbot.waitUntil(lambda: dialog.results is not None and dialog.results[1] == "Hotspots"
+    qtbot.waitUntil(lambda: bool(dialog.results) and dialog.results[1] == "Hotspots"
                     and dialog.results[0] == win.doc.project.baseline.name, timeout=120_000)
     assert dialog.table.rowCount() == len(dock.results)
     ids = [r.id for r in dialog.results[2]]

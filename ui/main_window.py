@@ -236,6 +236,7 @@ class MainWindow(QMainWindow):
     def set_document(self, doc: ProjectDocument) -> None:
         old = self.doc
         self.doc = doc
+        doc.setParent(self)  # its signals die with the window, never reaching deleted docks
         self._roads_tree = None
         self._network = None
         self.selected_placement = None
@@ -243,16 +244,16 @@ class MainWindow(QMainWindow):
         for widget in (self.canvas, self.layers_dock, self.palette_dock, self.scenarios_dock,
                        self.kpi_dock, self.attributes_dock):
             widget.set_document(doc)
-        doc.dirty_changed.connect(lambda _d: self._update_title())
+        doc.dirty_changed.connect(self._update_title)
         doc.path_changed.connect(self._update_title)
         doc.layers_changed.connect(self._layers_changed)
-        doc.placements_changed.connect(lambda _s: self.update_coverage())
-        doc.current_scenario_changed.connect(lambda _s: self.update_coverage())
+        doc.placements_changed.connect(self.update_coverage)
+        doc.current_scenario_changed.connect(self.update_coverage)
         doc.facility_types_changed.connect(self.update_coverage)
         doc.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
         doc.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        doc.undo_stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"&Undo {t}".strip()))
-        doc.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"&Redo {t}".strip()))
+        doc.undo_stack.undoTextChanged.connect(self._undo_text)
+        doc.undo_stack.redoTextChanged.connect(self._redo_text)
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
         if old is not None:
@@ -265,7 +266,13 @@ class MainWindow(QMainWindow):
         self._network = None
         self._to_wgs84 = None
 
-    def _update_title(self) -> None:
+    def _undo_text(self, text: str) -> None:
+        self.undo_action.setText(f"&Undo {text}".strip())
+
+    def _redo_text(self, text: str) -> None:
+        self.redo_action.setText(f"&Redo {text}".strip())
+
+    def _update_title(self, *_args) -> None:
         star = "*" if self.doc.is_dirty else ""
         self.setWindowTitle(f"{self.doc.title}{star} — CityPlanner")
         self.setWindowModified(self.doc.is_dirty)
@@ -626,7 +633,7 @@ class MainWindow(QMainWindow):
         return float(snapped.x), float(snapped.y)
 
     # -- coverage display -----------------------------------------------------------------------
-    def update_coverage(self) -> None:
+    def update_coverage(self, *_args) -> None:
         """Discs (radius) or network service areas of the palette's type around its facilities."""
         palette = self.palette_dock
         type_name = palette.current_type if palette.show_coverage.isChecked() else None

@@ -1,17 +1,21 @@
 """Run engine work off the UI thread, with progress, cancel, and coalescing of repeated requests.
 
-Results come back through Qt signals (queued to the UI thread). Engine errors meant for the user
+Workers are plain Python threads (not QThreadPool threads): a pool thread borrowed by Python gets a
+fresh interpreter thread state on each call, and pyproj's per-thread CRS objects created in such
+states crashed the process. Results come back through Qt signals (queued to the UI thread). Engine errors meant for the user
 (:class:`~cityplanner.errors.CityPlannerError`) arrive as their one-sentence message; anything else
 is a bug and is printed with its traceback on stderr before being reported.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from cityplanner.errors import Cancelled, CityPlannerError
 from cityplanner.progress import Progress
@@ -24,18 +28,24 @@ class WorkerSignals(QObject):
     progress = Signal(float, str)
 
 
-class Worker(QRunnable):
-    """Call ``fn(progress)`` on a pool thread; ``fn`` receives a :class:`Progress` it may pass on."""
+_running: set[threading.Thread] = set()
+
+
+class Worker:
+    """Call ``fn(progress)`` on a thread; ``fn`` receives a :class:`Progress` it may pass on."""
 
     def __init__(self, fn: Callable[[Progress], Any]) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self.fn = fn
         self.signals = WorkerSignals()
         self.progress = Progress(lambda fraction, message: self.signals.progress.emit(fraction, message))
 
     def cancel(self) -> None:
         self.progress.cancel()
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self.run, name="cityplanner-worker", daemon=True)
+        _running.add(self.thread)
+        self.thread.start()
 
     def run(self) -> None:
         try:
@@ -49,13 +59,15 @@ class Worker(QRunnable):
             self.signals.failed.emit(f"Unexpected error ({type(err).__name__}): {err}")
         else:
             self.signals.finished.emit(result)
+        finally:
+            _running.discard(threading.current_thread())
 
 
 def start(fn: Callable[[Progress], Any], on_done: Callable[[Any], None] | None = None,
           on_error: Callable[[str], None] | None = None,
           on_progress: Callable[[float, str], None] | None = None,
           on_cancelled: Callable[[], None] | None = None) -> Worker:
-    """Start ``fn`` on the global thread pool and connect the callbacks; returns the worker."""
+    """Start ``fn`` on a worker thread and connect the callbacks; returns the worker."""
     worker = Worker(fn)
     if on_done:
         worker.signals.finished.connect(on_done)
@@ -65,8 +77,16 @@ def start(fn: Callable[[Progress], Any], on_done: Callable[[Any], None] | None =
         worker.signals.progress.connect(on_progress)
     if on_cancelled:
         worker.signals.cancelled.connect(on_cancelled)
-    QThreadPool.globalInstance().start(worker)
+    worker.start()
     return worker
+
+
+def wait_all(timeout_s: float = 30.0) -> bool:
+    """Block until every worker thread has finished (tests and shutdown only)."""
+    deadline = time.monotonic() + timeout_s
+    for thread in list(_running):
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(t.is_alive() for t in _running)
 
 
 class CoalescingRunner(QObject):
@@ -118,5 +138,5 @@ class CoalescingRunner(QObject):
             self.error.emit(message)
 
     def wait(self, timeout_ms: int = 30000) -> bool:
-        """Block until the pool is idle (tests and shutdown only)."""
-        return QThreadPool.globalInstance().waitForDone(timeout_ms)
+        """Block until worker threads are done (tests and shutdown only)."""
+        return wait_all(timeout_ms / 1000)
