@@ -13,7 +13,7 @@ SAMPLE_LAYERS = ["roads", "bus_stops", "schools", "health", "parks", "buildings"
 
 
 def sample_project_path(tmp_dir: Path) -> Path:
-    """The sample city as a ``.cityplan``: the shipped one, else assembled by the engine from the GeoPackage."""
+    """The sample city as a ``.cityplan``: the shipped one, else built by the engine from the GeoPackage."""
     if SAMPLE_PROJECT.exists():
         return SAMPLE_PROJECT
     if not SAMPLE_GPKG.exists():
@@ -21,8 +21,12 @@ def sample_project_path(tmp_dir: Path) -> Path:
     from cityplanner.assemble import create_project
     from cityplanner.store import save_project
 
-    project = create_project(f"{SAMPLE_GPKG}:zones", "population",
-                             layers={name: f"{SAMPLE_GPKG}:{name}" for name in SAMPLE_LAYERS}, name="Hải Châu")
+    project = create_project(
+        f"{SAMPLE_GPKG}:zones",
+        "population",
+        layers={name: f"{SAMPLE_GPKG}:{name}" for name in SAMPLE_LAYERS},
+        name="Hải Châu",
+    )
     path = tmp_dir / "hai_chau.cityplan"
     save_project(project, path)
     return path

@@ -62,8 +62,9 @@ def view_point(win, x: float, y: float) -> QPoint:
 
 
 def send_mouse(widget, kind, pos: QPoint, button, buttons) -> None:
-    event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons,
-                        Qt.KeyboardModifier.NoModifier)
+    event = QMouseEvent(
+        kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -116,8 +117,10 @@ def test_open_toggle_lasso_tier_place_undo_save_reopen(qtbot, window, tmp_path):
     assert shapely.intersects(zones[selected], lasso.buffer(3 * win.canvas.pixel_size())).all()
     assert shapely.intersects(zones, lasso.buffer(-3 * win.canvas.pixel_size())).sum() <= len(selected)
     # The attribute table shows the same rows selected.
-    table_rows = {win.attributes_dock.proxy.mapToSource(i).row()
-                  for i in win.attributes_dock.table.selectionModel().selectedRows()}
+    table_rows = {
+        win.attributes_dock.proxy.mapToSource(i).row()
+        for i in win.attributes_dock.table.selectionModel().selectedRows()
+    }
     assert table_rows == set(selected.tolist())
     previous = dict(project.priority)
     win.actions["tier1"].trigger()
@@ -146,8 +149,11 @@ def test_open_toggle_lasso_tier_place_undo_save_reopen(qtbot, window, tmp_path):
     # Undo the move and the placement: gone; redo: back.
     win.doc.undo_stack.undo()
     win.doc.undo_stack.undo()
-    assert not [p for p in win.doc.project.scenario(scenario.name).placements if p.type == "wifi"] \
-        if scenario.name in win.doc.project.scenarios else True
+    assert (
+        not [p for p in win.doc.project.scenario(scenario.name).placements if p.type == "wifi"]
+        if scenario.name in win.doc.project.scenarios
+        else True
+    )
     win.doc.undo_stack.redo()
     assert [p for p in win.doc.scenario.placements if p.type == "wifi"]
     # Right-click deletes it, undo restores it.
@@ -205,7 +211,8 @@ def test_identify_and_attribute_filter(qtbot, window):
             win.doc.set_visible(name, False)
     click_map(qtbot, win, x, y)
     dialog = win.findChild(type(win), "IdentifyDialog") or next(
-        w for w in win.findChildren(object) if w.objectName() == "IdentifyDialog")
+        w for w in win.findChildren(object) if w.objectName() == "IdentifyDialog"
+    )
     assert dialog.isVisible()
     assert win.doc.selection(zones).tolist() == [5]
     win.attributes_dock.show_layer(zones)
@@ -233,8 +240,11 @@ def test_kpis_update_after_placement_and_compare(qtbot, window):
     after = dock.result("wifi_population_100m")
     assert after.value > before.value
     assert after.change == pytest.approx(after.value - after.baseline_value)
-    row = next(r for r in range(dock.table.rowCount())
-               if dock.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == "wifi_population_100m")
+    row = next(
+        r
+        for r in range(dock.table.rowCount())
+        if dock.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == "wifi_population_100m"
+    )
     assert dock.table.item(row, 4).text().startswith("+")
 
     from ui.dialogs.compare import CompareDialog
@@ -242,8 +252,14 @@ def test_kpis_update_after_placement_and_compare(qtbot, window):
     dialog = CompareDialog(win.doc, win)
     dialog.a.setCurrentText(win.doc.project.baseline.name)
     dialog.b.setCurrentText("Hotspots")
-    qtbot.waitUntil(lambda: bool(dialog.results) and dialog.results[1] == "Hotspots"
-                    and dialog.results[0] == win.doc.project.baseline.name, timeout=120_000)
+    qtbot.waitUntil(
+        lambda: (
+            bool(dialog.results)
+            and dialog.results[1] == "Hotspots"
+            and dialog.results[0] == win.doc.project.baseline.name
+        ),
+        timeout=120_000,
+    )
     assert dialog.table.rowCount() == len(dock.results)
     ids = [r.id for r in dialog.results[2]]
     row = ids.index("wifi_population_100m")

@@ -51,13 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``main.py`` and the ``cityplanner-gui`` script."""
     parser = argparse.ArgumentParser(prog="cityplanner-gui", description="CityPlanner desktop application")
     parser.add_argument("project", nargs="?", type=Path, help="a .cityplan project to open")
-    parser.add_argument("--startup-time", action="store_true",
-                        help="print the time to a usable window and quit (benchmarks)")
+    parser.add_argument(
+        "--startup-time", action="store_true", help="print the time to a usable window and quit (benchmarks)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     app = create_app()
     window = start_window(args.project)
     if args.startup_time:
+
         def report() -> None:
             print(f"start-up to usable window: {time.perf_counter() - started:.2f} s")
             window.doc.undo_stack.setClean()

@@ -32,8 +32,14 @@ class PlaceFacility(QUndoCommand):
 class MoveFacility(QUndoCommand):
     """Move a placement from ``old_xy`` to ``new_xy`` (working CRS)."""
 
-    def __init__(self, doc: ProjectDocument, scenario: str, placement_id: str,
-                 old_xy: tuple[float, float], new_xy: tuple[float, float]) -> None:
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        scenario: str,
+        placement_id: str,
+        old_xy: tuple[float, float],
+        new_xy: tuple[float, float],
+    ) -> None:
         super().__init__("Move facility")
         self.doc, self.scenario, self.placement_id = doc, scenario, placement_id
         self.old_xy, self.new_xy = old_xy, new_xy
@@ -73,8 +79,11 @@ class SetPriority(QUndoCommand):
 
     def __init__(self, doc: ProjectDocument, rows, tier: int) -> None:
         rows = [int(r) for r in rows]
-        super().__init__(f"Set priority tier {tier} on {len(rows)} zones" if tier else
-                         f"Clear priority of {len(rows)} zones")
+        super().__init__(
+            f"Set priority tier {tier} on {len(rows)} zones"
+            if tier
+            else f"Clear priority of {len(rows)} zones"
+        )
         self.doc, self.rows, self.tier = doc, rows, int(tier)
         self.before = {r: doc.project.priority.get(r) for r in rows}
 
@@ -120,8 +129,9 @@ class EditFacilityType(QUndoCommand):
 class AddScenario(QUndoCommand):
     """Add a scenario: empty, a copy of ``copy_from``, or a ready-made ``scenario`` (optimiser proposal)."""
 
-    def __init__(self, doc: ProjectDocument, name: str, copy_from: str | None = None,
-                 scenario: Scenario | None = None) -> None:
+    def __init__(
+        self, doc: ProjectDocument, name: str, copy_from: str | None = None, scenario: Scenario | None = None
+    ) -> None:
         super().__init__(f"Add scenario {name}")
         self.doc, self.name, self.copy_from, self.scenario = doc, name, copy_from, scenario
         self.previous_current = doc.current_scenario

@@ -39,8 +39,10 @@ SAMPLE_PROJECT = REPO / "sample_data" / "hai_chau.cityplan"
 AUTOSAVE_MS = 60_000
 MAX_RECENT = 8
 PROJECT_FILTER = "CityPlanner projects (*.cityplan)"
-LAYER_FILTER = ("Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.geoparquet *.osm *.csv "
-                "*.zip);;All files (*)")
+LAYER_FILTER = (
+    "Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.geoparquet *.osm *.csv "
+    "*.zip);;All files (*)"
+)
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +81,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.kpi_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.palette_dock)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.attributes_dock)
+        # Side docks run the full height; the attribute table sits under the map only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._docks_sized = False
 
         self.tools = {
@@ -115,16 +120,36 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._docks_sized and not self.settings.value("window/state"):
             # First run: give the map most of the room, whatever the screen size.
-            side = max(220, self.width() // 6)
-            self.resizeDocks([self.layers_dock, self.kpi_dock], [side, int(side * 1.45)],
-                             Qt.Orientation.Horizontal)
-            self.resizeDocks([self.attributes_dock], [max(120, self.height() // 6)], Qt.Orientation.Vertical)
-            self.resizeDocks([self.kpi_dock, self.palette_dock], [3, 2], Qt.Orientation.Vertical)
+            width, height = self.width(), self.height()
+            self.resizeDocks(
+                [self.layers_dock, self.kpi_dock],
+                [max(220, width // 6), max(400, width * 27 // 100)],
+                Qt.Orientation.Horizontal,
+            )
+            self.resizeDocks([self.attributes_dock], [max(120, height // 6)], Qt.Orientation.Vertical)
+            self.resizeDocks(
+                [self.kpi_dock, self.palette_dock],
+                [height * 60 // 100, height * 30 // 100],
+                Qt.Orientation.Vertical,
+            )
+            self.resizeDocks(
+                [self.layers_dock, self.scenarios_dock],
+                [height * 50 // 100, height * 40 // 100],
+                Qt.Orientation.Vertical,
+            )
         self._docks_sized = True
 
     # -- actions, menus, toolbar ----------------------------------------------------------------
-    def _action(self, key: str, text: str, slot, shortcut=None, icon_name: str | None = None,
-                checkable: bool = False, tip: str = "") -> QAction:
+    def _action(
+        self,
+        key: str,
+        text: str,
+        slot,
+        shortcut=None,
+        icon_name: str | None = None,
+        checkable: bool = False,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         action.setObjectName(key)
         if shortcut is not None:
@@ -154,25 +179,43 @@ class MainWindow(QMainWindow):
         undo.triggered.connect(lambda: self.doc.undo_stack.undo())
         redo.triggered.connect(lambda: self.doc.undo_stack.redo())
         self.actions["undo"], self.actions["redo"] = undo, redo
-        a("delete_placement", "&Delete facility", self.delete_selected_placement, QKeySequence.StandardKey.Delete)
+        a(
+            "delete_placement",
+            "&Delete facility",
+            self.delete_selected_placement,
+            QKeySequence.StandardKey.Delete,
+        )
         for tier in (1, 2, 3):
-            a(f"tier{tier}", f"Set priority tier &{tier}", lambda _c=False, t=tier: self.set_priority(t),
-              f"Ctrl+{tier}")
+            a(
+                f"tier{tier}",
+                f"Set priority tier &{tier}",
+                lambda _c=False, t=tier: self.set_priority(t),
+                f"Ctrl+{tier}",
+            )
         a("tier0", "&Clear priority", lambda: self.set_priority(0), "Ctrl+0")
         a("priority_rule", "Priority by &rule…", self.priority_rule)
         a("zoom_full", "Zoom to &full extent", lambda: self.canvas.zoom_full(), "Ctrl+Shift+F", "zoom_full")
         a("zoom_layer", "Zoom to &layer", self.zoom_to_current_layer, "Ctrl+Shift+L", "zoom_layer")
-        a("zoom_selection", "Zoom to &selection", lambda: self.canvas.zoom_to_selection(), "Ctrl+Shift+S",
-          "zoom_selection")
+        a(
+            "zoom_selection",
+            "Zoom to &selection",
+            lambda: self.canvas.zoom_to_selection(),
+            "Ctrl+Shift+S",
+            "zoom_selection",
+        )
         a("legend", "&Legend", self._toggle_legend, None, None, True).setChecked(True)
         a("basemap", "Offline &basemap (MBTiles)…", self.choose_basemap)
         a("propose", "&Propose sites…", self.propose_sites, "Ctrl+P", "propose")
         a("compare", "&Compare scenarios…", self.compare_scenarios, "Ctrl+K")
         group = QActionGroup(self)
-        for key, text, shortcut in [("pan", "&Pan", "P"), ("identify", "&Identify", "I"),
-                                    ("select_click", "&Select", "S"),
-                                    ("select_rectangle", "Select by &rectangle", "R"),
-                                    ("select_lasso", "Select by &lasso", "L"), ("place", "Place &facility", "F")]:
+        for key, text, shortcut in [
+            ("pan", "&Pan", "P"),
+            ("identify", "&Identify", "I"),
+            ("select_click", "&Select", "S"),
+            ("select_rectangle", "Select by &rectangle", "R"),
+            ("select_lasso", "Select by &lasso", "L"),
+            ("place", "Place &facility", "F"),
+        ]:
             action = a(f"tool_{key}", text, lambda _c=False, k=key: self.set_tool(k), shortcut, key, True)
             group.addAction(action)
 
@@ -199,8 +242,13 @@ class MainWindow(QMainWindow):
         for key in ("zoom_full", "zoom_layer", "zoom_selection", "legend", "basemap"):
             view.addAction(act[key])
         view.addSeparator()
-        for dock in (self.layers_dock, self.scenarios_dock, self.kpi_dock, self.palette_dock,
-                     self.attributes_dock):
+        for dock in (
+            self.layers_dock,
+            self.scenarios_dock,
+            self.kpi_dock,
+            self.palette_dock,
+            self.attributes_dock,
+        ):
             view.addAction(dock.toggleViewAction())
         tools = bar.addMenu("&Tools")
         for key in self.tools:
@@ -211,8 +259,20 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Main toolbar", self)
         toolbar.setObjectName("MainToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for key in ("open", "save", None, "undo", "redo", None, *[f"tool_{k}" for k in self.tools], None,
-                    "zoom_full", "zoom_selection", None, "propose"):
+        for key in (
+            "open",
+            "save",
+            None,
+            "undo",
+            "redo",
+            None,
+            *[f"tool_{k}" for k in self.tools],
+            None,
+            "zoom_full",
+            "zoom_selection",
+            None,
+            "propose",
+        ):
             if key is None:
                 toolbar.addSeparator()
             else:
@@ -241,8 +301,14 @@ class MainWindow(QMainWindow):
         self._network = None
         self.selected_placement = None
         self._to_wgs84 = None
-        for widget in (self.canvas, self.layers_dock, self.palette_dock, self.scenarios_dock,
-                       self.kpi_dock, self.attributes_dock):
+        for widget in (
+            self.canvas,
+            self.layers_dock,
+            self.palette_dock,
+            self.scenarios_dock,
+            self.kpi_dock,
+            self.attributes_dock,
+        ):
             widget.set_document(doc)
         doc.dirty_changed.connect(self._update_title)
         doc.path_changed.connect(self._update_title)
@@ -296,8 +362,10 @@ class MainWindow(QMainWindow):
         lon, lat = self._to_wgs84.transform(x, y)
         crs = self.doc.project.crs
         code = crs.to_epsg()
-        self.coords_label.setText(f"{lat:.5f}° N, {lon:.5f}° E   |   {x:,.0f} E {y:,.0f} N "
-                                  f"({'EPSG:' + str(code) if code else crs.name})")
+        self.coords_label.setText(
+            f"{lat:.5f}° N, {lon:.5f}° E   |   {x:,.0f} E {y:,.0f} N "
+            f"({'EPSG:' + str(code) if code else crs.name})"
+        )
 
     def _toggle_legend(self, on: bool) -> None:
         self.canvas.show_legend = on
@@ -309,9 +377,14 @@ class MainWindow(QMainWindow):
         if self.doc is None or not self.doc.is_dirty:
             return True
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.doc.title} before closing it?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.doc.title} before closing it?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -428,8 +501,11 @@ class MainWindow(QMainWindow):
 
         self.doc.write_styles()
         copy = snapshot(self.doc.project)
-        info = {"path": str(self.doc.path or ""), "saved_at": time.strftime("%Y-%m-%d %H:%M"),
-                "name": self.doc.title}
+        info = {
+            "path": str(self.doc.path or ""),
+            "saved_at": time.strftime("%Y-%m-%d %H:%M"),
+            "name": self.doc.title,
+        }
         target, info_path = self.recovery_file, self.recovery_info
 
         def job(_progress):
@@ -456,9 +532,12 @@ class MainWindow(QMainWindow):
             return False
         info = json.loads(self.recovery_info.read_text(encoding="utf-8"))
         answer = QMessageBox.question(
-            self, "Restore unsaved work",
-            f"CityPlanner did not close normally. Restore the autosaved copy of {info.get('name', 'your plan')} "
-            f"from {info.get('saved_at', 'earlier')}?")
+            self,
+            "Restore unsaved work",
+            "CityPlanner did not close normally. Restore the autosaved copy of "
+            f"{info.get('name', 'your plan')} "
+            f"from {info.get('saved_at', 'earlier')}?",
+        )
         if answer != QMessageBox.StandardButton.Yes:
             self.clear_recovery()
             return False
@@ -537,7 +616,9 @@ class MainWindow(QMainWindow):
     def choose_basemap(self) -> None:
         from .canvas.basemap import MBTilesBasemap
 
-        path, _ = QFileDialog.getOpenFileName(self, "Offline basemap", str(Path.home()), "MBTiles (*.mbtiles)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Offline basemap", str(Path.home()), "MBTiles (*.mbtiles)"
+        )
         if path:
             try:
                 self.canvas.set_basemap(MBTilesBasemap(Path(path), self.doc.project.crs))
@@ -550,8 +631,9 @@ class MainWindow(QMainWindow):
         zones = self.doc.project.zones_layer
         rows = self.doc.selection(zones) if zones else np.empty(0)
         if not len(rows):
-            self.statusBar().showMessage("Select zones first (Select, rectangle or lasso tool on the zone layer).",
-                                         6000)
+            self.statusBar().showMessage(
+                "Select zones first (Select, rectangle or lasso tool on the zone layer).", 6000
+            )
             return
         self.doc.undo_stack.push(commands.SetPriority(self.doc, rows, tier))
 
@@ -577,8 +659,9 @@ class MainWindow(QMainWindow):
             return self.doc.current_scenario
         name = unique_name(self.doc.project.scenarios, "Plan")
         self.doc.undo_stack.push(commands.AddScenario(self.doc, name))
-        self.statusBar().showMessage(f"The baseline holds existing facilities only; placing in new scenario '{name}'.",
-                                     8000)
+        self.statusBar().showMessage(
+            f"The baseline holds existing facilities only; placing in new scenario '{name}'.", 8000
+        )
         return name
 
     def place_facility(self, xy: tuple[float, float], type_name: str | None = None) -> Placement | None:
@@ -599,8 +682,11 @@ class MainWindow(QMainWindow):
     def move_placement(self, placement_id: str, old_xy, new_xy) -> None:
         if self.palette_dock.snap.isChecked():
             new_xy = self.snap_to_streets(new_xy)
-        self.doc.undo_stack.push(commands.MoveFacility(self.doc, self.doc.current_scenario, placement_id,
-                                                       tuple(old_xy), tuple(new_xy)))
+        self.doc.undo_stack.push(
+            commands.MoveFacility(
+                self.doc, self.doc.current_scenario, placement_id, tuple(old_xy), tuple(new_xy)
+            )
+        )
 
     def delete_placement(self, placement_id: str) -> None:
         self.doc.undo_stack.push(commands.DeleteFacility(self.doc, self.doc.current_scenario, placement_id))
@@ -611,11 +697,16 @@ class MainWindow(QMainWindow):
         self.selected_placement = placement_id
         placement = self.doc.scenario.find(placement_id)
         self.palette_dock.set_current_type(placement.type)
-        self.statusBar().showMessage(f"Selected {placement.name or placement.type} ({placement.source}); "
-                                     "drag to move, Delete to remove.", 6000)
+        self.statusBar().showMessage(
+            f"Selected {placement.name or placement.type} ({placement.source}); "
+            "drag to move, Delete to remove.",
+            6000,
+        )
 
     def delete_selected_placement(self) -> None:
-        if self.selected_placement and any(p.id == self.selected_placement for p in self.doc.scenario.placements):
+        if self.selected_placement and any(
+            p.id == self.selected_placement for p in self.doc.scenario.placements
+        ):
             self.delete_placement(self.selected_placement)
 
     def snap_to_streets(self, xy: tuple[float, float]) -> tuple[float, float]:
@@ -638,14 +729,21 @@ class MainWindow(QMainWindow):
         palette = self.palette_dock
         type_name = palette.current_type if palette.show_coverage.isChecked() else None
         self.canvas.coverage_type = type_name
-        if type_name is None or not palette.network_areas or self.doc.project.layer_with_role("roads") is None:
+        if (
+            type_name is None
+            or not palette.network_areas
+            or self.doc.project.layer_with_role("roads") is None
+        ):
             self.canvas.update_coverage()
             return
         from cityplanner.network import StreetNetwork
 
         ft = self.doc.project.facility_type(type_name)
-        xy = shapely.get_coordinates(shapely.centroid(
-            self.doc.project.facilities(type_name, self.doc.current_scenario).geometry.to_numpy()))
+        xy = shapely.get_coordinates(
+            shapely.centroid(
+                self.doc.project.facilities(type_name, self.doc.current_scenario).geometry.to_numpy()
+            )
+        )
         roads = self.doc.project.layer_with_role("roads").gdf
         walk = float(self.doc.project.setting("walk_speed_kmh", 4.8))
 
@@ -655,8 +753,11 @@ class MainWindow(QMainWindow):
             areas = self._network.service_area(xy, ft.radius_m) if len(xy) else None
             return shapely.get_parts(np.asarray(areas if areas is not None else [], dtype=object))
 
-        workers.start(job, self.canvas.set_service_areas,
-                      lambda m: self.statusBar().showMessage(f"Service areas: {m}", 8000))
+        workers.start(
+            job,
+            self.canvas.set_service_areas,
+            lambda m: self.statusBar().showMessage(f"Service areas: {m}", 8000),
+        )
 
     # -- optimiser and comparison ---------------------------------------------------------------
     def propose_sites(self) -> None:
@@ -664,7 +765,9 @@ class MainWindow(QMainWindow):
 
         dialog = ProposeSitesDialog(self.doc, self.palette_dock.current_type, self)
         if dialog.exec() and dialog.scenario is not None:
-            self.doc.undo_stack.push(commands.AddScenario(self.doc, dialog.scenario.name, scenario=dialog.scenario))
+            self.doc.undo_stack.push(
+                commands.AddScenario(self.doc, dialog.scenario.name, scenario=dialog.scenario)
+            )
 
     def compare_scenarios(self) -> None:
         from .dialogs.compare import CompareDialog

@@ -15,21 +15,87 @@ import pandas as pd
 
 # ColorBrewer 2.0 palettes (Cynthia Brewer, colorbrewer2.org), 9-class versions.
 PALETTES: dict[str, list[str]] = {
-    "YlOrRd": ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026",
-               "#800026"],
-    "Blues": ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c",
-              "#08306b"],
-    "Greens": ["#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45", "#006d2c",
-               "#00441b"],
-    "Purples": ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#54278f",
-                "#3f007d"],
-    "RdYlGn": ["#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#d9ef8b", "#a6d96a", "#66bd63",
-               "#1a9850"],
-    "Spectral": ["#d53e4f", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#e6f598", "#abdda4", "#66c2a5",
-                 "#3288bd"],
+    "YlOrRd": [
+        "#ffffcc",
+        "#ffeda0",
+        "#fed976",
+        "#feb24c",
+        "#fd8d3c",
+        "#fc4e2a",
+        "#e31a1c",
+        "#bd0026",
+        "#800026",
+    ],
+    "Blues": [
+        "#f7fbff",
+        "#deebf7",
+        "#c6dbef",
+        "#9ecae1",
+        "#6baed6",
+        "#4292c6",
+        "#2171b5",
+        "#08519c",
+        "#08306b",
+    ],
+    "Greens": [
+        "#f7fcf5",
+        "#e5f5e0",
+        "#c7e9c0",
+        "#a1d99b",
+        "#74c476",
+        "#41ab5d",
+        "#238b45",
+        "#006d2c",
+        "#00441b",
+    ],
+    "Purples": [
+        "#fcfbfd",
+        "#efedf5",
+        "#dadaeb",
+        "#bcbddc",
+        "#9e9ac8",
+        "#807dba",
+        "#6a51a3",
+        "#54278f",
+        "#3f007d",
+    ],
+    "RdYlGn": [
+        "#d73027",
+        "#f46d43",
+        "#fdae61",
+        "#fee08b",
+        "#ffffbf",
+        "#d9ef8b",
+        "#a6d96a",
+        "#66bd63",
+        "#1a9850",
+    ],
+    "Spectral": [
+        "#d53e4f",
+        "#f46d43",
+        "#fdae61",
+        "#fee08b",
+        "#ffffbf",
+        "#e6f598",
+        "#abdda4",
+        "#66c2a5",
+        "#3288bd",
+    ],
     "Set2": ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3"],
-    "Paired": ["#a6cee3", "#1f78b4", "#b2df8a", "#33a02c", "#fb9a99", "#e31a1c", "#fdbf6f", "#ff7f00",
-               "#cab2d6", "#6a3d9a", "#ffff99", "#b15928"],
+    "Paired": [
+        "#a6cee3",
+        "#1f78b4",
+        "#b2df8a",
+        "#33a02c",
+        "#fb9a99",
+        "#e31a1c",
+        "#fdbf6f",
+        "#ff7f00",
+        "#cab2d6",
+        "#6a3d9a",
+        "#ffff99",
+        "#b15928",
+    ],
 }
 QUALITATIVE = ("Set2", "Paired")
 METHODS = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)", "equal": "Equal interval"}
@@ -80,8 +146,12 @@ def default_style(name: str, role: str | None, index: int) -> LayerStyle:
     colour = _ROLE_COLOURS.get(role or "", _CYCLE[index % len(_CYCLE)])
     outline = any(word in name.lower() for word in ("boundary", "outline", "border", "extent"))
     opacity = 0.55 if role == "zones" else 0.8
-    return LayerStyle(colour="#333333" if outline else colour, opacity=opacity, fill=not outline,
-                      line_width=2.0 if outline else 1.0)
+    return LayerStyle(
+        colour="#333333" if outline else colour,
+        opacity=opacity,
+        fill=not outline,
+        line_width=2.0 if outline else 1.0,
+    )
 
 
 def palette_colours(name: str, n: int) -> list[str]:

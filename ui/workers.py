@@ -1,8 +1,8 @@
 """Run engine work off the UI thread, with progress, cancel, and coalescing of repeated requests.
 
-Workers are plain Python threads (not QThreadPool threads): a pool thread borrowed by Python gets a
-fresh interpreter thread state on each call, and pyproj's per-thread CRS objects created in such
-states crashed the process. Results come back through Qt signals (queued to the UI thread). Engine errors meant for the user
+Workers are plain Python threads, not QThreadPool threads: evaluating KPIs on pool threads
+crashed the process inside pyproj (a CRS's per-thread state created on a thread Python only
+borrows). Results come back through Qt signals (queued to the UI thread). Engine errors meant for the user
 (:class:`~cityplanner.errors.CityPlannerError`) arrive as their one-sentence message; anything else
 is a bug and is printed with its traceback on stderr before being reported.
 """
@@ -63,10 +63,13 @@ class Worker:
             _running.discard(threading.current_thread())
 
 
-def start(fn: Callable[[Progress], Any], on_done: Callable[[Any], None] | None = None,
-          on_error: Callable[[str], None] | None = None,
-          on_progress: Callable[[float, str], None] | None = None,
-          on_cancelled: Callable[[], None] | None = None) -> Worker:
+def start(
+    fn: Callable[[Progress], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+    on_cancelled: Callable[[], None] | None = None,
+) -> Worker:
     """Start ``fn`` on a worker thread and connect the callbacks; returns the worker."""
     worker = Worker(fn)
     if on_done:

@@ -45,8 +45,10 @@ class MBTilesBasemap(pg.GraphicsObject):
 
     def _data_bounds(self) -> QRectF:
         z = self.min_zoom
-        cols, rows = zip(*self.db.execute(
-            "SELECT tile_column, tile_row FROM tiles WHERE zoom_level=?", (z,)).fetchall(), strict=True)
+        cols, rows = zip(
+            *self.db.execute("SELECT tile_column, tile_row FROM tiles WHERE zoom_level=?", (z,)).fetchall(),
+            strict=True,
+        )
         size = 2 * WORLD / 2**z
         x0, x1 = -WORLD + min(cols) * size, -WORLD + (max(cols) + 1) * size
         y0, y1 = -WORLD + min(rows) * size, -WORLD + (max(rows) + 1) * size
@@ -61,23 +63,29 @@ class MBTilesBasemap(pg.GraphicsObject):
         if key not in self._cache:
             if len(self._cache) > CACHE_TILES:
                 self._cache.clear()
-            row = self.db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
-                                  key).fetchone()
+            row = self.db.execute(
+                "SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?", key
+            ).fetchone()
             image = QImage.fromData(bytes(row[0])) if row else None
             self._cache[key] = image if image is not None and not image.isNull() else None
         return self._cache[key]
 
     def tiles_for(self, rect: QRectF, pixel_size_m: float) -> list[tuple[int, int, int]]:
         """(zoom, column, TMS row) of the tiles covering ``rect`` (working CRS) at this pixel size."""
-        xs, ys = self.to_mercator.transform(np.array([rect.left(), rect.right(), rect.right(), rect.left()]),
-                                            np.array([rect.top(), rect.top(), rect.bottom(), rect.bottom()]))
+        xs, ys = self.to_mercator.transform(
+            np.array([rect.left(), rect.right(), rect.right(), rect.left()]),
+            np.array([rect.top(), rect.top(), rect.bottom(), rect.bottom()]),
+        )
         z = int(round(math.log2(2 * WORLD / 256 / max(pixel_size_m, 1e-6))))
         z = min(max(z, self.min_zoom), self.max_zoom)
         size = 2 * WORLD / 2**z
         c0, c1 = int((min(xs) + WORLD) // size), int((max(xs) + WORLD) // size)
         r0, r1 = int((min(ys) + WORLD) // size), int((max(ys) + WORLD) // size)
-        tiles = [(z, c, r) for c in range(max(c0, 0), min(c1, 2**z - 1) + 1)
-                 for r in range(max(r0, 0), min(r1, 2**z - 1) + 1)]
+        tiles = [
+            (z, c, r)
+            for c in range(max(c0, 0), min(c1, 2**z - 1) + 1)
+            for r in range(max(r0, 0), min(r1, 2**z - 1) + 1)
+        ]
         return tiles[:MAX_TILES]
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -90,10 +98,17 @@ class MBTilesBasemap(pg.GraphicsObject):
                 continue
             size = 2 * WORLD / 2**z
             x0, y0 = -WORLD + col * size, -WORLD + row * size
-            xs, ys = self.from_mercator.transform(np.array([x0, x0 + size, x0 + size, x0]),
-                                                  np.array([y0 + size, y0 + size, y0, y0]))
-            source = QPolygonF([QPointF(0, 0), QPointF(image.width(), 0), QPointF(image.width(), image.height()),
-                                QPointF(0, image.height())])
+            xs, ys = self.from_mercator.transform(
+                np.array([x0, x0 + size, x0 + size, x0]), np.array([y0 + size, y0 + size, y0, y0])
+            )
+            source = QPolygonF(
+                [
+                    QPointF(0, 0),
+                    QPointF(image.width(), 0),
+                    QPointF(image.width(), image.height()),
+                    QPointF(0, image.height()),
+                ]
+            )
             target = QPolygonF([QPointF(x, y) for x, y in zip(xs, ys, strict=True)])
             quad = QTransform()
             if QTransform.quadToQuad(source, target, quad):

@@ -12,30 +12,31 @@ import shapely
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
 
-# Aim for roughly this many features per spatial chunk.
-FEATURES_PER_CHUNK = 4000
-MAX_CHUNKS_PER_SIDE = 24
+# Roughly this many features per spatial chunk: small enough that a zoomed-in view draws few of them.
+FEATURES_PER_CHUNK = 2000
 
 
 def chunk_of_features(geoms: np.ndarray) -> tuple[np.ndarray, int]:
-    """Spatial chunk (grid cell of the bounding-box centre) of each geometry, and the chunk count."""
+    """Spatial chunk of each geometry (equal-count strips by x, then by y) and the chunk count.
+
+    Equal counts rather than a regular grid keep chunks small where the city is dense.
+    """
     n = len(geoms)
-    side = int(min(MAX_CHUNKS_PER_SIDE, max(1, np.ceil(np.sqrt(n / FEATURES_PER_CHUNK)))))
-    if side == 1 or n == 0:
+    side = int(max(1, np.ceil(np.sqrt(n / FEATURES_PER_CHUNK))))
+    if side == 1:
         return np.zeros(n, dtype=np.int64), 1
     bounds = shapely.bounds(geoms)
     cx = np.nan_to_num((bounds[:, 0] + bounds[:, 2]) / 2)
     cy = np.nan_to_num((bounds[:, 1] + bounds[:, 3]) / 2)
-    ix = _cell(cx, side)
-    iy = _cell(cy, side)
-    return iy * side + ix, side * side
-
-
-def _cell(values: np.ndarray, side: int) -> np.ndarray:
-    lo, hi = float(values.min()), float(values.max())
-    if hi <= lo:
-        return np.zeros(len(values), dtype=np.int64)
-    return np.minimum(((values - lo) / (hi - lo) * side).astype(np.int64), side - 1)
+    strip = np.empty(n, dtype=np.int64)
+    strip[np.argsort(cx, kind="stable")] = np.arange(n) * side // n
+    order = np.lexsort((cy, strip))
+    strip_sizes = np.bincount(strip, minlength=side)
+    strip_starts = np.concatenate([[0], np.cumsum(strip_sizes)[:-1]])
+    rank_in_strip = np.arange(n) - strip_starts[strip[order]]
+    chunk = np.empty(n, dtype=np.int64)
+    chunk[order] = strip[order] * side + rank_in_strip * side // np.maximum(strip_sizes[strip[order]], 1)
+    return chunk, side * side
 
 
 def outline_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

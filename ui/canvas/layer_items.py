@@ -23,8 +23,10 @@ NO_DATA_COLOUR = "#d9d9d9"
 LOD_MIN_VERTICES = 200_000
 # Simplification tolerance of the coarse level, as a fraction of the layer's extent.
 COARSE_TOLERANCE = 1 / 6000
-# Long side of the overview image in pixels.
+# Long side of the overview image in pixels; halved copies serve smaller screen sizes.
 OVERVIEW_PIXELS = 4096
+# Polygon outlines of large layers are left out once a screen pixel covers this many metres.
+OUTLINE_MAX_PIXEL_M = 1.5
 
 
 def _darker(colour: str, factor: int = 150) -> QColor:
@@ -46,8 +48,9 @@ class VectorLayerItem(pg.GraphicsObject):
         Stroke width in screen pixels.
     """
 
-    def __init__(self, geoms: np.ndarray, classification: Classification, filled: bool,
-                 line_width: float = 1.0) -> None:
+    def __init__(
+        self, geoms: np.ndarray, classification: Classification, filled: bool, line_width: float = 1.0
+    ) -> None:
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self.geoms = geoms
@@ -55,7 +58,7 @@ class VectorLayerItem(pg.GraphicsObject):
         self.line_width = line_width
         self._chunk, self._n_chunks = chunk_of_features(geoms)
         self._levels: dict[int, list[tuple[int, QRectF, QPainterPath]]] = {}
-        self._overview: QImage | None = None
+        self._overview: list[QImage] = []
         n_vertices = int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0
         self.uses_lod = n_vertices > LOD_MIN_VERTICES
         bounds = shapely.total_bounds(geoms) if len(geoms) else np.array([0.0, 0.0, 1.0, 1.0])
@@ -79,7 +82,7 @@ class VectorLayerItem(pg.GraphicsObject):
             pen.setWidthF(0.7 if self.filled else self.line_width)
             self._pens.append(pen)
         self._levels.clear()
-        self._overview = None
+        self._overview = []
         self.prepareGeometryChange()
         self.update()
 
@@ -87,7 +90,7 @@ class VectorLayerItem(pg.GraphicsObject):
         self.line_width = width
         for pen in self._pens:
             pen.setWidthF(0.7 if self.filled else width)
-        self._overview = None
+        self._overview = []
         self.update()
 
     # -- levels of detail -----------------------------------------------------------------------
@@ -103,28 +106,42 @@ class VectorLayerItem(pg.GraphicsObject):
             ]
         return self._levels[level]
 
-    def _draw_level(self, painter: QPainter, level: int, visible: QRectF | None) -> None:
+    def _draw_level(
+        self, painter: QPainter, level: int, visible: QRectF | None, outlines: bool = True
+    ) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, not self.uses_lod)
         for cls, rect, path in self._level(level):
             if visible is not None and not rect.intersects(visible) and rect.isValid():
                 continue
-            painter.setPen(self._pens[cls])
+            painter.setPen(self._pens[cls] if outlines or not self.filled else Qt.PenStyle.NoPen)
             painter.setBrush(self._brushes[cls] if self.filled else Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
 
-    def _overview_image(self) -> QImage:
-        if self._overview is None:
+    def _overview_image(self, screen_pixels: float) -> QImage:
+        """The overview, or the smallest halved copy still at least as detailed as the screen."""
+        if not self._overview:
             b = self._bounds
             scale = OVERVIEW_PIXELS / max(b.width(), b.height(), 1e-9)
-            image = QImage(max(1, int(b.width() * scale)), max(1, int(b.height() * scale)),
-                           QImage.Format.Format_ARGB32_Premultiplied)
+            image = QImage(
+                max(1, int(b.width() * scale)),
+                max(1, int(b.height() * scale)),
+                QImage.Format.Format_ARGB32_Premultiplied,
+            )
             image.fill(Qt.GlobalColor.transparent)
             painter = QPainter(image)
             painter.setTransform(QTransform().scale(scale, scale).translate(-b.left(), -b.top()))
             self._draw_level(painter, 1, None)
             painter.end()
-            self._overview = image
-        return self._overview
+            self._overview = [image]
+            while max(image.width(), image.height()) > 512:
+                image = image.scaled(
+                    image.width() // 2, image.height() // 2, mode=Qt.TransformationMode.SmoothTransformation
+                )
+                self._overview.append(image)
+        for image in reversed(self._overview):
+            if max(image.width(), image.height()) >= screen_pixels:
+                return image
+        return self._overview[0]
 
     # -- QGraphicsItem --------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
@@ -136,13 +153,15 @@ class VectorLayerItem(pg.GraphicsObject):
         if self.uses_lod:
             overview_pixel = max(self._bounds.width(), self._bounds.height()) / OVERVIEW_PIXELS
             if pixel >= overview_pixel:
+                screen = max(self._bounds.width(), self._bounds.height()) / pixel
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-                painter.drawImage(self._bounds, self._overview_image())
+                painter.drawImage(self._bounds, self._overview_image(screen))
                 return
             level = 1 if pixel > 2 * self._coarse_tolerance else 0
+            outlines = pixel <= OUTLINE_MAX_PIXEL_M
         else:
-            level = 0
-        self._draw_level(painter, level, option.exposedRect)
+            level, outlines = 0, True
+        self._draw_level(painter, level, option.exposedRect, outlines)
 
 
 class PointLayerItem(pg.ScatterPlotItem):
@@ -160,7 +179,10 @@ class PointLayerItem(pg.ScatterPlotItem):
         brushes = [pg.mkBrush(c) for c in colours]
         classes = np.where(classification.class_index < 0, len(colours) - 1, classification.class_index)
         self.setData(
-            x=self.xy[:, 0], y=self.xy[:, 1], symbol=self.symbol, size=self.size,
+            x=self.xy[:, 0],
+            y=self.xy[:, 1],
+            symbol=self.symbol,
+            size=self.size,
             brush=[brushes[c] for c in classes] if len(colours) > 2 else brushes[0],
             pen=pg.mkPen("#ffffff", width=1.0),
         )

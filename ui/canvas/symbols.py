@@ -9,10 +9,29 @@ from PySide6.QtGui import QFont, QPainterPath, QTransform
 
 # Letters for the facility icons named in resources/facility_types.yaml; others use their initial.
 _LETTERS = {
-    "bus": "B", "bus_stop": "B", "wifi": "W", "hotspot": "W", "wifi_hotspot": "W", "hospital": "H",
-    "clinic": "+", "health": "+", "school": "S", "park": "P", "police": "Po", "fire": "F",
-    "fire_station": "F", "market": "M", "ev_charger": "E", "charging": "E", "camera": "C", "cctv": "C",
-    "library": "L", "sensor": "~", "shelter": "Sh", "water": "Wa", "toilet": "T",
+    "bus": "B",
+    "bus_stop": "B",
+    "wifi": "W",
+    "hotspot": "W",
+    "wifi_hotspot": "W",
+    "hospital": "H",
+    "clinic": "+",
+    "health": "+",
+    "school": "S",
+    "park": "P",
+    "police": "Po",
+    "fire": "F",
+    "fire_station": "F",
+    "market": "M",
+    "ev_charger": "E",
+    "charging": "E",
+    "camera": "C",
+    "cctv": "C",
+    "library": "L",
+    "sensor": "~",
+    "shelter": "Sh",
+    "water": "Wa",
+    "toilet": "T",
 }
 
 

@@ -120,7 +120,9 @@ class SelectTool(MapTool):
             self._points = []
         return True
 
-    def select_polygon(self, name: str, ring: list[tuple[float, float]], modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    def select_polygon(
+        self, name: str, ring: list[tuple[float, float]], modifiers=Qt.KeyboardModifier.NoModifier
+    ) -> None:
         """Select the features of ``name`` intersecting the polygon ``ring`` (map coordinates)."""
         if len(ring) < 3:
             return

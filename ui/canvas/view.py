@@ -16,8 +16,11 @@ from .layer_items import HighlightItem, PointLayerItem, RubberBandItem, VectorLa
 from .symbols import letter_for, lettered_disc
 
 PRIORITY_COLOURS = {1: "#d7191c", 2: "#fd8d3c", 3: "#e6c700"}
-PRIORITY_HATCH = {1: Qt.BrushStyle.DiagCrossPattern, 2: Qt.BrushStyle.BDiagPattern,
-                  3: Qt.BrushStyle.FDiagPattern}
+PRIORITY_HATCH = {
+    1: Qt.BrushStyle.DiagCrossPattern,
+    2: Qt.BrushStyle.BDiagPattern,
+    3: Qt.BrushStyle.FDiagPattern,
+}
 # Pixels within which a click picks a point, line or placement.
 PICK_PIXELS = 8
 LEGEND_MAX_CLASSES = 6
@@ -77,11 +80,20 @@ class MapCanvas(pg.GraphicsView):
             tier: HighlightItem(QPen(QColor(c), 2.0), QBrush(QColor(c), PRIORITY_HATCH[tier]))
             for tier, c in PRIORITY_COLOURS.items()
         }
-        self.coverage_item = HighlightItem(QPen(QColor(30, 120, 200, 200), 1.2), QBrush(QColor(30, 120, 200, 45)))
+        self.coverage_item = HighlightItem(
+            QPen(QColor(30, 120, 200, 200), 1.2), QBrush(QColor(30, 120, 200, 45))
+        )
         self.placement_item = pg.ScatterPlotItem(pxMode=True)
         self.rubber_band = RubberBandItem()
-        for z, item in enumerate([self.coverage_item, *self.priority_items.values(), self.selection_item,
-                                  self.placement_item, self.rubber_band]):
+        for z, item in enumerate(
+            [
+                self.coverage_item,
+                *self.priority_items.values(),
+                self.selection_item,
+                self.placement_item,
+                self.rubber_band,
+            ]
+        ):
             item.setZValue(1000 + z)
             self.vb.addItem(item)
         self.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -132,8 +144,14 @@ class MapCanvas(pg.GraphicsView):
             symbol = lettered_disc(letter_for(ft.icon, ft.label)) if ft else "o"
             item = PointLayerItem(xy, classes, symbol, style.point_size + (4 if ft else 0))
         else:
-            item = VectorLayerItem(geoms, classes, filled="Polygon" in kind and style.fill,
-                                   line_width=style.line_width)
+            item = VectorLayerItem(
+                geoms, classes, filled="Polygon" in kind and style.fill, line_width=style.line_width
+            )
+        # Kept for the legend, which is drawn on every repaint (recomputing them is slow on big layers).
+        item.legend_kind = (
+            "point" if "Point" in kind else ("fill" if "Polygon" in kind and style.fill else "line")
+        )
+        item.classification = classes
         item.source_layer = layer
         return item
 
@@ -143,7 +161,9 @@ class MapCanvas(pg.GraphicsView):
             return
         layer = self.doc.project.layer(name)
         style = self.doc.style(name)
-        if isinstance(item, VectorLayerItem) and item.filled != ("Polygon" in layer.geometry_type and style.fill):
+        if isinstance(item, VectorLayerItem) and item.filled != (
+            "Polygon" in layer.geometry_type and style.fill
+        ):
             self.vb.removeItem(item)
             self.layer_items[name] = self._make_item(name)
             self.vb.addItem(self.layer_items[name])
@@ -156,6 +176,7 @@ class MapCanvas(pg.GraphicsView):
         if isinstance(item, VectorLayerItem) and item.line_width != style.line_width:
             item.set_line_width(style.line_width)
         item.set_classification(classes)
+        item.classification = classes
         self._apply_visibility(name)
         self.viewport().update()
 
@@ -166,8 +187,11 @@ class MapCanvas(pg.GraphicsView):
         item.setOpacity(style.opacity)
 
     def _update_selection(self, _name: str | None = None) -> None:
-        geoms = [self.doc.project.layers[n].gdf.geometry.to_numpy()[rows]
-                 for n, rows in self.doc.selections.items() if len(rows) and n in self.doc.project.layers]
+        geoms = [
+            self.doc.project.layers[n].gdf.geometry.to_numpy()[rows]
+            for n, rows in self.doc.selections.items()
+            if len(rows) and n in self.doc.project.layers
+        ]
         self.selection_item.set_geometries(np.concatenate(geoms) if geoms else np.empty(0, dtype=object))
 
     def update_priority(self) -> None:
@@ -192,8 +216,16 @@ class MapCanvas(pg.GraphicsView):
             ft = project.facility_types.get(p.type)
             colour = ft.color if ft else "#333333"
             symbol = lettered_disc(letter_for(ft.icon, ft.label)) if ft else "o"
-            spots.append({"pos": (p.x, p.y), "data": p.id, "symbol": symbol, "size": 20,
-                          "brush": pg.mkBrush(colour), "pen": pg.mkPen("#202020", width=1.5)})
+            spots.append(
+                {
+                    "pos": (p.x, p.y),
+                    "data": p.id,
+                    "symbol": symbol,
+                    "size": 20,
+                    "brush": pg.mkBrush(colour),
+                    "pen": pg.mkPen("#202020", width=1.5),
+                }
+            )
         self.placement_item.setData(spots)
         self.update_coverage()
 
@@ -205,7 +237,9 @@ class MapCanvas(pg.GraphicsView):
         ft = self.doc.project.facility_type(self.coverage_type)
         points = self.doc.project.facilities(ft.name, self.doc.current_scenario).geometry.to_numpy()
         discs = shapely.buffer(shapely.centroid(points), ft.radius_m, quad_segs=16)
-        self.coverage_item.set_geometries(shapely.get_parts(shapely.union_all(discs)) if len(discs) else discs)
+        self.coverage_item.set_geometries(
+            shapely.get_parts(shapely.union_all(discs)) if len(discs) else discs
+        )
 
     def set_service_areas(self, geoms: np.ndarray) -> None:
         """Show network service areas (computed by the engine) in place of the discs."""
@@ -273,8 +307,11 @@ class MapCanvas(pg.GraphicsView):
         self.zoom_to_bounds(self.doc.project.layer(name).gdf.total_bounds)
 
     def zoom_to_selection(self) -> None:
-        geoms = [self.doc.project.layers[n].gdf.geometry.to_numpy()[rows]
-                 for n, rows in self.doc.selections.items() if len(rows) and n in self.doc.project.layers]
+        geoms = [
+            self.doc.project.layers[n].gdf.geometry.to_numpy()[rows]
+            for n, rows in self.doc.selections.items()
+            if len(rows) and n in self.doc.project.layers
+        ]
         if geoms:
             self.zoom_to_bounds(shapely.total_bounds(np.concatenate(geoms)))
 
@@ -282,7 +319,9 @@ class MapCanvas(pg.GraphicsView):
         layers = [lyr.gdf for lyr in self.doc.project.layers.values() if len(lyr.gdf)]
         if layers:
             bounds = np.array([g.total_bounds for g in layers])
-            self.zoom_to_bounds((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()))
+            self.zoom_to_bounds(
+                (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
+            )
 
     def _mouse_moved(self, scene_pos) -> None:
         x, y = self.to_map(scene_pos)
@@ -349,25 +388,32 @@ class MapCanvas(pg.GraphicsView):
         project = self.doc.project
         if project.priority:
             rows.append(("header", "", "Priority zones"))
-            rows += [("hatch", PRIORITY_COLOURS[t], f"Tier {t}") for t in (1, 2, 3)
-                     if t in set(project.priority.values())]
+            rows += [
+                ("hatch", PRIORITY_COLOURS[t], f"Tier {t}")
+                for t in (1, 2, 3)
+                if t in set(project.priority.values())
+            ]
         types = {p.type for p in self.doc.scenario.placements}
         if types:
             rows.append(("header", "", f"Planned ({self.doc.current_scenario})"))
-            rows += [("point", project.facility_types[t].color, project.facility_types[t].label)
-                     for t in sorted(types) if t in project.facility_types]
+            rows += [
+                ("point", project.facility_types[t].color, project.facility_types[t].label)
+                for t in sorted(types)
+                if t in project.facility_types
+            ]
         for name in reversed(list(project.layers)):
             style = self.doc.style(name)
             if not style.visible:
                 continue
-            layer = project.layers[name]
-            kind = "point" if "Point" in layer.geometry_type else (
-                "line" if "Line" in layer.geometry_type or not style.fill else "fill")
-            if style.kind == "single" or style.field not in layer.gdf.columns:
+            item = self.layer_items.get(name)
+            if item is None:
+                continue
+            kind = item.legend_kind
+            if style.kind == "single" or not style.field:
                 rows.append((kind, style.colour, name))
                 continue
             rows.append(("header", "", f"{name} — {style.field}"))
-            classes = classify(layer.gdf[style.field], style)
+            classes = item.classification
             shown = list(zip(classes.colours, classes.labels, strict=True))
             for colour, label in shown[:LEGEND_MAX_CLASSES]:
                 rows.append((kind, colour, label))
@@ -403,8 +449,9 @@ class MapCanvas(pg.GraphicsView):
                 painter.drawRect(swatch)
             elif kind == "line":
                 painter.setPen(QPen(QColor(colour), 2.5))
-                painter.drawLine(QPointF(swatch.left(), swatch.center().y()),
-                                 QPointF(swatch.right(), swatch.center().y()))
+                painter.drawLine(
+                    QPointF(swatch.left(), swatch.center().y()), QPointF(swatch.right(), swatch.center().y())
+                )
             elif kind == "point":
                 painter.setPen(QPen(QColor("#ffffff"), 1))
                 painter.setBrush(QColor(colour))

@@ -81,7 +81,12 @@ class CompareDialog(QDialog):
         self.table.setRowCount(len(results_a))
         for row, (ra, rb) in enumerate(zip(results_a, results_b, strict=True)):
             change = None if ra.value is None or rb.value is None else rb.value - ra.value
-            cells = [ra.name, format_value(ra.value, ra.unit), format_value(rb.value, rb.unit), format_change(change)]
+            cells = [
+                ra.name,
+                format_value(ra.value, ra.unit),
+                format_value(rb.value, rb.unit),
+                format_change(change),
+            ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:

@@ -23,7 +23,9 @@ from cityplanner.errors import CityPlannerError
 
 from .errors import show_error
 
-LAYER_FILES = "Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.osm *.csv *.zip);;All files (*)"
+LAYER_FILES = (
+    "Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.osm *.csv *.zip);;All files (*)"
+)
 
 
 class NewProjectWizard(QWizard):
@@ -37,7 +39,9 @@ class NewProjectWizard(QWizard):
         self.sample_path = sample_path
         self.start_page = QWizardPage()
         self.start_page.setTitle("Start a plan")
-        self.sample_choice = QRadioButton(f"Open the sample city ({sample_path.name}: central Hải Châu, Đà Nẵng)")
+        self.sample_choice = QRadioButton(
+            f"Open the sample city ({sample_path.name}: central Hải Châu, Đà Nẵng)"
+        )
         self.files_choice = QRadioButton("Create a plan from my own layers")
         self.sample_choice.setChecked(sample_path.exists())
         self.files_choice.setChecked(not sample_path.exists())
@@ -48,7 +52,9 @@ class NewProjectWizard(QWizard):
 
         self.zones_page = QWizardPage()
         self.zones_page.setTitle("Zones and population")
-        self.zones_page.setSubTitle("The zone layer holds the areas (or points) where people live and how many.")
+        self.zones_page.setSubTitle(
+            "The zone layer holds the areas (or points) where people live and how many."
+        )
         self.zone_file = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse_zones)
@@ -67,7 +73,9 @@ class NewProjectWizard(QWizard):
 
         self.layers_page = QWizardPage()
         self.layers_page.setTitle("Other layers")
-        self.layers_page.setSubTitle("Roads, existing facilities, buildings… (roles are guessed from layer names).")
+        self.layers_page.setSubTitle(
+            "Roads, existing facilities, buildings… (roles are guessed from layer names)."
+        )
         self.other_layers = QListWidget()
         add = QPushButton("Add file…")
         add.clicked.connect(self._add_files)
@@ -139,10 +147,16 @@ class NewProjectWizard(QWizard):
             return
         from cityplanner.assemble import create_project
 
-        layers = dict(self.other_layers.item(i).text().split(" = ", 1) for i in range(self.other_layers.count()))
+        layers = dict(
+            self.other_layers.item(i).text().split(" = ", 1) for i in range(self.other_layers.count())
+        )
         try:
-            self.project = create_project(self.zones_spec(), self.population_field.currentText(), layers=layers,
-                                          name=self.name.text().strip() or None)
+            self.project = create_project(
+                self.zones_spec(),
+                self.population_field.currentText(),
+                layers=layers,
+                name=self.name.text().strip() or None,
+            )
         except CityPlannerError as err:
             show_error(self, "New project", str(err))
             return

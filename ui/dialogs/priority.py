@@ -77,7 +77,9 @@ class PriorityRuleDialog(QDialog):
             spin.setValue(default)
             self.shares.append(spin)
             tiers_form.addRow(f"Tier {tier}", spin)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -95,10 +97,13 @@ class PriorityRuleDialog(QDialog):
             demand = evaluator.demand
             area_km2 = np.asarray(demand.area_m2, dtype=float) / 1e6
             criteria[DENSITY] = np.divide(
-                demand.population, area_km2, out=np.zeros(len(area_km2)), where=area_km2 > 0)
+                demand.population, area_km2, out=np.zeros(len(area_km2)), where=area_km2 > 0
+            )
             for result in kpi_dock.results:
                 if result.unit == "%" and result.value is not None:
-                    values = evaluator.zone_metrics(result.id, self.doc.current_scenario)["value"].to_numpy(float)
+                    values = evaluator.zone_metrics(result.id, self.doc.current_scenario)["value"].to_numpy(
+                        float
+                    )
                     criteria[f"Coverage gap: {result.name}"] = 100.0 - values
         for column in zones.columns:
             if column != zones.geometry.name and pd.api.types.is_numeric_dtype(zones[column]):

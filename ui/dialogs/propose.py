@@ -36,10 +36,14 @@ def candidate_sites(project, kind: str, spacing_m: float) -> gpd.GeoDataFrame:
         points = zones.representative_point().to_numpy()
     elif kind == "streets" and project.layer_with_role("roads") is not None:
         roads = project.layer_with_role("roads").gdf.geometry.to_numpy()
-        points = shapely.points(np.unique(np.round(shapely.get_coordinates(roads) / spacing_m) * spacing_m, axis=0))
+        points = shapely.points(
+            np.unique(np.round(shapely.get_coordinates(roads) / spacing_m) * spacing_m, axis=0)
+        )
     else:
         x0, y0, x1, y1 = zones.total_bounds
-        xs, ys = np.meshgrid(np.arange(x0 + spacing_m / 2, x1, spacing_m), np.arange(y0 + spacing_m / 2, y1, spacing_m))
+        xs, ys = np.meshgrid(
+            np.arange(x0 + spacing_m / 2, x1, spacing_m), np.arange(y0 + spacing_m / 2, y1, spacing_m)
+        )
         grid = shapely.points(xs.ravel(), ys.ravel())
         area = shapely.union_all(zones.to_numpy())
         points = grid[shapely.contains(area, grid)]
@@ -84,7 +88,9 @@ class ProposeSitesDialog(QDialog):
         self._type_changed()
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
-        self.message = QLabel("Maximal covering: choose the sites that cover the most people within the radius.")
+        self.message = QLabel(
+            "Maximal covering: choose the sites that cover the most people within the radius."
+        )
         self.message.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Facility type", self.type_combo)
@@ -124,8 +130,14 @@ class ProposeSitesDialog(QDialog):
 
         def job(progress):
             candidates = candidate_sites(project, kind, spacing)
-            model = MCLP.from_geodataframe(project.zones, candidates, project.population_field, radius,
-                                           existing=project.existing_facilities(type_name), sites=sites)
+            model = MCLP.from_geodataframe(
+                project.zones,
+                candidates,
+                project.population_field,
+                radius,
+                existing=project.existing_facilities(type_name),
+                sites=sites,
+            )
             result = model.solve(time_limit_s=limit, progress=progress)
             return result, propose_into_scenario(project, type_name, result, candidates, name)
 

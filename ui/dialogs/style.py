@@ -38,7 +38,9 @@ class StyleDialog(QDialog):
         self.colour.clicked.connect(self._pick_colour)
         self._show_colour()
         self.field = QComboBox()
-        self._numeric = {c for c in gdf.columns if c != gdf.geometry.name and pd.api.types.is_numeric_dtype(gdf[c])}
+        self._numeric = {
+            c for c in gdf.columns if c != gdf.geometry.name and pd.api.types.is_numeric_dtype(gdf[c])
+        }
         self.field.addItems([c for c in gdf.columns if c != gdf.geometry.name])
         if style.field:
             self.field.setCurrentText(style.field)
@@ -66,7 +68,9 @@ class StyleDialog(QDialog):
         form.addRow("Number of classes", self.classes)
         form.addRow("", self.fill)
         form.addRow("Line width (px)", self.line_width)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

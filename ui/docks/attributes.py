@@ -38,11 +38,11 @@ class FrameModel(QAbstractTableModel):
         self.frame = frame
         self._columns = [frame[c].to_numpy() for c in frame.columns]
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.frame)
+    def rowCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.frame)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.frame.columns)
+    def columnCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.frame.columns)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         value = self._columns[index.column()][index.row()]
@@ -126,7 +126,9 @@ class AttributesDock(QDockWidget):
         names = list(reversed(list(self.doc.project.layers)))
         self.layer_combo.addItems(names)
         self.layer_combo.blockSignals(False)
-        chosen = current if current in names else (self.doc.project.zones_layer or (names[0] if names else ""))
+        chosen = (
+            current if current in names else (self.doc.project.zones_layer or (names[0] if names else ""))
+        )
         if chosen:
             self.layer_combo.setCurrentText(chosen)
         self.show_layer(chosen)
@@ -149,8 +151,9 @@ class AttributesDock(QDockWidget):
             rows = set(self.doc.selection(self.layer_name).tolist())
             for source_row in range(self.proxy.sourceModel().rowCount() if self.proxy.sourceModel() else 0):
                 hide = source_row not in rows
-                self.table.setRowHidden(self.proxy.mapFromSource(
-                    self.proxy.sourceModel().index(source_row, 0)).row(), hide)
+                self.table.setRowHidden(
+                    self.proxy.mapFromSource(self.proxy.sourceModel().index(source_row, 0)).row(), hide
+                )
         else:
             for row in range(self.proxy.rowCount()):
                 self.table.setRowHidden(row, False)
@@ -175,7 +178,7 @@ class AttributesDock(QDockWidget):
             index = self.proxy.mapFromSource(source.index(int(row), 0))
             if index.isValid():
                 selection.select(index, index)
-        flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         self.table.selectionModel().select(selection, flags)
         if not selection.isEmpty():
             self.table.scrollTo(selection.indexes()[0])

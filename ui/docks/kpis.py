@@ -83,7 +83,7 @@ class KpiDock(QDockWidget):
         self.group_combo = QComboBox()
         self.group_combo.currentTextChanged.connect(lambda _t: self.update_chart())
         self.chart = pg.PlotWidget(background="w")
-        self.chart.setMinimumHeight(140)
+        self.chart.setMinimumHeight(120)
         self.chart.setMenuEnabled(False)
         self.chart.setMouseEnabled(False, False)
         self.chart_title = QLabel()
@@ -102,6 +102,7 @@ class KpiDock(QDockWidget):
         splitter.addWidget(chart_box)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([600, 320])
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -126,8 +127,11 @@ class KpiDock(QDockWidget):
         project = self.doc.project
         if project.zones_layer in project.layers:
             zones = project.zones
-            fields = [c for c in zones.columns
-                      if c != zones.geometry.name and not pd.api.types.is_numeric_dtype(zones[c])]
+            fields = [
+                c
+                for c in zones.columns
+                if c != zones.geometry.name and not pd.api.types.is_numeric_dtype(zones[c])
+            ]
             preferred = sorted(fields, key=lambda c: (c.lower() not in ("district", "ward", "sector"), c))
             self.group_combo.addItems(preferred)
         self.group_combo.blockSignals(False)
@@ -171,8 +175,14 @@ class KpiDock(QDockWidget):
         selected = self.selected_kpi()
         self.table.setRowCount(len(results))
         for row, r in enumerate(results):
-            cells = [r.name, format_value(r.value, r.unit), format_value(r.target, r.unit), r.status,
-                     format_change(r.change)]
+            unit = "%" if r.unit == "%" else ""
+            cells = [
+                r.name,
+                format_value(r.value, unit),
+                format_value(r.target, unit),
+                r.status,
+                format_change(r.change),
+            ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, r.id)
@@ -180,7 +190,7 @@ class KpiDock(QDockWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if col == 3:
                     item.setBackground(QColor(STATUS_COLOURS.get(r.status, "#ffffff")))
-                item.setToolTip(f"{r.code} {r.name}\n{r.name_vi}\n{r.method_note}".strip())
+                item.setToolTip(f"{r.code} {r.name} ({r.unit})\n{r.name_vi}\n{r.method_note}".strip())
                 self.table.setItem(row, col, item)
         met = sum(r.status == "met" for r in results)
         self.status.setText(f"{scenario}: {met} of {len(results)} KPI targets met")
@@ -226,4 +236,6 @@ class KpiDock(QDockWidget):
         axis = self.chart.getAxis("bottom")
         axis.setTicks([[(i, str(n)) for i, n in enumerate(names)]])
         if result is not None and result.target is not None and np.isfinite(result.target):
-            self.chart.addItem(pg.InfiniteLine(result.target, angle=0, pen=pg.mkPen("#d7191c", style=Qt.PenStyle.DashLine)))
+            self.chart.addItem(
+                pg.InfiniteLine(result.target, angle=0, pen=pg.mkPen("#d7191c", style=Qt.PenStyle.DashLine))
+            )

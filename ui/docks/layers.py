@@ -49,8 +49,9 @@ class LayersDock(QDockWidget):
         self.doc: ProjectDocument | None = None
         self.list = QListWidget()
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
-                                  | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.list.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked
+        )
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
         self.list.itemChanged.connect(self._item_changed)
@@ -101,12 +102,18 @@ class LayersDock(QDockWidget):
             style = self.doc.style(name)
             item = QListWidgetItem(swatch(style.colour), name)
             item.setData(NAME_ROLE, name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable
-                          | Qt.ItemFlag.ItemIsDragEnabled)
+            item.setFlags(
+                item.flags()
+                | Qt.ItemFlag.ItemIsUserCheckable
+                | Qt.ItemFlag.ItemIsEditable
+                | Qt.ItemFlag.ItemIsDragEnabled
+            )
             item.setCheckState(Qt.CheckState.Checked if style.visible else Qt.CheckState.Unchecked)
             role = f", {layer.role}" if layer.role else ""
-            item.setToolTip(f"{layer.geometry_type}, {layer.feature_count:,} features{role}\n{layer.source}"
-                            + ("\n" + "\n".join(layer.notes) if layer.notes else ""))
+            item.setToolTip(
+                f"{layer.geometry_type}, {layer.feature_count:,} features{role}\n{layer.source}"
+                + ("\n" + "\n".join(layer.notes) if layer.notes else "")
+            )
             self.list.addItem(item)
         self._updating = False
         if current and self.item(current):
@@ -168,6 +175,8 @@ class LayersDock(QDockWidget):
 
     def remove(self, name: str) -> None:
         if name == self.doc.project.zones_layer:
-            show_error(self, "Remove layer", f"Layer '{name}' holds the zones and population and cannot be removed.")
+            show_error(
+                self, "Remove layer", f"Layer '{name}' holds the zones and population and cannot be removed."
+            )
             return
         self.doc.undo_stack.push(commands.RemoveLayer(self.doc, name))

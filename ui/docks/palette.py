@@ -28,6 +28,10 @@ COLUMNS = ["Type", "Radius (m)", "Capacity", "Unit cost"]
 NUMERIC = {1: "radius_m", 2: "capacity", 3: "unit_cost"}
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
 def facility_icon(colour: str, icon: str, label: str, size: int = 18) -> QIcon:
     """The map symbol of a facility type as an icon (same glyph as on the canvas)."""
     pixmap = QPixmap(size, size)
@@ -116,10 +120,12 @@ class PaletteDock(QDockWidget):
         self.table.setRowCount(len(types))
         for row, ft in enumerate(types):
             name_item = QTableWidgetItem(facility_icon(ft.color, ft.icon, ft.label), ft.label)
-            name_item.setToolTip(f"{ft.name}: existing facilities from layer {ft.layer or '(none)'}; "
-                                 "double-click to change its colour")
+            name_item.setToolTip(
+                f"{ft.name}: existing facilities from layer {ft.layer or '(none)'}; "
+                "double-click to change its colour"
+            )
             name_item.setFlags(name_item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            cells = [name_item] + [QTableWidgetItem(f"{getattr(ft, attr):g}") for attr in NUMERIC.values()]
+            cells = [name_item] + [QTableWidgetItem(_number(getattr(ft, attr))) for attr in NUMERIC.values()]
             for col, item in enumerate(cells):
                 item.setData(Qt.ItemDataRole.UserRole, ft.name)
                 if col:

@@ -41,11 +41,15 @@ class ScenariosDock(QDockWidget):
         self.list.currentItemChanged.connect(self._switch)
         buttons = QGridLayout()
         self.buttons = {}
-        for i, (key, text, slot) in enumerate([
-            ("new", "New", self.new_scenario), ("duplicate", "Duplicate", self.duplicate),
-            ("rename", "Rename", self.rename), ("delete", "Delete", self.delete),
-            ("compare", "Compare…", self.compare_requested.emit),
-        ]):
+        for i, (key, text, slot) in enumerate(
+            [
+                ("new", "New", self.new_scenario),
+                ("duplicate", "Duplicate", self.duplicate),
+                ("rename", "Rename", self.rename),
+                ("delete", "Delete", self.delete),
+                ("compare", "Compare…", self.compare_requested.emit),
+            ]
+        ):
             button = QPushButton(text)
             button.clicked.connect(slot)
             self.buttons[key] = button
@@ -100,15 +104,19 @@ class ScenariosDock(QDockWidget):
         return name
 
     def new_scenario(self, name: str | None = None) -> None:
-        name = name or self._ask("New scenario", "Name of the new plan:",
-                                 unique_name(self.doc.project.scenarios, "Plan"))
+        name = name or self._ask(
+            "New scenario", "Name of the new plan:", unique_name(self.doc.project.scenarios, "Plan")
+        )
         if name:
             self.doc.undo_stack.push(commands.AddScenario(self.doc, name))
 
     def duplicate(self, name: str | None = None) -> None:
         source = self.doc.current_scenario
-        name = name or self._ask("Duplicate scenario", f"Name of the copy of '{source}':",
-                                 unique_name(self.doc.project.scenarios, f"{source} copy"))
+        name = name or self._ask(
+            "Duplicate scenario",
+            f"Name of the copy of '{source}':",
+            unique_name(self.doc.project.scenarios, f"{source} copy"),
+        )
         if name:
             self.doc.undo_stack.push(commands.AddScenario(self.doc, name, copy_from=source))
 
