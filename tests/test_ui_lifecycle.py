@@ -1,0 +1,108 @@
+"""Autosave and crash recovery, priority by rule, and the offline MBTiles basemap."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSettings
+from PySide6.QtGui import QColor, QImage
+from test_ui_support import sample_project_path
+
+from ui.canvas.basemap import WORLD, MBTilesBasemap
+from ui.dialogs.priority import tiers_from_score, weighted_score
+from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(
+        win,
+        before_close_func=lambda w: (
+            w.kpi_dock.runner.wait(),
+            w.doc.undo_stack.setClean(),
+            setattr(w.doc, "_view_dirty", False),
+        ),
+    )
+    assert win.open_project(sample_project_path(tmp_path), ask=False)
+    return win
+
+
+def test_autosave_then_restore_after_crash(qtbot, window, tmp_path):
+    zones = window.doc.project.zones_layer
+    window.doc.set_selection(zones, [0, 1, 2])
+    window.set_priority(3)
+    window.autosave()
+    qtbot.waitUntil(lambda: window._autosave_worker is None, timeout=60_000)
+    assert window.recovery_file.exists()
+    info = json.loads(window.recovery_info.read_text(encoding="utf-8"))
+    # A new session (the first one "crashed"): restoring brings the unsaved tiers back, marked unsaved.
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    fresh = MainWindow(settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(
+        fresh,
+        before_close_func=lambda w: (
+            w.kpi_dock.runner.wait(),
+            w.doc.undo_stack.setClean(),
+            setattr(w.doc, "_view_dirty", False),
+        ),
+    )
+    assert fresh.restore_recovery(info)
+    assert all(fresh.doc.project.priority[r] == 3 for r in (0, 1, 2))
+    assert fresh.doc.is_dirty and fresh.doc.path == window.doc.path
+    # Saving clears the recovery copy.
+    assert fresh.save_to(tmp_path / "restored.cityplan")
+    assert not window.recovery_file.exists()
+
+
+def test_priority_rule_scores_and_tiers():
+    criteria = {
+        "density": np.array([10.0, 50.0, 30.0, 0.0, 20.0]),
+        "gap": np.array([0.0, 0.0, 100.0, 50.0, 0.0]),
+    }
+    score = weighted_score(criteria, {"density": 1.0, "gap": 2.0})
+    assert np.allclose(score, [0.2, 1.0, 2.6, 1.0, 0.4])
+    tiers = tiers_from_score(score, (0.2, 0.4, 0.4))
+    assert tiers[1].tolist() == [2]
+    assert sorted(tiers[2].tolist()) == [1, 3]
+    assert sorted(tiers[3].tolist()) == [0, 4]
+
+
+def test_mbtiles_basemap_draws_local_tile(window, tmp_path):
+    """A one-tile MBTiles file over the sample city is found at the view's zoom and drawn."""
+    from pyproj import Transformer
+
+    x0, y0, x1, y1 = window.doc.project.zones.total_bounds
+    to_merc = Transformer.from_crs(window.doc.project.crs, "EPSG:3857", always_xy=True)
+    mx, my = to_merc.transform((x0 + x1) / 2, (y0 + y1) / 2)
+    z = 12
+    size = 2 * WORLD / 2**z
+    col, row = int((mx + WORLD) // size), int((my + WORLD) // size)
+    tile = QImage(256, 256, QImage.Format.Format_RGB32)
+    tile.fill(QColor("#3366cc"))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    tile.save(buffer, "PNG")
+    path = tmp_path / "city.mbtiles"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)"
+        )
+        db.execute("INSERT INTO tiles VALUES (?, ?, ?, ?)", (z, col, row, bytes(data.data())))
+    basemap = MBTilesBasemap(path, window.doc.project.crs)
+    window.canvas.set_basemap(basemap)
+    assert basemap.tiles_for(QRectF(x0, y0, x1 - x0, y1 - y0), 30.0) == [(z, col, row)]
+    assert basemap._tile(z, col, row).pixelColor(10, 10) == QColor("#3366cc")
+    for name in window.doc.project.layers:
+        window.doc.set_visible(name, False)
+    window.canvas.zoom_to_bounds((x0, y0, x1, y1))
+    image = window.canvas.grab().toImage()
+    centre = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert centre.blue() > 150 and centre.red() < 100, centre.name()
