@@ -25,6 +25,9 @@ from scipy.spatial import cKDTree
 from .errors import AnalysisError
 from .network import DEFAULT_MAX_SNAP_M, DEFAULT_WALK_SPEED_KMH, StreetNetwork
 
+# Smallest margin around the zones' extent within which some facility must lie (straight line).
+_NEAR_EXTENT_M = 10_000.0
+
 
 @dataclass
 class Access:
@@ -92,17 +95,19 @@ def nearest_facility(
     Raises
     ------
     AnalysisError
-        No facilities, or no zone can reach any facility along the network.
+        No facilities, no facility within reach of the zones' extent (straight line), or no zone
+        can reach any facility along the network.
     """
     facilities_xy = _facility_points(facilities_xy)
     points = np.asarray(demand.points, dtype=float)
     none = np.zeros(len(points), dtype=bool)
     if network is None:
+        _check_facilities_near(demand, facilities_xy)
         distance, nearest = cKDTree(facilities_xy).query(points)
         speed = walk_speed_kmh or DEFAULT_WALK_SPEED_KMH
         return Access(distance, nearest.astype(np.int64), "euclidean", speed, none, none.copy())
     result = network.measure(facilities_xy, points, max_snap_m)
-    _check_reach(demand, network, result.sources, result.targets, max_snap_m)
+    network.check_reach(result.sources, result.targets, max_snap_m, _demand_name(demand))
     return Access(
         result.distance_m,
         result.nearest,
@@ -279,9 +284,8 @@ def _pairs_within(
             cKDTree(points), threshold_m, output_type="ndarray"
         )
         return pairs["i"].astype(np.int64), pairs["j"].astype(np.int64), pairs["v"]
-    _check_reach(
-        demand, network, network.snap(facilities_xy, max_snap_m), network.snap(points, max_snap_m), max_snap_m
-    )
+    sources, targets = network.snap(facilities_xy, max_snap_m), network.snap(points, max_snap_m)
+    network.check_reach(sources, targets, max_snap_m, _demand_name(demand))
     return network.pairs_within(facilities_xy, points, threshold_m, max_snap_m=max_snap_m)
 
 
@@ -294,22 +298,23 @@ def _blank_too_far(
     return values
 
 
-def _check_reach(demand, network: StreetNetwork, sources, targets, max_snap_m: float) -> None:
-    """Raise when no zone can reach any facility along the network, saying why."""
-    zones = getattr(demand, "source", "the zones")
-    if sources.too_far.all():
+def _check_facilities_near(demand, facilities_xy: np.ndarray) -> None:
+    """Raise when every facility lies far outside the zones' extent (the layers do not overlap).
+
+    "Far" is beyond the larger side of the zones' extent or 10 km, whichever is more: a nearest
+    hospital just outside a small town is fine, one in another city means the wrong file.
+    """
+    points = np.asarray(demand.points, dtype=float)
+    lower, upper = points.min(axis=0), points.max(axis=0)
+    margin = max(float((upper - lower).max()), _NEAR_EXTENT_M)
+    near = ((facilities_xy >= lower - margin) & (facilities_xy <= upper + margin)).all(axis=1)
+    if not near.any():
         raise AnalysisError(
-            f"Every facility is more than {max_snap_m:g} m from the streets of {network.source}, "
-            "so walking distances cannot be measured."
+            f"None of the {len(facilities_xy)} facilities is within {margin / 1000:,.0f} km of the zones of "
+            f"{_demand_name(demand)}; the two layers do not cover the same area."
         )
-    if targets.too_far.all():
-        raise AnalysisError(
-            f"Every zone of {zones} is more than {max_snap_m:g} m from the streets of {network.source}; "
-            "check that the road layer covers the zones."
-        )
-    facility_parts = network.component[network.edge_u[sources.edge[~sources.too_far]]]
-    zone_parts = network.component[network.edge_u[targets.edge[~targets.too_far]]]
-    if not np.isin(zone_parts, facility_parts).any():
-        raise AnalysisError(
-            f"No zone of {zones} is on a part of the streets of {network.source} that leads to a facility."
-        )
+
+
+def _demand_name(demand) -> str:
+    """How messages name the zones behind ``demand``."""
+    return getattr(demand, "source", None) or "the zones"

@@ -222,6 +222,12 @@ def network_coverage(
         Network distance threshold in metres (one for all facilities).
     max_snap_m : float
         Demand points or facilities farther than this from a street are unreachable.
+
+    Raises
+    ------
+    AnalysisError
+        The radius is not positive, no facility is within reach of the zones' extent, or the
+        streets do not connect any zone to a facility (see :meth:`StreetNetwork.check_reach`).
     """
     if np.size(radius_m) != 1:
         raise AnalysisError("Network coverage takes one radius for all facilities.")
@@ -229,6 +235,11 @@ def network_coverage(
     fac = _Facilities.build(facilities, radius, demand)
     fac.check_reaches(demand)
     sources = fac.source_points()
+    if fac.count:
+        # Facilities or zones off the streets would silently count as uncovered: say why instead.
+        snapped_sources = network.snap(sources, max_snap_m)
+        snapped_demand = network.snap(demand.points, max_snap_m)
+        network.check_reach(snapped_sources, snapped_demand, max_snap_m, demand.source)
     report(progress, 0.05, "Walking the street network")
     if fac.count == 0:
         share = np.zeros(len(demand))

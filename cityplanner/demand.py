@@ -190,4 +190,6 @@ def _check_total(demand: Demand, what: str) -> None:
     if len(demand) == 0:
         raise AnalysisError(f"{what}: there are no zones.")
     if demand.population_total <= 0:
-        raise AnalysisError(f"The total population in {what} is zero, so coverage cannot be measured.")
+        raise AnalysisError(
+            f"The total population in {what} is zero, so there is nobody to measure coverage or access for."
+        )

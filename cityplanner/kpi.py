@@ -433,9 +433,13 @@ class Evaluator:
         elif network is None:
             share = coverage.euclidean_coverage(self.demand, geoms[reaching], radius).covered_share
         else:
-            share = coverage.network_coverage(
-                self.demand, network, geoms[reaching], radius, max_snap_m=self.max_snap_m
-            ).covered_share
+            try:
+                share = coverage.network_coverage(
+                    self.demand, network, geoms[reaching], radius, max_snap_m=self.max_snap_m
+                ).covered_share
+            except AnalysisError as err:
+                # E.g. every facility is off the streets: not measurable, rather than 0 %.
+                return _Outcome(None, str(err), "network")
         note = f"{len(geoms)} facilities, {radius:g} m, {how}{missing}."
         mode = "network" if network is not None else "euclidean"
         return _Outcome(

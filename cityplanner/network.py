@@ -344,6 +344,44 @@ class StreetNetwork:
         """
         return self._node_distances(self.snap(sources_xy, max_snap_m))
 
+    def check_reach(
+        self, sources: Snap, targets: Snap, max_snap_m: float, targets_name: str = "the zones"
+    ) -> None:
+        """Raise when no target can reach any source along the network, saying why.
+
+        Parameters
+        ----------
+        sources, targets : Snap
+            How the facilities and the demand points attach (from :meth:`snap`).
+        max_snap_m : float
+            The maximum snap distance used, for the message.
+        targets_name : str
+            How messages name the demand layer.
+
+        Raises
+        ------
+        AnalysisError
+            Every facility or every demand point is beyond ``max_snap_m`` from the streets, or no
+            demand point is on a part of the network that holds a facility.
+        """
+        if sources.too_far.all():
+            raise AnalysisError(
+                f"Every facility is more than {max_snap_m:g} m from the streets of {self.source}, "
+                "so walking distances cannot be measured."
+            )
+        if targets.too_far.all():
+            raise AnalysisError(
+                f"Every zone of {targets_name} is more than {max_snap_m:g} m from the streets of "
+                f"{self.source}; check that the road layer covers the zones."
+            )
+        facility_parts = self.component[self.edge_u[sources.edge[~sources.too_far]]]
+        zone_parts = self.component[self.edge_u[targets.edge[~targets.too_far]]]
+        if not np.isin(zone_parts, facility_parts).any():
+            raise AnalysisError(
+                f"No zone of {targets_name} is on a part of the streets of {self.source} that leads "
+                "to a facility."
+            )
+
     def _node_distances(self, src: Snap) -> tuple[np.ndarray, np.ndarray]:
         usable = np.flatnonzero(~src.too_far)
         if len(usable) == 0:

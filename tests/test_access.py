@@ -199,3 +199,22 @@ def test_access_verb_names_the_roads_that_miss_the_zones(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["mode"] == "euclidean"
     assert out["weighted_mean_m"] == pytest.approx((100 * 2000 + 200 * np.hypot(50, 2000)) / 300)
+
+
+def test_facilities_far_outside_the_zones_raise_in_a_straight_line():
+    demand = _demand([(0, 0), (1000, 0)], [1, 1])
+    with pytest.raises(AnalysisError, match="None of the 2 facilities is within 10 km of the zones"):
+        access.nearest_facility(demand, [(0, 50_000), (60_000, 0)])
+    # A facility just beyond the extent (another town's hospital) is a real answer.
+    assert access.nearest_facility(demand, [(0, 9_000)]).distance_m[0] == pytest.approx(9_000.0)
+
+
+@pytest.mark.shared_data
+def test_access_verb_refuses_facilities_of_another_city(hcmc_gpkg, danang_gpkg, capsys):
+    code = main(
+        ["access", "--zones", f"{hcmc_gpkg}:wards_pop2021", "--population", "Pop_2021",
+         "--facilities", f"{danang_gpkg}:bus_stops"]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "" and captured.err.count("\n") == 1
+    assert "None of the 56 facilities" in captured.err and "wards_pop2021" in captured.err

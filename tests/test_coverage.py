@@ -308,3 +308,27 @@ def test_cli_facilities_from_another_city(capsys, hcmc_gpkg, danang_gpkg):
         "--facilities", f"{danang_gpkg}:bus_stops", "--radius", "500",
     )  # fmt: skip
     assert code == 2 and "None of the 56 facilities" in err
+
+
+def test_network_coverage_raises_when_the_streets_miss_the_zones_or_facilities():
+    from cityplanner.network import StreetNetwork
+
+    road = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=UTM)
+    network = StreetNetwork.from_lines(road, source="'r.gpkg'")
+    near, far = Demand.from_points([(500, 20)], [10.0]), Demand.from_points([(500, 600)], [10.0])
+    with pytest.raises(AnalysisError, match="Every zone of .* more than 250 m from the streets of 'r.gpkg'"):
+        network_coverage(far, network, [(0.0, 5.0)], 2000.0)
+    with pytest.raises(AnalysisError, match="Every facility is more than 250 m from the streets of 'r.gpkg'"):
+        network_coverage(near, network, [(0.0, 700.0)], 2000.0)
+    assert network_coverage(near, network, [(0.0, 5.0)], 600.0).population_covered == pytest.approx(10.0)
+
+
+@pytest.mark.shared_data
+def test_cli_roads_of_another_city_are_refused_in_network_mode(capsys, hcmc_gpkg, danang_gpkg):
+    code, out, err = _cli(
+        capsys, "--zones", f"{hcmc_gpkg}:wards_pop2021", "--population", "Pop_2021",
+        "--facilities", f"{hcmc_gpkg}:bus_stops", "--radius", "500", "--mode", "network",
+        "--roads", f"{danang_gpkg}:roads",
+    )  # fmt: skip
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "more than 250 m from the streets of" in err and "layer 'roads'" in err

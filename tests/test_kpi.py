@@ -244,6 +244,17 @@ def test_network_mode_is_used_when_the_project_has_roads(city):
     assert results["broadband_area_250m"].mode == "euclidean"
 
 
+
+def test_network_kpi_with_every_facility_off_the_streets_is_n_a_not_zero(city):
+    del city.settings["distance_mode"]
+    # Zone 3's centre is more than 250 m from both streets.
+    stops = city.layers["bus_stops"]
+    stops.gdf = stops.gdf.set_geometry(_points(_centre(3)), crs=CRS_UTM49)
+    transit = _by_id(kpi.evaluate(city))["transit_stop_500m"]
+    assert transit.value is None and transit.status == "n/a"
+    assert "Every facility is more than 250 m from the streets" in transit.method_note
+
+
 # -- command line ---------------------------------------------------------------------------------
 def test_cli_json_and_table(city, tmp_path, capsys):
     from cityplanner.store import save_project

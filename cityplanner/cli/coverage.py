@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if args.mode == "network":
         from ..network import StreetNetwork
 
-        roads, _ = read_source(args.roads, source_crs=args.source_crs)
-        network = StreetNetwork.from_lines(roads.to_crs(crs))
+        roads, roads_name = read_source(args.roads, source_crs=args.source_crs)
+        network = StreetNetwork.from_lines(roads.to_crs(crs), source=roads_name)
         result = network_coverage(demand, network, facilities.to_crs(crs), args.radius)
     else:
         result = euclidean_coverage(demand, facilities.to_crs(crs), args.radius)
