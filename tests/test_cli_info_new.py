@@ -46,6 +46,14 @@ def test_info_text_on_hcmc_shows_z_and_multilinestring(capsys, hcmc_gpkg):
     assert "Pop_2021 (real)" in out
 
 
+
+@pytest.mark.shared_data
+def test_info_text_says_the_census_csv_has_no_geometry(capsys, danang_census_csv):
+    rc, out, _ = _run(capsys, "info", danang_census_csv)
+    assert rc == 0
+    assert "geometry: none - a plain table (no lon/lat, x/y or WKT column)" in out
+    assert "cannot be a map layer" in out and "total (integer)" in out
+
 def test_info_one_layer_of_a_geopackage(capsys, tmp_path):
     city = make.multi_layer_gpkg(tmp_path)
     rc, out, _ = _run(capsys, "info", "--json", f"{city}:bus_stops")

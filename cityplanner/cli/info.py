@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..errors import LayerLoadError
-from ..io import list_layers, parse_source
+from ..io import LayerInfo, list_layers, parse_source
 from ._common import print_json
 
 
@@ -39,9 +40,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"{path}: {len(layers)} layer{'s' if len(layers) != 1 else ''}")
     for info in layers:
         print(
-            f"\n{info.name}\n  geometry: {info.geometry_type}\n  CRS: {info.crs or 'none'}\n"
+            f"\n{info.name}\n  geometry: {_geometry_text(info, path)}\n  CRS: {info.crs or 'none'}\n"
             f"  features: {info.feature_count:,}"
         )
         fields = ", ".join(f"{f.name} ({f.type})" for f in info.fields) or "none"
         print(f"  fields: {fields}")
     return 0
+
+
+def _geometry_text(info: LayerInfo, path: Path) -> str:
+    """The geometry type, or why a table without geometry cannot be a map layer."""
+    if info.geometry_type != "None":
+        return info.geometry_type
+    if path.suffix.lower() == ".csv":
+        return "none - a plain table (no lon/lat, x/y or WKT column), so it cannot be a map layer"
+    return "none - a table without geometry, not a map layer"
