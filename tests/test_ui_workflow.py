@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 import shapely
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
@@ -46,7 +47,24 @@ def window(qtbot, tmp_path):
     win.show()
     qtbot.waitExposed(win)
     assert win.open_project(sample_project_path(tmp_path), ask=False)
+    settle_view(qtbot, win)
     return win
+
+
+def settle_view(qtbot, win) -> None:
+    """Let background KPI work land and pyqtgraph apply deferred range updates.
+
+    A KPI result resizes the KPI dock and so the map viewport; a drag must not straddle that.
+    """
+    win.kpi_dock.runner.wait()
+    last = None
+    for _ in range(50):
+        qtbot.wait(20)
+        rect = win.canvas.vb.viewRect()
+        now = (rect.x(), rect.y(), rect.width(), rect.height())
+        if now == last:
+            return
+        last = now
 
 
 def discard_changes(win) -> None:
@@ -73,9 +91,11 @@ def drag_path(qtbot, win, points: list[QPoint]) -> None:
     viewport = win.canvas.viewport()
     left = Qt.MouseButton.LeftButton
     send_mouse(viewport, QEvent.Type.MouseButtonPress, points[0], left, left)
+    # pyqtgraph drops mouse moves faster than its 'mouseRateLimit' (Hz): pace the drag below it.
+    pause_ms = int(2000 / max(pg.getConfigOption("mouseRateLimit"), 1))
     for p in points[1:]:
         send_mouse(viewport, QEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, left)
-        qtbot.wait(5)
+        qtbot.wait(pause_ms)
     send_mouse(viewport, QEvent.Type.MouseButtonRelease, points[-1], left, Qt.MouseButton.NoButton)
 
 
@@ -107,6 +127,7 @@ def test_open_toggle_lasso_tier_place_undo_save_reopen(qtbot, window, tmp_path):
     # Lasso-select zones with a real mouse drag, then make them priority tier 1.
     win.layers_dock.set_current_layer(project.zones_layer)
     win.actions["tool_select_lasso"].trigger()
+    settle_view(qtbot, win)
     points, ring = zone_lasso(win)
     drag_path(qtbot, win, points)
     selected = win.doc.selection(project.zones_layer)
