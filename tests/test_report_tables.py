@@ -138,3 +138,22 @@ def test_gpkg_layers_styles_and_zone_values(project, content, tmp_path: Path) ->
     placed = pyogrio.read_dataframe(path, layer="placements")
     assert set(placed["name"]) == {p.name for p in project.scenario(PLAN).placements}
     assert placed.crs.equals(project.crs)
+
+
+@pytest.mark.parametrize("column", ["Dist_Name", "District", "district_name"])
+def test_district_field_recognises_usual_names(column: str) -> None:
+    import geopandas as gpd
+    import shapely
+    from pyproj import CRS
+
+    from cityplanner.project import Layer, Project
+    from cityplanner.report.content import district_field
+
+    project = Project(crs=CRS.from_epsg(32648), name="t")
+    zones = gpd.GeoDataFrame(
+        {"Com_Name": ["a"], column: ["District 4"], "pop": [1.0]}, geometry=[shapely.box(0, 0, 1, 1)],
+        crs="EPSG:32648",
+    )  # fmt: skip
+    project.add_layer(Layer("zones", zones, role="zones"))
+    project.zones_layer, project.population_field = "zones", "pop"
+    assert district_field(project) == column

@@ -23,7 +23,10 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 WHOLE_CITY = "Whole city"
 
 # Zone fields that name an administrative (or planning) area, in order of preference.
-_DISTRICT_FIELDS = ("district", "quan", "quận", "ward", "phuong", "phường", "commune", "sector")
+_DISTRICT_FIELDS = (
+    "district", "district_name", "dist_name", "quan", "quận", "ward", "ward_name", "phuong", "phường",
+    "commune", "sector",
+)  # fmt: skip
 
 _STATUS_WORDS = {
     "met": "the target is met",
