@@ -23,6 +23,19 @@ MIP_REL_GAP = 1e-6
 _REPORT_EVERY_S = 0.25
 
 
+def check_gap(mip_gap: float) -> float:
+    """The relative gap at which the exact solvers stop, or an OptimisationError if not in [0, 1)."""
+    gap = float(mip_gap)
+    if not 0.0 <= gap < 1.0:
+        raise OptimisationError(f"The optimality gap must be a share in [0, 1), e.g. 0.01 (got {mip_gap}).")
+    return gap
+
+
+def proven(optimal: bool, value: float, bound: float, mip_gap: float) -> bool:
+    """Whether a solve stopped as optimal at ``mip_gap`` is also optimal within :data:`MIP_REL_GAP`."""
+    return optimal and (mip_gap <= MIP_REL_GAP or abs(bound - value) <= MIP_REL_GAP * max(abs(value), 1.0))
+
+
 @dataclass
 class HighsOutcome:
     """What a HiGHS solve produced (objective and bound in the model's own sense)."""
@@ -49,6 +62,8 @@ def solve(
     progress_span: tuple[float, float] = (0.0, 1.0),
     warm_start: np.ndarray | None = None,
     offset: float = 0.0,
+    root_ipm: bool = False,
+    rel_gap: float = MIP_REL_GAP,
 ) -> HighsOutcome:
     """Solve ``opt offset + cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``, bounds, integrality.
 
@@ -65,6 +80,11 @@ def solve(
         A feasible column vector handed to HiGHS as its first incumbent.
     offset : float
         Constant added to the objective (and so to the bound).
+    root_ipm : bool
+        Solve a MILP's root LP by interior point instead of dual simplex (far faster on large,
+        degenerate covering LPs).
+    rel_gap : float
+        Relative gap at which a MILP counts as solved (status optimal).
     """
     rows = sparse.csr_matrix(rows)
     rows.sort_indices()
@@ -73,7 +93,7 @@ def solve(
     h = highspy.Highs()
     h.silent()
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
-    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
     # Deterministic: the same input gives the same answer.
     h.setOptionValue("random_seed", 0)
     h.passModel(
@@ -96,6 +116,8 @@ def solve(
     if not is_mip:
         # Location LPs are highly degenerate: interior point is far faster than simplex on them.
         h.setOptionValue("solver", "ipm")
+    if root_ipm and is_mip:
+        h.setOptionValue("mip_lp_solver", "ipm")
     if warm_start is not None and is_mip:
         h.setSolution(n_col, np.arange(n_col, dtype=np.int32), warm_start.astype(np.float64))
 

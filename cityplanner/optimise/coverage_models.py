@@ -9,6 +9,7 @@ large instances a lot without changing the optimum.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +31,18 @@ from ._core import (
 from .result import SitingResult
 
 _TOL = 1e-9
+# Subgradient optimisation of the MCLP Lagrangian: at most this many steps; a step counts as
+# progress when the bound drops by this share; the step size halves after this many steps
+# without progress and the search stops below this step size; the best-scoring sites are
+# evaluated as an incumbent every this many steps.
+_LAGRANGE_MAX_ITERATIONS = 10_000
+_LAGRANGE_IMPROVES = 1e-12
+_LAGRANGE_PATIENCE = 50
+_LAGRANGE_MIN_STEP = 1e-4
+_LAGRANGE_HEURISTIC_EVERY = 10
+# From this many coverage groups on, HiGHS solves the MILP's root LP by interior point: dual
+# simplex needs minutes on these degenerate covering LPs.
+_ROOT_IPM_ROWS = 20_000
 
 
 def gdf_inputs(
@@ -316,23 +329,34 @@ class MCLP(_CoverageModel):
             raise OptimisationError("No candidate site lies within the radius of any populated demand point.")
 
     def solve(
-        self, solver: str = "exact", time_limit_s: float = 60.0, progress: Progress | None = None
+        self,
+        solver: str = "exact",
+        time_limit_s: float = 60.0,
+        progress: Progress | None = None,
+        mip_gap: float = _highs.MIP_REL_GAP,
     ) -> SitingResult:
         """Choose the sites.
 
         Parameters
         ----------
         solver : {"exact", "heuristic"}
-            ``"exact"``: MILP with HiGHS (warm-started by the heuristic), optimal unless the time
-            limit stops it (then the best solution and its gap). ``"heuristic"``: greedy + 1-swap
-            with the submodularity bound ``f(S) + sum of the p largest marginal gains``.
+            ``"exact"``: greedy + 1-swaps give an incumbent; with a number of sites (no budget) a
+            Lagrangian relaxation bounds it and fixes sites in or out; HiGHS then solves the MILP
+            over the sites still open to choice, warm-started by the incumbent. Optimal unless the
+            time limit stops it (then the best solution and its gap). ``"heuristic"``: the same
+            without the MILP; the bound is the better of the Lagrangian bound and the
+            submodularity bound ``f(S) + sum of the p largest marginal gains``.
         time_limit_s : float
             Wall-clock limit for the whole solve.
         progress : Progress, optional
             Progress sink; cancelling raises :class:`~cityplanner.errors.Cancelled`.
+        mip_gap : float
+            Relative gap between the objective and its bound at which the exact solver may stop
+            (e.g. 0.01 for "within 1 %"); ``optimal`` still means within 1e-6.
         """
         started = time.perf_counter()
         _check_solver(solver)
+        mip_gap = _highs.check_gap(mip_gap)
         report(progress, 0.0, "Reducing the covering problem")
         groups, weight, cols = self._reduced()
         fixed = float(self.weights[self.existing_covered].sum())
@@ -344,47 +368,67 @@ class MCLP(_CoverageModel):
         notes = [
             f"{self.cover.shape[0]} demand points merged into {groups.shape[0]} distinct coverage groups"
         ]
-        if solver == "heuristic" or groups.shape[0] == 0:
-            optimal = bound - value <= _highs.MIP_REL_GAP * max(value + fixed, 1.0)
-            return self._finish(
-                cols[chosen], value + fixed, bound + fixed, optimal, started, "heuristic", notes
-            )
         g, m = groups.shape
-        # Columns: x (m candidates, binary) then y (g groups, continuous in [0, 1]).
-        link = sparse.hstack([-groups, sparse.identity(g, format="csr")], format="csr")
-        budget_rows, lower, upper = [], [], []
-        if self.sites is not None:
-            budget_rows.append(sparse.csr_matrix(np.r_[np.ones(m), np.zeros(g)]))
-            upper.append(self.sites)
-        if self.budget is not None:
-            budget_rows.append(sparse.csr_matrix(np.r_[costs, np.zeros(g)]))
-            upper.append(self.budget)
-        lower += [-np.inf] * len(budget_rows)
-        rows = sparse.vstack([link, *budget_rows], format="csr")
-        warm = np.zeros(m + g)
-        warm[chosen] = 1.0
-        warm[m:] = np.minimum(groups @ warm[:m], 1.0)
-        remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
-        out = _highs.solve(
-            cost=np.r_[np.zeros(m), weight],
-            rows=rows,
-            row_lower=np.r_[np.full(g, -np.inf), lower],
-            row_upper=np.r_[np.zeros(g), upper],
-            col_lower=np.zeros(m + g),
-            col_upper=np.ones(m + g),
-            integer=np.r_[np.ones(m, dtype=bool), np.zeros(g, dtype=bool)],
-            maximise=True,
-            time_limit_s=remaining,
-            progress=progress,
-            progress_span=(0.2, 0.98),
-            warm_start=warm,
+        fixed_out = fixed_in = np.zeros(m, dtype=bool)
+        if g and self.budget is None:
+            lag = _mclp_lagrangian(
+                groups,
+                weight,
+                self.sites,
+                chosen,
+                started + (0.9 if solver == "heuristic" else 0.25) * time_limit_s,
+                progress,
+            )
+            bound = min(bound, lag.bound)
+            chosen, value = lag.sites, lag.value
+            fixed_out, fixed_in = lag.fixed_out, lag.fixed_in
+        n_in = int(fixed_in.sum())
+        # With every site fixed (or all p fixed in) only the incumbent is left to choose.
+        settled = g == 0 or n_in == self.sites or not np.any(~fixed_out & ~fixed_in)
+        if settled:
+            bound = value
+        # Without a looser gap asked for, skip the MILP only when the bound meets the incumbent.
+        close_enough = bound - value <= (mip_gap if mip_gap > _highs.MIP_REL_GAP else 1e-9) * max(
+            value + fixed, 1.0
         )
-        picked = np.flatnonzero(out.x[:m] > 0.5)
-        value = float(weight @ (groups[:, picked].sum(axis=1).A.ravel() > 0))
-        bound = min(bound, out.bound) if np.isfinite(out.bound) else bound
+        if solver == "heuristic" or settled or close_enough:
+            optimal = bound - value <= _highs.MIP_REL_GAP * max(value + fixed, 1.0)
+            return self._finish(cols[chosen], value + fixed, bound + fixed, optimal, started, solver, notes)
+        free = np.flatnonzero(~fixed_out & ~fixed_in)
+        if fixed_out.any() or n_in:
+            notes.append(
+                f"Lagrangian bound fixed {int(fixed_out.sum())} sites out and {n_in} in; "
+                f"HiGHS chose among the other {len(free)}"
+            )
+        # Groups an in-site covers are settled; groups only out-sites cover cannot be covered.
+        in_covered = np.diff(groups[:, np.flatnonzero(fixed_in)].tocsr().indptr) > 0
+        open_rows = np.flatnonzero(~in_covered & (np.diff(groups[:, free].tocsr().indptr) > 0))
+        sub, sub_weight, _ = merge_identical_rows(groups[open_rows][:, free].tocsr(), weight[open_rows])
+        in_weight = float(weight[in_covered].sum())
+        out = _mclp_milp(
+            sub,
+            sub_weight,
+            None if self.sites is None else self.sites - n_in,
+            None if costs is None else costs[free],
+            self.budget,
+            np.flatnonzero(np.isin(free, chosen)),
+            max(time_limit_s - (time.perf_counter() - started), 0.5),
+            progress,
+            # The MILP sees only the free part; its gap is relative to that part's objective.
+            mip_gap * (value + fixed) / max(value - in_weight, 1e-12),
+        )
+        picked = np.r_[np.flatnonzero(fixed_in), free[np.flatnonzero(out.x[: len(free)] > 0.5)]]
+        found = float(weight @ (groups[:, picked].sum(axis=1).A.ravel() > 0))
+        if found < value:
+            # HiGHS stopped before reaching the incumbent it was handed: keep the incumbent.
+            picked, found = chosen, value
+        if np.isfinite(out.bound):
+            # A selection breaking a fixing covers less than the incumbent (Lagrangian proof).
+            bound = min(bound, max(out.bound + in_weight, value))
+        optimal = _highs.proven(out.optimal, found + fixed, bound + fixed, mip_gap)
         if not out.optimal:
             notes.append(f"HiGHS stopped ({out.status}) before proving optimality")
-        return self._finish(cols[picked], value + fixed, bound + fixed, out.optimal, started, "exact", notes)
+        return self._finish(cols[picked], found + fixed, bound + fixed, optimal, started, "exact", notes)
 
 
 class LSCP(_CoverageModel):
@@ -432,12 +476,17 @@ class LSCP(_CoverageModel):
         return max(self.target * self.weights.sum() - already, 0.0)
 
     def solve(
-        self, solver: str = "exact", time_limit_s: float = 60.0, progress: Progress | None = None
+        self,
+        solver: str = "exact",
+        time_limit_s: float = 60.0,
+        progress: Progress | None = None,
+        mip_gap: float = _highs.MIP_REL_GAP,
     ) -> SitingResult:
         """Choose the sites (see :meth:`MCLP.solve`; the heuristic is greedy covering with
         redundant sites dropped, bounded by the LP relaxation)."""
         started = time.perf_counter()
         _check_solver(solver)
+        mip_gap = _highs.check_gap(mip_gap)
         report(progress, 0.0, "Reducing the covering problem")
         full = self.target >= 1.0
         groups, weight, cols = self._reduced()
@@ -482,6 +531,7 @@ class LSCP(_CoverageModel):
             progress,
             (0.3, 0.98),
             warm_start=warm if solver == "exact" else None,
+            rel_gap=mip_gap,
         )
         if solver == "heuristic":
             bound = out.bound
@@ -495,7 +545,8 @@ class LSCP(_CoverageModel):
         value = float(costs[picked].sum())
         if not out.optimal:
             notes.append(f"HiGHS stopped ({out.status}) before proving optimality")
-        return self._finish(cols[picked], value, out.bound, out.optimal, started, "exact", notes)
+        optimal = _highs.proven(out.optimal, value, out.bound, mip_gap)
+        return self._finish(cols[picked], value, out.bound, optimal, started, "exact", notes)
 
 
 def _check_solver(solver: str) -> None:
@@ -587,6 +638,131 @@ def _mclp_greedy_swap(
     value = float(weight[count > 0].sum())
     bound = min(bound, bound_at(gain, value))
     return np.flatnonzero(chosen), value, max(bound, value)
+
+
+def _mclp_milp(
+    groups: sparse.csr_matrix,
+    weight: np.ndarray,
+    sites: int | None,
+    costs: np.ndarray | None,
+    budget: float | None,
+    warm_sites: np.ndarray,
+    time_limit_s: float,
+    progress: Progress | None,
+    mip_gap: float,
+) -> _highs.HighsOutcome:
+    """The MCLP as a HiGHS MILP: binary ``x`` per site, ``y`` per group in [0, 1], ``y <= A x``."""
+    g, m = groups.shape
+    # Columns: x (m candidates, binary) then y (g groups, continuous in [0, 1]).
+    link = sparse.hstack([-groups, sparse.identity(g, format="csr")], format="csr")
+    limit_rows, upper = [], []
+    if sites is not None:
+        limit_rows.append(sparse.csr_matrix(np.r_[np.ones(m), np.zeros(g)]))
+        upper.append(sites)
+    if budget is not None:
+        limit_rows.append(sparse.csr_matrix(np.r_[costs, np.zeros(g)]))
+        upper.append(budget)
+    warm = np.zeros(m + g)
+    warm[warm_sites] = 1.0
+    warm[m:] = np.minimum(groups @ warm[:m], 1.0)
+    return _highs.solve(
+        cost=np.r_[np.zeros(m), weight],
+        rows=sparse.vstack([link, *limit_rows], format="csr"),
+        row_lower=np.r_[np.full(g, -np.inf), np.full(len(limit_rows), -np.inf)],
+        row_upper=np.r_[np.zeros(g), upper],
+        col_lower=np.zeros(m + g),
+        col_upper=np.ones(m + g),
+        integer=np.r_[np.ones(m, dtype=bool), np.zeros(g, dtype=bool)],
+        maximise=True,
+        time_limit_s=time_limit_s,
+        progress=progress,
+        progress_span=(0.25, 0.98),
+        warm_start=warm,
+        root_ipm=g >= _ROOT_IPM_ROWS,
+        rel_gap=mip_gap,
+    )
+
+
+@dataclass
+class _CoverLagrangian:
+    """What the MCLP Lagrangian pass proved: an upper bound, the best sites seen, fixed sites."""
+
+    bound: float
+    sites: np.ndarray
+    value: float
+    fixed_out: np.ndarray
+    fixed_in: np.ndarray
+
+
+def _mclp_lagrangian(
+    groups: sparse.csr_matrix,
+    weight: np.ndarray,
+    sites: int,
+    chosen: np.ndarray,
+    deadline: float,
+    progress: Progress | None,
+) -> _CoverLagrangian:
+    """Lagrangian upper bound of the MCLP and the sites it proves in or out of a better solution.
+
+    Relaxing the coverage rows ``y_i <= sum_{j covers i} x_j`` with multipliers ``u_i`` in
+    ``[0, w_i]`` leaves ``sum_i (w_i - u_i) + the p largest site scores c_j = sum_{i covered by
+    j} u_i``, an upper bound for every ``u``: one sparse product and a partial sort per step.
+    Subgradient optimisation with Polyak steps aimed at the incumbent lowers it; every few steps
+    the ``p`` best-scoring sites are evaluated as an incumbent (Lagrangian heuristic). A site
+    whose forced opening (closing) drops the bound below the incumbent cannot be in (out of) a
+    better solution.
+
+    Parameters
+    ----------
+    groups : scipy.sparse.csr_matrix
+        (g, m) coverage of the merged demand groups.
+    chosen : numpy.ndarray
+        A feasible selection of ``sites`` columns (the starting incumbent).
+    """
+    g, m = groups.shape
+    by_site = groups.T.tocsr()
+
+    def covered_by(selection: np.ndarray) -> np.ndarray:
+        return np.bincount(by_site[selection].indices, minlength=g)
+
+    best_sites = np.sort(np.asarray(chosen, dtype=np.int64))
+    lower = float(weight[covered_by(best_sites) > 0].sum())
+    u = 0.5 * weight
+    best_bound, best_u = np.inf, u
+    step_scale, stall = 1.0, 0
+    for it in range(_LAGRANGE_MAX_ITERATIONS):
+        score = by_site @ u
+        top = np.argsort(-score, kind="stable")[:sites]
+        serve = weight > u
+        bound = float((weight - u)[serve].sum() + score[top].sum())
+        if bound < best_bound - _LAGRANGE_IMPROVES * abs(best_bound) or it == 0:
+            best_bound, best_u, stall = bound, u, 0
+        else:
+            stall += 1
+            if stall >= _LAGRANGE_PATIENCE:
+                step_scale, stall = step_scale / 2, 0
+        count = covered_by(top)
+        if it % _LAGRANGE_HEURISTIC_EVERY == 0:
+            value = float(weight[count > 0].sum())
+            if value > lower:
+                lower, best_sites = value, np.sort(top)
+            report(progress, 0.2, f"Lagrangian bound (gap {(best_bound - lower) / max(lower, 1e-12):.2%})")
+        if best_bound - lower <= 1e-9 * abs(lower) or step_scale < _LAGRANGE_MIN_STEP:
+            break
+        if time.perf_counter() > deadline:
+            break
+        direction = count - serve.astype(np.float64)
+        direction[((u <= 0) & (direction > 0)) | ((u >= weight) & (direction < 0))] = 0.0
+        norm = float(direction @ direction)
+        if norm == 0.0:
+            break
+        u = np.clip(u - step_scale * (bound - lower) / norm * direction, 0.0, weight)
+    score = by_site @ best_u
+    ranked = np.sort(score)[::-1]
+    slack = best_bound - lower + 1e-9 * abs(lower)
+    fixed_out = ranked[sites - 1] - score > slack
+    fixed_in = score - ranked[sites] > slack if sites < m else np.ones(m, dtype=bool)
+    return _CoverLagrangian(max(best_bound, lower), best_sites, lower, fixed_out, fixed_in)
 
 
 def _fractional_knapsack(value: np.ndarray, cost: np.ndarray, capacity: float) -> float:

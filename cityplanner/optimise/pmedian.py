@@ -226,7 +226,11 @@ class PMedian:
 
     # -- solving ----------------------------------------------------------------------------------
     def solve(
-        self, solver: str = "exact", time_limit_s: float = 60.0, progress: Progress | None = None
+        self,
+        solver: str = "exact",
+        time_limit_s: float = 60.0,
+        progress: Progress | None = None,
+        mip_gap: float = _highs.MIP_REL_GAP,
     ) -> SitingResult:
         """Choose the sites.
 
@@ -235,10 +239,12 @@ class PMedian:
         Lagrangian relaxation bounds it and fixes sites in or out, and HiGHS solves what is left
         in distance-level form (often nothing: the bound meets the incumbent); with capacities,
         HiGHS solves the assignment MILP. ``"heuristic"`` stops after the Lagrangian pass and
-        reports its bound; it cannot handle capacities.
+        reports its bound; it cannot handle capacities. ``mip_gap`` is the relative gap at which
+        the exact solver may stop (see :meth:`MCLP.solve`).
         """
         started = time.perf_counter()
         _check_solver(solver)
+        mip_gap = _highs.check_gap(mip_gap)
         if self.capacities is not None and solver == "heuristic":
             raise OptimisationError(
                 "The heuristic solver cannot handle site capacities; use the exact solver."
@@ -268,14 +274,14 @@ class PMedian:
             unreachable = model.unreachable
             if self.capacities is None:
                 chosen, bound, optimal, status = model.solve_uncapacitated(
-                    solver, started, time_limit_s, progress, warm_sites, notes
+                    solver, started, time_limit_s, progress, warm_sites, notes, mip_gap
                 )
                 if solver == "heuristic":
                     return self._finish(chosen, bound, optimal, started, solver, notes, unreachable)
                 used_fallback = model.unserved(chosen)
             else:
                 remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
-                out = model.capacitated_milp(remaining, progress)
+                out = model.capacitated_milp(remaining, progress, mip_gap)
                 chosen, used_fallback = model.decode(out.x)
                 bound, optimal, status = out.bound, out.optimal, out.status
             if not used_fallback.any() or not optimal:
@@ -291,6 +297,7 @@ class PMedian:
                     "exact",
                     notes,
                     unreachable,
+                    mip_gap,
                 )
             notes.append(f"widened the sparse model for {int(used_fallback.sum())} demand points")
             k = k.copy()
@@ -300,7 +307,10 @@ class PMedian:
                 k[used_fallback] = np.minimum(2 * k[used_fallback], self._n_sites)
             warm_sites = chosen
 
-    def _finish(self, chosen, bound, optimal, started, solver, notes, unreachable) -> SitingResult:
+    def _finish(
+        self, chosen, bound, optimal, started, solver, notes, unreachable, mip_gap=_highs.MIP_REL_GAP
+    ) -> SitingResult:
+        """The result for ``chosen``; ``optimal`` says the solve stopped as optimal at ``mip_gap``."""
         chosen = np.sort(np.asarray(chosen, dtype=np.int64))
         w = self.weights.copy()
         w[unreachable] = 0.0
@@ -339,6 +349,7 @@ class PMedian:
         after = float(self.weights[np.isfinite(nearest_after) & (nearest_after <= limit)].sum())
         before = float(self.weights[np.isfinite(d_ex) & (d_ex <= limit)].sum())
         gap = abs(objective - bound) / max(abs(objective), 1e-12) if np.isfinite(bound) else float("nan")
+        optimal = _highs.proven(optimal, objective, bound, mip_gap)
         if optimal:
             gap = min(gap, _highs.MIP_REL_GAP)
         gain_of = dict(zip([int(chosen[o]) for o in order], gains, strict=True))
@@ -537,6 +548,7 @@ class _SparseModel:
         relax: bool = False,
         fixed_out: np.ndarray | None = None,
         fixed_in: np.ndarray | None = None,
+        mip_gap: float = _highs.MIP_REL_GAP,
     ):
         """Solve the uncapacitated sparse model (or its LP relaxation) in distance-level form.
 
@@ -620,9 +632,10 @@ class _SparseModel:
             (0.2, 0.98),
             warm_start=warm_x,
             offset=offset,
+            rel_gap=mip_gap,
         )
 
-    def capacitated_milp(self, time_limit_s: float, progress: Progress | None):
+    def capacitated_milp(self, time_limit_s: float, progress: Progress | None, mip_gap: float):
         """Solve the capacitated sparse model (assignment form: capacities need ``x_ij``) with HiGHS.
 
         Each demand point is served whole by one kept site or by its fallback; a site serves at
@@ -680,6 +693,7 @@ class _SparseModel:
             time_limit_s,
             progress,
             (0.2, 0.98),
+            rel_gap=mip_gap,
         )
         own._last_objective = out.objective
         return out
@@ -706,6 +720,7 @@ class _SparseModel:
         progress: Progress | None,
         warm_sites: np.ndarray | None,
         notes: list[str],
+        mip_gap: float,
     ) -> tuple[np.ndarray, float, bool, str]:
         """Incumbent, Lagrangian bound and (exact solver) the reduced level MILP of this round.
 
@@ -719,7 +734,8 @@ class _SparseModel:
             sites = self.heuristic(started + 0.6 * time_limit_s, progress, start=lag.sites)
         free = self.owner.n_candidates - int(lag.fixed_out.sum()) - int(lag.fixed_in.sum())
         # Proven when the fixings leave no choice, or the bound meets the incumbent to rounding.
-        proven = free == 0 or lag.cost - lag.bound <= 1e-9 * abs(lag.cost)
+        tolerance = mip_gap if mip_gap > _highs.MIP_REL_GAP else 1e-9
+        proven = free == 0 or lag.cost - lag.bound <= tolerance * abs(lag.cost)
         if heuristic_only or proven:
             notes.append("bound: Lagrangian relaxation" + (" and the sites it fixes" if free == 0 else ""))
             # With every site fixed, any other selection costs more than the incumbent.
@@ -730,7 +746,9 @@ class _SparseModel:
             f"HiGHS chose among the other {free}"
         )
         remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
-        out = self.level_milp(remaining, progress, warm=sites, fixed_out=lag.fixed_out, fixed_in=lag.fixed_in)
+        out = self.level_milp(
+            remaining, progress, warm=sites, fixed_out=lag.fixed_out, fixed_in=lag.fixed_in, mip_gap=mip_gap
+        )
         # Any selection outside the fixings costs more than lag.cost, which bounds the rest.
         bound = max(lag.bound, min(out.bound, lag.cost)) if np.isfinite(out.bound) else lag.bound
         return np.flatnonzero(out.x[: self.owner.n_candidates] > 0.5), bound, out.optimal, out.status
