@@ -40,14 +40,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--grid", type=float, metavar="M", help="candidates on a grid of this spacing in the zones"
     )
-    parser.add_argument("--model", required=True, choices=("mclp", "lscp", "pmedian"))
+    parser.add_argument(
+        "--model",
+        required=True,
+        choices=("mclp", "lscp", "pmedian"),
+        help="mclp: most people covered by --sites; lscp: fewest sites for --target; "
+        "pmedian: least people x distance with --sites",
+    )
     parser.add_argument("--sites", type=int, metavar="P", help="number of new sites (mclp, pmedian)")
     parser.add_argument("--radius", type=float, metavar="M", help="coverage radius in metres")
-    parser.add_argument("--target", type=float, default=100.0, metavar="PERCENT", help="lscp coverage target")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=100.0,
+        metavar="PERCENT",
+        help="lscp: %% of the people to cover (default 100)",
+    )
     parser.add_argument("--existing", metavar="FILE[:LAYER]", help="existing facilities of the same type")
     parser.add_argument("--mode", choices=("euclidean", "network"), help="straight line (default) or streets")
     parser.add_argument("--roads", metavar="FILE[:LAYER]", help="street centre lines for --mode network")
-    parser.add_argument("--solver", choices=("exact", "heuristic"), default="exact")
+    parser.add_argument(
+        "--solver",
+        choices=("exact", "heuristic"),
+        default="exact",
+        help="exact (default): proven optimal unless --time-limit stops it (HiGHS); "
+        "heuristic: greedy and swaps, faster, with a bound on the gap",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds (default 60)")
     parser.add_argument("--type", metavar="TYPE", help="facility type (with a project)")
     parser.add_argument(

@@ -35,7 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME",
         nargs="+",
         action="extend",
-        help="plans to report (repeatable; the baseline is always included; default: all scenarios)",
+        help="plans to report, named after PROJECT.cityplan (one or more names, or repeat the flag); "
+        "the baseline is always included (default: all scenarios)",
     )
     parser.add_argument("--pdf", metavar="OUT.pdf", help="write the PDF plan report here")
     parser.add_argument("--html", metavar="OUT.html", help="write the interactive map here")
