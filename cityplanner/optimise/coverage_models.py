@@ -376,7 +376,7 @@ class MCLP(_CoverageModel):
                 weight,
                 self.sites,
                 chosen,
-                started + (0.9 if solver == "heuristic" else 0.25) * time_limit_s,
+                started + (0.9 if solver == "heuristic" else 0.1) * time_limit_s,
                 progress,
             )
             bound = min(bound, lag.bound)
