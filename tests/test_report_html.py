@@ -74,3 +74,14 @@ def test_kpi_panel_values_match_the_evaluation(project) -> None:
     for kpi in content.scenarios[1].kpis:
         if kpi.value is not None:
             assert f"{kpi.value:,.1f}" in page
+
+
+def test_view_opens_on_the_zones_with_the_panels_folded(project, page: str) -> None:
+    west, south, east, north = project.zones.geometry.to_crs(4326).total_bounds
+    fitted = re.search(r"\.fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+    assert fitted is not None
+    assert [float(v) for v in fitted.groups()] == pytest.approx([south, west, north, east], abs=1e-9)
+    assert page.count(".fitBounds(\n") == 1  # nothing else (1 km service discs) widens the view
+    assert '"zoomSnap": 0.25' in page  # fractional zoom: the city fills the window
+    assert '<div class="cp-panel"><details><summary>KPI summary</summary>' in page
+    assert '"collapsed": true' in page

@@ -8,6 +8,8 @@ layers, circle markers, GeoJSON popups, the layer control), so nothing else is n
 ``<details>`` element makes the KPI panel foldable without scripts. This was chosen over the
 folium-offline fork, which would add a second copy of folium lagging upstream, for a handful of
 assets we can inline ourselves. There is no tile layer: the background is the city's own layers.
+The view opens fitted to the zones with the KPI panel and layer list folded, so the city fills
+the window.
 
 Every attribute value shown in a popup or the KPI panel is HTML-escaped, because folium's
 GeoJSON popups insert property values as HTML.
@@ -50,6 +52,9 @@ from .figures import (
 SIMPLIFY_M = 0.5
 # WGS84 coordinates are rounded to 1e-6 degrees (about 0.1 m).
 COORDINATE_GRID_DEG = 1e-6
+# Zoom steps of a quarter level, and the margin in pixels kept around the zones on opening.
+ZOOM_SNAP = 0.25
+FIT_PADDING_PX = 10
 
 _CSS_URL = re.compile(r"url\((images/[^)]+)\)")
 
@@ -105,11 +110,19 @@ def render_map(content: ReportContent) -> str:
     """The HTML page of the interactive map (Leaflet inlined, no external reference)."""
     project = content.project
     west, south, east, north = project.zones.geometry.to_crs(4326).total_bounds
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=True)
+    # Fractional zoom lets the view fit the city closely instead of halving it to the next level.
+    fmap = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        tiles=None,
+        control_scale=True,
+        zoom_snap=ZOOM_SNAP,
+        zoom_delta=ZOOM_SNAP,
+    )
     figure = fmap.get_root()
     figure.header.add_child(Element(_inline_leaflet()), name="leaflet_inline")
     figure.header.add_child(Element(_PANEL_CSS), name="cityplanner_css")
-    fmap.fit_bounds([[south, west], [north, east]])
+    # The view opens on the zones (the city), not on everything drawn (1 km service discs).
+    fmap.fit_bounds([[south, west], [north, east]], padding=(FIT_PADDING_PX, FIT_PADDING_PX))
 
     headline = content.headline_kpi()
     last = content.scenarios[-1].name
@@ -127,7 +140,8 @@ def render_map(content: ReportContent) -> str:
             continue
         _coverage_layer(project, scenario).add_to(fmap)
         _placements_layer(project, scenario).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    # Collapsed to its icon (opens on hover or tap) so it does not hide the city.
+    folium.LayerControl(collapsed=True).add_to(fmap)
     if content.attribution:
         _Attribution(content.attribution).add_to(fmap)
     figure.html.add_child(Element(_kpi_panel(content, headline)), name="kpi_panel")
@@ -417,7 +431,7 @@ def _coverage_layer(project: Project, scenario: ScenarioContent) -> folium.GeoJs
 _PANEL_CSS = """<style>
 .leaflet-container{font:12px/1.4 "DejaVu Sans",Arial,sans-serif}
 .leaflet-control-layers{font-size:12px}
-.cp-panel{position:fixed;left:10px;bottom:50px;z-index:1000;max-height:65vh;width:470px;overflow:auto;
+.cp-panel{position:fixed;left:10px;bottom:50px;z-index:1000;max-height:65vh;max-width:min(400px,45vw);overflow:auto;
 background:rgba(255,255,255,.95);border:1px solid #999;border-radius:4px;padding:4px 8px;
 font:12px/1.3 "DejaVu Sans",Arial,sans-serif}
 .cp-panel summary{font-weight:bold;cursor:pointer}
@@ -431,7 +445,8 @@ font:12px/1.3 "DejaVu Sans",Arial,sans-serif}
 
 
 def _kpi_panel(content: ReportContent, headline: str | None) -> str:
-    parts = ['<div class="cp-panel"><details open><summary>KPI summary</summary>']
+    # Starts folded to its title so the map is visible; one click opens the tables.
+    parts = ['<div class="cp-panel"><details><summary>KPI summary</summary>']
     parts.append(f"<div><b>{escape(content.title)}</b>")
     if content.city:
         parts.append(f" — {escape(content.city)}")
