@@ -11,8 +11,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSettings
 from PySide6.QtGui import QColor, QImage
 from test_ui_support import sample_project_path
 
+from cityplanner.priority import tiers_from_score, weighted_score
 from ui.canvas.basemap import WORLD, MBTilesBasemap
-from ui.dialogs.priority import tiers_from_score, weighted_score
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui

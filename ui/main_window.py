@@ -644,13 +644,18 @@ class MainWindow(QMainWindow):
             show_error(self, "Priority by rule", "The project has no zone layer to prioritise.")
             return
         dialog = PriorityRuleDialog(self.doc, self.kpi_dock, self)
-        if dialog.exec():
-            self.doc.undo_stack.beginMacro("Priority by rule")
-            self.doc.undo_stack.push(commands.SetPriority(self.doc, list(self.doc.project.priority), 0))
-            for tier, rows in dialog.tiers().items():
-                if len(rows):
-                    self.doc.undo_stack.push(commands.SetPriority(self.doc, rows, tier))
-            self.doc.undo_stack.endMacro()
+        dialog.accepted.connect(lambda: self._apply_priority_tiers(dialog.tiers()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _apply_priority_tiers(self, tiers: dict) -> None:
+        """Replace every zone's tier with the rule's tiers, as one undoable edit."""
+        self.doc.undo_stack.beginMacro("Priority by rule")
+        self.doc.undo_stack.push(commands.SetPriority(self.doc, list(self.doc.project.priority), 0))
+        for tier, rows in tiers.items():
+            if len(rows):
+                self.doc.undo_stack.push(commands.SetPriority(self.doc, rows, tier))
+        self.doc.undo_stack.endMacro()
 
     # -- placements (the PlaceTool's editor API) ------------------------------------------------
     def _plan_scenario(self) -> str:

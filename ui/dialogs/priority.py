@@ -1,121 +1,163 @@
-"""Priority by rule: weighted scoring of zone attributes and analysis results into tiers 1-3.
+"""Priority by rule: the planner's weights and tier rule over the engine's zone criteria.
 
-Criteria are the zones' numeric fields, population density and, for each percentage KPI, the
-zone's coverage gap (100 minus the zone's value from the engine's ``Evaluator.zone_metrics``).
-Each criterion is scaled to [0, 1] over the zones, weighted by the planner, and summed; the
-highest-scoring share of zones becomes tier 1, the next tier 2, then tier 3.
+The criteria (population density, coverage gaps from the KPI evaluation, numeric zone fields), the
+weighted score and the tiers all come from :mod:`cityplanner.priority`; this dialog only collects
+weights and shows how many zones each tier would get.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QLabel,
-    QSpinBox,
+    QScrollArea,
     QVBoxLayout,
 )
 
-from ..document import ProjectDocument
+from cityplanner.errors import CityPlannerError
+from cityplanner.priority import DENSITY, tiers_from_score, tiers_from_thresholds, weighted_score
 
-DENSITY = "Population density (people/km²)"
+from .. import workers
+from ..document import ProjectDocument, snapshot
 
-
-def weighted_score(criteria: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    """Sum of min-max scaled criteria times their weights (NaN counts as the criterion's minimum)."""
-    n = len(next(iter(criteria.values()))) if criteria else 0
-    score = np.zeros(n)
-    for name, values in criteria.items():
-        w = weights.get(name, 0.0)
-        if not w:
-            continue
-        v = np.asarray(values, dtype=float)
-        lo, hi = np.nanmin(v), np.nanmax(v)
-        scaled = (v - lo) / (hi - lo) if hi > lo else np.zeros(n)
-        score += w * np.nan_to_num(scaled, nan=0.0)
-    return score
-
-
-def tiers_from_score(score: np.ndarray, shares: tuple[float, float, float]) -> dict[int, np.ndarray]:
-    """Rows of tier 1, 2, 3: the top ``shares[0]`` of zones by score, the next ``shares[1]``, ..."""
-    order = np.argsort(-score, kind="stable")
-    bounds = np.round(np.cumsum(shares) * len(score)).astype(int)
-    starts = np.concatenate([[0], bounds[:-1]])
-    return {tier: np.sort(order[s:e]) for tier, s, e in zip((1, 2, 3), starts, bounds, strict=True)}
+SHARES = "shares"
+THRESHOLDS = "thresholds"
 
 
 class PriorityRuleDialog(QDialog):
-    """Weights per criterion and the share of zones in each tier."""
+    """Weights per criterion and the tier rule (top shares of zones, or score thresholds).
+
+    The criteria are computed on a worker thread when the dialog opens (coverage gaps need the KPI
+    evaluation); OK stays disabled until they are there.
+    """
 
     def __init__(self, doc: ProjectDocument, kpi_dock, parent=None) -> None:
         super().__init__(parent)
+        self.setObjectName("PriorityRuleDialog")
         self.setWindowTitle("Priority zones by rule")
         self.doc = doc
-        self.criteria = self._criteria(kpi_dock)
+        self.criteria: dict[str, np.ndarray] = {}
         self.weights: dict[str, QDoubleSpinBox] = {}
-        weights_box = QGroupBox("Weights (0 = not used)")
-        form = QFormLayout(weights_box)
-        first_gap = next((n for n in self.criteria if n.startswith("Coverage gap")), None)
-        for name in self.criteria:
-            spin = QDoubleSpinBox()
-            spin.setRange(0, 10)
-            spin.setSingleStep(0.5)
-            spin.setValue(1.0 if name in (DENSITY, first_gap) else 0.0)
-            self.weights[name] = spin
-            form.addRow(name, spin)
-        tiers_box = QGroupBox("Share of zones in each tier (%)")
+        self.weights_box = QGroupBox("Weights (0 = not used; negative favours low values)")
+        self.weights_form = QFormLayout(self.weights_box)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.weights_box)
+        self.rule = QComboBox()
+        self.rule.addItem("Share of zones in each tier (%)", SHARES)
+        self.rule.addItem("Minimum score for each tier", THRESHOLDS)
+        self.rule.currentIndexChanged.connect(self._rule_changed)
+        tiers_box = QGroupBox("Tiers")
         tiers_form = QFormLayout(tiers_box)
-        self.shares = []
-        for tier, default in zip((1, 2, 3), (10, 20, 30), strict=True):
-            spin = QSpinBox()
-            spin.setRange(0, 100)
-            spin.setValue(default)
-            self.shares.append(spin)
+        tiers_form.addRow("Rule", self.rule)
+        self.limits: list[QDoubleSpinBox] = []
+        for tier in (1, 2, 3):
+            spin = QDoubleSpinBox()
+            spin.valueChanged.connect(self._preview)
+            self.limits.append(spin)
             tiers_form.addRow(f"Tier {tier}", spin)
-        buttons = QDialogButtonBox(
+        self._rule_changed()
+        self.summary = QLabel("Computing the criteria…")
+        self.summary.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Zones are scored by the weighted sum of the criteria (each scaled 0–1)."))
-        layout.addWidget(weights_box)
+        layout.addWidget(scroll, 1)
         layout.addWidget(tiers_box)
-        layout.addWidget(buttons)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.buttons)
+        self.resize(520, 560)
+        self.worker = workers.start(self._criteria_job(kpi_dock), self._criteria_ready, self._criteria_failed)
 
-    def _criteria(self, kpi_dock) -> dict[str, np.ndarray]:
-        project = self.doc.project
-        zones = project.zones
-        criteria: dict[str, np.ndarray] = {}
-        evaluator = kpi_dock.evaluator if kpi_dock is not None and not kpi_dock.runner.busy else None
-        if evaluator is not None:
-            demand = evaluator.demand
-            area_km2 = np.asarray(demand.area_m2, dtype=float) / 1e6
-            criteria[DENSITY] = np.divide(
-                demand.population, area_km2, out=np.zeros(len(area_km2)), where=area_km2 > 0
-            )
-            for result in kpi_dock.results:
-                if result.unit == "%" and result.value is not None:
-                    values = evaluator.zone_metrics(result.id, self.doc.current_scenario)["value"].to_numpy(
-                        float
-                    )
-                    criteria[f"Coverage gap: {result.name}"] = 100.0 - values
-        for column in zones.columns:
-            if column != zones.geometry.name and pd.api.types.is_numeric_dtype(zones[column]):
-                criteria[f"Field: {column}"] = zones[column].to_numpy(dtype=float)
-        return criteria
+    def _criteria_job(self, kpi_dock):
+        from cityplanner.priority import zone_criteria
+
+        project = snapshot(self.doc.project)
+        scenario = self.doc.current_scenario
+        evaluator = kpi_dock.evaluator if kpi_dock is not None else None
+
+        def job(progress):
+            from cityplanner.kpi import Evaluator
+
+            # The KPI dock's evaluator has the zone coverage of the shown scenario cached already.
+            return zone_criteria(project, evaluator or Evaluator(project), scenario, progress)
+
+        return job
+
+    def _criteria_ready(self, criteria) -> None:
+        self.worker = None
+        self.criteria = {c.id: c.values for c in criteria}
+        first_gap = next((c.id for c in criteria if c.id.startswith("gap:")), None)
+        for c in criteria:
+            spin = QDoubleSpinBox()
+            spin.setRange(-10, 10)
+            spin.setSingleStep(0.5)
+            spin.setValue(1.0 if c.id in (DENSITY, first_gap) else 0.0)
+            spin.setObjectName(c.id)
+            spin.valueChanged.connect(self._preview)
+            self.weights[c.id] = spin
+            self.weights_form.addRow(c.label, spin)
+        self.ok_button.setEnabled(bool(criteria))
+        self._preview()
+
+    def _criteria_failed(self, message: str) -> None:
+        self.worker = None
+        self.summary.setText(message)
+
+    def _rule_changed(self) -> None:
+        shares = self.rule.currentData() == SHARES
+        for spin, share, threshold in zip(self.limits, (10, 20, 30), (2.0, 1.5, 1.0), strict=True):
+            spin.blockSignals(True)
+            spin.setRange(0, 100) if shares else spin.setRange(-100, 100)
+            spin.setDecimals(0 if shares else 2)
+            spin.setSingleStep(5 if shares else 0.1)
+            spin.setValue(share if shares else threshold)
+            spin.blockSignals(False)
+        self._preview()
+
+    def _preview(self) -> None:
+        if not self.criteria:
+            return
+        try:
+            counts = {tier: len(rows) for tier, rows in self.tiers().items()}
+        except CityPlannerError as err:
+            self.summary.setText(str(err))
+            self.ok_button.setEnabled(False)
+            return
+        self.ok_button.setEnabled(True)
+        score = self.score()
+        self.summary.setText(
+            f"Tier 1: {counts[1]} zones, tier 2: {counts[2]}, tier 3: {counts[3]} "
+            f"of {len(score)} (scores {score.min():.2f} to {score.max():.2f})."
+        )
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        """Set the weight of each criterion key given; the others become 0."""
+        for key, spin in self.weights.items():
+            spin.setValue(float(weights.get(key, 0.0)))
 
     def score(self) -> np.ndarray:
         return weighted_score(self.criteria, {k: s.value() for k, s in self.weights.items()})
 
     def tiers(self) -> dict[int, np.ndarray]:
-        shares = tuple(s.value() / 100 for s in self.shares)
-        total = sum(shares)
-        if total > 1:
-            shares = tuple(s / total for s in shares)
-        return tiers_from_score(self.score(), shares)
+        values = [s.value() for s in self.limits]
+        if self.rule.currentData() == SHARES:
+            return tiers_from_score(self.score(), [v / 100 for v in values])
+        return tiers_from_thresholds(self.score(), values)
+
+    def done(self, result: int) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+        super().done(result)
