@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ from pyproj import CRS
 from cityplanner.cli import main
 from cityplanner.errors import Cancelled, OptimisationError
 from cityplanner.optimise import LSCP, MCLP, PMedian, grid_candidates, propose_into_scenario
+from cityplanner.optimise.pmedian import _SparseModel
 from cityplanner.progress import Progress
 from cityplanner.project import FacilityType, Layer, Project
 
@@ -33,6 +35,53 @@ def test_mclp_exact_beats_or_equals_heuristic_and_stays_under_its_bound():
     assert exact.marginal_gain.sum() == pytest.approx(
         exact.population_covered - exact.population_covered_before
     )
+
+
+def _brute_force_pmedian(demand, w, sites, p):
+    dist = np.sqrt(((demand[:, None, :] - sites[None, :, :]) ** 2).sum(axis=2))
+    combos = list(itertools.combinations(range(len(sites)), p))
+    costs = [float(w @ dist[:, list(c)].min(axis=1)) for c in combos]
+    best = int(np.argmin(costs))
+    return costs[best], list(combos[best])
+
+
+def test_pmedian_exact_equals_brute_force_and_heuristic_brackets_it():
+    demand, w, sites = _instance(n=150, m=12, seed=12)
+    best, best_sites = _brute_force_pmedian(demand, w, sites, 3)
+    exact = PMedian.from_points(demand, w, sites, sites=3).solve()
+    assert exact.optimal and exact.objective == pytest.approx(best, rel=1e-9)
+    assert exact.selected.tolist() == best_sites
+    heur = PMedian.from_points(demand, w, sites, sites=3).solve("heuristic")
+    assert heur.bound <= best * (1 + 1e-9) and heur.objective >= best * (1 - 1e-9)
+
+
+def test_pmedian_level_model_keeps_the_optimum_under_sound_fixings():
+    # Sites fixed in act like existing facilities (they cap distances); sites fixed out vanish.
+    demand, w, sites = _instance(n=150, m=12, seed=14)
+    best, best_sites = _brute_force_pmedian(demand, w, sites, 3)
+    model = PMedian.from_points(demand, w, sites, sites=3)
+    sparse_model = _SparseModel(model, *model._kept(np.full(150, 12)))
+    fixed_in = np.zeros(12, dtype=bool)
+    fixed_in[best_sites[0]] = True
+    fixed_out = np.zeros(12, dtype=bool)
+    fixed_out[[j for j in range(12) if j not in best_sites][:4]] = True
+    out = sparse_model.level_milp(30.0, None, fixed_out=fixed_out, fixed_in=fixed_in)
+    assert out.optimal and out.objective == pytest.approx(best, rel=1e-9)
+    assert np.flatnonzero(out.x[:12] > 0.5).tolist() == best_sites
+    relaxed = sparse_model.level_milp(30.0, None, relax=True)
+    assert relaxed.objective <= best * (1 + 1e-9)
+
+
+def test_mip_gap_lets_the_exact_solver_stop_early():
+    demand, w, sites = _instance(n=2000, m=300, seed=15, size=8000.0)
+    loose = MCLP.from_points(demand, w, sites, 400.0, sites=12).solve(mip_gap=0.05)
+    assert loose.objective <= loose.bound * (1 + 1e-12) and loose.gap <= 0.05
+    assert loose.optimal == (loose.gap <= 1e-6)
+    tight = MCLP.from_points(demand, w, sites, 400.0, sites=12).solve()
+    assert tight.optimal and tight.objective >= loose.objective - 1e-9
+    assert tight.objective <= loose.bound * (1 + 1e-9)
+    with pytest.raises(OptimisationError, match="optimality gap"):
+        PMedian.from_points(demand, w, sites, sites=3).solve(mip_gap=1.5)
 
 
 def test_results_are_deterministic():

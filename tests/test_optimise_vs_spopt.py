@@ -8,7 +8,7 @@ import pulp
 import pytest
 from scipy.spatial.distance import cdist
 
-from cityplanner.optimise import LSCP, MCLP, PMedian, grid_candidates
+from cityplanner.optimise import LSCP, MCLP, PMedian, coverage_models, grid_candidates, pmedian
 from cityplanner.optimise._core import points_xy
 
 spopt_locate = pytest.importorskip("spopt.locate")
@@ -35,6 +35,16 @@ def test_mclp_matches_spopt(p, radius):
     # from_points measures the same distances with a k-d tree.
     again = MCLP.from_points(demand, w, sites, radius, sites=p).solve()
     assert again.objective == pytest.approx(ours.objective, rel=1e-9)
+
+
+def test_mclp_with_sites_fixed_by_the_lagrangian_matches_spopt():
+    # Seed 25 makes the Lagrangian fix sites both in and out before HiGHS.
+    _, _, w, cost = _instance(400, 60, seed=25)
+    ours = MCLP.from_cost_matrix(cost, w, radius_m=350.0, sites=6).solve()
+    theirs = spopt_locate.MCLP.from_cost_matrix(cost, w, 350.0, p_facilities=6).solve(CBC)
+    assert any("and 4 in" in note for note in ours.notes)
+    assert ours.optimal
+    assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-9)
 
 
 def test_mclp_with_existing_matches_spopt_predefined():
@@ -67,6 +77,41 @@ def test_pmedian_matches_spopt(p):
     assert ours.optimal
     assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-7)
     assert dense.objective == pytest.approx(ours.objective, rel=1e-9)
+
+
+def test_pmedian_level_milp_matches_spopt_when_the_lagrangian_proves_little(monkeypatch):
+    # One subgradient step fixes (almost) no site, so HiGHS solves the distance-level model.
+    monkeypatch.setattr(pmedian, "_LAGRANGE_MAX_ITERATIONS", 1)
+    demand, sites, w, cost = _instance(150, 30, seed=9)
+    ours = PMedian.from_points(demand, w, sites, sites=5).solve()
+    theirs = spopt_locate.PMedian.from_cost_matrix(cost, w, p_facilities=5).solve(CBC)
+    assert any("HiGHS chose" in note for note in ours.notes)
+    assert ours.optimal
+    assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-7)
+
+
+@pytest.mark.parametrize("lagrange_steps", [1, 20_000])
+def test_pmedian_with_existing_matches_spopt_predefined(monkeypatch, lagrange_steps):
+    monkeypatch.setattr(pmedian, "_LAGRANGE_MAX_ITERATIONS", lagrange_steps)
+    _, _, w, cost = _instance(150, 30, seed=13)
+    existing = np.zeros(30, dtype=bool)
+    existing[[2, 11]] = True
+    ours = PMedian.from_cost_matrix(cost, w, sites=3, existing=existing).solve()
+    theirs = spopt_locate.PMedian.from_cost_matrix(
+        cost, w, p_facilities=5, predefined_facilities_arr=existing.astype(int)
+    ).solve(CBC)
+    assert ours.optimal
+    assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-7)
+    assert not set(ours.selected) & {2, 11}
+
+
+def test_mclp_milp_matches_spopt_when_the_lagrangian_proves_little(monkeypatch):
+    monkeypatch.setattr(coverage_models, "_LAGRANGE_MAX_ITERATIONS", 1)
+    _, _, w, cost = _instance(400, 60, seed=21)
+    ours = MCLP.from_cost_matrix(cost, w, radius_m=350.0, sites=6).solve()
+    theirs = spopt_locate.MCLP.from_cost_matrix(cost, w, 350.0, p_facilities=6).solve(CBC)
+    assert ours.optimal
+    assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-9)
 
 
 def test_capacitated_pmedian_matches_spopt():
