@@ -85,3 +85,15 @@ def test_view_opens_on_the_zones_with_the_panels_folded(project, page: str) -> N
     assert '"zoomSnap": 0.25' in page  # fractional zoom: the city fills the window
     assert '<div class="cp-panel"><details><summary>KPI summary</summary>' in page
     assert '"collapsed": true' in page
+
+
+def test_point_parks_are_circles_not_leaflet_pins(sample_dir: Path) -> None:
+    # Leaflet's default pin needs marker images the inlined page does not carry (broken image).
+    project = load_project(sample_dir / "hai_chau.cityplan")
+    parks = project.layer_with_role("park")
+    parks.gdf = parks.gdf.set_geometry(parks.gdf.geometry.representative_point())
+    page = render_map(collect(project, None))
+    parks_var = re.search(r'"Parks" : (geo_json_\w+),', page).group(1)
+    assert f"pointToLayer: {parks_var}_pointToLayer," in page
+    assert re.search(rf"function {parks_var}_pointToLayer\(.*?new L\.CircleMarker\(", page, re.DOTALL)
+    assert 'setPrefix("Leaflet")' in page

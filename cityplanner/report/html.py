@@ -142,8 +142,7 @@ def render_map(content: ReportContent) -> str:
         _placements_layer(project, scenario).add_to(fmap)
     # Collapsed to its icon (opens on hover or tap) so it does not hide the city.
     folium.LayerControl(collapsed=True).add_to(fmap)
-    if content.attribution:
-        _Attribution(content.attribution).add_to(fmap)
+    _Attribution(content.attribution).add_to(fmap)
     figure.html.add_child(Element(_kpi_panel(content, headline)), name="kpi_panel")
     _drop_cdn_links(figure)
     return figure.render()
@@ -180,13 +179,15 @@ def _drop_cdn_links(element) -> None:
 
 
 class _Attribution(MacroElement):
-    """Data attribution in Leaflet's attribution control (no link to leafletjs.com either)."""
+    """Data attribution (if any) in Leaflet's attribution control, whose prefix is plain "Leaflet"."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
             {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+            {% if this.text %}
             {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+            {% endif %}
         {% endmacro %}
         """
     )
@@ -252,6 +253,7 @@ def _zones_layer(
         frame,
         name=f"Zones, {escape(what)}: {escape(scenario.name)}",
         show=show,
+        marker=_point_marker(),
         style_function=lambda feature: {
             "fillColor": feature["properties"]["_fill"],
             "fillOpacity": 0.7,
@@ -280,7 +282,13 @@ def _city_layers(project: Project) -> list[folium.GeoJson]:
             continue
         frame = _to_wgs84(_attribute_frame(layer.gdf), project)
         layers.append(
-            folium.GeoJson(frame, name=name, style_function=lambda _, s=style: s, popup=_popup(frame))
+            folium.GeoJson(
+                frame,
+                name=name,
+                marker=_point_marker(),
+                style_function=lambda _, s=style: s,
+                popup=_popup(frame),
+            )
         )
     roads = project.layer_with_role("roads")
     if roads is not None:
@@ -299,6 +307,15 @@ def _city_layers(project: Project) -> list[folium.GeoJson]:
             )
         )
     return layers
+
+
+def _point_marker() -> folium.CircleMarker:
+    """How point features of area layers (parks, buildings, zones given as points) are drawn.
+
+    Leaflet's default pin would need marker images that it looks up by a CSS path, which the
+    inlined CSS (images as data URIs) no longer gives, so it would show as a broken image.
+    """
+    return folium.CircleMarker(radius=5, weight=1, fill=True)
 
 
 def _attribute_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -329,6 +346,7 @@ def _priority_layer(project: Project) -> folium.GeoJson | None:
     return folium.GeoJson(
         frame,
         name="Priority zones",
+        marker=_point_marker(),
         style_function=lambda f: {"color": f["properties"]["_colour"], "weight": 3, "fillOpacity": 0},
         popup=_popup(frame.drop(columns="_colour")),
     )
