@@ -1,40 +1,105 @@
 """Graphics items drawing project layers and overlays on the map view.
 
 Polygons and lines are batched QPainterPaths (see :mod:`ui.canvas.geometry_paths`), one per style
-class and spatial chunk, with a simplified level of detail for zoomed-out views and, for large
-layers, a cached overview image used when a screen pixel covers more than one of its pixels.
+class and spatial chunk. Small layers are drawn as vectors on every repaint. Large layers are not:
+zoomed out past their overview image, that image is drawn; closer in, the view is assembled from
+image tiles cached per screen scale (:class:`TileGrid`). A repaint blits cached tiles, renders
+missing ones within a small time budget and shows the rest from other scales' tiles or the
+overview until idle-time rendering fills them in. That rendering runs in short steps of a
+zero-interval timer on the UI thread: QPainter calls hold Python's GIL, so a worker thread would
+stall the event loop for as long as each of its draws and gain no parallelism.
 Points are ScatterPlotItems.
 """
 
 from __future__ import annotations
 
+import math
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QRegion, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
 from ..styles import Classification
 from .geometry_paths import chunk_of_features, grouped_paths, single_path
 
 NO_DATA_COLOUR = "#d9d9d9"
-# Layers with more vertices than this get the simplified level and the overview image.
+# Layers with more vertices than this get the overview image and cached tiles.
 LOD_MIN_VERTICES = 200_000
-# Simplification tolerance of the coarse level, as a fraction of the layer's extent.
+# Simplification tolerance of the overview's geometry, as a fraction of the layer's extent.
 COARSE_TOLERANCE = 1 / 6000
 # Long side of the overview image in pixels; halved copies serve smaller screen sizes.
 OVERVIEW_PIXELS = 4096
 # Polygon outlines of large layers are left out once a screen pixel covers this many metres.
 OUTLINE_MAX_PIXEL_M = 1.5
+# Side of a cached tile in screen pixels.
+TILE_PX = 256
+# Tiles kept per large layer (256 KB each at one device pixel per screen pixel), least recently
+# drawn dropped first: room for the view and its margin at two scales on a 2560x1440 screen.
+TILE_CACHE_TILES = 384
+# Time a repaint may spend rendering missing tiles before it shows placeholders for the rest.
+PAINT_RENDER_BUDGET_S = 0.020
+# Time one idle step may spend rendering tiles, so input events are handled in between.
+IDLE_RENDER_BUDGET_S = 0.012
+# Relative scale difference under which two views share a tile grid (pans change it by ~1e-14).
+SCALE_TOLERANCE = 1e-7
+# Tile grids (screen scales) remembered for reuse when the view returns to an earlier scale.
+REMEMBERED_GRIDS = 16
 
 
 def _darker(colour: str, factor: int = 150) -> QColor:
     return QColor(colour).darker(factor)
 
 
+@dataclass(frozen=True)
+class TileGrid:
+    """Square tiles of the map at one screen scale, independent of the pan position.
+
+    Tile (i, j) holds the map scaled by (``sx``, ``sy``) screen pixels per metre (``sy`` negative:
+    north up) over the scaled coordinates [i, i + 1) x [j, j + 1) times ``TILE_PX``; a view at this
+    scale shows it at that position plus the view's translation, so a pan reuses every tile.
+    ``dpr`` is the device pixel ratio the tiles are rendered for.
+    """
+
+    sx: float
+    sy: float
+    dpr: float
+
+    def matches(self, sx: float, sy: float, dpr: float) -> bool:
+        return (
+            dpr == self.dpr
+            and abs(sx / self.sx - 1) < SCALE_TOLERANCE
+            and abs(sy / self.sy - 1) < SCALE_TOLERANCE
+        )
+
+    def map_rect(self, i: int, j: int) -> QRectF:
+        """Map area of tile (i, j) in the working CRS."""
+        x0, x1 = TILE_PX * i / self.sx, TILE_PX * (i + 1) / self.sx
+        y0, y1 = TILE_PX * j / self.sy, TILE_PX * (j + 1) / self.sy
+        return QRectF(QPointF(min(x0, x1), min(y0, y1)), QPointF(max(x0, x1), max(y0, y1)))
+
+
+def _tile_range(device_rect: QRectF, ox: int, oy: int) -> list[tuple[int, int]]:
+    """Tiles of a grid shown at offset (ox, oy) that meet ``device_rect``, nearest its centre first."""
+    if device_rect.isEmpty():
+        return []
+    i0 = math.floor((device_rect.left() - ox) / TILE_PX)
+    i1 = math.ceil((device_rect.right() - ox) / TILE_PX)
+    j0 = math.floor((device_rect.top() - oy) / TILE_PX)
+    j1 = math.ceil((device_rect.bottom() - oy) / TILE_PX)
+    ci = (device_rect.center().x() - ox) / TILE_PX - 0.5
+    cj = (device_rect.center().y() - oy) / TILE_PX - 0.5
+    tiles = [(i, j) for i in range(i0, i1) for j in range(j0, j1)]
+    return sorted(tiles, key=lambda t: (t[0] - ci) ** 2 + (t[1] - cj) ** 2)
+
+
 class VectorLayerItem(pg.GraphicsObject):
-    """A polygon or line layer drawn as batched paths.
+    """A polygon or line layer drawn as batched paths (large layers through an overview and tiles).
 
     Parameters
     ----------
@@ -59,13 +124,23 @@ class VectorLayerItem(pg.GraphicsObject):
         self._chunk, self._n_chunks = chunk_of_features(geoms)
         self._levels: dict[int, list[tuple[int, QRectF, QPainterPath]]] = {}
         self._overview: list[QImage] = []
+        self._tiles: OrderedDict[tuple[TileGrid, int, int], QImage] = OrderedDict()
+        self._grids: list[TileGrid] = []
+        # Tiles to render when idle: (grid, i, j, on screen), most wanted first.
+        self._queue: list[tuple[TileGrid, int, int, bool]] = []
+        self._idle_timer = QTimer()
+        self._idle_timer.setInterval(0)
+        self._idle_timer.timeout.connect(self._render_queued)
+        # Running mean of the time to render one tile, so a repaint starts no tile it cannot finish.
+        self._tile_seconds = 0.005
         n_vertices = int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0
         self.uses_lod = n_vertices > LOD_MIN_VERTICES
         bounds = shapely.total_bounds(geoms) if len(geoms) else np.array([0.0, 0.0, 1.0, 1.0])
         if not np.all(np.isfinite(bounds)):
             bounds = np.array([0.0, 0.0, 1.0, 1.0])
         self._bounds = QRectF(bounds[0], bounds[1], bounds[2] - bounds[0], bounds[3] - bounds[1])
-        self._coarse_tolerance = max(self._bounds.width(), self._bounds.height()) * COARSE_TOLERANCE
+        self._extent = max(self._bounds.width(), self._bounds.height(), 1e-9)
+        self._coarse_tolerance = self._extent * COARSE_TOLERANCE
         self.set_classification(classification)
 
     # -- style ----------------------------------------------------------------------------------
@@ -82,7 +157,7 @@ class VectorLayerItem(pg.GraphicsObject):
             pen.setWidthF(0.7 if self.filled else self.line_width)
             self._pens.append(pen)
         self._levels.clear()
-        self._overview = []
+        self._drop_images()
         self.prepareGeometryChange()
         self.update()
 
@@ -90,8 +165,20 @@ class VectorLayerItem(pg.GraphicsObject):
         self.line_width = width
         for pen in self._pens:
             pen.setWidthF(0.7 if self.filled else width)
-        self._overview = []
+        self._drop_images()
         self.update()
+
+    def _drop_images(self) -> None:
+        """Forget the overview and every tile: they show the old style."""
+        self._overview = []
+        self._tiles.clear()
+        self._queue.clear()
+        self._idle_timer.stop()
+
+    @property
+    def tiles_pending(self) -> int:
+        """Tiles of the current view still shown from a placeholder (0 once the view is sharp)."""
+        return sum(on_screen for *_, on_screen in self._queue)
 
     # -- levels of detail -----------------------------------------------------------------------
     def _level(self, level: int) -> list[tuple[int, QRectF, QPainterPath]]:
@@ -121,7 +208,7 @@ class VectorLayerItem(pg.GraphicsObject):
         """The overview, or the smallest halved copy still at least as detailed as the screen."""
         if not self._overview:
             b = self._bounds
-            scale = OVERVIEW_PIXELS / max(b.width(), b.height(), 1e-9)
+            scale = OVERVIEW_PIXELS / self._extent
             image = QImage(
                 max(1, int(b.width() * scale)),
                 max(1, int(b.height() * scale)),
@@ -143,25 +230,150 @@ class VectorLayerItem(pg.GraphicsObject):
                 return image
         return self._overview[0]
 
+    # -- tiles ----------------------------------------------------------------------------------
+    def _grid(self, sx: float, sy: float, dpr: float) -> TileGrid:
+        """The remembered grid at this scale, or a new one (most recently used first)."""
+        for grid in self._grids:
+            if grid.matches(sx, sy, dpr):
+                self._grids.remove(grid)
+                break
+        else:
+            grid = TileGrid(sx, sy, dpr)
+        self._grids = [grid, *self._grids[: REMEMBERED_GRIDS - 1]]
+        return grid
+
+    def _render_tile(self, grid: TileGrid, i: int, j: int) -> QImage:
+        start = time.perf_counter()
+        side = max(1, round(TILE_PX * grid.dpr))
+        image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(grid.dpr)
+        image.fill(Qt.GlobalColor.transparent)
+        pixel = 1.0 / abs(grid.sx)
+        painter = QPainter(image)
+        painter.setTransform(QTransform(grid.sx, 0.0, 0.0, grid.sy, -TILE_PX * i, -TILE_PX * j))
+        # Chunks just outside the tile still put outline pixels on its edge.
+        margin = 2 * pixel
+        area = grid.map_rect(i, j).adjusted(-margin, -margin, margin, margin)
+        self._draw_level(painter, 0, area, outlines=pixel <= OUTLINE_MAX_PIXEL_M)
+        painter.end()
+        self._tile_seconds += 0.2 * (time.perf_counter() - start - self._tile_seconds)
+        self._tiles[(grid, i, j)] = image
+        while len(self._tiles) > TILE_CACHE_TILES:
+            self._tiles.popitem(last=False)
+        return image
+
+    def _render_queued(self) -> None:
+        """One idle step: render queued tiles for a few milliseconds, then repaint if any is on screen."""
+        if self.scene() is None or not self.isVisible():
+            self._queue.clear()
+        start = time.perf_counter()
+        shown = False
+        while self._queue and time.perf_counter() - start < IDLE_RENDER_BUDGET_S:
+            grid, i, j, on_screen = self._queue.pop(0)
+            if (grid, i, j) not in self._tiles:
+                self._render_tile(grid, i, j)
+                shown |= on_screen
+        if not self._queue:
+            self._idle_timer.stop()
+        if shown:
+            self.update()
+
+    def _paint_tiles(self, painter: QPainter, exposed: QRectF, widget) -> None:
+        view = painter.worldTransform()
+        grid = self._grid(view.m11(), view.m22(), painter.device().devicePixelRatioF())
+        # One rounding for the whole grid keeps neighbouring tiles exactly TILE_PX apart.
+        ox, oy = round(view.dx()), round(view.dy())
+        layer_area = view.mapRect(self._bounds)
+        drawn = _tile_range(view.mapRect(exposed).intersected(layer_area), ox, oy)
+        # Painting into an image rather than onto the screen (an export) must not leave tiles out.
+        budget = PAINT_RENDER_BUDGET_S if widget is not None else math.inf
+        painter.save()
+        painter.resetTransform()
+        start = time.perf_counter()
+        missing = []
+        for i, j in drawn:
+            image = self._tiles.get((grid, i, j))
+            if image is not None:
+                self._tiles.move_to_end((grid, i, j))
+            elif time.perf_counter() - start + self._tile_seconds < budget:
+                image = self._render_tile(grid, i, j)
+            else:
+                missing.append((i, j))
+                continue
+            painter.drawImage(QPointF(ox + TILE_PX * i, oy + TILE_PX * j), image)
+        if missing:
+            self._draw_placeholders(
+                painter, view, grid, [(ox + TILE_PX * i, oy + TILE_PX * j) for i, j in missing]
+            )
+        painter.restore()
+        self._queue_tiles(grid, layer_area, widget, ox, oy)
+
+    def _draw_placeholders(
+        self, painter: QPainter, view: QTransform, grid: TileGrid, corners: list[tuple[int, int]]
+    ) -> None:
+        """Fill missing tiles (device corners given) from other scales' tiles, else the overview."""
+        missing = QRegion()
+        for x, y in corners:
+            missing = missing.united(QRegion(x, y, TILE_PX, TILE_PX))
+        area = QRectF(missing.boundingRect())
+        # Nearest scale last, so its sharper tiles end up on top.
+        others = sorted(
+            ((g, i, j) for g, i, j in self._tiles if g != grid),
+            key=lambda key: -abs(math.log(abs(key[0].sx / grid.sx))),
+        )
+        stand_ins = []
+        covered = QRegion()
+        for key in others:
+            target = view.mapRect(key[0].map_rect(key[1], key[2]))
+            if target.intersects(area):
+                stand_ins.append((target, self._tiles[key]))
+                left, top = math.ceil(target.left()), math.ceil(target.top())
+                inner = QRect(left, top, math.floor(target.right()) - left, math.floor(target.bottom()) - top)
+                covered = covered.united(QRegion(inner))
+        painter.setClipRegion(missing, Qt.ClipOperation.IntersectClip)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        # The overview, magnified many times here, is slow to draw: only where no tile stands in.
+        bare = missing.subtracted(covered)
+        if not bare.isEmpty():
+            painter.save()
+            painter.setClipRegion(bare, Qt.ClipOperation.IntersectClip)
+            painter.setTransform(view)
+            painter.drawImage(self._bounds, self._overview_image(self._extent * abs(view.m11())))
+            painter.restore()
+        for target, image in stand_ins:
+            painter.drawImage(target, image)
+
+    def _queue_tiles(self, grid: TileGrid, layer_area: QRectF, widget, ox: int, oy: int) -> None:
+        """Queue the screen's missing tiles, then a one-tile margin around it for the next pan."""
+        if widget is None:
+            return
+        screen = QRectF(widget.rect())
+        on_screen = _tile_range(screen.intersected(layer_area), ox, oy)
+        margin = screen.adjusted(-TILE_PX, -TILE_PX, TILE_PX, TILE_PX).intersected(layer_area)
+        shown = set(on_screen)
+        around = [t for t in _tile_range(margin, ox, oy) if t not in shown]
+        if len(on_screen) + len(around) > TILE_CACHE_TILES // 2:
+            around = []
+        self._queue = [(grid, i, j, True) for i, j in on_screen if (grid, i, j) not in self._tiles] + [
+            (grid, i, j, False) for i, j in around if (grid, i, j) not in self._tiles
+        ]
+        if self._queue and not self._idle_timer.isActive():
+            self._idle_timer.start()
+
     # -- QGraphicsItem --------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
         return self._bounds.adjusted(-1, -1, 1, 1)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        scale = abs(painter.worldTransform().m11()) or 1.0
-        pixel = 1.0 / scale
-        if self.uses_lod:
-            overview_pixel = max(self._bounds.width(), self._bounds.height()) / OVERVIEW_PIXELS
-            if pixel >= overview_pixel:
-                screen = max(self._bounds.width(), self._bounds.height()) / pixel
-                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-                painter.drawImage(self._bounds, self._overview_image(screen))
-                return
-            level = 1 if pixel > 2 * self._coarse_tolerance else 0
-            outlines = pixel <= OUTLINE_MAX_PIXEL_M
-        else:
-            level, outlines = 0, True
-        self._draw_level(painter, level, option.exposedRect, outlines)
+        if not self.uses_lod:
+            self._draw_level(painter, 0, option.exposedRect)
+            return
+        screen_pixels = self._extent * abs(painter.worldTransform().m11())
+        if screen_pixels <= OVERVIEW_PIXELS:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(self._bounds, self._overview_image(screen_pixels))
+            return
+        self._paint_tiles(painter, option.exposedRect, widget)
 
 
 class PointLayerItem(pg.ScatterPlotItem):
