@@ -4,6 +4,11 @@ Both work on one sparse core: the demand x candidate pairs within the radius. De
 covered by an existing facility of the type is fixed as covered and leaves the decision; demand
 points covered by exactly the same candidates are merged (their population adds), which shrinks
 large instances a lot without changing the optimum.
+
+The MCLP with a number of sites is solved in three stages: greedy + 1-swaps (incumbent), a
+Lagrangian relaxation of the coverage rows (an upper bound from sparse products, and the sites
+whose reduced cost proves them in or out), then a HiGHS MILP over the sites still open to choice.
+On city-scale instances the MILP's root LP is what takes time; HiGHS solves it by interior point.
 """
 
 from __future__ import annotations
@@ -33,12 +38,15 @@ from .result import SitingResult
 _TOL = 1e-9
 # Subgradient optimisation of the MCLP Lagrangian: at most this many steps; a step counts as
 # progress when the bound drops by this share; the step size halves after this many steps
-# without progress and the search stops below this step size; the best-scoring sites are
-# evaluated as an incumbent every this many steps.
+# without progress and the search stops below this step size, or when a window of this many
+# steps lowers the bound by less than this share (HiGHS closes the rest faster); the
+# best-scoring sites are evaluated as an incumbent every this many steps.
 _LAGRANGE_MAX_ITERATIONS = 10_000
 _LAGRANGE_IMPROVES = 1e-12
-_LAGRANGE_PATIENCE = 50
+_LAGRANGE_PATIENCE = 20
 _LAGRANGE_MIN_STEP = 1e-4
+_LAGRANGE_WINDOW = 200
+_LAGRANGE_MIN_PROGRESS = 1e-5
 _LAGRANGE_HEURISTIC_EVERY = 10
 # From this many coverage groups on, HiGHS solves the MILP's root LP by interior point: dual
 # simplex needs minutes on these degenerate covering LPs.
@@ -723,13 +731,17 @@ def _mclp_lagrangian(
     by_site = groups.T.tocsr()
 
     def covered_by(selection: np.ndarray) -> np.ndarray:
-        return np.bincount(by_site[selection].indices, minlength=g)
+        # How many selected sites cover each group, from the selected rows of ``by_site``.
+        starts, lengths = by_site.indptr[selection], np.diff(by_site.indptr)[selection]
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return np.bincount(by_site.indices[np.repeat(starts, lengths) + offsets], minlength=g)
 
     best_sites = np.sort(np.asarray(chosen, dtype=np.int64))
     lower = float(weight[covered_by(best_sites) > 0].sum())
     u = 0.5 * weight
     best_bound, best_u = np.inf, u
     step_scale, stall = 1.0, 0
+    window_start = np.inf
     for it in range(_LAGRANGE_MAX_ITERATIONS):
         score = by_site @ u
         top = np.argsort(-score, kind="stable")[:sites]
@@ -751,6 +763,10 @@ def _mclp_lagrangian(
             break
         if time.perf_counter() > deadline:
             break
+        if it % _LAGRANGE_WINDOW == 0:
+            if window_start - best_bound < _LAGRANGE_MIN_PROGRESS * abs(best_bound):
+                break
+            window_start = best_bound
         direction = count - serve.astype(np.float64)
         direction[((u <= 0) & (direction > 0)) | ((u >= weight) & (direction < 0))] = 0.0
         norm = float(direction @ direction)

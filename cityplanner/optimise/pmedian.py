@@ -11,6 +11,16 @@ a lower bound. When no demand point uses its fallback, that optimum is a feasibl
 the full model, hence optimal. Otherwise the points that used it keep twice as many sites and the
 model is solved again. Without capacities, sites farther than a point's nearest existing facility
 are dropped: they can never serve it.
+
+Solving one round (uncapacitated)
+---------------------------------
+Greedy + 1-swaps give an incumbent. A Lagrangian relaxation of the assignment rows (Beasley
+1993), optimised by subgradient steps, gives a lower bound and, by reduced costs, the sites that
+must be in or out of any better solution; its subproblems also propose incumbents. Often that
+settles every site. Otherwise HiGHS solves the rest in the distance-level formulation
+(Cornuejols, Nemhauser & Wolsey 1980; Elloumi 2010): one row per distinct distance of each demand
+point instead of one variable per pair, with the same LP bound, which HiGHS mostly closes at the
+root. Capacities need the demand-site assignment, so the capacitated model stays in that form.
 """
 
 from __future__ import annotations
