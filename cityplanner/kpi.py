@@ -120,6 +120,9 @@ class _Outcome:
     mode: str = ""
     zone_value: np.ndarray | None = None
     zone_covered_population: np.ndarray | None = None
+    # Per-zone numerator and denominator whose ratio is the zone value (a group's value is the
+    # ratio of their sums); None when the value is people covered or a population-weighted mean.
+    zone_parts: tuple[np.ndarray, np.ndarray] | None = None
 
 
 # -- catalogue ----------------------------------------------------------------------------------
@@ -232,6 +235,45 @@ def kpi_status(value: float | None, target: float, direction: str) -> str:
     if shortfall <= NEAR_TOLERANCE * abs(target):
         return "near"
     return "not met"
+
+
+# -- groups of zones ----------------------------------------------------------------------------
+# Zone fields that name an administrative (or planning) area, in order of preference.
+DISTRICT_FIELDS = (
+    "district", "district_name", "dist_name", "quan", "quận", "ward", "ward_name", "phuong", "phường",
+    "commune", "sector",
+)  # fmt: skip
+
+
+def district_field(project: Project) -> str | None:
+    """The zone field that names districts: the ``district_field`` setting or a usual name."""
+    columns = [c for c in project.zones.columns if c != project.zones.geometry.name]
+    chosen = str(project.setting("district_field", "") or "")
+    if chosen in columns:
+        return chosen
+    by_lower = {c.lower(): c for c in columns}
+    return next((by_lower[name] for name in DISTRICT_FIELDS if name in by_lower), None)
+
+
+def percent_by_group(covered: pd.DataFrame, population, groups) -> pd.DataFrame:
+    """% of each group's population covered, per column of people covered per zone.
+
+    Parameters
+    ----------
+    covered : pandas.DataFrame
+        One row per zone, one column per KPI: people covered in the zone.
+    population, groups : array_like
+        (n,) people and group label per zone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (sorted), the same columns; NaN for a group without people.
+    """
+    frame = covered.reset_index(drop=True).assign(_population=np.asarray(population, dtype=float))
+    sums = frame.groupby(np.asarray(groups, dtype=object), sort=True).sum(numeric_only=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100.0 * sums[covered.columns].div(sums["_population"].replace(0, np.nan), axis=0)
 
 
 # -- evaluation ---------------------------------------------------------------------------------
@@ -377,6 +419,49 @@ class Evaluator:
             crs=self.project.crs,
         )
 
+    def by_group(self, kpi_id: str, groups, scenario: str | None = None) -> pd.Series:
+        """The KPI for groups of zones (e.g. districts), aggregated the way the city value is.
+
+        KPIs that count people give the % of each group's population covered
+        (:func:`percent_by_group`); counts are summed; per-capita measures divide the group's
+        amount by its population; area and street coverage divide covered by total area or length;
+        2SFCA is the group's population-weighted mean.
+
+        Parameters
+        ----------
+        kpi_id : str
+        groups : array_like
+            (n,) group label per zone, in zone-layer order (see :func:`district_field`).
+        scenario : str, optional
+            The baseline by default.
+
+        Returns
+        -------
+        pandas.Series
+            Value per group label (sorted); NaN where the group has nothing to measure or the
+            KPI cannot be computed for the project.
+        """
+        kpi = self.definition(kpi_id)
+        outcome = self._outcome(kpi, self.project.scenario(scenario))
+        labels = pd.Series(np.asarray(groups, dtype=object)).astype("string").fillna("(none)").to_numpy()
+        if len(labels) != len(self.demand.population):
+            raise AnalysisError(f"{len(labels)} group labels for {len(self.demand.population)} zones.")
+        if outcome.zone_covered_population is not None:
+            covered = pd.DataFrame({kpi.id: outcome.zone_covered_population})
+            return percent_by_group(covered, self.demand.population, labels)[kpi.id]
+        values = outcome.zone_value if outcome.zone_value is not None else np.full(len(labels), np.nan)
+        if kpi.method == "count":
+            return pd.Series(values).groupby(labels, sort=True).sum(min_count=1)
+        if outcome.zone_parts is not None:
+            numerator, denominator = outcome.zone_parts
+        else:
+            # A population-weighted mean (2SFCA): unreachable zones are left out, as in the city value.
+            ok = np.isfinite(values)
+            numerator = np.where(ok, values * self.demand.population, 0.0)
+            denominator = np.where(ok, self.demand.population, 0.0)
+        sums = pd.DataFrame({"n": numerator, "d": denominator}).groupby(labels, sort=True).sum()
+        return sums["n"] / sums["d"].replace(0.0, np.nan)
+
     # -- dispatch ---------------------------------------------------------------------------------
     def _outcome(self, kpi: KpiDefinition, scenario: Scenario) -> _Outcome:
         placements = tuple(
@@ -481,6 +566,7 @@ class Evaluator:
             note,
             "",
             self._per_zone_population(per_zone.astype(float), kpi),
+            zone_parts=(per_zone * kpi.per_population, self.demand.population),
         )
 
     def _per_capita_area(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
@@ -501,6 +587,7 @@ class Evaluator:
             f"{note}{missing}.",
             "",
             self._per_zone_population(zone_ha, kpi),
+            zone_parts=(zone_ha * kpi.per_population, self.demand.population),
         )
 
     def _area_within(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
@@ -514,7 +601,14 @@ class Evaluator:
         value = 100.0 * shapely.area(shapely.intersection(self.city, region)) / shapely.area(self.city)
         zone_share = shapely.area(shapely.intersection(self.demand.geometry, region)) / self.demand.area_m2
         note = f"{len(facilities)} facilities within {kpi.threshold_m:g} m, straight-line distance{missing}."
-        return _Outcome(float(value), note, "euclidean", 100.0 * zone_share)
+        zone_area = self.demand.area_m2
+        return _Outcome(
+            float(value),
+            note,
+            "euclidean",
+            100.0 * zone_share,
+            zone_parts=(100.0 * zone_share * zone_area, zone_area),
+        )
 
     def _line_length_within(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
         """% of the length of major streets inside the city within ``threshold_m`` of a facility."""
@@ -535,7 +629,9 @@ class Evaluator:
             f"{shapely.length(streets) / 1000.0:,.1f} km of major streets ({reason}); "
             f"{len(facilities)} facilities within {kpi.threshold_m:g} m, straight-line distance{missing}."
         )
-        return _Outcome(float(value), note, "euclidean", zone_value)
+        return _Outcome(
+            float(value), note, "euclidean", zone_value, zone_parts=(100.0 * zone_covered, zone_length)
+        )
 
     def _two_step_fca(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
         """Population-weighted mean 2SFCA ratio per ``per_population`` inhabitants."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,9 @@ class ProjectDocument(QObject):
         self.selections: dict[str, np.ndarray] = {}
         self.styles: dict[str, LayerStyle] = self._read_styles()
         self._view_dirty = False
+        self._network = None
+        self._network_generation = 0
+        self._network_lock = threading.Lock()
         self.undo_stack.cleanChanged.connect(lambda _clean: self.dirty_changed.emit(self.is_dirty))
 
     # -- dirty state ----------------------------------------------------------------------------
@@ -142,8 +146,39 @@ class ProjectDocument(QObject):
     def scenario(self):
         return self.project.scenario(self.current_scenario)
 
+    # -- street network -------------------------------------------------------------------------
+    @property
+    def max_snap_m(self) -> float:
+        return float(self.project.setting("max_snap_m", 250.0))
+
+    def street_network(self):
+        """The engine's walking network of the road layer, or None when the project has no roads.
+
+        Built on first use and kept until the layers change; safe to call from worker threads
+        (one build at a time, and a build overtaken by a layer change is not kept).
+        """
+        from cityplanner.network import StreetNetwork
+
+        with self._network_lock:
+            if self._network is not None:
+                return self._network
+            generation = self._network_generation
+            roads = self.project.layer_with_role("roads")
+            if roads is None or not len(roads.gdf):
+                return None
+            network = StreetNetwork.from_lines(
+                roads.gdf,
+                walk_speed_kmh=float(self.project.setting("walk_speed_kmh", 4.8)),
+                source=f"road layer '{roads.name}'",
+            )
+            if generation == self._network_generation:
+                self._network = network
+            return network
+
     # -- notifications from commands ------------------------------------------------------------
     def notify_layers(self) -> None:
+        self._network = None
+        self._network_generation += 1
         for name in list(self.selections):
             if name not in self.project.layers:
                 del self.selections[name]

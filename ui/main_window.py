@@ -63,9 +63,10 @@ class MainWindow(QMainWindow):
         self.recovery_dir = Path(recovery_dir or Path(default_dir) / "recovery")
         self.doc: ProjectDocument | None = None
         self.selected_placement: str | None = None
-        self._roads_tree: tuple | None = None
-        self._network = None
         self._autosave_worker = None
+        self.service_area_key: tuple | None = None
+        # The last service areas drawn (engine polygons), for the legend-less map and tests.
+        self.service_areas = np.empty(0, dtype=object)
         self.setAcceptDrops(True)
         self.resize(1366, 768)
 
@@ -104,6 +105,13 @@ class MainWindow(QMainWindow):
         self.scenarios_dock.compare_requested.connect(self.compare_scenarios)
         self.palette_dock.type_changed.connect(lambda _t: self.update_coverage())
         self.palette_dock.coverage_changed.connect(self.update_coverage)
+        self.palette_dock.snap.toggled.connect(self._prepare_snapping)
+        # Service areas: one engine run at a time, the latest request wins.
+        self.service_area_runner = workers.CoalescingRunner(self)
+        self.service_area_runner.result.connect(self._show_service_areas)
+        self.service_area_runner.error.connect(
+            lambda message: self.statusBar().showMessage(f"Service areas: {message}", 8000)
+        )
         self.canvas.cursor_moved.connect(self._show_cursor)
         self.canvas.scale_changed.connect(lambda s: self.scale_label.setText(f"Scale 1:{s:,.0f}"))
 
@@ -297,8 +305,6 @@ class MainWindow(QMainWindow):
         old = self.doc
         self.doc = doc
         doc.setParent(self)  # its signals die with the window, never reaching deleted docks
-        self._roads_tree = None
-        self._network = None
         self.selected_placement = None
         self._to_wgs84 = None
         for widget in (
@@ -328,9 +334,8 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _layers_changed(self) -> None:
-        self._roads_tree = None
-        self._network = None
         self._to_wgs84 = None
+        self.update_coverage()
 
     def _undo_text(self, text: str) -> None:
         self.undo_action.setText(f"&Undo {text}".strip())
@@ -395,12 +400,16 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         wizard = NewProjectWizard(SAMPLE_PROJECT, self)
-        if wizard.exec():
-            if wizard.open_sample:
-                self.open_project(SAMPLE_PROJECT)
-            elif wizard.project is not None:
-                self.set_document(ProjectDocument(wizard.project))
-                self.doc.mark_view_dirty()
+        wizard.accepted.connect(lambda: self._wizard_done(wizard))
+        wizard.finished.connect(wizard.deleteLater)
+        wizard.open()
+
+    def _wizard_done(self, wizard) -> None:
+        if wizard.open_sample:
+            self.open_project(SAMPLE_PROJECT, ask=False)
+        elif wizard.project is not None:
+            self.set_document(ProjectDocument(wizard.project))
+            self.doc.mark_view_dirty()
 
     def open_dialog(self) -> None:
         if not self.maybe_save():
@@ -702,8 +711,11 @@ class MainWindow(QMainWindow):
         self.selected_placement = placement_id
         placement = self.doc.scenario.find(placement_id)
         self.palette_dock.set_current_type(placement.type)
+        gain = (
+            f", adds {placement.marginal_gain:,.0f} people" if placement.marginal_gain is not None else ""
+        )
         self.statusBar().showMessage(
-            f"Selected {placement.name or placement.type} ({placement.source}); "
+            f"Selected {placement.name or placement.type} ({placement.source}{gain}); "
             "drag to move, Delete to remove.",
             6000,
         )
@@ -714,65 +726,92 @@ class MainWindow(QMainWindow):
         ):
             self.delete_placement(self.selected_placement)
 
+    def _prepare_snapping(self, on: bool) -> None:
+        """Build the street network on a worker as soon as snapping is turned on."""
+        if on:
+            doc = self.doc
+            workers.start(lambda _progress: doc.street_network())
+
     def snap_to_streets(self, xy: tuple[float, float]) -> tuple[float, float]:
-        """Nearest point on the road layer (unchanged when the project has no roads)."""
-        roads = self.doc.project.layer_with_role("roads")
-        if roads is None or not len(roads.gdf):
+        """The point of the street network nearest to ``xy`` (the engine's ``StreetNetwork.snap``).
+
+        Unchanged when the project has no roads or the nearest street is farther than the
+        project's maximum snap distance (the status bar says so).
+        """
+        try:
+            network = self.doc.street_network()
+        except CityPlannerError as err:
+            self.statusBar().showMessage(f"Snap to streets: {err}", 8000)
             return xy
-        if self._roads_tree is None:
-            geoms = roads.gdf.geometry.to_numpy()
-            self._roads_tree = (shapely.STRtree(geoms), geoms)
-        tree, geoms = self._roads_tree
-        point = shapely.Point(xy)
-        nearest = geoms[tree.nearest(point)]
-        snapped = shapely.line_interpolate_point(nearest, shapely.line_locate_point(nearest, point))
-        return float(snapped.x), float(snapped.y)
+        if network is None:
+            self.statusBar().showMessage("Snap to streets: the project has no road layer.", 6000)
+            return xy
+        snap = network.snap(np.array([xy], dtype=float), self.doc.max_snap_m)
+        if snap.too_far[0]:
+            self.statusBar().showMessage(
+                f"Not snapped: the nearest street is {snap.distance_m[0]:,.0f} m away "
+                f"(more than {self.doc.max_snap_m:,.0f} m).",
+                6000,
+            )
+            return xy
+        return float(snap.xy[0, 0]), float(snap.xy[0, 1])
 
     # -- coverage display -----------------------------------------------------------------------
     def update_coverage(self, *_args) -> None:
-        """Discs (radius) or network service areas of the palette's type around its facilities."""
+        """Discs (radius) or network service areas of the palette's type around its facilities.
+
+        Service areas come from the engine's ``StreetNetwork.service_area`` on a worker thread;
+        without a road layer the discs are drawn instead.
+        """
         palette = self.palette_dock
         type_name = palette.current_type if palette.show_coverage.isChecked() else None
-        self.canvas.coverage_type = type_name
-        if (
-            type_name is None
-            or not palette.network_areas
-            or self.doc.project.layer_with_role("roads") is None
-        ):
-            self.canvas.update_coverage()
-            return
-        from cityplanner.network import StreetNetwork
-
-        ft = self.doc.project.facility_type(type_name)
-        xy = shapely.get_coordinates(
-            shapely.centroid(
-                self.doc.project.facilities(type_name, self.doc.current_scenario).geometry.to_numpy()
-            )
+        network_mode = (
+            type_name is not None
+            and palette.network_areas
+            and self.doc.project.layer_with_role("roads") is not None
         )
-        roads = self.doc.project.layer_with_role("roads").gdf
-        walk = float(self.doc.project.setting("walk_speed_kmh", 4.8))
+        if type_name is not None and palette.network_areas and not network_mode:
+            self.statusBar().showMessage("No road layer: coverage is drawn as radius discs.", 6000)
+        # In network mode the canvas draws no discs; the service areas replace them when ready.
+        self.canvas.coverage_type = None if network_mode else type_name
+        self.canvas.update_coverage()
+        self.service_area_key = None
+        if not network_mode:
+            return
+        doc = self.doc
+        ft = doc.project.facility_type(type_name)
+        facilities = doc.project.facilities(type_name, doc.current_scenario).geometry.to_numpy()
+        xy = shapely.get_coordinates(shapely.point_on_surface(facilities))
+        key = (type_name, doc.current_scenario)
+        self.service_area_key = key
 
         def job(_progress):
-            if self._network is None:
-                self._network = StreetNetwork.from_lines(roads, walk_speed_kmh=walk)
-            areas = self._network.service_area(xy, ft.radius_m) if len(xy) else None
-            return shapely.get_parts(np.asarray(areas if areas is not None else [], dtype=object))
+            network = doc.street_network()
+            area = network.service_area(xy, ft.radius_m, max_snap_m=doc.max_snap_m) if len(xy) else None
+            return key, shapely.get_parts(area) if area is not None else np.empty(0, dtype=object)
 
-        workers.start(
-            job,
-            self.canvas.set_service_areas,
-            lambda m: self.statusBar().showMessage(f"Service areas: {m}", 8000),
-        )
+        self.service_area_runner.request(job)
+
+    def _show_service_areas(self, outcome) -> None:
+        key, areas = outcome
+        # A result for a type or scenario no longer shown (or discs chosen since) is dropped.
+        if key == self.service_area_key:
+            self.service_areas = areas
+            self.canvas.set_service_areas(areas)
 
     # -- optimiser and comparison ---------------------------------------------------------------
     def propose_sites(self) -> None:
         from .dialogs.propose import ProposeSitesDialog
 
         dialog = ProposeSitesDialog(self.doc, self.palette_dock.current_type, self)
-        if dialog.exec() and dialog.scenario is not None:
-            self.doc.undo_stack.push(
-                commands.AddScenario(self.doc, dialog.scenario.name, scenario=dialog.scenario)
-            )
+        dialog.accepted.connect(lambda: self._add_proposal(dialog.scenario))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _add_proposal(self, scenario) -> None:
+        """The optimiser's proposal becomes an editable scenario (one undoable edit) and is shown."""
+        if scenario is not None and scenario.name not in self.doc.project.scenarios:
+            self.doc.undo_stack.push(commands.AddScenario(self.doc, scenario.name, scenario=scenario))
 
     def compare_scenarios(self) -> None:
         from .dialogs.compare import CompareDialog

@@ -15,18 +15,12 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
-from ..kpi import Evaluator, KpiDefinition, KpiResult
+from ..kpi import Evaluator, KpiDefinition, KpiResult, district_field, percent_by_group
 from ..progress import Progress, report
 from ..project import Project
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 WHOLE_CITY = "Whole city"
-
-# Zone fields that name an administrative (or planning) area, in order of preference.
-_DISTRICT_FIELDS = (
-    "district", "district_name", "dist_name", "quan", "quận", "ward", "ward_name", "phuong", "phường",
-    "commune", "sector",
-)  # fmt: skip
 
 _STATUS_WORDS = {
     "met": "the target is met",
@@ -106,10 +100,7 @@ class ReportContent:
         columns are KPI ids.
         """
         covered = scenario.zone_covered
-        frame = covered.assign(_population=self.population, _district=self.district_names())
-        sums = frame.groupby("_district", sort=True).sum(numeric_only=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            percent = 100.0 * sums[covered.columns].div(sums["_population"].replace(0, np.nan), axis=0)
+        percent = percent_by_group(covered, self.population, self.district_names())
         value = {k.id: k.value for k in scenario.kpis}
         city = pd.DataFrame(
             [[value[c] for c in covered.columns]], index=[WHOLE_CITY], columns=covered.columns
@@ -273,16 +264,6 @@ def placements_frame(project: Project, scenario: str) -> pd.DataFrame:
             "lat": np.asarray(lat, dtype=float),
         }
     )
-
-
-def district_field(project: Project) -> str | None:
-    """The zone field that names districts: the ``district_field`` setting or a usual name."""
-    columns = [c for c in project.zones.columns if c != project.zones.geometry.name]
-    chosen = str(project.setting("district_field", "") or "")
-    if chosen in columns:
-        return chosen
-    by_lower = {c.lower(): c for c in columns}
-    return next((by_lower[name] for name in _DISTRICT_FIELDS if name in by_lower), None)
 
 
 def attribution(project: Project) -> str:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import workers
-from ..docks.kpis import STATUS_COLOURS, format_change, format_value
+from ..docks.kpis import STATUS_COLOURS, decimals_for, format_change, format_value
 from ..document import ProjectDocument, snapshot
 
 
@@ -81,11 +81,12 @@ class CompareDialog(QDialog):
         self.table.setRowCount(len(results_a))
         for row, (ra, rb) in enumerate(zip(results_a, results_b, strict=True)):
             change = None if ra.value is None or rb.value is None else rb.value - ra.value
+            decimals = decimals_for(rb)
             cells = [
                 ra.name,
-                format_value(ra.value, ra.unit),
-                format_value(rb.value, rb.unit),
-                format_change(change),
+                format_value(ra.value, decimals, ra.unit),
+                format_value(rb.value, decimals, rb.unit),
+                format_change(change, decimals),
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -122,9 +122,13 @@ class NewProjectWizard(QWizard):
         self.population_field.addItems(preferred)
 
     def _add_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Other layers", str(Path.home()), LAYER_FILES)
+        self.add_other_layers(paths)
+
+    def add_other_layers(self, paths) -> None:
+        """List every layer of the files (except the zone layer) to add to the new project."""
         from cityplanner.io import list_layers
 
-        paths, _ = QFileDialog.getOpenFileNames(self, "Other layers", str(Path.home()), LAYER_FILES)
         for path in paths:
             try:
                 infos = list_layers(path)

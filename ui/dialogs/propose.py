@@ -1,24 +1,31 @@
 """Propose sites: run the engine's maximal covering model (MCLP) with progress and Cancel.
 
-The proposal becomes a new scenario (``optimise.propose_into_scenario``) that the planner then
-edits like any other; the dialog holds it in :attr:`ProposeSitesDialog.scenario`.
+Candidates, the model run and the proposal all come from :mod:`cityplanner.optimise`
+(``grid_candidates``, ``optimise_project``, ``propose_into_scenario``), the functions
+``cityplanner optimise PROJECT`` calls. After a run the dialog shows what the proposal covers and
+each site's marginal gain; "Create scenario" hands the proposal over as
+:attr:`ProposeSitesDialog.scenario`, which the planner then edits like any other plan.
 """
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import shapely
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
 )
 
@@ -26,32 +33,24 @@ from .. import workers
 from ..docks.scenarios import unique_name
 from ..document import ProjectDocument, snapshot
 
-CANDIDATES = {"grid": "Regular grid over the zones", "zones": "Zone centres", "streets": "Street points"}
-
-
-def candidate_sites(project, kind: str, spacing_m: float) -> gpd.GeoDataFrame:
-    """Candidate points for new facilities, in the working CRS."""
-    zones = project.zones.geometry
-    if kind == "zones":
-        points = zones.representative_point().to_numpy()
-    elif kind == "streets" and project.layer_with_role("roads") is not None:
-        roads = project.layer_with_role("roads").gdf.geometry.to_numpy()
-        points = shapely.points(
-            np.unique(np.round(shapely.get_coordinates(roads) / spacing_m) * spacing_m, axis=0)
-        )
-    else:
-        x0, y0, x1, y1 = zones.total_bounds
-        xs, ys = np.meshgrid(
-            np.arange(x0 + spacing_m / 2, x1, spacing_m), np.arange(y0 + spacing_m / 2, y1, spacing_m)
-        )
-        grid = shapely.points(xs.ravel(), ys.ravel())
-        area = shapely.union_all(zones.to_numpy())
-        points = grid[shapely.contains(area, grid)]
-    return gpd.GeoDataFrame(geometry=gpd.GeoSeries(points, crs=project.crs), crs=project.crs)
+CANDIDATES = {
+    "grid": "Regular grid over the zones",
+    "streets": "Street network vertices",
+    "zones": "Zone centres",
+}
+DISTANCES = {"euclidean": "Straight line", "network": "Along the streets"}
 
 
 class ProposeSitesDialog(QDialog):
-    """Set the type, number of sites, radius and candidates; Run shows progress with Cancel."""
+    """Set the type, number of sites, radius and candidates; Run shows progress with Cancel.
+
+    Attributes
+    ----------
+    result : cityplanner.optimise.SitingResult or None
+        The last finished run.
+    scenario : cityplanner.project.Scenario or None
+        The proposal (optimiser placements with their marginal gains), set when the run finished.
+    """
 
     def __init__(self, doc: ProjectDocument, type_name: str | None, parent=None) -> None:
         super().__init__(parent)
@@ -59,8 +58,10 @@ class ProposeSitesDialog(QDialog):
         self.setWindowTitle("Propose sites")
         self.doc = doc
         self.scenario = None
+        self.result = None
         self.worker = None
         project = doc.project
+        has_roads = project.layer_with_role("roads") is not None
         self.type_combo = QComboBox()
         for ft in project.facility_types.values():
             self.type_combo.addItem(ft.label, ft.name)
@@ -72,13 +73,23 @@ class ProposeSitesDialog(QDialog):
         self.radius = QDoubleSpinBox()
         self.radius.setRange(10, 50_000)
         self.radius.setSuffix(" m")
+        self.distance = QComboBox()
+        for key, text in DISTANCES.items():
+            if key != "network" or has_roads:
+                self.distance.addItem(text, key)
+        mode = str(project.setting("distance_mode", "euclidean"))
+        self.distance.setCurrentIndex(max(0, self.distance.findData(mode)))
         self.candidates = QComboBox()
         for key, text in CANDIDATES.items():
-            self.candidates.addItem(text, key)
+            if key != "streets" or has_roads:
+                self.candidates.addItem(text, key)
         self.spacing = QDoubleSpinBox()
-        self.spacing.setRange(10, 5000)
+        self.spacing.setRange(5, 5000)
         self.spacing.setValue(100)
         self.spacing.setSuffix(" m")
+        self.candidates.currentIndexChanged.connect(
+            lambda _i: self.spacing.setEnabled(self.candidates.currentData() == "grid")
+        )
         self.time_limit = QSpinBox()
         self.time_limit.setRange(1, 3600)
         self.time_limit.setValue(30)
@@ -89,25 +100,37 @@ class ProposeSitesDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.message = QLabel(
-            "Maximal covering: choose the sites that cover the most people within the radius."
+            "Maximal covering: choose the sites that cover the most people within the radius; "
+            "existing facilities of the type (and the current plan's) stay and count."
         )
         self.message.setWordWrap(True)
+        self.sites_table = QTableWidget(0, 3)
+        self.sites_table.setHorizontalHeaderLabels(["Site", "Marginal gain (people)", "Position (x, y)"])
+        self.sites_table.verticalHeader().setVisible(False)
+        self.sites_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.sites_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.sites_table.hide()
         form = QFormLayout()
         form.addRow("Facility type", self.type_combo)
         form.addRow("New sites", self.sites)
         form.addRow("Service radius", self.radius)
+        form.addRow("Distance", self.distance)
         form.addRow("Candidates", self.candidates)
         form.addRow("Candidate spacing", self.spacing)
         form.addRow("Time limit", self.time_limit)
         form.addRow("Scenario name", self.name)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.run_button = self.buttons.addButton("Run", QDialogButtonBox.ButtonRole.ActionRole)
+        self.create_button = self.buttons.addButton("Create scenario", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.create_button.setEnabled(False)
         self.run_button.clicked.connect(self.run)
-        self.buttons.rejected.connect(self.cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.progress)
+        layout.addWidget(self.sites_table)
         layout.addWidget(self.buttons)
 
     def _type_changed(self) -> None:
@@ -115,33 +138,55 @@ class ProposeSitesDialog(QDialog):
         if ft is not None:
             self.radius.setValue(ft.radius_m)
 
+    @property
+    def running(self) -> bool:
+        return self.worker is not None
+
     def run(self) -> None:
-        """Solve on a worker thread; the result is turned into a scenario on the copy of the project."""
-        from cityplanner.optimise import MCLP, propose_into_scenario
+        """Solve on a worker thread; the proposal is built on a copy of the project."""
+        from cityplanner.optimise import grid_candidates, optimise_project, propose_into_scenario
 
         name = self.name.text().strip()
         if not name or name in self.doc.project.scenarios:
             self.message.setText(f"Choose a new scenario name ('{name}' is empty or already used).")
             return
-        project = snapshot(self.doc.project)
+        doc = self.doc
+        project = snapshot(doc.project)
         type_name = self.type_combo.currentData()
         sites, radius, limit = self.sites.value(), self.radius.value(), float(self.time_limit.value())
         kind, spacing = self.candidates.currentData(), self.spacing.value()
+        along_streets = self.distance.currentData() == "network"
+        current = doc.current_scenario
 
         def job(progress):
-            candidates = candidate_sites(project, kind, spacing)
-            model = MCLP.from_geodataframe(
-                project.zones,
-                candidates,
-                project.population_field,
-                radius,
-                existing=project.existing_facilities(type_name),
+            progress.update(0.0, "Preparing candidate sites")
+            network = doc.street_network() if along_streets or kind == "streets" else None
+            if kind == "grid":
+                candidates_xy = grid_candidates(project.zones, spacing)
+            elif kind == "streets":
+                candidates_xy = np.asarray(network.nodes_xy)
+            else:
+                candidates_xy = shapely.get_coordinates(
+                    shapely.point_on_surface(project.zones.geometry.values)
+                )
+            result = optimise_project(
+                project,
+                type_name,
+                "mclp",
+                candidates_xy,
                 sites=sites,
+                radius_m=radius,
+                network=network if along_streets else None,
+                scenario=current,
+                time_limit_s=limit,
+                progress=progress,
             )
-            result = model.solve(time_limit_s=limit, progress=progress)
-            return result, propose_into_scenario(project, type_name, result, candidates, name)
+            return result, propose_into_scenario(project, type_name, result, candidates_xy, name)
 
         self.run_button.setEnabled(False)
+        self.create_button.setEnabled(False)
+        self.sites_table.hide()
+        self.progress.setValue(0)
         self.message.setText("Solving…")
         self.worker = workers.start(job, self._done, self._failed, self._progress, self._cancelled)
 
@@ -153,9 +198,27 @@ class ProposeSitesDialog(QDialog):
     def _done(self, outcome) -> None:
         result, scenario = outcome
         self.worker = None
-        self.result = result
-        self.scenario = scenario
-        self.accept()
+        self.result, self.scenario = result, scenario
+        self.progress.setValue(100)
+        status = "optimal" if result.optimal else f"within {result.gap:.1%} of the best possible"
+        self.message.setText(
+            f"'{scenario.name}': {len(result.selected)} new sites cover {result.population_covered:,.0f} of "
+            f"{result.population_total:,.0f} people ({result.percent_covered:.1f} %, "
+            f"{result.percent_covered_before:.1f} % before); {status}, {result.seconds:.1f} s."
+        )
+        placements = scenario.placements
+        self.sites_table.setRowCount(len(placements))
+        for row, p in enumerate(placements):
+            cells = [p.name, f"{p.marginal_gain:,.0f}", f"{p.x:,.0f}, {p.y:,.0f}"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.sites_table.setItem(row, col, item)
+        self.sites_table.show()
+        self.run_button.setEnabled(True)
+        self.create_button.setEnabled(True)
+        self.create_button.setDefault(True)
 
     def _failed(self, message: str) -> None:
         self.worker = None
@@ -165,11 +228,12 @@ class ProposeSitesDialog(QDialog):
 
     def _cancelled(self) -> None:
         self.worker = None
-        self.reject()
+        super().reject()
 
-    def cancel(self) -> None:
+    def reject(self) -> None:
+        """Cancel (button or Esc): stop a running solve at its next checkpoint, then close."""
         if self.worker is not None:
             self.message.setText("Cancelling…")
             self.worker.cancel()
         else:
-            self.reject()
+            super().reject()

@@ -29,20 +29,38 @@ from ..document import ProjectDocument, snapshot
 from ..workers import CoalescingRunner
 
 STATUS_COLOURS = {"met": "#b7e1b0", "near": "#fde7a3", "not met": "#f4b6b0", "n/a": "#e6e6e6"}
-COLUMNS = ["KPI", "Value", "Target", "Status", "Δ baseline"]
+COLUMNS = ["KPI", "Value", "Target", "Status", "Change"]
 
 
-def format_value(value: float | None, unit: str = "") -> str:
+def decimals_for(result) -> int:
+    """Decimals that suit a KPI's unit, the same for its value, target and change.
+
+    Percentages one; counts (whole values and target, e.g. hotspots) none; other ratios one, or
+    two when the target is below 10 (e.g. beds per 1,000 inhabitants).
+    """
+    if result.unit == "%":
+        return 1
+    numbers = [v for v in (result.value, result.baseline_value, result.target) if v is not None]
+    if numbers and all(np.isfinite(v) and float(v).is_integer() for v in numbers):
+        return 0
+    return 2 if abs(result.target) < 10 else 1
+
+
+def format_value(value: float | None, decimals: int, unit: str = "") -> str:
+    """A value with thousands separators and the given decimals ('–' when there is none)."""
     if value is None or not np.isfinite(value):
         return "–"
-    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
-    return f"{text} {unit}".strip() if unit and unit != "%" else (f"{text} %" if unit == "%" else text)
+    text = f"{value:,.{decimals}f}"
+    return f"{text} {unit}" if unit else text
 
 
-def format_change(change: float | None) -> str:
-    if change is None or not np.isfinite(change) or abs(change) < 1e-9:
-        return "–" if change is None else "0"
-    return f"{change:+,.2f}" if abs(change) < 10 else f"{change:+,.0f}"
+def format_change(change: float | None, decimals: int) -> str:
+    """Change from the baseline with its sign ('+3.4', '-1.0'), '0.0' when it rounds to nothing."""
+    if change is None or not np.isfinite(change):
+        return "–"
+    if round(change, decimals) == 0:
+        return f"{0:.{decimals}f}"
+    return f"{change:+,.{decimals}f}"
 
 
 class KpiDock(QDockWidget):
@@ -62,6 +80,8 @@ class KpiDock(QDockWidget):
         self.doc: ProjectDocument | None = None
         self.evaluator = None
         self.results: list = []
+        # The chart's figures: KPI value per group of zones, as the engine aggregates them.
+        self.group_values = None
         self.runner = CoalescingRunner(self)
         self.runner.result.connect(self._show)
         self.runner.error.connect(self._show_error)
@@ -74,11 +94,15 @@ class KpiDock(QDockWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        # Names wrap onto more lines instead of being cut with '…'; rows grow to fit them.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeaderItem(4).setToolTip("Change from the baseline scenario")
         self.table.itemSelectionChanged.connect(self.update_chart)
         self.group_combo = QComboBox()
         self.group_combo.currentTextChanged.connect(lambda _t: self.update_chart())
@@ -126,14 +150,17 @@ class KpiDock(QDockWidget):
         self.group_combo.clear()
         project = self.doc.project
         if project.zones_layer in project.layers:
+            from cityplanner.kpi import district_field
+
             zones = project.zones
             fields = [
                 c
                 for c in zones.columns
                 if c != zones.geometry.name and not pd.api.types.is_numeric_dtype(zones[c])
             ]
-            preferred = sorted(fields, key=lambda c: (c.lower() not in ("district", "ward", "sector"), c))
-            self.group_combo.addItems(preferred)
+            # The report's district field first, so the chart and the report's tables agree.
+            district = district_field(project)
+            self.group_combo.addItems(sorted(fields, key=lambda c: (c != district, c)))
         self.group_combo.blockSignals(False)
         self.refresh()
 
@@ -176,12 +203,13 @@ class KpiDock(QDockWidget):
         self.table.setRowCount(len(results))
         for row, r in enumerate(results):
             unit = "%" if r.unit == "%" else ""
+            decimals = decimals_for(r)
             cells = [
                 r.name,
-                format_value(r.value, unit),
-                format_value(r.target, unit),
+                format_value(r.value, decimals, unit),
+                format_value(r.target, decimals, unit),
                 r.status,
-                format_change(r.change),
+                format_change(r.change, decimals),
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -214,25 +242,22 @@ class KpiDock(QDockWidget):
         return next((r for r in self.results if r.id == kpi_id), None)
 
     def update_chart(self) -> None:
-        """Bar chart of the selected KPI per zone group, population-weighted (engine zone metrics)."""
+        """Bar chart of the selected KPI per zone group (the engine's ``Evaluator.by_group``)."""
         self.chart.clear()
         kpi_id = self.selected_kpi()
         group = self.group_combo.currentText()
         if not kpi_id or not group or self.evaluator is None or self.runner.busy:
             return
-        metrics = self.evaluator.zone_metrics(kpi_id, self.doc.current_scenario)
-        groups = self.doc.project.zones[group].astype(str).to_numpy()
-        names, inverse = np.unique(groups, return_inverse=True)
-        weights = metrics["population"].to_numpy(dtype=float)
-        values = metrics["value"].to_numpy(dtype=float)
-        ok = np.isfinite(values)
-        sums = np.bincount(inverse[ok], weights=(values * weights)[ok], minlength=len(names))
-        pops = np.bincount(inverse[ok], weights=weights[ok], minlength=len(names))
-        means = np.divide(sums, pops, out=np.full(len(names), np.nan), where=pops > 0)
+        self.group_values = self.evaluator.by_group(
+            kpi_id, self.doc.project.zones[group].to_numpy(), self.doc.current_scenario
+        )
+        names = self.group_values.index.to_numpy()
         result = self.result(kpi_id)
-        self.chart_title.setText(f"{result.name if result else kpi_id} by {group} (population-weighted)")
+        unit = f" ({result.unit})" if result and result.unit else ""
+        self.chart_title.setText(f"{result.name if result else kpi_id}{unit} by {group}")
         x = np.arange(len(names))
-        self.chart.addItem(pg.BarGraphItem(x=x, height=np.nan_to_num(means), width=0.6, brush="#4a90c2"))
+        heights = np.nan_to_num(self.group_values.to_numpy(dtype=float))
+        self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brush="#4a90c2"))
         axis = self.chart.getAxis("bottom")
         axis.setTicks([[(i, str(n)) for i, n in enumerate(names)]])
         if result is not None and result.target is not None and np.isfinite(result.target):
