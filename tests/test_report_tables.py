@@ -14,6 +14,7 @@ import pyogrio
 import pytest
 
 from cityplanner.cli import main as cli_main
+from cityplanner.errors import ReportError
 from cityplanner.kpi import Evaluator
 from cityplanner.report.content import WHOLE_CITY, collect
 from cityplanner.report.tables import write_csv, write_gpkg, write_xlsx
@@ -157,3 +158,11 @@ def test_district_field_recognises_usual_names(column: str) -> None:
     project.add_layer(Layer("zones", zones, role="zones"))
     project.zones_layer, project.population_field = "zones", "pop"
     assert district_field(project) == column
+
+
+def test_exports_into_a_missing_folder_are_report_errors(project, content, tmp_path: Path) -> None:
+    missing = tmp_path / "no such folder"
+    for write, name in ((write_xlsx, "plan.xlsx"), (write_gpkg, "plan.gpkg")):
+        with pytest.raises(ReportError, match=f"{name} cannot be written"):
+            write(project, [PLAN], missing / name, content=content)
+    assert not missing.exists()

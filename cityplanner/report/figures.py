@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -38,6 +40,8 @@ BUILDING_COLOUR = "#9e9e9e"
 ROAD_COLOUR = "#757575"
 MAJOR_ROAD_COLOUR = "#424242"
 EXISTING_COLOUR = "#252525"
+# Placements of a type the project does not define.
+DEFAULT_FACILITY_COLOUR = "#1f78b4"
 STATUS_COLOURS = {"met": "#1a9850", "near": "#fdae61", "not met": "#d73027", "n/a": "#bdbdbd"}
 SCENARIO_COLOURS = ("#bdbdbd", "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928")
 
@@ -98,15 +102,50 @@ def circle_ops(centres: np.ndarray, radius) -> str:
     return _format_points(xy.reshape(-1, 2), ops)
 
 
+# -- colours and classes every output shares ------------------------------------------------------
 def coverage_colour(value: float) -> str:
     if not np.isfinite(value):
         return NO_DATA_COLOUR
     return COVERAGE_COLOURS[int(np.searchsorted(COVERAGE_BREAKS, value, side="right"))]
 
 
-def coverage_class_labels() -> list[str]:
+def coverage_classes() -> list[tuple[float, float, str, str]]:
+    """The zone shading classes as (lower %, upper %, colour, label), lowest first."""
     edges = (0.0, *COVERAGE_BREAKS, 100.0)
-    return [f"{lo:g}–{hi:g} %" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    return [
+        (lo, hi, colour, f"{lo:g}–{hi:g} %")
+        for lo, hi, colour in zip(edges[:-1], edges[1:], COVERAGE_COLOURS, strict=True)
+    ]
+
+
+def priority_colour(tier: int) -> str:
+    """Outline colour of a priority tier (tiers past the palette look like tier 1)."""
+    return PRIORITY_COLOURS.get(tier, PRIORITY_COLOURS[1])
+
+
+def facility_styles(project: Project, types: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Colour and service radius in metres for each facility type name in ``types``.
+
+    Types the project does not define get :data:`DEFAULT_FACILITY_COLOUR` and no radius.
+    """
+    defined = project.facility_types
+    colours = types.map({name: ft.color for name, ft in defined.items()}).fillna(DEFAULT_FACILITY_COLOUR)
+    radii = types.map({name: ft.radius_m for name, ft in defined.items()}).fillna(0.0)
+    return colours.to_numpy(dtype=object), radii.to_numpy(dtype=float)
+
+
+def major_road_mask(roads: gpd.GeoDataFrame) -> np.ndarray:
+    """Which roads are main roads (OSM ``highway`` in :data:`MAJOR_HIGHWAYS`); none without that field."""
+    if "highway" not in roads.columns:
+        return np.zeros(len(roads), dtype=bool)
+    return roads["highway"].astype("string").isin(MAJOR_HIGHWAYS).fillna(False).to_numpy(dtype=bool)
+
+
+def priority_zones(project: Project) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The zones marked as priority (in the order they were marked) and their tiers."""
+    rows = np.fromiter(project.priority.keys(), dtype=int, count=len(project.priority))
+    tiers = np.fromiter(project.priority.values(), dtype=int, count=len(project.priority))
+    return project.zones.iloc[rows], tiers
 
 
 # -- the city's layers, prepared once per report -------------------------------------------------
@@ -132,17 +171,11 @@ class CityLayers:
         major = minor = np.empty(0, dtype=object)
         if roads is not None:
             lines = roads.gdf.geometry.to_numpy()
-            if "highway" in roads.gdf.columns:
-                is_major = roads.gdf["highway"].astype("string").isin(MAJOR_HIGHWAYS).fillna(False).to_numpy()
-            else:
-                is_major = np.zeros(len(lines), dtype=bool)
+            is_major = major_road_mask(roads.gdf)
             major, minor = lines[is_major], lines[~is_major]
-        priority = {}
-        if project.priority:
-            rows = np.fromiter(project.priority.keys(), dtype=int)
-            tiers = np.fromiter(project.priority.values(), dtype=int)
-            for tier in sorted(set(tiers.tolist())):
-                priority[tier] = zones[rows[tiers == tier]]
+        marked, tiers = priority_zones(project)
+        marked_geoms = marked.geometry.to_numpy()
+        priority = {tier: marked_geoms[tiers == tier] for tier in sorted(set(tiers.tolist()))}
         return cls(
             bounds=(minx - pad, miny - pad, maxx + pad, maxy + pad),
             zones=zones,
@@ -261,7 +294,7 @@ class MapFigure(Flowable):
         _stroke(canvas, path_ops(city.major_roads, to_page, False), MAJOR_ROAD_COLOUR, 0.9)
         _stroke(canvas, path_ops(city.boundary, to_page, True), "#000000", 0.8)
         for tier, geoms in sorted(city.priority.items()):
-            _stroke(canvas, path_ops(geoms, to_page, True), _priority_colour(tier), 1.6)
+            _stroke(canvas, path_ops(geoms, to_page, True), priority_colour(tier), 1.6)
         self._draw_facilities(canvas, to_page, scale)
         canvas.restoreState()
 
@@ -295,14 +328,13 @@ class MapFigure(Flowable):
 
     def _placement_types(self) -> list[tuple[str, str, str, float, np.ndarray]]:
         """(type, label, colour, service radius in m, row positions) per placed facility type."""
-        project = self.content.project
         placements = self.scenario.placements
+        colours, radii = facility_styles(self.content.project, placements["type"])
         types = []
         for type_name, rows in placements.groupby("type", sort=False).groups.items():
-            ft = project.facility_types.get(type_name)
             at = placements.index.get_indexer(rows)
             label = str(placements["type_label"].iloc[at[0]])
-            types.append((type_name, label, ft.color if ft else "#1f78b4", ft.radius_m if ft else 0.0, at))
+            types.append((type_name, label, colours[at[0]], float(radii[at[0]]), at))
         return types
 
     def _legend_entries(self) -> list[_LegendEntry]:
@@ -310,10 +342,7 @@ class MapFigure(Flowable):
         if self.headline_kpi is not None:
             kpi = self.content.definition(self.headline_kpi)
             entries.append(_LegendEntry("heading", "#000000", f"Zones: % of population, {kpi.name}"))
-            entries += [
-                _LegendEntry("fill", colour, label)
-                for colour, label in zip(COVERAGE_COLOURS, coverage_class_labels(), strict=True)
-            ]
+            entries += [_LegendEntry("fill", colour, label) for _, _, colour, label in coverage_classes()]
             if not np.isfinite(self.scenario.zone_values[self.headline_kpi].to_numpy(dtype=float)).all():
                 entries.append(_LegendEntry("fill", NO_DATA_COLOUR, "No value"))
         entries.append(_LegendEntry("heading", "#000000", "Layers"))
@@ -326,9 +355,7 @@ class MapFigure(Flowable):
         if len(self.city.minor_roads):
             entries.append(_LegendEntry("line", ROAD_COLOUR, "Other streets", 0.25))
         for tier in sorted(self.city.priority):
-            entries.append(
-                _LegendEntry("outline", _priority_colour(tier), f"Priority zone, tier {tier}", 1.6)
-            )
+            entries.append(_LegendEntry("outline", priority_colour(tier), f"Priority zone, tier {tier}", 1.6))
         geoms, labels = self._existing_geoms()
         if len(geoms):
             entries.append(_LegendEntry("marker", EXISTING_COLOUR, f"Existing: {', '.join(labels)}", 1.6))
@@ -371,10 +398,6 @@ class MapFigure(Flowable):
         canvas.setFont(BOLD, 5.5)
         for (px, py), number in zip(xy, placements["number"], strict=True):
             canvas.drawCentredString(px, py - 1.9, str(number))
-
-
-def _priority_colour(tier: int) -> str:
-    return PRIORITY_COLOURS.get(tier, PRIORITY_COLOURS[1])
 
 
 def _fill(canvas, ops: str, colour: str, alpha: float = 1.0, stroke: bool = False) -> None:

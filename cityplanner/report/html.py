@@ -35,17 +35,20 @@ from jinja2 import Template
 from ..errors import ReportError
 from ..progress import Progress, report
 from ..project import Project
-from .content import ReportContent, ScenarioContent, collect, format_change, format_number, scaled_progress
+from ._common import attribute_table, content_for, kpi_rows, placement_rows, replaced_atomically
+from .content import ReportContent, ScenarioContent, format_number
 from .figures import (
     BUILDING_COLOUR,
     EXISTING_COLOUR,
-    MAJOR_HIGHWAYS,
     NO_DATA_COLOUR,
     PARK_COLOUR,
-    PRIORITY_COLOURS,
     STATUS_COLOURS,
-    coverage_class_labels,
+    coverage_classes,
     coverage_colour,
+    facility_styles,
+    major_road_mask,
+    priority_colour,
+    priority_zones,
 )
 
 # Outlines are simplified to this many metres before export (screen maps of a district).
@@ -71,15 +74,10 @@ def write_html(
 
     Parameters
     ----------
-    project : Project
-    scenarios : list of str or None
-        Plans to show; the baseline is always included. All scenarios when None or empty.
+    project, scenarios, progress, content
+        As for :func:`cityplanner.report.pdf.write_pdf`.
     path : path-like
         The HTML file to write (replaced atomically when it exists).
-    progress : Progress, optional
-    content : ReportContent, optional
-        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
-        several outputs from one evaluation.
 
     Returns
     -------
@@ -91,17 +89,12 @@ def write_html(
     ReportError
         If the file cannot be written.
     """
-    content = content or collect(project, scenarios, progress=scaled_progress(progress, 0.0, 0.5))
+    content = content_for(project, scenarios, content, progress)
     report(progress, 0.5, "Building the map")
     page = render_map(content)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
+    with replaced_atomically(target, "map") as tmp:
         tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"The map {target} cannot be written ({err.strerror or err}).") from None
     report(progress, 1.0, "Map written")
     return target
 
@@ -229,7 +222,7 @@ def _zones_layer(
 ) -> folium.GeoJson:
     project = content.project
     zones = project.zones
-    attributes = zones.drop(columns=zones.geometry.name)
+    attributes = attribute_table(zones)
     values = pd.DataFrame(
         {
             content.definition(k).name: scenario.zone_values[k].map(format_number)
@@ -292,11 +285,7 @@ def _city_layers(project: Project) -> list[folium.GeoJson]:
         )
     roads = project.layer_with_role("roads")
     if roads is not None:
-        is_major = (
-            roads.gdf["highway"].astype("string").isin(MAJOR_HIGHWAYS).fillna(False).to_numpy()
-            if "highway" in roads.gdf.columns
-            else np.zeros(len(roads.gdf), dtype=bool)
-        )
+        is_major = major_road_mask(roads.gdf)
         frame = _to_wgs84(_attribute_frame(roads.gdf).assign(_weight=np.where(is_major, 3.0, 1.0)), project)
         layers.append(
             folium.GeoJson(
@@ -319,30 +308,25 @@ def _point_marker() -> folium.CircleMarker:
 
 
 def _attribute_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    attributes = gdf.drop(columns=gdf.geometry.name)
-    return gpd.GeoDataFrame(_escaped(attributes), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+    return gpd.GeoDataFrame(_escaped(attribute_table(gdf)), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
 
 
 def _priority_layer(project: Project) -> folium.GeoJson | None:
     if not project.priority:
         return None
-    rows = np.fromiter(project.priority.keys(), dtype=int)
-    tiers = np.fromiter(project.priority.values(), dtype=int)
-    zones = project.zones.iloc[rows]
+    zones, tiers = priority_zones(project)
     frame = gpd.GeoDataFrame(
         pd.concat(
             [
                 _escaped(pd.DataFrame({"priority tier": tiers}, index=zones.index)),
-                _escaped(zones.drop(columns=zones.geometry.name)),
+                _escaped(attribute_table(zones)),
             ],
             axis=1,
         ),
         geometry=zones.geometry.to_numpy(),
         crs=project.crs,
     )
-    frame = _to_wgs84(
-        frame.assign(_colour=[PRIORITY_COLOURS.get(t, PRIORITY_COLOURS[1]) for t in tiers]), project
-    )
+    frame = _to_wgs84(frame.assign(_colour=[priority_colour(t) for t in tiers]), project)
     return folium.GeoJson(
         frame,
         name="Priority zones",
@@ -360,8 +344,7 @@ def _existing_layers(project: Project) -> list[folium.GeoJson]:
         gdf = project.layers[ft.layer].gdf
         points = shapely.point_on_surface(gdf.geometry.to_numpy())
         frame = _to_wgs84(
-            gpd.GeoDataFrame(_escaped(gdf.drop(columns=gdf.geometry.name)), geometry=points, crs=project.crs),
-            project,
+            gpd.GeoDataFrame(_escaped(attribute_table(gdf)), geometry=points, crs=project.crs), project
         )
         layers.append(
             folium.GeoJson(
@@ -378,24 +361,10 @@ def _existing_layers(project: Project) -> list[folium.GeoJson]:
 
 def _placements_layer(project: Project, scenario: ScenarioContent) -> folium.GeoJson:
     placements = scenario.placements
-    shown = pd.DataFrame(
-        {
-            "#": placements["number"],
-            "type": placements["type_label"],
-            "name": placements["name"],
-            "longitude": placements["lon"].map("{:.6f}".format),
-            "latitude": placements["lat"].map("{:.6f}".format),
-            "marginal gain": placements["marginal_gain"].map(
-                lambda g: "" if not np.isfinite(g) else f"{g:,.0f}"
-            ),
-            "source": placements["source"],
-            "id": placements["id"],
-        }
+    shown = placement_rows(placements, blank="").rename(
+        columns={"number": "#", "lon": "longitude", "lat": "latitude", "marginal_gain": "marginal gain"}
     )
-    colours = [
-        project.facility_types[t].color if t in project.facility_types else "#1f78b4"
-        for t in placements["type"]
-    ]
+    colours, _ = facility_styles(project, placements["type"])
     frame = gpd.GeoDataFrame(
         _escaped(shown).assign(_colour=colours),
         geometry=gpd.points_from_xy(placements["x"], placements["y"]),
@@ -414,17 +383,8 @@ def _placements_layer(project: Project, scenario: ScenarioContent) -> folium.Geo
 def _coverage_layer(project: Project, scenario: ScenarioContent) -> folium.GeoJson:
     """Service radius (the facility type's ``radius_m``) around each placement."""
     placements = scenario.placements
-    radius = np.array(
-        [
-            project.facility_types[t].radius_m if t in project.facility_types else 0.0
-            for t in placements["type"]
-        ]
-    )
+    colours, radius = facility_styles(project, placements["type"])
     discs = shapely.buffer(shapely.points(placements[["x", "y"]].to_numpy(dtype=float)), radius, quad_segs=16)
-    colours = [
-        project.facility_types[t].color if t in project.facility_types else "#1f78b4"
-        for t in placements["type"]
-    ]
     shown = pd.DataFrame(
         {"#": placements["number"], "type": placements["type_label"], "service radius (m)": radius.round(1)}
     )
@@ -473,24 +433,23 @@ def _kpi_panel(content: ReportContent, headline: str | None) -> str:
         name = escape(content.definition(headline).name)
         parts.append(f'<div class="cp-legend">Zones: % of population, {name}<br>')
         parts += [
-            f'<span style="background:{coverage_colour(lo)}"></span>{escape(label)} '
-            for lo, label in zip((0, 20, 40, 60, 80), coverage_class_labels(), strict=True)
+            f'<span style="background:{colour}"></span>{escape(label)} '
+            for _, _, colour, label in coverage_classes()
         ]
         parts.append("</div>")
     for scenario in content.scenarios:
         parts.append(f"<details{' open' if scenario is content.scenarios[-1] else ''}>")
         parts.append(f"<summary>{escape(scenario.name)}</summary><table>")
         parts.append("<tr><th>KPI</th><th>Value</th><th>Target</th><th>Status</th><th>Change</th></tr>")
-        for kpi in scenario.kpis:
+        for kpi in kpi_rows(scenario):
             colour = STATUS_COLOURS[kpi.status]
-            change = "" if scenario.is_baseline else escape(format_change(kpi.change))
             parts.append(
                 f"<tr><td>{escape(kpi.name)}<div class='vi'>{escape(kpi.name_vi)}</div></td>"
-                f"<td class='num'>{escape(format_number(kpi.value))}"
+                f"<td class='num'>{escape(kpi.value)}"
                 f"<div class='vi'>{escape(kpi.unit)}</div></td>"
-                f"<td class='num'>{escape(format_number(kpi.target))}</td>"
+                f"<td class='num'>{escape(kpi.target)}</td>"
                 f"<td><span class='status' style='background:{colour}'>{escape(kpi.status)}</span></td>"
-                f"<td class='num'>{change}</td></tr>"
+                f"<td class='num'>{escape(kpi.change)}</td></tr>"
             )
         parts.append("</table></details>")
     if content.attribution:

@@ -35,14 +35,8 @@ from reportlab.platypus import (
 from ..errors import ReportError
 from ..progress import Progress, report
 from ..project import Project
-from .content import (
-    ReportContent,
-    ScenarioContent,
-    collect,
-    format_change,
-    format_number,
-    scaled_progress,
-)
+from ._common import content_for, kpi_rows, placement_rows, replaced_atomically
+from .content import ReportContent, ScenarioContent, format_change, format_number
 from .figures import SCENARIO_COLOURS, STATUS_COLOURS, CityLayers, MapFigure, district_bar_chart
 from .fonts import BOLD, REGULAR, register_fonts
 
@@ -78,6 +72,7 @@ def write_pdf(
     author, title : str, optional
         Shown on the title page; default to the project's ``author`` and ``plan_name`` settings.
     progress : Progress, optional
+        Receives fractions in [0, 1]: the evaluation (unless ``content`` is given), then the writing.
     content : ReportContent, optional
         What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
         several outputs from one evaluation.
@@ -99,26 +94,15 @@ def write_pdf(
         raise ReportError(f"The paper size '{paper}' is not supported (use a4 or a3).")
     register_fonts()
     target = Path(path)
-    content = content or collect(
-        project, scenarios, author=author, title=title, progress=scaled_progress(progress, 0.0, 0.5)
-    )
+    content = content_for(project, scenarios, content, progress, author=author, title=title)
     page_size = to_landscape(PAPERS[paper_key]) if landscape else PAPERS[paper_key]
     buffer = io.BytesIO()
     document = _document(buffer, content, page_size, progress)
     document.build(_story(content, document.width, document.height))
     report(progress, 1.0, "Report written")
-    _write_atomically(target, buffer.getvalue())
+    with replaced_atomically(target, "report") as tmp:
+        tmp.write_bytes(buffer.getvalue())
     return target
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"The report {target} cannot be written ({err.strerror or err}).") from None
 
 
 # -- document and styles ------------------------------------------------------------------------
@@ -232,10 +216,9 @@ def _title_page(content: ReportContent, styles, height: float) -> list:
 
 def _summary(content: ReportContent, styles) -> list:
     story = [PageBreak(), Paragraph("Executive summary", styles["h1"])]
-    population = content.population.sum()
     story.append(
         Paragraph(
-            f"The plan area holds {population:,.0f} people in {len(content.population):,} zones. "
+            f"The plan area holds {_people_in_zones(content)}. "
             f"Distances are measured {_mode_words(content.distance_mode)}.",
             styles["body"],
         )
@@ -245,6 +228,10 @@ def _summary(content: ReportContent, styles) -> list:
         for sentence in content.summary(scenario):
             story.append(Paragraph(escape(sentence), styles["bullet"], bulletText="•"))
     return story
+
+
+def _people_in_zones(content: ReportContent) -> str:
+    return f"{content.population.sum():,.0f} people in {len(content.population):,} zones"
 
 
 def _mode_words(mode: str) -> str:
@@ -274,16 +261,16 @@ def _kpi_table(scenario: ScenarioContent, styles, width: float) -> Table:
     head = ["Standard code", "KPI (English / Tiếng Việt)", "Value", "Unit", "Target", "Status", "Change"]
     rows: list[list] = [[Paragraph(h, styles["head"]) for h in head]]
     extra = []
-    for i, kpi in enumerate(scenario.kpis, start=1):
+    for i, kpi in enumerate(kpi_rows(scenario), start=1):
         rows.append(
             [
                 Paragraph(escape(kpi.code), styles["cell"]),
                 [Paragraph(escape(kpi.name), styles["cell"]), Paragraph(escape(kpi.name_vi), styles["vi"])],
-                format_number(kpi.value),
+                kpi.value,
                 Paragraph(escape(kpi.unit), styles["small"]),
-                format_number(kpi.target),
+                kpi.target,
                 kpi.status,
-                "" if scenario.is_baseline else format_change(kpi.change),
+                kpi.change,
             ]
         )
         extra.append(("BACKGROUND", (5, i), (5, i), colors.HexColor(STATUS_COLOURS[kpi.status])))
@@ -412,15 +399,15 @@ def _placements_section(content: ReportContent, styles, width: float) -> list:
             story.append(Paragraph("This plan has no placements.", styles["body"]))
             continue
         rows: list[list] = [[Paragraph(h, styles["head"]) for h in head]]
-        for p in placements.itertuples():
+        for p in placement_rows(placements, blank="—").itertuples():
             rows.append(
                 [
-                    str(p.number),
-                    Paragraph(escape(p.type_label), styles["cell"]),
-                    Paragraph(escape(p.name or "—"), styles["cell"]),
-                    f"{p.lon:.6f}",
-                    f"{p.lat:.6f}",
-                    "—" if not np.isfinite(p.marginal_gain) else f"{p.marginal_gain:,.0f}",
+                    p.number,
+                    Paragraph(escape(p.type), styles["cell"]),
+                    Paragraph(escape(p.name), styles["cell"]),
+                    p.lon,
+                    p.lat,
+                    p.marginal_gain,
                     p.source,
                 ]
             )
@@ -468,12 +455,11 @@ def _methods_section(content: ReportContent, styles, width: float) -> list:
     story.append(_table(rows, [f * width for f in fractions], [("VALIGN", (0, 1), (-1, -1), "TOP")]))
 
     story.append(Paragraph("Data sources", styles["h2"]))
-    population = content.population.sum()
     story.append(
         Paragraph(
             f"Population: field '{escape(project.population_field)}' "
             f"of layer '{escape(project.zones_layer)}' "
-            f"({population:,.0f} people in {len(content.population):,} zones). Working coordinate system: "
+            f"({_people_in_zones(content)}). Working coordinate system: "
             f"{escape(project.crs.name)} ({escape(project.crs.to_string())}). Walking speed "
             f"{float(project.setting('walk_speed_kmh', 4.8)):g} km/h; places further than "
             f"{float(project.setting('max_snap_m', 250.0)):g} m from a street are not joined to the network.",

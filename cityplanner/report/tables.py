@@ -15,7 +15,6 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -23,14 +22,9 @@ from openpyxl.utils import get_column_letter
 from ..errors import ReportError
 from ..progress import Progress, report
 from ..project import Project
-from .content import ReportContent, ScenarioContent, collect, scaled_progress
-from .figures import (
-    COVERAGE_BREAKS,
-    COVERAGE_COLOURS,
-    PRIORITY_COLOURS,
-    STATUS_COLOURS,
-    coverage_class_labels,
-)
+from ._common import attribute_table, content_for, replaced_atomically
+from .content import ReportContent, ScenarioContent
+from .figures import STATUS_COLOURS, coverage_classes, priority_colour, priority_zones
 
 KPI_COLUMNS = (
     "id",
@@ -70,7 +64,7 @@ def zone_frame(content: ReportContent, scenario: ScenarioContent) -> pd.DataFram
     """
     project = content.project
     zones = project.zones
-    frame = pd.DataFrame(zones.drop(columns=zones.geometry.name))
+    frame = attribute_table(zones)
     frame["population_used"] = content.population
     tiers = pd.Series(project.priority, dtype="Int64")
     frame["priority"] = pd.array([tiers.get(i, pd.NA) for i in range(len(zones))], dtype="Int64")
@@ -121,15 +115,10 @@ def write_csv(
 
     Parameters
     ----------
-    project : Project
-    scenarios : list of str or None
-        Plans to export; the baseline is always included, first. All scenarios when None or empty.
+    project, scenarios, progress, content
+        As for :func:`cityplanner.report.pdf.write_pdf`.
     folder : path-like
         Folder to write into (created if missing).
-    progress : Progress, optional
-    content : ReportContent, optional
-        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
-        several outputs from one evaluation.
 
     Returns
     -------
@@ -141,7 +130,7 @@ def write_csv(
     ReportError
         If the folder cannot be created or a file cannot be written.
     """
-    content = content or collect(project, scenarios, progress=scaled_progress(progress, 0.0, 0.5))
+    content = content_for(project, scenarios, content, progress)
     report(progress, 0.6, "Writing CSV files")
     out = Path(folder)
     tables = {
@@ -182,25 +171,23 @@ def write_xlsx(
 
     Parameters
     ----------
-    project : Project
-    scenarios : list of str or None
-        Plans to export; the baseline is always included, first. All scenarios when None or empty.
+    project, scenarios, progress, content
+        As for :func:`cityplanner.report.pdf.write_pdf`.
     path : path-like
         The workbook to write (replaced atomically when it exists).
-    progress : Progress, optional
-    content : ReportContent, optional
-        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
-        several outputs from one evaluation.
+
+    Returns
+    -------
+    Path
+        The workbook written.
 
     Raises
     ------
     ReportError
         If the file cannot be written.
     """
-    content = content or collect(project, scenarios, progress=scaled_progress(progress, 0.0, 0.5))
+    content = content_for(project, scenarios, content, progress)
     report(progress, 0.6, "Writing the workbook")
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
     sheets = {
         "KPIs": kpi_frame(content),
         "Districts": district_frame(content),
@@ -210,15 +197,11 @@ def write_xlsx(
         name = _SHEET_FORBIDDEN.sub(" ", f"Zones {i} {scenario.name}")[:31]
         sheets[name] = zone_frame(content, scenario).assign(scenario=scenario.name)
         sheets[name] = sheets[name][["scenario", *sheets[name].columns[:-1]]]
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
-                _format_sheet(writer.sheets[name], frame)
-        os.replace(tmp, target)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"The workbook {target} cannot be written ({err.strerror or err}).") from None
+    target = Path(path)
+    with replaced_atomically(target, "workbook") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+            _format_sheet(writer.sheets[name], frame)
     report(progress, 1.0, "Workbook written")
     return target
 
@@ -263,27 +246,23 @@ def write_gpkg(
 
     Parameters
     ----------
-    project : Project
-    scenarios : list of str or None
-        Plans to export; the baseline is always included, first. All scenarios when None or empty.
+    project, scenarios, progress, content
+        As for :func:`cityplanner.report.pdf.write_pdf`.
     path : path-like
         The GeoPackage to write (replaced atomically when it exists).
-    progress : Progress, optional
-    content : ReportContent, optional
-        What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
-        several outputs from one evaluation.
+
+    Returns
+    -------
+    Path
+        The GeoPackage written.
 
     Raises
     ------
     ReportError
         If the file cannot be written.
     """
-    content = content or collect(project, scenarios, progress=scaled_progress(progress, 0.0, 0.5))
+    content = content_for(project, scenarios, content, progress)
     report(progress, 0.6, "Writing the GeoPackage")
-    target = Path(path)
-    # GDAL wants the .gpkg extension on the temporary file too.
-    tmp = target.with_name(f".{target.stem}.tmp.gpkg")
-    tmp.unlink(missing_ok=True)
     headline = content.headline_kpi()
     styles: dict[str, str] = {}
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -314,28 +293,20 @@ def write_gpkg(
         if headline is not None:
             styles[name] = _graduated_qml(headline)
     if project.priority:
-        rows = np.fromiter(project.priority.keys(), dtype=int)
-        tiers = np.fromiter(project.priority.values(), dtype=int)
-        zones = project.zones.iloc[rows]
+        zones, tiers = priority_zones(project)
         layers["priority_zones"] = gpd.GeoDataFrame(
-            pd.DataFrame(zones.drop(columns=zones.geometry.name)).assign(priority=tiers),
-            geometry=zones.geometry.to_numpy(),
-            crs=project.crs,
+            attribute_table(zones).assign(priority=tiers), geometry=zones.geometry.to_numpy(), crs=project.crs
         )
-        tier_list = sorted(set(tiers.tolist()))
         styles["priority_zones"] = _categorized_qml(
             "priority",
-            [(str(t), f"Priority tier {t}", PRIORITY_COLOURS.get(t, PRIORITY_COLOURS[1])) for t in tier_list],
+            [(str(t), f"Priority tier {t}", priority_colour(t)) for t in sorted(set(tiers.tolist()))],
             "outline",
         )
-    try:
+    target = Path(path)
+    with replaced_atomically(target, "GeoPackage") as tmp:
         for name, gdf in layers.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
         _write_layer_styles(tmp, styles)
-        os.replace(tmp, target)
-    except (OSError, sqlite3.Error) as err:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"The GeoPackage {target} cannot be written ({err}).") from None
     report(progress, 1.0, "GeoPackage written")
     return target
 
@@ -420,12 +391,12 @@ def _categorized_qml(field: str, categories: list[tuple[str, str, str]], kind: s
 
 def _graduated_qml(field: str) -> str:
     """The PDF map's coverage classes (0–20 … 80–100 %) on ``field``."""
-    edges = (0.0, *COVERAGE_BREAKS, 100.0)
+    classes = coverage_classes()
     ranges = "".join(
         f'<range symbol="{i}" lower="{lo:g}" upper="{hi:g}" label={quoteattr(label)} render="true"/>'
-        for i, (lo, hi, label) in enumerate(zip(edges[:-1], edges[1:], coverage_class_labels(), strict=True))
+        for i, (lo, hi, _, label) in enumerate(classes)
     )
-    symbols = "".join(_symbol(i, "fill", colour) for i, colour in enumerate(COVERAGE_COLOURS))
+    symbols = "".join(_symbol(i, "fill", colour) for i, (_, _, colour, _) in enumerate(classes))
     return _qml(
         f'<renderer-v2 type="graduatedSymbol" attr={quoteattr(field)} graduatedMethod="GraduatedColor" '
         f'symbollevels="0" enableorderby="0" forceraster="0"><ranges>{ranges}</ranges>'
