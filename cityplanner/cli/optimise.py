@@ -67,6 +67,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "heuristic: greedy and swaps, faster, with a bound on the gap",
     )
     parser.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds (default 60)")
+    parser.add_argument(
+        "--gap",
+        type=float,
+        metavar="PERCENT",
+        help="exact solver: stop once the proven gap is at most this %% (default: solve to optimality)",
+    )
     parser.add_argument("--type", metavar="TYPE", help="facility type (with a project)")
     parser.add_argument(
         "--into-scenario", metavar="NAME", help="scenario receiving the proposal (with a project)"
@@ -87,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_result(result))
     return 0
+
+
+def _gap(args: argparse.Namespace) -> dict:
+    return {} if args.gap is None else {"mip_gap": args.gap / 100.0}
 
 
 def _options(args: argparse.Namespace) -> dict:
@@ -146,7 +156,7 @@ def _run_files(args: argparse.Namespace):
         model = cls.from_geodataframe(
             zones, candidates, args.population, args.radius, existing=existing, network=network, **options
         )
-    return model.solve(solver=args.solver, time_limit_s=args.time_limit)
+    return model.solve(solver=args.solver, time_limit_s=args.time_limit, **_gap(args))
 
 
 def _run_project(args: argparse.Namespace):
@@ -188,6 +198,7 @@ def _run_project(args: argparse.Namespace):
         scenario=args.into_scenario,
         solver=args.solver,
         time_limit_s=args.time_limit,
+        **_gap(args),
         **_options(args),
     )
     propose_into_scenario(project, args.type, result, candidates_xy, args.into_scenario)

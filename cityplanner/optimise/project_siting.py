@@ -57,6 +57,7 @@ def optimise_project(
     solver: str = "exact",
     time_limit_s: float = 60.0,
     progress: Progress | None = None,
+    mip_gap: float | None = None,
     **options,
 ) -> SitingResult:
     """Run a siting model for a facility type over the project's zones.
@@ -73,6 +74,8 @@ def optimise_project(
         Defaults to the facility type's ``radius_m``.
     network : cityplanner.network.StreetNetwork, optional
         Distances along streets.
+    mip_gap : float, optional
+        Relative gap at which the exact solver may stop (default: the solver's optimality gap).
     **options
         More model options (``target`` for LSCP, ``capacities`` for p-median, ``costs``/``budget``).
     """
@@ -102,7 +105,8 @@ def optimise_project(
         built = cls.from_points(
             demand_xy, project.population, candidates_xy, radius_m, existing_xy, network, **options
         )
-    return built.solve(solver=solver, time_limit_s=time_limit_s, progress=progress)
+    gap = {} if mip_gap is None else {"mip_gap": mip_gap}
+    return built.solve(solver=solver, time_limit_s=time_limit_s, progress=progress, **gap)
 
 
 def propose_into_scenario(
