@@ -48,3 +48,30 @@ def test_missing_output_folder_exits_2_before_work(project_path: Path, tmp_path:
     target = tmp_path / "missing" / "x.html"
     assert cli_main(["report", str(project_path), "--html", str(target)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flag", "name", "ending"),
+    [
+        ("--pdf", "out.html", ".pdf"),
+        ("--html", "map.pdf", ".html or .htm"),
+        ("--xlsx", "t.csv", ".xlsx"),
+        ("--gpkg", "plan", ".gpkg"),
+    ],
+)
+def test_output_with_another_file_type_exits_2(
+    project_path: Path, tmp_path: Path, capsys, flag: str, name: str, ending: str
+) -> None:
+    target = tmp_path / name
+    assert cli_main(["report", str(project_path), flag, str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{flag} {target} must be a file name ending in {ending}." in err
+    assert not target.exists()
+
+
+def test_file_type_check_ignores_case_and_accepts_htm(project_path: Path, tmp_path: Path, capsys) -> None:
+    # Both names pass the type check and stop at the missing folder, before any work.
+    for flag, name in (("--html", "map.htm"), ("--pdf", "REPORT.PDF")):
+        assert cli_main(["report", str(project_path), flag, str(tmp_path / "missing" / name)]) == 2
+        assert "does not exist" in capsys.readouterr().err

@@ -17,6 +17,8 @@ from ..report.tables import write_csv, write_gpkg, write_xlsx
 from ..store import load_project
 
 _OUTPUTS = ("pdf", "html", "xlsx", "gpkg", "csv")
+# File name endings each single-file output accepts (any case); --csv names a folder.
+_SUFFIXES = {"pdf": (".pdf",), "html": (".html", ".htm"), "xlsx": (".xlsx",), "gpkg": (".gpkg",)}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -59,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
     if not wanted:
         raise ReportError("Nothing to write: name at least one of --pdf, --html, --xlsx, --gpkg or --csv.")
     for name, target in wanted.items():
+        suffixes = _SUFFIXES.get(name)
+        if suffixes and Path(target).suffix.lower() not in suffixes:
+            raise ReportError(f"--{name} {target} must be a file name ending in {' or '.join(suffixes)}.")
         folder = Path(target) if name == "csv" else Path(target).parent
         if name == "csv" and folder.exists() and not folder.is_dir():
             raise ReportError(f"--csv {target} is a file, not a folder.")
