@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -139,6 +140,21 @@ def test_gpkg_layers_styles_and_zone_values(project, content, tmp_path: Path) ->
     placed = pyogrio.read_dataframe(path, layer="placements")
     assert set(placed["name"]) == {p.name for p in project.scenario(PLAN).placements}
     assert placed.crs.equals(project.crs)
+
+
+def test_baseline_only_gpkg_has_a_typed_empty_point_layer(project, content, tmp_path: Path) -> None:
+    # QGIS shows an empty point layer with proper fields, the same as when plans place facilities.
+    baseline_only = dataclasses.replace(content, scenarios=content.scenarios[:1])
+    empty = write_gpkg(project, ["Baseline"], tmp_path / "baseline.gpkg", content=baseline_only)
+    placed = write_gpkg(project, [PLAN], tmp_path / "plan.gpkg", content=content)
+    empty_info = pyogrio.read_info(empty, layer="placements")
+    placed_info = pyogrio.read_info(placed, layer="placements")
+    assert empty_info["features"] == 0 and placed_info["features"] > 0
+    assert empty_info["geometry_type"] == placed_info["geometry_type"] == "Point"
+    assert list(empty_info["fields"]) == list(placed_info["fields"])
+    assert list(empty_info["dtypes"]) == list(placed_info["dtypes"])
+    assert dict(zip(empty_info["fields"], empty_info["dtypes"], strict=True))["number"] == "int64"
+    assert pyogrio.read_dataframe(empty, layer="placements").crs.equals(project.crs)
 
 
 @pytest.mark.parametrize("column", ["Dist_Name", "District", "district_name"])

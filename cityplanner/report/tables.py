@@ -41,6 +41,22 @@ KPI_COLUMNS = (
     "mode",
     "note",
 )
+# Columns of the placement table and their types, the same whether or not any plan places anything.
+PLACEMENT_COLUMNS = {
+    "scenario": "object",
+    "number": "int64",
+    "id": "object",
+    "type": "object",
+    "type_label": "object",
+    "name": "object",
+    "source": "object",
+    "capacity": "float64",
+    "marginal_gain": "float64",
+    "lon": "float64",
+    "lat": "float64",
+    "x": "float64",
+    "y": "float64",
+}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -93,11 +109,8 @@ def district_frame(content: ReportContent) -> pd.DataFrame:
 def placement_frame(content: ReportContent) -> pd.DataFrame:
     """Every reported plan's placements, with WGS84 and working-CRS coordinates."""
     frames = [s.placements.assign(scenario=s.name) for s in content.scenarios if not s.placements.empty]
-    columns = ["scenario", "number", "id", "type", "type_label", "name", "source", "capacity"]
-    columns += ["marginal_gain", "lon", "lat", "x", "y"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(PLACEMENT_COLUMNS))
+    return table[list(PLACEMENT_COLUMNS)].astype(PLACEMENT_COLUMNS)
 
 
 # -- CSV ----------------------------------------------------------------------------------------
@@ -305,7 +318,9 @@ def write_gpkg(
     target = Path(path)
     with replaced_atomically(target, "GeoPackage") as tmp:
         for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            # Declared, since GDAL cannot infer the type of an empty layer (a baseline-only export).
+            geometry_type = "Point" if name == "placements" else None
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geometry_type)
         _write_layer_styles(tmp, styles)
     report(progress, 1.0, "GeoPackage written")
     return target
