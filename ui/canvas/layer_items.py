@@ -98,6 +98,14 @@ def _tile_range(device_rect: QRectF, ox: int, oy: int) -> list[tuple[int, int]]:
     return sorted(tiles, key=lambda t: (t[0] - ci) ** 2 + (t[1] - cj) ** 2)
 
 
+def _device_rect(painter: QPainter) -> QRectF:
+    """The paint device's area in unscaled painter coordinates (logical pixels on high-DPI screens)."""
+    device = painter.device()
+    if hasattr(device, "deviceIndependentSize"):  # images and pixmaps count physical pixels
+        return QRectF(QPointF(0, 0), device.deviceIndependentSize())
+    return QRectF(0, 0, device.width(), device.height())
+
+
 class VectorLayerItem(pg.GraphicsObject):
     """A polygon or line layer drawn as batched paths (large layers through an overview and tiles).
 
@@ -179,6 +187,11 @@ class VectorLayerItem(pg.GraphicsObject):
     def tiles_pending(self) -> int:
         """Tiles of the current view still shown from a placeholder (0 once the view is sharp)."""
         return sum(on_screen for *_, on_screen in self._queue)
+
+    @property
+    def tiles_queued(self) -> int:
+        """Tiles waiting for idle-time rendering: the screen's missing ones and the margin around it."""
+        return len(self._queue)
 
     # -- levels of detail -----------------------------------------------------------------------
     def _level(self, level: int) -> list[tuple[int, QRectF, QPainterPath]]:
@@ -284,7 +297,11 @@ class VectorLayerItem(pg.GraphicsObject):
         # One rounding for the whole grid keeps neighbouring tiles exactly TILE_PX apart.
         ox, oy = round(view.dx()), round(view.dy())
         layer_area = view.mapRect(self._bounds)
-        drawn = _tile_range(view.mapRect(exposed).intersected(layer_area), ox, oy)
+        # The exposed rect can reach far beyond the device (a whole city when painting into an image).
+        area = view.mapRect(exposed).intersected(layer_area).intersected(_device_rect(painter))
+        if painter.hasClipping():
+            area = area.intersected(view.mapRect(painter.clipBoundingRect()))
+        drawn = _tile_range(area, ox, oy)
         # Painting into an image rather than onto the screen (an export) must not leave tiles out.
         budget = PAINT_RENDER_BUDGET_S if widget is not None else math.inf
         painter.save()
