@@ -164,7 +164,7 @@ def test_district_field_recognises_usual_names(column: str) -> None:
     from pyproj import CRS
 
     from cityplanner.project import Layer, Project
-    from cityplanner.report.content import district_field
+    from cityplanner.kpi import district_field
 
     project = Project(crs=CRS.from_epsg(32648), name="t")
     zones = gpd.GeoDataFrame(
