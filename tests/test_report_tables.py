@@ -163,8 +163,8 @@ def test_district_field_recognises_usual_names(column: str) -> None:
     import shapely
     from pyproj import CRS
 
-    from cityplanner.project import Layer, Project
     from cityplanner.kpi import district_field
+    from cityplanner.project import Layer, Project
 
     project = Project(crs=CRS.from_epsg(32648), name="t")
     zones = gpd.GeoDataFrame(
