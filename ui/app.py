@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from cityplanner.resources import resource_path
 
+from . import i18n
 from .icons import icon
 from .main_window import MainWindow
 
@@ -24,11 +25,16 @@ ORGANISATION = "CityPlanner"
 APPLICATION = "CityPlanner"
 
 
-def create_app(argv: list[str] | None = None) -> QApplication:
-    """The QApplication (reused when one exists), named for QSettings, with the app's style sheet."""
+def create_app(argv: list[str] | None = None, language: str | None = None) -> QApplication:
+    """The QApplication (reused when one exists), named for QSettings, with the app's style sheet.
+
+    ``language`` ('vi' or 'en') overrides the one stored in QSettings (``ui/language``, by default
+    the system locale's); its translations are installed before any window is built.
+    """
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    i18n.install_translator(language or i18n.configured_language())
     app.setWindowIcon(icon("app"))
     style = resource_path("styles", "cityplanner.qss")
     if style.exists():

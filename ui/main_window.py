@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from cityplanner.errors import CityPlannerError
 from cityplanner.project import Placement, Project
 
-from . import commands, workers
+from . import commands, i18n, workers
 from .canvas.tools import IdentifyTool, PanTool, PlaceTool, SelectTool
 from .canvas.view import MapCanvas
 from .dialogs.errors import show_error
@@ -38,10 +38,11 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_PROJECT = REPO / "sample_data" / "hai_chau.cityplan"
 AUTOSAVE_MS = 60_000
 MAX_RECENT = 8
-PROJECT_FILTER = "CityPlanner projects (*.cityplan)"
-LAYER_FILTER = (
+PROJECT_FILTER = QT_TRANSLATE_NOOP("MainWindow", "CityPlanner projects (*.cityplan)")
+LAYER_FILTER = QT_TRANSLATE_NOOP(
+    "MainWindow",
     "Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.geoparquet *.osm *.csv "
-    "*.zip);;All files (*)"
+    "*.zip);;All files (*)",
 )
 
 
@@ -110,10 +111,14 @@ class MainWindow(QMainWindow):
         self.service_area_runner = workers.CoalescingRunner(self)
         self.service_area_runner.result.connect(self._show_service_areas)
         self.service_area_runner.error.connect(
-            lambda message: self.statusBar().showMessage(f"Service areas: {message}", 8000)
+            lambda message: self.statusBar().showMessage(
+                self.tr("Service areas: {message}").format(message=message), 8000
+            )
         )
         self.canvas.cursor_moved.connect(self._show_cursor)
-        self.canvas.scale_changed.connect(lambda s: self.scale_label.setText(f"Scale 1:{s:,.0f}"))
+        self.canvas.scale_changed.connect(
+            lambda s: self.scale_label.setText(self.tr("Scale 1:{scale}").format(scale=f"{s:,.0f}"))
+        )
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -122,7 +127,7 @@ class MainWindow(QMainWindow):
         self.restoreGeometry(self.settings.value("window/geometry", b""))
         self.restoreState(self.settings.value("window/state", b""))
         self.set_tool("pan")
-        self.set_document(ProjectDocument(Project(crs=CRS.from_epsg(32648), name="Untitled plan")))
+        self.set_document(ProjectDocument(Project(crs=CRS.from_epsg(32648), name=self.tr("Untitled plan"))))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -173,56 +178,62 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.actions: dict[str, QAction] = {}
         a = self._action
-        a("new", "&New project…", self.new_project, QKeySequence.StandardKey.New, "new")
-        a("open", "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open")
-        a("open_sample", "Open the &sample city", lambda: self.open_project(SAMPLE_PROJECT))
-        a("save", "&Save", self.save, QKeySequence.StandardKey.Save, "save")
-        a("save_as", "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
-        a("add_layer", "&Add layer…", self.add_layer_dialog, "Ctrl+L", "add_layer")
-        a("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        undo = self.undo_action = QAction(icon("undo"), "&Undo", self)
+        a("new", self.tr("&New project…"), self.new_project, QKeySequence.StandardKey.New, "new")
+        a("open", self.tr("&Open…"), self.open_dialog, QKeySequence.StandardKey.Open, "open")
+        a("open_sample", self.tr("Open the &sample city"), lambda: self.open_project(SAMPLE_PROJECT))
+        a("save", self.tr("&Save"), self.save, QKeySequence.StandardKey.Save, "save")
+        a("save_as", self.tr("Save &As…"), self.save_as, QKeySequence.StandardKey.SaveAs)
+        a("add_layer", self.tr("&Add layer…"), self.add_layer_dialog, "Ctrl+L", "add_layer")
+        a("quit", self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        undo = self.undo_action = QAction(icon("undo"), self.tr("&Undo"), self)
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.redo_action = QAction(icon("redo"), "&Redo", self)
+        redo = self.redo_action = QAction(icon("redo"), self.tr("&Redo"), self)
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         undo.triggered.connect(lambda: self.doc.undo_stack.undo())
         redo.triggered.connect(lambda: self.doc.undo_stack.redo())
         self.actions["undo"], self.actions["redo"] = undo, redo
         a(
             "delete_placement",
-            "&Delete facility",
+            self.tr("&Delete facility"),
             self.delete_selected_placement,
             QKeySequence.StandardKey.Delete,
         )
         for tier in (1, 2, 3):
             a(
                 f"tier{tier}",
-                f"Set priority tier &{tier}",
+                self.tr("Set priority tier &{tier}").format(tier=tier),
                 lambda _c=False, t=tier: self.set_priority(t),
                 f"Ctrl+{tier}",
             )
-        a("tier0", "&Clear priority", lambda: self.set_priority(0), "Ctrl+0")
-        a("priority_rule", "Priority by &rule…", self.priority_rule)
-        a("zoom_full", "Zoom to &full extent", lambda: self.canvas.zoom_full(), "Ctrl+Shift+F", "zoom_full")
-        a("zoom_layer", "Zoom to &layer", self.zoom_to_current_layer, "Ctrl+Shift+L", "zoom_layer")
+        a("tier0", self.tr("&Clear priority"), lambda: self.set_priority(0), "Ctrl+0")
+        a("priority_rule", self.tr("Priority by &rule…"), self.priority_rule)
+        a(
+            "zoom_full",
+            self.tr("Zoom to &full extent"),
+            lambda: self.canvas.zoom_full(),
+            "Ctrl+Shift+F",
+            "zoom_full",
+        )
+        a("zoom_layer", self.tr("Zoom to &layer"), self.zoom_to_current_layer, "Ctrl+Shift+L", "zoom_layer")
         a(
             "zoom_selection",
-            "Zoom to &selection",
+            self.tr("Zoom to &selection"),
             lambda: self.canvas.zoom_to_selection(),
             "Ctrl+Shift+S",
             "zoom_selection",
         )
-        a("legend", "&Legend", self._toggle_legend, None, None, True).setChecked(True)
-        a("basemap", "Offline &basemap (MBTiles)…", self.choose_basemap)
-        a("propose", "&Propose sites…", self.propose_sites, "Ctrl+P", "propose")
-        a("compare", "&Compare scenarios…", self.compare_scenarios, "Ctrl+K")
+        a("legend", self.tr("&Legend"), self._toggle_legend, None, None, True).setChecked(True)
+        a("basemap", self.tr("Offline &basemap (MBTiles)…"), self.choose_basemap)
+        a("propose", self.tr("&Propose sites…"), self.propose_sites, "Ctrl+P", "propose")
+        a("compare", self.tr("&Compare scenarios…"), self.compare_scenarios, "Ctrl+K")
         group = QActionGroup(self)
         for key, text, shortcut in [
-            ("pan", "&Pan", "P"),
-            ("identify", "&Identify", "I"),
-            ("select_click", "&Select", "S"),
-            ("select_rectangle", "Select by &rectangle", "R"),
-            ("select_lasso", "Select by &lasso", "L"),
-            ("place", "Place &facility", "F"),
+            ("pan", self.tr("&Pan"), "P"),
+            ("identify", self.tr("&Identify"), "I"),
+            ("select_click", self.tr("&Select"), "S"),
+            ("select_rectangle", self.tr("Select by &rectangle"), "R"),
+            ("select_lasso", self.tr("Select by &lasso"), "L"),
+            ("place", self.tr("Place &facility"), "F"),
         ]:
             action = a(f"tool_{key}", text, lambda _c=False, k=key: self.set_tool(k), shortcut, key, True)
             group.addAction(action)
@@ -230,23 +241,23 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
         act = self.actions
-        file_menu = bar.addMenu("&File")
+        file_menu = bar.addMenu(self.tr("&File"))
         for key in ("new", "open", "open_sample"):
             file_menu.addAction(act[key])
-        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu = file_menu.addMenu(self.tr("Open &recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         for key in ("save", "save_as", "add_layer"):
             file_menu.addAction(act[key])
         file_menu.addSeparator()
         file_menu.addAction(act["quit"])
-        edit = bar.addMenu("&Edit")
+        edit = bar.addMenu(self.tr("&Edit"))
         for key in ("undo", "redo", "delete_placement"):
             edit.addAction(act[key])
         edit.addSeparator()
         for key in ("tier1", "tier2", "tier3", "tier0", "priority_rule"):
             edit.addAction(act[key])
-        view = bar.addMenu("&View")
+        view = bar.addMenu(self.tr("&View"))
         for key in ("zoom_full", "zoom_layer", "zoom_selection", "legend", "basemap"):
             view.addAction(act[key])
         view.addSeparator()
@@ -258,13 +269,15 @@ class MainWindow(QMainWindow):
             self.attributes_dock,
         ):
             view.addAction(dock.toggleViewAction())
-        tools = bar.addMenu("&Tools")
+        view.addSeparator()
+        self._build_language_menu(view)
+        tools = bar.addMenu(self.tr("&Tools"))
         for key in self.tools:
             tools.addAction(act[f"tool_{key}"])
-        plan = bar.addMenu("&Plan")
+        plan = bar.addMenu(self.tr("&Plan"))
         plan.addAction(act["propose"])
         plan.addAction(act["compare"])
-        toolbar = QToolBar("Main toolbar", self)
+        toolbar = QToolBar(self.tr("Main toolbar"), self)
         toolbar.setObjectName("MainToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for key in (
@@ -290,6 +303,30 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         for key in ("propose", "tool_place"):
             toolbar.widgetForAction(act[key]).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def _build_language_menu(self, view) -> None:
+        """View > Language: the choice is stored and takes effect at the next start-up."""
+        self.language_menu = view.addMenu(self.tr("&Language"))
+        group = QActionGroup(self)
+        chosen = i18n.configured_language(self.settings)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in i18n.LANGUAGES.items():
+            action = self.language_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            action.triggered.connect(lambda _c=False, c=code: self.choose_language(c))
+            group.addAction(action)
+            self.language_actions[code] = action
+
+    def choose_language(self, language: str) -> None:
+        """Store the interface language; it applies when CityPlanner is next started."""
+        i18n.store_language(self.settings, language)
+        self.language_actions[language].setChecked(True)
+        if language != i18n.current_language():
+            message = self.tr("The language changes when CityPlanner is restarted.")
+            self.statusBar().showMessage(message, 10000)
+            box = QMessageBox(QMessageBox.Icon.Information, self.tr("Language"), message, parent=self)
+            box.open()
 
     def _build_status_bar(self) -> None:
         self.coords_label = QLabel()
@@ -338,10 +375,10 @@ class MainWindow(QMainWindow):
         self.update_coverage()
 
     def _undo_text(self, text: str) -> None:
-        self.undo_action.setText(f"&Undo {text}".strip())
+        self.undo_action.setText(self.tr("&Undo {action}").format(action=text).strip())
 
     def _redo_text(self, text: str) -> None:
-        self.redo_action.setText(f"&Redo {text}".strip())
+        self.redo_action.setText(self.tr("&Redo {action}").format(action=text).strip())
 
     def _update_title(self, *_args) -> None:
         star = "*" if self.doc.is_dirty else ""
@@ -383,8 +420,8 @@ class MainWindow(QMainWindow):
             return True
         answer = QMessageBox.question(
             self,
-            "Unsaved changes",
-            f"Save the changes to {self.doc.title} before closing it?",
+            self.tr("Unsaved changes"),
+            self.tr("Save the changes to {title} before closing it?").format(title=self.doc.title),
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
@@ -415,7 +452,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         start = str(self.doc.path.parent) if self.doc and self.doc.path else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open project"), start, self.tr(PROJECT_FILTER))
         if path:
             self.open_project(Path(path), ask=False)
 
@@ -425,15 +462,15 @@ class MainWindow(QMainWindow):
 
         if ask and not self.maybe_save():
             return False
-        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.statusBar().showMessage(self.tr("Opening {file}…").format(file=Path(path).name))
         try:
             project = load_project(path)
         except CityPlannerError as err:
-            show_error(self, "Open project", str(err))
+            show_error(self, self.tr("Open project"), str(err))
             return False
         self.set_document(ProjectDocument(project, Path(path)))
         self._add_recent(Path(path))
-        self.statusBar().showMessage(f"Opened {Path(path).name}", 5000)
+        self.statusBar().showMessage(self.tr("Opened {file}").format(file=Path(path).name), 5000)
         return True
 
     def save(self) -> bool:
@@ -443,7 +480,9 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         start = str(self.doc.path or Path.home() / f"{self.doc.project.name}.cityplan")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save project as"), start, self.tr(PROJECT_FILTER)
+        )
         if not path:
             return False
         if not path.endswith(".cityplan"):
@@ -457,12 +496,12 @@ class MainWindow(QMainWindow):
         try:
             save_project(self.doc.project, path)
         except CityPlannerError as err:
-            show_error(self, "Save project", str(err))
+            show_error(self, self.tr("Save project"), str(err))
             return False
         self.doc.mark_saved(path)
         self._add_recent(path)
         self.clear_recovery()
-        self.statusBar().showMessage(f"Saved {path.name}", 5000)
+        self.statusBar().showMessage(self.tr("Saved {file}").format(file=path.name), 5000)
         return True
 
     def _add_recent(self, path: Path) -> None:
@@ -479,7 +518,7 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(path)
             action.triggered.connect(lambda _c=False, p=path: self.open_project(Path(p)))
         if not self.recent_projects():
-            self.recent_menu.addAction("(none)").setEnabled(False)
+            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
@@ -527,7 +566,7 @@ class MainWindow(QMainWindow):
 
         def failed(message: str) -> None:
             self._autosave_worker = None
-            self.statusBar().showMessage(f"Autosave failed: {message}", 10000)
+            self.statusBar().showMessage(self.tr("Autosave failed: {message}").format(message=message), 10000)
 
         self._autosave_worker = workers.start(job, done, failed, on_cancelled=done)
 
@@ -542,10 +581,12 @@ class MainWindow(QMainWindow):
         info = json.loads(self.recovery_info.read_text(encoding="utf-8"))
         answer = QMessageBox.question(
             self,
-            "Restore unsaved work",
-            "CityPlanner did not close normally. Restore the autosaved copy of "
-            f"{info.get('name', 'your plan')} "
-            f"from {info.get('saved_at', 'earlier')}?",
+            self.tr("Restore unsaved work"),
+            self.tr(
+                "CityPlanner did not close normally. Restore the autosaved copy of {name} from {time}?"
+            ).format(
+                name=info.get("name", self.tr("your plan")), time=info.get("saved_at", self.tr("earlier"))
+            ),
         )
         if answer != QMessageBox.StandardButton.Yes:
             self.clear_recovery()
@@ -558,7 +599,7 @@ class MainWindow(QMainWindow):
         try:
             project = load_project(self.recovery_file)
         except CityPlannerError as err:
-            show_error(self, "Restore unsaved work", str(err))
+            show_error(self, self.tr("Restore unsaved work"), str(err))
             return False
         self.set_document(ProjectDocument(project, Path(info["path"]) if info.get("path") else None))
         self.doc.mark_view_dirty()
@@ -566,7 +607,9 @@ class MainWindow(QMainWindow):
 
     # -- layers ---------------------------------------------------------------------------------
     def add_layer_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add layers", str(Path.home()), LAYER_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Add layers"), str(Path.home()), self.tr(LAYER_FILTER)
+        )
         for path in paths:
             self.add_layer_file(Path(path))
 
@@ -582,7 +625,7 @@ class MainWindow(QMainWindow):
                 layer = add_layer_from_file(self.doc.project, spec)
                 self.doc.undo_stack.push(commands.AddLayer(self.doc, layer))
         except CityPlannerError as err:
-            show_error(self, "Add layer", str(err))
+            show_error(self, self.tr("Add layer"), str(err))
             return False
         return True
 
@@ -626,13 +669,13 @@ class MainWindow(QMainWindow):
         from .canvas.basemap import MBTilesBasemap
 
         path, _ = QFileDialog.getOpenFileName(
-            self, "Offline basemap", str(Path.home()), "MBTiles (*.mbtiles)"
+            self, self.tr("Offline basemap"), str(Path.home()), "MBTiles (*.mbtiles)"
         )
         if path:
             try:
                 self.canvas.set_basemap(MBTilesBasemap(Path(path), self.doc.project.crs))
             except CityPlannerError as err:
-                show_error(self, "Offline basemap", str(err))
+                show_error(self, self.tr("Offline basemap"), str(err))
 
     # -- priority zones -------------------------------------------------------------------------
     def set_priority(self, tier: int) -> None:
@@ -641,7 +684,7 @@ class MainWindow(QMainWindow):
         rows = self.doc.selection(zones) if zones else np.empty(0)
         if not len(rows):
             self.statusBar().showMessage(
-                "Select zones first (Select, rectangle or lasso tool on the zone layer).", 6000
+                self.tr("Select zones first (Select, rectangle or lasso tool on the zone layer)."), 6000
             )
             return
         self.doc.undo_stack.push(commands.SetPriority(self.doc, rows, tier))
@@ -650,7 +693,9 @@ class MainWindow(QMainWindow):
         from .dialogs.priority import PriorityRuleDialog
 
         if not self.doc.project.zones_layer:
-            show_error(self, "Priority by rule", "The project has no zone layer to prioritise.")
+            show_error(
+                self, self.tr("Priority by rule"), self.tr("The project has no zone layer to prioritise.")
+            )
             return
         dialog = PriorityRuleDialog(self.doc, self.kpi_dock, self)
         dialog.accepted.connect(lambda: self._apply_priority_tiers(dialog.tiers()))
@@ -659,7 +704,7 @@ class MainWindow(QMainWindow):
 
     def _apply_priority_tiers(self, tiers: dict) -> None:
         """Replace every zone's tier with the rule's tiers, as one undoable edit."""
-        self.doc.undo_stack.beginMacro("Priority by rule")
+        self.doc.undo_stack.beginMacro(self.tr("Priority by rule"))
         self.doc.undo_stack.push(commands.SetPriority(self.doc, list(self.doc.project.priority), 0))
         for tier, rows in tiers.items():
             if len(rows):
@@ -671,10 +716,13 @@ class MainWindow(QMainWindow):
         """The scenario edits go to: the current plan, or a new plan when the baseline is shown."""
         if self.doc.current_scenario != self.doc.project.baseline.name:
             return self.doc.current_scenario
-        name = unique_name(self.doc.project.scenarios, "Plan")
+        name = unique_name(self.doc.project.scenarios, self.tr("Plan"))
         self.doc.undo_stack.push(commands.AddScenario(self.doc, name))
         self.statusBar().showMessage(
-            f"The baseline holds existing facilities only; placing in new scenario '{name}'.", 8000
+            self.tr("The baseline holds existing facilities only; placing in new scenario '{name}'.").format(
+                name=name
+            ),
+            8000,
         )
         return name
 
@@ -686,7 +734,7 @@ class MainWindow(QMainWindow):
             xy = self.snap_to_streets(xy)
         ft = self.doc.project.facility_type(type_name)
         placement = Placement(type=type_name, x=float(xy[0]), y=float(xy[1]), name=ft.label)
-        self.doc.undo_stack.beginMacro(f"Place {ft.label}")
+        self.doc.undo_stack.beginMacro(self.tr("Place {facility}").format(facility=i18n.facility_label(ft)))
         scenario = self._plan_scenario()
         self.doc.undo_stack.push(commands.PlaceFacility(self.doc, scenario, placement))
         self.doc.undo_stack.endMacro()
@@ -712,11 +760,14 @@ class MainWindow(QMainWindow):
         placement = self.doc.scenario.find(placement_id)
         self.palette_dock.set_current_type(placement.type)
         gain = (
-            f", adds {placement.marginal_gain:,.0f} people" if placement.marginal_gain is not None else ""
+            self.tr(", adds {people} people").format(people=f"{placement.marginal_gain:,.0f}")
+            if placement.marginal_gain is not None
+            else ""
         )
         self.statusBar().showMessage(
-            f"Selected {placement.name or placement.type} ({placement.source}{gain}); "
-            "drag to move, Delete to remove.",
+            self.tr("Selected {name} ({source}{gain}); drag to move, Delete to remove.").format(
+                name=placement.name or placement.type, source=placement.source, gain=gain
+            ),
             6000,
         )
 
@@ -741,16 +792,17 @@ class MainWindow(QMainWindow):
         try:
             network = self.doc.street_network()
         except CityPlannerError as err:
-            self.statusBar().showMessage(f"Snap to streets: {err}", 8000)
+            self.statusBar().showMessage(self.tr("Snap to streets: {error}").format(error=err), 8000)
             return xy
         if network is None:
-            self.statusBar().showMessage("Snap to streets: the project has no road layer.", 6000)
+            self.statusBar().showMessage(self.tr("Snap to streets: the project has no road layer."), 6000)
             return xy
         snap = network.snap(np.array([xy], dtype=float), self.doc.max_snap_m)
         if snap.too_far[0]:
             self.statusBar().showMessage(
-                f"Not snapped: the nearest street is {snap.distance_m[0]:,.0f} m away "
-                f"(more than {self.doc.max_snap_m:,.0f} m).",
+                self.tr("Not snapped: the nearest street is {distance} m away (more than {limit} m).").format(
+                    distance=f"{snap.distance_m[0]:,.0f}", limit=f"{self.doc.max_snap_m:,.0f}"
+                ),
                 6000,
             )
             return xy
@@ -771,7 +823,7 @@ class MainWindow(QMainWindow):
             and self.doc.project.layer_with_role("roads") is not None
         )
         if type_name is not None and palette.network_areas and not network_mode:
-            self.statusBar().showMessage("No road layer: coverage is drawn as radius discs.", 6000)
+            self.statusBar().showMessage(self.tr("No road layer: coverage is drawn as radius discs."), 6000)
         # In network mode the canvas draws no discs; the service areas replace them when ready.
         self.canvas.coverage_type = None if network_mode else type_name
         self.canvas.update_coverage()

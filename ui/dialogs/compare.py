@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import workers
+from .. import i18n, workers
 from ..docks.kpis import STATUS_COLOURS, decimals_for, format_change, format_value
 from ..document import ProjectDocument, snapshot
 
@@ -27,7 +27,7 @@ class CompareDialog(QDialog):
     def __init__(self, doc: ProjectDocument, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("CompareDialog")
-        self.setWindowTitle("Compare scenarios")
+        self.setWindowTitle(self.tr("Compare scenarios"))
         self.resize(820, 520)
         self.doc = doc
         names = list(doc.project.scenarios)
@@ -42,9 +42,9 @@ class CompareDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Scenario A"))
+        row.addWidget(QLabel(self.tr("Scenario A")))
         row.addWidget(self.a, 1)
-        row.addWidget(QLabel("Scenario B"))
+        row.addWidget(QLabel(self.tr("Scenario B")))
         row.addWidget(self.b, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -66,7 +66,7 @@ class CompareDialog(QDialog):
 
         project = snapshot(self.doc.project)
         a, b = self.a.currentText(), self.b.currentText()
-        self.status.setText("Evaluating…")
+        self.status.setText(self.tr("Evaluating…"))
 
         def job(progress):
             evaluator = Evaluator(project)
@@ -77,13 +77,13 @@ class CompareDialog(QDialog):
     def _show(self, outcome) -> None:
         a, b, results_a, results_b = outcome
         self.results = outcome
-        self.table.setHorizontalHeaderLabels(["KPI", a, b, f"{b} − {a}"])
+        self.table.setHorizontalHeaderLabels([self.tr("KPI"), a, b, f"{b} − {a}"])
         self.table.setRowCount(len(results_a))
         for row, (ra, rb) in enumerate(zip(results_a, results_b, strict=True)):
             change = None if ra.value is None or rb.value is None else rb.value - ra.value
             decimals = decimals_for(rb)
             cells = [
-                ra.name,
+                i18n.kpi_name(ra),
                 format_value(ra.value, decimals, ra.unit),
                 format_value(rb.value, decimals, rb.unit),
                 format_change(change, decimals),
@@ -98,4 +98,8 @@ class CompareDialog(QDialog):
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.status.setText(f"{len(results_a)} KPIs; colours show each scenario's status against the target.")
+        self.status.setText(
+            self.tr("{count} KPIs; colours show each scenario's status against the target.").format(
+                count=len(results_a)
+            )
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,7 +22,7 @@ class IdentifyDialog(QDialog):
         self.setObjectName("IdentifyDialog")
         self.resize(380, 420)
         self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Field", "Value"])
+        self.table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Value")])
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -37,7 +38,11 @@ class IdentifyDialog(QDialog):
         geometry = record[gdf.geometry.name]
         fields = [(str(c), record[c]) for c in gdf.columns if c != gdf.geometry.name]
         fields.append(("geometry", f"{geometry.geom_type}" if geometry is not None else ""))
-        dialog.setWindowTitle(f"{layer_name} — feature {row + 1}")
+        dialog.setWindowTitle(
+            QCoreApplication.translate("IdentifyDialog", "{layer} — feature {number}").format(
+                layer=layer_name, number=row + 1
+            )
+        )
         dialog.table.setRowCount(len(fields))
         for i, (name, value) in enumerate(fields):
             text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)

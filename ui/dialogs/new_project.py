@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -23,8 +24,9 @@ from cityplanner.errors import CityPlannerError
 
 from .errors import show_error
 
-LAYER_FILES = (
-    "Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.osm *.csv *.zip);;All files (*)"
+LAYER_FILES = QT_TRANSLATE_NOOP(
+    "NewProjectWizard",
+    "Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.osm *.csv *.zip);;All files (*)",
 )
 
 
@@ -33,16 +35,16 @@ class NewProjectWizard(QWizard):
 
     def __init__(self, sample_path: Path, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("New project")
+        self.setWindowTitle(self.tr("New project"))
         self.open_sample = False
         self.project = None
         self.sample_path = sample_path
         self.start_page = QWizardPage()
-        self.start_page.setTitle("Start a plan")
+        self.start_page.setTitle(self.tr("Start a plan"))
         self.sample_choice = QRadioButton(
-            f"Open the sample city ({sample_path.name}: central Hải Châu, Đà Nẵng)"
+            self.tr("Open the sample city ({file}: central Hải Châu, Đà Nẵng)").format(file=sample_path.name)
         )
-        self.files_choice = QRadioButton("Create a plan from my own layers")
+        self.files_choice = QRadioButton(self.tr("Create a plan from my own layers"))
         self.sample_choice.setChecked(sample_path.exists())
         self.files_choice.setChecked(not sample_path.exists())
         self.sample_choice.setEnabled(sample_path.exists())
@@ -51,12 +53,12 @@ class NewProjectWizard(QWizard):
         start_layout.addWidget(self.files_choice)
 
         self.zones_page = QWizardPage()
-        self.zones_page.setTitle("Zones and population")
+        self.zones_page.setTitle(self.tr("Zones and population"))
         self.zones_page.setSubTitle(
-            "The zone layer holds the areas (or points) where people live and how many."
+            self.tr("The zone layer holds the areas (or points) where people live and how many.")
         )
         self.zone_file = QLineEdit()
-        browse = QPushButton("Browse…")
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse_zones)
         self.zone_layer = QComboBox()
         self.zone_layer.currentTextChanged.connect(self._fill_fields)
@@ -66,23 +68,23 @@ class NewProjectWizard(QWizard):
         file_row.addWidget(self.zone_file, 1)
         file_row.addWidget(browse)
         form = QFormLayout(self.zones_page)
-        form.addRow("Zone file", file_row)
-        form.addRow("Layer", self.zone_layer)
-        form.addRow("Population field", self.population_field)
-        form.addRow("Plan name", self.name)
+        form.addRow(self.tr("Zone file"), file_row)
+        form.addRow(self.tr("Layer"), self.zone_layer)
+        form.addRow(self.tr("Population field"), self.population_field)
+        form.addRow(self.tr("Plan name"), self.name)
 
         self.layers_page = QWizardPage()
-        self.layers_page.setTitle("Other layers")
+        self.layers_page.setTitle(self.tr("Other layers"))
         self.layers_page.setSubTitle(
-            "Roads, existing facilities, buildings… (roles are guessed from layer names)."
+            self.tr("Roads, existing facilities, buildings… (roles are guessed from layer names).")
         )
         self.other_layers = QListWidget()
-        add = QPushButton("Add file…")
+        add = QPushButton(self.tr("Add file…"))
         add.clicked.connect(self._add_files)
         layers_layout = QVBoxLayout(self.layers_page)
         layers_layout.addWidget(self.other_layers)
         layers_layout.addWidget(add)
-        layers_layout.addWidget(QLabel("Each layer of a GeoPackage is added under its own name."))
+        layers_layout.addWidget(QLabel(self.tr("Each layer of a GeoPackage is added under its own name.")))
         self.start_id = self.addPage(self.start_page)
         self.zones_id = self.addPage(self.zones_page)
         self.layers_id = self.addPage(self.layers_page)
@@ -94,7 +96,9 @@ class NewProjectWizard(QWizard):
         return super().nextId()
 
     def _browse_zones(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Zone file", str(Path.home()), LAYER_FILES)
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Zone file"), str(Path.home()), self.tr(LAYER_FILES)
+        )
         if path:
             self.set_zone_file(Path(path))
 
@@ -104,7 +108,7 @@ class NewProjectWizard(QWizard):
         try:
             infos = list_layers(path)
         except CityPlannerError as err:
-            show_error(self, "Zone file", str(err))
+            show_error(self, self.tr("Zone file"), str(err))
             return
         self.zone_file.setText(str(path))
         self._infos = {info.name: info for info in infos}
@@ -122,7 +126,9 @@ class NewProjectWizard(QWizard):
         self.population_field.addItems(preferred)
 
     def _add_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Other layers", str(Path.home()), LAYER_FILES)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Other layers"), str(Path.home()), self.tr(LAYER_FILES)
+        )
         self.add_other_layers(paths)
 
     def add_other_layers(self, paths) -> None:
@@ -133,7 +139,7 @@ class NewProjectWizard(QWizard):
             try:
                 infos = list_layers(path)
             except CityPlannerError as err:
-                show_error(self, "Other layers", str(err))
+                show_error(self, self.tr("Other layers"), str(err))
                 continue
             for info in infos:
                 spec = f"{path}:{info.name}" if len(infos) > 1 else path
@@ -162,6 +168,6 @@ class NewProjectWizard(QWizard):
                 name=self.name.text().strip() or None,
             )
         except CityPlannerError as err:
-            show_error(self, "New project", str(err))
+            show_error(self, self.tr("New project"), str(err))
             return
         super().accept()

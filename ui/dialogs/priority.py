@@ -40,30 +40,30 @@ class PriorityRuleDialog(QDialog):
     def __init__(self, doc: ProjectDocument, kpi_dock, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("PriorityRuleDialog")
-        self.setWindowTitle("Priority zones by rule")
+        self.setWindowTitle(self.tr("Priority zones by rule"))
         self.doc = doc
         self.criteria: dict[str, np.ndarray] = {}
         self.weights: dict[str, QDoubleSpinBox] = {}
-        self.weights_box = QGroupBox("Weights (0 = not used; negative favours low values)")
+        self.weights_box = QGroupBox(self.tr("Weights (0 = not used; negative favours low values)"))
         self.weights_form = QFormLayout(self.weights_box)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.weights_box)
         self.rule = QComboBox()
-        self.rule.addItem("Share of zones in each tier (%)", SHARES)
-        self.rule.addItem("Minimum score for each tier", THRESHOLDS)
+        self.rule.addItem(self.tr("Share of zones in each tier (%)"), SHARES)
+        self.rule.addItem(self.tr("Minimum score for each tier"), THRESHOLDS)
         self.rule.currentIndexChanged.connect(self._rule_changed)
-        tiers_box = QGroupBox("Tiers")
+        tiers_box = QGroupBox(self.tr("Tiers"))
         tiers_form = QFormLayout(tiers_box)
-        tiers_form.addRow("Rule", self.rule)
+        tiers_form.addRow(self.tr("Rule"), self.rule)
         self.limits: list[QDoubleSpinBox] = []
         for tier in (1, 2, 3):
             spin = QDoubleSpinBox()
             spin.valueChanged.connect(self._preview)
             self.limits.append(spin)
-            tiers_form.addRow(f"Tier {tier}", spin)
+            tiers_form.addRow(self.tr("Tier {tier}").format(tier=tier), spin)
         self._rule_changed()
-        self.summary = QLabel("Computing the criteria…")
+        self.summary = QLabel(self.tr("Computing the criteria…"))
         self.summary.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -73,7 +73,9 @@ class PriorityRuleDialog(QDialog):
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setEnabled(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Zones are scored by the weighted sum of the criteria (each scaled 0–1)."))
+        layout.addWidget(
+            QLabel(self.tr("Zones are scored by the weighted sum of the criteria (each scaled 0–1)."))
+        )
         layout.addWidget(scroll, 1)
         layout.addWidget(tiers_box)
         layout.addWidget(self.summary)
@@ -139,8 +141,16 @@ class PriorityRuleDialog(QDialog):
         self.ok_button.setEnabled(True)
         score = self.score()
         self.summary.setText(
-            f"Tier 1: {counts[1]} zones, tier 2: {counts[2]}, tier 3: {counts[3]} "
-            f"of {len(score)} (scores {score.min():.2f} to {score.max():.2f})."
+            self.tr(
+                "Tier 1: {tier1} zones, tier 2: {tier2}, tier 3: {tier3} of {total} (scores {low} to {high})."
+            ).format(
+                tier1=counts[1],
+                tier2=counts[2],
+                tier3=counts[3],
+                total=len(score),
+                low=f"{score.min():.2f}",
+                high=f"{score.max():.2f}",
+            )
         )
 
     def set_weights(self, weights: dict[str, float]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,16 +29,19 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import workers
+from .. import i18n, workers
 from ..docks.scenarios import unique_name
 from ..document import ProjectDocument, snapshot
 
 CANDIDATES = {
-    "grid": "Regular grid over the zones",
-    "streets": "Street network vertices",
-    "zones": "Zone centres",
+    "grid": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Regular grid over the zones"),
+    "streets": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Street network vertices"),
+    "zones": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Zone centres"),
 }
-DISTANCES = {"euclidean": "Straight line", "network": "Along the streets"}
+DISTANCES = {
+    "euclidean": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Straight line"),
+    "network": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Along the streets"),
+}
 
 
 class ProposeSitesDialog(QDialog):
@@ -55,7 +58,7 @@ class ProposeSitesDialog(QDialog):
     def __init__(self, doc: ProjectDocument, type_name: str | None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("ProposeSitesDialog")
-        self.setWindowTitle("Propose sites")
+        self.setWindowTitle(self.tr("Propose sites"))
         self.doc = doc
         self.scenario = None
         self.result = None
@@ -64,7 +67,7 @@ class ProposeSitesDialog(QDialog):
         has_roads = project.layer_with_role("roads") is not None
         self.type_combo = QComboBox()
         for ft in project.facility_types.values():
-            self.type_combo.addItem(ft.label, ft.name)
+            self.type_combo.addItem(i18n.facility_label(ft), ft.name)
         if type_name:
             self.type_combo.setCurrentIndex(max(0, self.type_combo.findData(type_name)))
         self.sites = QSpinBox()
@@ -76,13 +79,13 @@ class ProposeSitesDialog(QDialog):
         self.distance = QComboBox()
         for key, text in DISTANCES.items():
             if key != "network" or has_roads:
-                self.distance.addItem(text, key)
+                self.distance.addItem(self.tr(text), key)
         mode = str(project.setting("distance_mode", "euclidean"))
         self.distance.setCurrentIndex(max(0, self.distance.findData(mode)))
         self.candidates = QComboBox()
         for key, text in CANDIDATES.items():
             if key != "streets" or has_roads:
-                self.candidates.addItem(text, key)
+                self.candidates.addItem(self.tr(text), key)
         self.spacing = QDoubleSpinBox()
         self.spacing.setRange(5, 5000)
         self.spacing.setValue(100)
@@ -94,34 +97,40 @@ class ProposeSitesDialog(QDialog):
         self.time_limit.setRange(1, 3600)
         self.time_limit.setValue(30)
         self.time_limit.setSuffix(" s")
-        self.name = QLineEdit(unique_name(project.scenarios, "Proposal"))
+        self.name = QLineEdit(unique_name(project.scenarios, self.tr("Proposal")))
         self.type_combo.currentIndexChanged.connect(self._type_changed)
         self._type_changed()
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.message = QLabel(
-            "Maximal covering: choose the sites that cover the most people within the radius; "
-            "existing facilities of the type (and the current plan's) stay and count."
+            self.tr(
+                "Maximal covering: choose the sites that cover the most people within the radius; "
+                "existing facilities of the type (and the current plan's) stay and count."
+            )
         )
         self.message.setWordWrap(True)
         self.sites_table = QTableWidget(0, 3)
-        self.sites_table.setHorizontalHeaderLabels(["Site", "Marginal gain (people)", "Position (x, y)"])
+        self.sites_table.setHorizontalHeaderLabels(
+            [self.tr("Site"), self.tr("Marginal gain (people)"), self.tr("Position (x, y)")]
+        )
         self.sites_table.verticalHeader().setVisible(False)
         self.sites_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.sites_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.sites_table.hide()
         form = QFormLayout()
-        form.addRow("Facility type", self.type_combo)
-        form.addRow("New sites", self.sites)
-        form.addRow("Service radius", self.radius)
-        form.addRow("Distance", self.distance)
-        form.addRow("Candidates", self.candidates)
-        form.addRow("Candidate spacing", self.spacing)
-        form.addRow("Time limit", self.time_limit)
-        form.addRow("Scenario name", self.name)
+        form.addRow(self.tr("Facility type"), self.type_combo)
+        form.addRow(self.tr("New sites"), self.sites)
+        form.addRow(self.tr("Service radius"), self.radius)
+        form.addRow(self.tr("Distance"), self.distance)
+        form.addRow(self.tr("Candidates"), self.candidates)
+        form.addRow(self.tr("Candidate spacing"), self.spacing)
+        form.addRow(self.tr("Time limit"), self.time_limit)
+        form.addRow(self.tr("Scenario name"), self.name)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.run_button = self.buttons.addButton("Run", QDialogButtonBox.ButtonRole.ActionRole)
-        self.create_button = self.buttons.addButton("Create scenario", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.run_button = self.buttons.addButton(self.tr("Run"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.create_button = self.buttons.addButton(
+            self.tr("Create scenario"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.create_button.setEnabled(False)
         self.run_button.clicked.connect(self.run)
         self.buttons.accepted.connect(self.accept)
@@ -148,7 +157,9 @@ class ProposeSitesDialog(QDialog):
 
         name = self.name.text().strip()
         if not name or name in self.doc.project.scenarios:
-            self.message.setText(f"Choose a new scenario name ('{name}' is empty or already used).")
+            self.message.setText(
+                self.tr("Choose a new scenario name ('{name}' is empty or already used).").format(name=name)
+            )
             return
         doc = self.doc
         project = snapshot(doc.project)
@@ -158,8 +169,10 @@ class ProposeSitesDialog(QDialog):
         along_streets = self.distance.currentData() == "network"
         current = doc.current_scenario
 
+        preparing = self.tr("Preparing candidate sites")
+
         def job(progress):
-            progress.update(0.0, "Preparing candidate sites")
+            progress.update(0.0, preparing)
             network = doc.street_network() if along_streets or kind == "streets" else None
             if kind == "grid":
                 candidates_xy = grid_candidates(project.zones, spacing)
@@ -187,7 +200,7 @@ class ProposeSitesDialog(QDialog):
         self.create_button.setEnabled(False)
         self.sites_table.hide()
         self.progress.setValue(0)
-        self.message.setText("Solving…")
+        self.message.setText(self.tr("Solving…"))
         self.worker = workers.start(job, self._done, self._failed, self._progress, self._cancelled)
 
     def _progress(self, fraction: float, message: str) -> None:
@@ -200,11 +213,25 @@ class ProposeSitesDialog(QDialog):
         self.worker = None
         self.result, self.scenario = result, scenario
         self.progress.setValue(100)
-        status = "optimal" if result.optimal else f"within {result.gap:.1%} of the best possible"
+        status = (
+            self.tr("optimal")
+            if result.optimal
+            else self.tr("within {gap} of the best possible").format(gap=f"{result.gap:.1%}")
+        )
         self.message.setText(
-            f"'{scenario.name}': {len(result.selected)} new sites cover {result.population_covered:,.0f} of "
-            f"{result.population_total:,.0f} people ({result.percent_covered:.1f} %, "
-            f"{result.percent_covered_before:.1f} % before); {status}, {result.seconds:.1f} s."
+            self.tr(
+                "'{scenario}': {sites} new sites cover {covered} of {total} people "
+                "({percent} %, {before} % before); {status}, {seconds} s."
+            ).format(
+                scenario=scenario.name,
+                sites=len(result.selected),
+                covered=f"{result.population_covered:,.0f}",
+                total=f"{result.population_total:,.0f}",
+                percent=f"{result.percent_covered:.1f}",
+                before=f"{result.percent_covered_before:.1f}",
+                status=status,
+                seconds=f"{result.seconds:.1f}",
+            )
         )
         placements = scenario.placements
         self.sites_table.setRowCount(len(placements))
@@ -233,7 +260,7 @@ class ProposeSitesDialog(QDialog):
     def reject(self) -> None:
         """Cancel (button or Esc): stop a running solve at its next checkpoint, then close."""
         if self.worker is not None:
-            self.message.setText("Cancelling…")
+            self.message.setText(self.tr("Cancelling…"))
             self.worker.cancel()
         else:
             super().reject()

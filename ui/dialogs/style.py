@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pandas as pd
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,7 +21,17 @@ from PySide6.QtWidgets import (
 
 from ..styles import METHODS, PALETTES, LayerStyle
 
-KINDS = {"single": "Single colour", "categorised": "Categorised", "graduated": "Graduated"}
+KINDS = {
+    "single": QT_TRANSLATE_NOOP("StyleDialog", "Single colour"),
+    "categorised": QT_TRANSLATE_NOOP("StyleDialog", "Categorised"),
+    "graduated": QT_TRANSLATE_NOOP("StyleDialog", "Graduated"),
+}
+# The classification methods of ui.styles.METHODS, named for the user.
+METHOD_TEXTS = {
+    "quantiles": QT_TRANSLATE_NOOP("StyleDialog", "Quantiles"),
+    "natural_breaks": QT_TRANSLATE_NOOP("StyleDialog", "Natural breaks (Jenks)"),
+    "equal": QT_TRANSLATE_NOOP("StyleDialog", "Equal interval"),
+}
 
 
 class StyleDialog(QDialog):
@@ -28,11 +39,11 @@ class StyleDialog(QDialog):
 
     def __init__(self, layer_name: str, gdf, style: LayerStyle, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Style of {layer_name}")
+        self.setWindowTitle(self.tr("Style of {layer}").format(layer=layer_name))
         self._style = copy.deepcopy(style)
         self.kind = QComboBox()
         for key, text in KINDS.items():
-            self.kind.addItem(text, key)
+            self.kind.addItem(self.tr(text), key)
         self.kind.setCurrentIndex(list(KINDS).index(style.kind))
         self.colour = QPushButton()
         self.colour.clicked.connect(self._pick_colour)
@@ -49,25 +60,25 @@ class StyleDialog(QDialog):
         self.palette.setCurrentText(style.palette)
         self.method = QComboBox()
         for key, text in METHODS.items():
-            self.method.addItem(text, key)
+            self.method.addItem(self.tr(METHOD_TEXTS.get(key, text)), key)
         self.method.setCurrentIndex(list(METHODS).index(style.method) if style.method in METHODS else 0)
         self.classes = QSpinBox()
         self.classes.setRange(2, 9)
         self.classes.setValue(style.classes)
-        self.fill = QCheckBox("Fill polygons")
+        self.fill = QCheckBox(self.tr("Fill polygons"))
         self.fill.setChecked(style.fill)
         self.line_width = QDoubleSpinBox()
         self.line_width.setRange(0.2, 10)
         self.line_width.setValue(style.line_width)
         form = QFormLayout(self)
-        form.addRow("Style", self.kind)
-        form.addRow("Colour", self.colour)
-        form.addRow("Field", self.field)
-        form.addRow("Palette", self.palette)
-        form.addRow("Classes by", self.method)
-        form.addRow("Number of classes", self.classes)
+        form.addRow(self.tr("Style"), self.kind)
+        form.addRow(self.tr("Colour"), self.colour)
+        form.addRow(self.tr("Field"), self.field)
+        form.addRow(self.tr("Palette"), self.palette)
+        form.addRow(self.tr("Classes by"), self.method)
+        form.addRow(self.tr("Number of classes"), self.classes)
         form.addRow("", self.fill)
-        form.addRow("Line width (px)", self.line_width)
+        form.addRow(self.tr("Line width (px)"), self.line_width)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -89,7 +100,7 @@ class StyleDialog(QDialog):
         self.colour.setStyleSheet(f"background: {self._style.colour};")
 
     def _pick_colour(self) -> None:
-        colour = QColorDialog.getColor(QColor(self._style.colour), self, "Layer colour")
+        colour = QColorDialog.getColor(QColor(self._style.colour), self, self.tr("Layer colour"))
         if colour.isValid():
             self._style.colour = colour.name()
             self._show_colour()

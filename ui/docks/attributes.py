@@ -72,15 +72,15 @@ class AttributesDock(QDockWidget):
     """Attribute table of one layer; selecting rows selects the features on the map and back."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Attributes", parent)
+        super().__init__(self.tr("Attributes"), parent)
         self.setObjectName("AttributesDock")
         self.doc: ProjectDocument | None = None
         self.layer_combo = QComboBox()
         self.layer_combo.currentTextChanged.connect(self.show_layer)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter rows…")
+        self.filter.setPlaceholderText(self.tr("Filter rows…"))
         self.filter.setClearButtonEnabled(True)
-        self.selected_only = QPushButton("Selected only")
+        self.selected_only = QPushButton(self.tr("Selected only"))
         self.selected_only.setCheckable(True)
         self.selected_only.toggled.connect(lambda _on: self._apply_filter())
         self.count_label = QLabel()
@@ -158,7 +158,9 @@ class AttributesDock(QDockWidget):
             for row in range(self.proxy.rowCount()):
                 self.table.setRowHidden(row, False)
         total = self.proxy.sourceModel().rowCount() if self.proxy.sourceModel() else 0
-        self.count_label.setText(f"{self.proxy.rowCount():,} of {total:,}")
+        self.count_label.setText(
+            self.tr("{shown} of {total}").format(shown=f"{self.proxy.rowCount():,}", total=f"{total:,}")
+        )
 
     def _table_selection_changed(self, *_args) -> None:
         if self._syncing or not self.layer_name:

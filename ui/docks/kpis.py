@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,11 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import i18n
 from ..document import ProjectDocument, snapshot
 from ..workers import CoalescingRunner
 
 STATUS_COLOURS = {"met": "#b7e1b0", "near": "#fde7a3", "not met": "#f4b6b0", "n/a": "#e6e6e6"}
-COLUMNS = ["KPI", "Value", "Target", "Status", "Change"]
+COLUMNS = [
+    QT_TRANSLATE_NOOP("KpiDock", "KPI"),
+    QT_TRANSLATE_NOOP("KpiDock", "Value"),
+    QT_TRANSLATE_NOOP("KpiDock", "Target"),
+    QT_TRANSLATE_NOOP("KpiDock", "Status"),
+    QT_TRANSLATE_NOOP("KpiDock", "Change"),
+]
 
 
 def decimals_for(result) -> int:
@@ -75,7 +82,7 @@ class KpiDock(QDockWidget):
     evaluated = Signal(list)
 
     def __init__(self, parent=None) -> None:
-        super().__init__("KPIs", parent)
+        super().__init__(self.tr("KPIs"), parent)
         self.setObjectName("KpiDock")
         self.doc: ProjectDocument | None = None
         self.evaluator = None
@@ -86,10 +93,10 @@ class KpiDock(QDockWidget):
         self.runner.result.connect(self._show)
         self.runner.error.connect(self._show_error)
         self.runner.busy_changed.connect(self._busy)
-        self.status = QLabel("No project")
+        self.status = QLabel(self.tr("No project"))
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -102,7 +109,7 @@ class KpiDock(QDockWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeaderItem(4).setToolTip("Change from the baseline scenario")
+        self.table.horizontalHeaderItem(4).setToolTip(self.tr("Change from the baseline scenario"))
         self.table.itemSelectionChanged.connect(self.update_chart)
         self.group_combo = QComboBox()
         self.group_combo.currentTextChanged.connect(lambda _t: self.update_chart())
@@ -116,7 +123,7 @@ class KpiDock(QDockWidget):
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        row.addWidget(QLabel("By"))
+        row.addWidget(QLabel(self.tr("By")))
         row.addWidget(self.group_combo, 1)
         chart_layout.addLayout(row)
         chart_layout.addWidget(self.chart_title)
@@ -190,7 +197,9 @@ class KpiDock(QDockWidget):
 
     def _busy(self, busy: bool) -> None:
         if busy:
-            self.status.setText(f"Updating KPIs for {self.doc.current_scenario}…")
+            self.status.setText(
+                self.tr("Updating KPIs for {scenario}…").format(scenario=self.doc.current_scenario)
+            )
 
     def _show_error(self, message: str) -> None:
         self.status.setText(message)
@@ -205,10 +214,10 @@ class KpiDock(QDockWidget):
             unit = "%" if r.unit == "%" else ""
             decimals = decimals_for(r)
             cells = [
-                r.name,
+                i18n.kpi_name(r),
                 format_value(r.value, decimals, unit),
                 format_value(r.target, decimals, unit),
-                r.status,
+                i18n.status_text(r.status),
                 format_change(r.change, decimals),
             ]
             for col, text in enumerate(cells):
@@ -221,7 +230,11 @@ class KpiDock(QDockWidget):
                 item.setToolTip(f"{r.code} {r.name} ({r.unit})\n{r.name_vi}\n{r.method_note}".strip())
                 self.table.setItem(row, col, item)
         met = sum(r.status == "met" for r in results)
-        self.status.setText(f"{scenario}: {met} of {len(results)} KPI targets met")
+        self.status.setText(
+            self.tr("{scenario}: {met} of {total} KPI targets met").format(
+                scenario=scenario, met=met, total=len(results)
+            )
+        )
         if selected:
             self.select_kpi(selected)
         elif results:
@@ -254,7 +267,11 @@ class KpiDock(QDockWidget):
         names = self.group_values.index.to_numpy()
         result = self.result(kpi_id)
         unit = f" ({result.unit})" if result and result.unit else ""
-        self.chart_title.setText(f"{result.name if result else kpi_id}{unit} by {group}")
+        self.chart_title.setText(
+            self.tr("{kpi}{unit} by {group}").format(
+                kpi=i18n.kpi_name(result) if result else kpi_id, unit=unit, group=group
+            )
+        )
         x = np.arange(len(names))
         heights = np.nan_to_num(self.group_values.to_numpy(dtype=float))
         self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brush="#4a90c2"))

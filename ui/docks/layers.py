@@ -44,7 +44,7 @@ class LayersDock(QDockWidget):
     current_changed = Signal(str)
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Layers", parent)
+        super().__init__(self.tr("Layers"), parent)
         self.setObjectName("LayersDock")
         self.doc: ProjectDocument | None = None
         self.list = QListWidget()
@@ -61,7 +61,7 @@ class LayersDock(QDockWidget):
         self.opacity.setRange(0, 100)
         self.opacity.valueChanged.connect(self._opacity_changed)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Opacity"))
+        row.addWidget(QLabel(self.tr("Opacity")))
         row.addWidget(self.opacity)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -111,7 +111,10 @@ class LayersDock(QDockWidget):
             item.setCheckState(Qt.CheckState.Checked if style.visible else Qt.CheckState.Unchecked)
             role = f", {layer.role}" if layer.role else ""
             item.setToolTip(
-                f"{layer.geometry_type}, {layer.feature_count:,} features{role}\n{layer.source}"
+                self.tr("{geometry}, {count} features{role}").format(
+                    geometry=layer.geometry_type, count=f"{layer.feature_count:,}", role=role
+                )
+                + f"\n{layer.source}"
                 + ("\n" + "\n".join(layer.notes) if layer.notes else "")
             )
             self.list.addItem(item)
@@ -161,11 +164,11 @@ class LayersDock(QDockWidget):
         name = item.data(NAME_ROLE)
         menu = QMenu(self)
         actions = [
-            ("Zoom to layer", lambda: self.zoom_requested.emit(name)),
-            ("Style…", lambda: self.style_requested.emit(name)),
-            ("Attribute table", lambda: self.table_requested.emit(name)),
-            ("Rename", lambda: self.list.editItem(item)),
-            ("Remove", lambda: self.remove(name)),
+            (self.tr("Zoom to layer"), lambda: self.zoom_requested.emit(name)),
+            (self.tr("Style…"), lambda: self.style_requested.emit(name)),
+            (self.tr("Attribute table"), lambda: self.table_requested.emit(name)),
+            (self.tr("Rename"), lambda: self.list.editItem(item)),
+            (self.tr("Remove"), lambda: self.remove(name)),
         ]
         for text, slot in actions:
             action = QAction(text, menu)
@@ -176,7 +179,11 @@ class LayersDock(QDockWidget):
     def remove(self, name: str) -> None:
         if name == self.doc.project.zones_layer:
             show_error(
-                self, "Remove layer", f"Layer '{name}' holds the zones and population and cannot be removed."
+                self,
+                self.tr("Remove layer"),
+                self.tr("Layer '{name}' holds the zones and population and cannot be removed.").format(
+                    name=name
+                ),
             )
             return
         self.doc.undo_stack.push(commands.RemoveLayer(self.doc, name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,11 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import commands
+from .. import commands, i18n
 from ..canvas.symbols import letter_for, lettered_disc
 from ..document import ProjectDocument
 
-COLUMNS = ["Type", "Radius (m)", "Capacity", "Unit cost"]
+COLUMNS = [
+    QT_TRANSLATE_NOOP("PaletteDock", "Type"),
+    QT_TRANSLATE_NOOP("PaletteDock", "Radius (m)"),
+    QT_TRANSLATE_NOOP("PaletteDock", "Capacity"),
+    QT_TRANSLATE_NOOP("PaletteDock", "Unit cost"),
+]
 NUMERIC = {1: "radius_m", 2: "capacity", 3: "unit_cost"}
 
 
@@ -59,11 +64,11 @@ class PaletteDock(QDockWidget):
     coverage_changed = Signal()
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Facilities", parent)
+        super().__init__(self.tr("Facilities"), parent)
         self.setObjectName("PaletteDock")
         self.doc: ProjectDocument | None = None
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
@@ -78,11 +83,11 @@ class PaletteDock(QDockWidget):
         self.table.itemChanged.connect(self._edited)
         self.table.itemSelectionChanged.connect(self._selected)
         self.table.cellDoubleClicked.connect(self._double_clicked)
-        self.show_coverage = QCheckBox("Show coverage")
+        self.show_coverage = QCheckBox(self.tr("Show coverage"))
         self.show_coverage.setChecked(True)
         self.coverage_mode = QComboBox()
-        self.coverage_mode.addItems(["Radius discs", "Network service areas"])
-        self.snap = QCheckBox("Snap to streets")
+        self.coverage_mode.addItems([self.tr("Radius discs"), self.tr("Network service areas")])
+        self.snap = QCheckBox(self.tr("Snap to streets"))
         for signal in (self.show_coverage.toggled, self.coverage_mode.currentIndexChanged):
             signal.connect(lambda *_: self.coverage_changed.emit())
         options = QHBoxLayout()
@@ -122,10 +127,11 @@ class PaletteDock(QDockWidget):
         types = list(self.doc.project.facility_types.values())
         self.table.setRowCount(len(types))
         for row, ft in enumerate(types):
-            name_item = QTableWidgetItem(facility_icon(ft.color, ft.icon, ft.label), ft.label)
+            name_item = QTableWidgetItem(facility_icon(ft.color, ft.icon, ft.label), i18n.facility_label(ft))
             name_item.setToolTip(
-                f"{ft.name}: existing facilities from layer {ft.layer or '(none)'}; "
-                "double-click to change its colour"
+                self.tr(
+                    "{type}: existing facilities from layer {layer}; double-click to change its colour"
+                ).format(type=ft.name, layer=ft.layer or self.tr("(none)"))
             )
             name_item.setFlags(name_item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             cells = [name_item] + [QTableWidgetItem(_number(getattr(ft, attr))) for attr in NUMERIC.values()]
@@ -169,7 +175,9 @@ class PaletteDock(QDockWidget):
         if col != 0:
             return
         ft = copy.copy(self.doc.project.facility_type(self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)))
-        colour = QColorDialog.getColor(QColor(ft.color), self, f"Colour of {ft.label}")
+        colour = QColorDialog.getColor(
+            QColor(ft.color), self, self.tr("Colour of {facility}").format(facility=i18n.facility_label(ft))
+        )
         if colour.isValid():
             ft.color = colour.name()
             self.edit_type(ft)

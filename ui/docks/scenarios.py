@@ -34,7 +34,7 @@ class ScenariosDock(QDockWidget):
     compare_requested = Signal()
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Scenarios", parent)
+        super().__init__(self.tr("Scenarios"), parent)
         self.setObjectName("ScenariosDock")
         self.doc: ProjectDocument | None = None
         self.list = QListWidget()
@@ -43,11 +43,11 @@ class ScenariosDock(QDockWidget):
         self.buttons = {}
         for i, (key, text, slot) in enumerate(
             [
-                ("new", "New", self.new_scenario),
-                ("duplicate", "Duplicate", self.duplicate),
-                ("rename", "Rename", self.rename),
-                ("delete", "Delete", self.delete),
-                ("compare", "Compare…", self.compare_requested.emit),
+                ("new", self.tr("New"), self.new_scenario),
+                ("duplicate", self.tr("Duplicate"), self.duplicate),
+                ("rename", self.tr("Rename"), self.rename),
+                ("delete", self.tr("Delete"), self.delete),
+                ("compare", self.tr("Compare…"), self.compare_requested.emit),
             ]
         ):
             button = QPushButton(text)
@@ -74,7 +74,11 @@ class ScenariosDock(QDockWidget):
         baseline = self.doc.project.baseline.name
         for name, scenario in self.doc.project.scenarios.items():
             count = len(scenario.placements)
-            suffix = " (existing facilities)" if name == baseline and not count else f" — {count} new"
+            suffix = (
+                self.tr(" (existing facilities)")
+                if name == baseline and not count
+                else self.tr(" — {count} new").format(count=count)
+            )
             item = QListWidgetItem(name + suffix)
             item.setData(Qt.ItemDataRole.UserRole, name)
             if name == self.doc.current_scenario:
@@ -99,13 +103,15 @@ class ScenariosDock(QDockWidget):
         if not ok or not name:
             return None
         if name in self.doc.project.scenarios:
-            show_error(self, title, f"A scenario named '{name}' already exists.")
+            show_error(self, title, self.tr("A scenario named '{name}' already exists.").format(name=name))
             return None
         return name
 
     def new_scenario(self, name: str | None = None) -> None:
         name = name or self._ask(
-            "New scenario", "Name of the new plan:", unique_name(self.doc.project.scenarios, "Plan")
+            self.tr("New scenario"),
+            self.tr("Name of the new plan:"),
+            unique_name(self.doc.project.scenarios, self.tr("Plan")),
         )
         if name:
             self.doc.undo_stack.push(commands.AddScenario(self.doc, name))
@@ -113,16 +119,18 @@ class ScenariosDock(QDockWidget):
     def duplicate(self, name: str | None = None) -> None:
         source = self.doc.current_scenario
         name = name or self._ask(
-            "Duplicate scenario",
-            f"Name of the copy of '{source}':",
-            unique_name(self.doc.project.scenarios, f"{source} copy"),
+            self.tr("Duplicate scenario"),
+            self.tr("Name of the copy of '{scenario}':").format(scenario=source),
+            unique_name(self.doc.project.scenarios, self.tr("{scenario} copy").format(scenario=source)),
         )
         if name:
             self.doc.undo_stack.push(commands.AddScenario(self.doc, name, copy_from=source))
 
     def rename(self, new: str | None = None) -> None:
         old = self.doc.current_scenario
-        new = new or self._ask("Rename scenario", f"New name for '{old}':", old)
+        new = new or self._ask(
+            self.tr("Rename scenario"), self.tr("New name for '{scenario}':").format(scenario=old), old
+        )
         if new and new != old:
             self.doc.undo_stack.push(commands.RenameScenario(self.doc, old, new))
 

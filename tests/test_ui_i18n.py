@@ -1,0 +1,149 @@
+"""Vietnamese user interface: the main window in "vi" and "en", the language setting, the catalogue."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale, QSettings, Qt
+from test_ui_support import sample_project_path
+
+from ui import i18n
+from ui.app import create_app
+from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+REPO = Path(__file__).resolve().parent.parent
+TS = REPO / "resources" / "translations" / "cityplanner_vi.ts"
+QM = REPO / "resources" / "translations" / "cityplanner_vi.qm"
+BIN = Path(sys.executable).parent
+SOURCES = ["ui/app.py", "ui/main_window.py", "ui/i18n.py", "ui/docks/*.py", "ui/dialogs/*.py"]
+SCREENSHOT = REPO / "docs" / "screenshots" / "main_window_vi_1366x768.png"
+
+
+@pytest.fixture
+def in_language(request):
+    """Start the app in a language; English again afterwards, as the other UI tests expect."""
+
+    def start(language: str):
+        app = create_app([], language=language)
+        assert i18n.current_language() == language
+        return app
+
+    yield start
+    i18n.install_translator("en")
+
+
+def open_sample(qtbot, tmp_path, size=(1366, 768)) -> MainWindow:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(win)
+    win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.open_project(sample_project_path(tmp_path), ask=False)
+    win.doc.set_current_scenario(list(win.doc.project.scenarios)[-1])
+    win.palette_dock.set_current_type("wifi")
+    qtbot.waitUntil(lambda: not win.kpi_dock.runner.busy and bool(win.kpi_dock.results), timeout=120_000)
+    qtbot.wait(100)
+    return win
+
+
+def menu_titles(win: MainWindow) -> list[str]:
+    return [action.text() for action in win.menuBar().actions()]
+
+
+def kpi_row(win: MainWindow, column: int) -> list[str]:
+    table = win.kpi_dock.table
+    return [table.item(row, column).text() for row in range(table.rowCount())]
+
+
+def test_main_window_in_vietnamese(qtbot, tmp_path, in_language):
+    in_language("vi")
+    win = open_sample(qtbot, tmp_path)
+    assert menu_titles(win) == ["&Tệp", "&Sửa", "&Xem", "&Công cụ", "&Quy hoạch"]
+    assert win.kpi_dock.windowTitle() == "Chỉ tiêu KPI"
+    assert win.scenarios_dock.windowTitle() == "Kịch bản"
+    assert win.layers_dock.windowTitle() == "Lớp bản đồ"
+    assert win.actions["propose"].text() == "&Đề xuất vị trí…"
+    # KPI names come from the catalogue's name_vi, status words are translated.
+    results = win.kpi_dock.results
+    assert kpi_row(win, 0) == [r.name_vi for r in results]
+    words = {"met": "đạt", "near": "gần đạt", "not met": "chưa đạt", "n/a": "không áp dụng"}
+    assert kpi_row(win, 3) == [words[r.status] for r in results]
+    assert "đạt" in kpi_row(win, 3) or "chưa đạt" in kpi_row(win, 3)
+    headers = [win.kpi_dock.table.horizontalHeaderItem(c).text() for c in range(5)]
+    assert headers == ["Chỉ tiêu", "Giá trị", "Mục tiêu", "Đánh giá", "Thay đổi"]
+    # Facility types show FacilityType.label_vi.
+    wifi_row = next(
+        r
+        for r in range(win.palette_dock.table.rowCount())
+        if win.palette_dock.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == "wifi"
+    )
+    assert win.palette_dock.table.item(wifi_row, 0).text() == "Điểm phát Wi-Fi công cộng"
+    # The longer Vietnamese strings still fit at 1366x768: every toolbar button, the map keeps room.
+    for action in win.toolbar.actions():
+        button = win.toolbar.widgetForAction(action)
+        if button is not None and not action.isSeparator():
+            assert button.isVisible() and button.geometry().right() <= win.toolbar.width(), action.text()
+    assert win.canvas.width() >= 0.4 * 1366
+    image = win.grab().toImage()
+    assert (image.width(), image.height()) == (1366, 768)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(SCREENSHOT))
+    win.kpi_dock.runner.wait()
+
+
+def test_main_window_in_english(qtbot, tmp_path, in_language):
+    in_language("en")
+    win = open_sample(qtbot, tmp_path)
+    assert menu_titles(win) == ["&File", "&Edit", "&View", "&Tools", "&Plan"]
+    assert win.kpi_dock.windowTitle() == "KPIs"
+    results = win.kpi_dock.results
+    assert kpi_row(win, 0) == [r.name for r in results]
+    assert kpi_row(win, 3) == [r.status for r in results]
+    win.kpi_dock.runner.wait()
+
+
+def test_language_setting_and_menu(qtbot, tmp_path, in_language):
+    assert i18n.default_language(QLocale("vi_VN")) == "vi"
+    assert i18n.default_language(QLocale("en_GB")) == "en"
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue(i18n.LANGUAGE_KEY, "klingon")
+    assert i18n.configured_language(settings) == i18n.default_language()
+    in_language("en")
+    win = MainWindow(settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(win)
+    assert [a.text() for a in win.language_menu.actions()] == ["English", "Tiếng Việt"]
+    win.language_actions["vi"].trigger()
+    assert settings.value(i18n.LANGUAGE_KEY) == "vi"
+    assert i18n.configured_language(settings) == "vi"
+    assert win.language_actions["vi"].isChecked() and not win.language_actions["en"].isChecked()
+    assert "restarted" in win.statusBar().currentMessage()
+    # The next start-up with these settings is in Vietnamese.
+    assert i18n.install_translator(i18n.configured_language(settings)) == "vi"
+
+
+def test_catalogue_is_complete_and_compiled(tmp_path):
+    """Every string of the UI code is in the .ts with a finished translation, and the .qm is its build."""
+    lupdate, lrelease = BIN / "pyside6-lupdate", BIN / "pyside6-lrelease"
+    if not lupdate.exists() or not lrelease.exists():
+        pytest.skip("needs pyside6-lupdate and pyside6-lrelease (the PySide6 wheel's tools)")
+    text = TS.read_text(encoding="utf-8")
+    assert 'type="unfinished"' not in text and 'type="obsolete"' not in text and 'type="vanished"' not in text
+    fresh = tmp_path / "fresh.ts"
+    shutil.copy(TS, fresh)
+    sources = [str(p.relative_to(REPO)) for pattern in SOURCES for p in sorted(REPO.glob(pattern))]
+    subprocess.run(
+        [str(lupdate), "-silent", "-locations", "none", "-no-obsolete", *sources, "-ts", str(fresh)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    assert fresh.read_text(encoding="utf-8") == text, "run pyside6-lupdate (see `make translations`)"
+    built = tmp_path / "built.qm"
+    subprocess.run([str(lrelease), "-silent", str(TS), "-qm", str(built)], check=True, capture_output=True)
+    assert built.read_bytes() == QM.read_bytes(), "run `make translations`"
