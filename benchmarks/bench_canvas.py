@@ -116,6 +116,15 @@ def main() -> int:
     first_draw = time.perf_counter() - start
     print(f"polygons: {n:,} ({generated:.1f} s to generate), view {VIEW_SIZE[0]}x{VIEW_SIZE[1]}")
     print(f"load and first draw (full extent): {first_draw:.2f} s (goal <= 5 s)")
+    start, longest = time.perf_counter(), 0.0
+    while not all(getattr(item, "detail_ready", True) for item in canvas.layer_items.values()):
+        step = time.perf_counter()
+        app.processEvents()
+        longest = max(longest, time.perf_counter() - step)
+    print(
+        f"full-detail paths built in idle time: ready {time.perf_counter() - start:.2f} s after the first "
+        f"draw, longest event-loop step {longest * 1000:.0f} ms (input is handled between steps)"
+    )
 
     vb = canvas.vb
     full = vb.viewRect()
@@ -142,12 +151,14 @@ def main() -> int:
             idle_for(app, FRAME_INTERVAL_S - (time.perf_counter() - frame_start))
         drag_settle = settle_ms(app, canvas)
 
-        zoom_in, zoom_out, zoom_settle = [], [], []
+        zoom_in, zoom_out, zoom_in_settle = [], [], []
         for factor, frames in [(notch, zoom_in)] * WHEEL_NOTCHES + [(1 / notch, zoom_out)] * WHEEL_NOTCHES:
             vb.scaleBy((factor, factor))
             app.processEvents()
             frames.append(frame_ms(canvas))
-            zoom_settle.append(settle_ms(app, canvas))
+            settle = settle_ms(app, canvas)
+            if frames is zoom_in:
+                zoom_in_settle.append(settle)
         print(f"{label}:")
         print(f"  jump to this scale: frame {jump:.1f} ms, sharp after {jump_settle:.0f} ms")
         print(
@@ -156,9 +167,9 @@ def main() -> int:
             f"{blurred} frames showed placeholders; sharp {drag_settle:.0f} ms after release"
         )
         print(
-            f"  wheel zoom ({WHEEL_NOTCHES} notches in, x{1 / notch:.2f} each): frame {summary(zoom_in)}; "
-            f"back out (earlier scales): frame {summary(zoom_out)} (goal <= 50 ms); "
-            f"sharp after each notch: {summary(zoom_settle)}"
+            f"  wheel zoom ({WHEEL_NOTCHES} notches in, x{1 / notch:.2f} each): frame {summary(zoom_in)}, "
+            f"sharp after {summary(zoom_in_settle)}; back out (earlier scales, cached): frame "
+            f"{summary(zoom_out)} (goal <= 50 ms)"
         )
 
     sample = REPO / "sample_data" / "hai_chau.cityplan"

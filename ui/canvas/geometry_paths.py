@@ -52,6 +52,28 @@ def outline_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parts, feature_of_part
 
 
+def outline_vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vertices of all polygon rings and line parts, the part each belongs to, and its feature.
+
+    Layers of only (multi)polygons or only (multi)lines go through ``shapely.to_ragged_array``,
+    which yields plain arrays: no Python object per ring, so no garbage-collector passes over
+    hundreds of thousands of them. Mixed layers take the rings out as geometries.
+    """
+    types = shapely.get_type_id(geoms)
+    present = types[types >= 0]
+    if len(present) and (np.isin(present, (3, 6)).all() or np.isin(present, (1, 5)).all()):
+        _, coords, (part_offsets, *nesting) = shapely.to_ragged_array(geoms)
+        feature_of_part = np.arange(len(geoms))
+        # Offsets nest from the vertices outwards: expand feature numbers inwards to the parts.
+        for offsets in reversed(nesting):
+            feature_of_part = np.repeat(feature_of_part, np.diff(offsets))
+        part_of_coord = np.repeat(np.arange(len(part_offsets) - 1), np.diff(part_offsets))
+        return coords, part_of_coord, feature_of_part[part_of_coord]
+    parts, feature_of_part = outline_parts(geoms)
+    coords, part_of_coord = shapely.get_coordinates(parts, return_index=True)
+    return coords, part_of_coord, feature_of_part[part_of_coord]
+
+
 def grouped_paths(geoms: np.ndarray, group_of_feature: np.ndarray) -> list[tuple[int, QRectF, QPainterPath]]:
     """Build one QPainterPath per group of features.
 
@@ -66,19 +88,19 @@ def grouped_paths(geoms: np.ndarray, group_of_feature: np.ndarray) -> list[tuple
     -------
     list of (group, bounding rect, path), ordered by group.
     """
-    parts, feature_of_part = outline_parts(geoms)
-    keys = group_of_feature[feature_of_part]
-    keep = keys >= 0
-    parts, keys = parts[keep], keys[keep]
-    order = np.argsort(keys, kind="stable")
-    parts, keys = parts[order], keys[order]
-    coords, part_of_coord = shapely.get_coordinates(parts, return_index=True)
+    coords, part_of_coord, feature_of_coord = outline_vertices(geoms)
+    key_of_coord = group_of_feature[feature_of_coord]
+    keep = key_of_coord >= 0
+    # Stable, so each part's vertices stay together and in order.
+    order = np.argsort(key_of_coord[keep], kind="stable")
+    coords = coords[keep][order]
+    part_of_coord = part_of_coord[keep][order]
+    key_of_coord = key_of_coord[keep][order]
     if len(coords) == 0:
         return []
     connect = np.ones(len(coords), dtype=np.ubyte)
     connect[:-1] = part_of_coord[1:] == part_of_coord[:-1]
     connect[-1] = 0
-    key_of_coord = keys[part_of_coord]
     starts = np.flatnonzero(np.concatenate([[True], key_of_coord[1:] != key_of_coord[:-1]]))
     ends = np.concatenate([starts[1:], [len(coords)]])
     out = []

@@ -44,8 +44,10 @@ TILE_PX = 256
 TILE_CACHE_TILES = 384
 # Time a repaint may spend rendering missing tiles before it shows placeholders for the rest.
 PAINT_RENDER_BUDGET_S = 0.020
-# Time one idle step may spend rendering tiles, so input events are handled in between.
+# Time one idle step may spend building paths or rendering tiles, so input is handled in between.
 IDLE_RENDER_BUDGET_S = 0.012
+# Features per step of building a large layer's full-detail paths in idle time (about 15 ms).
+DETAIL_BATCH_FEATURES = 4000
 # Relative scale difference under which two views share a tile grid (pans change it by ~1e-14).
 SCALE_TOLERANCE = 1e-7
 # Tile grids (screen scales) remembered for reuse when the view returns to an earlier scale.
@@ -131,6 +133,9 @@ class VectorLayerItem(pg.GraphicsObject):
         self.line_width = line_width
         self._chunk, self._n_chunks = chunk_of_features(geoms)
         self._levels: dict[int, list[tuple[int, QRectF, QPainterPath]]] = {}
+        # Large layers build their full-detail paths in idle steps: rows still to do, groups so far.
+        self._detail_batches: list[np.ndarray] = []
+        self._detail_groups: list[tuple[int, QRectF, QPainterPath]] = []
         self._overview: list[QImage] = []
         self._tiles: OrderedDict[tuple[TileGrid, int, int], QImage] = OrderedDict()
         self._grids: list[TileGrid] = []
@@ -138,7 +143,7 @@ class VectorLayerItem(pg.GraphicsObject):
         self._queue: list[tuple[TileGrid, int, int, bool]] = []
         self._idle_timer = QTimer()
         self._idle_timer.setInterval(0)
-        self._idle_timer.timeout.connect(self._render_queued)
+        self._idle_timer.timeout.connect(self._idle_step)
         # Running mean of the time to render one tile, so a repaint starts no tile it cannot finish.
         self._tile_seconds = 0.005
         n_vertices = int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0
@@ -165,6 +170,8 @@ class VectorLayerItem(pg.GraphicsObject):
             pen.setWidthF(0.7 if self.filled else self.line_width)
             self._pens.append(pen)
         self._levels.clear()
+        self._detail_groups = []
+        self._detail_batches = self._batches_by_chunk() if self.uses_lod else []
         self._drop_images()
         self.prepareGeometryChange()
         self.update()
@@ -189,12 +196,40 @@ class VectorLayerItem(pg.GraphicsObject):
         return sum(on_screen for *_, on_screen in self._queue)
 
     @property
+    def detail_ready(self) -> bool:
+        """The full-detail paths exist (large layers build them in idle time after the first draw)."""
+        return not self._detail_batches and (0 in self._levels or not self.uses_lod)
+
+    @property
     def tiles_queued(self) -> int:
         """Tiles waiting for idle-time rendering: the screen's missing ones and the margin around it."""
         return len(self._queue)
 
     # -- levels of detail -----------------------------------------------------------------------
+    def _batches_by_chunk(self) -> list[np.ndarray]:
+        """Rows of the layer in batches of whole spatial chunks, about DETAIL_BATCH_FEATURES each."""
+        step = max(1, round(DETAIL_BATCH_FEATURES * self._n_chunks / max(len(self.geoms), 1)))
+        order = np.argsort(self._chunk, kind="stable")
+        edges = np.searchsorted(self._chunk[order], np.arange(0, self._n_chunks + step, step))
+        return [order[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+    def _build_detail(self, budget_s: float) -> bool:
+        """Build full-detail paths batch by batch for up to ``budget_s``; True once all are built."""
+        start = time.perf_counter()
+        while self._detail_batches and time.perf_counter() - start < budget_s:
+            rows = self._detail_batches.pop()
+            keys = self._classes[rows] * self._n_chunks + self._chunk[rows]
+            self._detail_groups += grouped_paths(self.geoms[rows], keys)
+        if not self._detail_batches and 0 not in self._levels:
+            # In key order, as one build of the whole layer would draw them.
+            self._detail_groups.sort(key=lambda group: group[0])
+            self._levels[0] = [(key // self._n_chunks, rect, path) for key, rect, path in self._detail_groups]
+            self._detail_groups = []
+        return 0 in self._levels
+
     def _level(self, level: int) -> list[tuple[int, QRectF, QPainterPath]]:
+        if level == 0 and self.uses_lod:
+            self._build_detail(math.inf)
         if level not in self._levels:
             geoms = self.geoms
             keys = self._classes * self._n_chunks + self._chunk
@@ -275,18 +310,20 @@ class VectorLayerItem(pg.GraphicsObject):
             self._tiles.popitem(last=False)
         return image
 
-    def _render_queued(self) -> None:
-        """One idle step: render queued tiles for a few milliseconds, then repaint if any is on screen."""
-        if self.scene() is None or not self.isVisible():
-            self._queue.clear()
+    def _idle_step(self) -> None:
+        """Build paths, then render queued tiles, for a few milliseconds; repaint if the screen gained."""
+        if self.scene() is None:
+            self._idle_timer.stop()
+            return
         start = time.perf_counter()
+        ready = self._build_detail(IDLE_RENDER_BUDGET_S)
         shown = False
-        while self._queue and time.perf_counter() - start < IDLE_RENDER_BUDGET_S:
+        while ready and self._queue and time.perf_counter() - start < IDLE_RENDER_BUDGET_S:
             grid, i, j, on_screen = self._queue.pop(0)
             if (grid, i, j) not in self._tiles:
                 self._render_tile(grid, i, j)
                 shown |= on_screen
-        if not self._queue:
+        if ready and not self._queue:
             self._idle_timer.stop()
         if shown:
             self.update()
@@ -302,8 +339,12 @@ class VectorLayerItem(pg.GraphicsObject):
         if painter.hasClipping():
             area = area.intersected(view.mapRect(painter.clipBoundingRect()))
         drawn = _tile_range(area, ox, oy)
-        # Painting into an image rather than onto the screen (an export) must not leave tiles out.
-        budget = PAINT_RENDER_BUDGET_S if widget is not None else math.inf
+        # Painting into an image rather than onto the screen (an export) must not leave tiles out;
+        # on screen, no tile is rendered here before the paths are built in idle time.
+        if widget is None:
+            budget = math.inf
+        else:
+            budget = PAINT_RENDER_BUDGET_S if 0 in self._levels else 0.0
         painter.save()
         painter.resetTransform()
         start = time.perf_counter()
@@ -374,7 +415,7 @@ class VectorLayerItem(pg.GraphicsObject):
         self._queue = [(grid, i, j, True) for i, j in on_screen if (grid, i, j) not in self._tiles] + [
             (grid, i, j, False) for i, j in around if (grid, i, j) not in self._tiles
         ]
-        if self._queue and not self._idle_timer.isActive():
+        if (self._queue or self._detail_batches) and not self._idle_timer.isActive():
             self._idle_timer.start()
 
     # -- QGraphicsItem --------------------------------------------------------------------------
@@ -389,6 +430,9 @@ class VectorLayerItem(pg.GraphicsObject):
         if screen_pixels <= OVERVIEW_PIXELS:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawImage(self._bounds, self._overview_image(screen_pixels))
+            # Ready the full detail while the user looks at the overview, before the first zoom in.
+            if self._detail_batches and not self._idle_timer.isActive():
+                self._idle_timer.start()
             return
         self._paint_tiles(painter, option.exposedRect, widget)
 
