@@ -1,6 +1,7 @@
 """Map canvas tile cache on real data (HCMC wards and streets): tiles show exactly what the vector
 drawing shows, pans reuse them, zooms show placeholders that then sharpen, and restyling, hiding
-and opacity reach the picture, with selection and priority hatching drawn over the tiles.
+and opacity reach the picture, with selection and priority hatching drawn over the tiles. Also the
+MBTiles basemap when it extends well beyond the view.
 
 The HCMC layers are below the size at which the canvas switches to tiles, so the threshold is
 lowered here; the code path is the one 500,000-building layers take (see benchmarks/bench_canvas.py).
@@ -9,16 +10,21 @@ lowered here; the code path is the one 500,000-building layers take (see benchma
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 
+import geopandas as gpd
 import numpy as np
 import pytest
-from pyproj import CRS
-from PySide6.QtGui import QImage, QPainter
+import shapely
+from pyproj import CRS, Transformer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
 import ui.canvas.layer_items as layer_items
 from cityplanner.io import read_layer
-from cityplanner.project import Project
+from cityplanner.project import Layer, Project
+from ui.canvas.basemap import WORLD, MBTilesBasemap
 from ui.canvas.view import MapCanvas
 from ui.document import ProjectDocument
 
@@ -158,3 +164,47 @@ def test_restyle_opacity_visibility_selection_and_priority_reach_the_tiled_view(
     doc.notify_priority()
     doc.set_visible(wards, False)
     assert np.all(centre_colour() == BACKGROUND)
+
+
+def test_basemap_larger_than_the_view_draws_the_tiles_under_it(qtbot, tmp_path):
+    """An MBTiles set well beyond the view shows, at the screen centre, the tile containing it."""
+    crs = CRS.from_epsg(32648)
+    to_mercator = Transformer.from_crs(crs, "EPSG:3857", always_xy=True)
+    from_mercator = Transformer.from_crs("EPSG:3857", crs, always_xy=True)
+    z = 16
+    size = 2 * WORLD / 2**z
+    mx, my = to_mercator.transform(686_000.0, 1_190_000.0)  # District 1, Ho Chi Minh City
+    centre_col, centre_row = int((mx + WORLD) // size), int((my + WORLD) // size)
+    path = tmp_path / "city.mbtiles"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)"
+        )
+        for col in range(centre_col - 8, centre_col + 9):
+            for row in range(centre_row - 8, centre_row + 9):
+                tile = QImage(256, 256, QImage.Format.Format_RGB32)
+                tile.fill(QColor(col % 200, row % 200, 90))
+                data = QByteArray()
+                buffer = QBuffer(data)
+                buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+                tile.save(buffer, "PNG")
+                db.execute("INSERT INTO tiles VALUES (?, ?, ?, ?)", (z, col, row, bytes(data.data())))
+    project = Project(crs=crs, name="basemap")
+    cx, cy = from_mercator.transform(-WORLD + (centre_col + 0.5) * size, -WORLD + (centre_row + 0.5) * size)
+    extent = gpd.GeoDataFrame(geometry=[shapely.box(cx - 5000, cy - 5000, cx + 5000, cy + 5000)], crs=crs)
+    project.add_layer(Layer("extent", extent))
+    view = MapCanvas()
+    qtbot.addWidget(view)
+    view.resize(1000, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_document(ProjectDocument(project))
+    view.doc.set_visible("extent", False)
+    view.set_basemap(MBTilesBasemap(path, crs))
+    # About 2.4 m per pixel: zoom 16 tiles at close to their own resolution, 17 x 17 of them around.
+    view.zoom_to_bounds((cx - 1100, cy - 770, cx + 1100, cy + 770))
+    view.viewport().repaint()
+    image = pixels(view.grab().toImage())
+    h, w = image.shape[:2]
+    centre = image[h // 2 - 2 : h // 2 + 3, w // 2 - 2 : w // 2 + 3, :3].reshape(-1, 3)
+    assert np.all(centre == (centre_col % 200, centre_row % 200, 90)), centre[0]
