@@ -111,11 +111,3 @@ def grouped_paths(geoms: np.ndarray, group_of_feature: np.ndarray) -> list[tuple
         rect = QRectF(float(x.min()), float(y.min()), float(np.ptp(x)), float(np.ptp(y)))
         out.append((int(key_of_coord[start]), rect, path))
     return out
-
-
-def single_path(geoms: np.ndarray) -> QPainterPath:
-    """All ``geoms`` as one path (for small overlays: selection, priority tiers, discs)."""
-    if len(geoms) == 0:
-        return QPainterPath()
-    groups = grouped_paths(geoms, np.zeros(len(geoms), dtype=np.int64))
-    return groups[0][2] if groups else QPainterPath()
