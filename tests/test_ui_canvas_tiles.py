@@ -154,6 +154,10 @@ def test_restyle_opacity_visibility_selection_and_priority_reach_the_tiled_view(
     assert np.all(np.abs(red - (250, 122, 120)) <= 3), red[0]
     doc.set_selection(wards, [row])
     assert np.all(centre_colour()[:, 2] > 150), "selection tint missing over the tiles"
+    # Every ward (118,000 vertices): the overlay's fast plain mode, still tinting the same pixels.
+    doc.set_selection(wards, np.arange(len(doc.project.layers[wards].gdf)))
+    assert canvas.selection_item._large
+    assert np.all(centre_colour()[:, 2] > 150), "large selection tint missing over the tiles"
     doc.set_selection(wards, [])
     doc.project.priority = {row: 1}
     doc.notify_priority()
