@@ -255,8 +255,14 @@ class MapCanvas(pg.GraphicsView):
 
     # -- picking --------------------------------------------------------------------------------
     def pixel_size(self) -> float:
-        size = self.vb.viewPixelSize()[0]
-        return float(size) if size and math.isfinite(size) else 1.0
+        """Map units (metres) per viewport pixel.
+
+        From the view range and the ViewBox's width rather than pyqtgraph's ``viewPixelSize()``,
+        whose device transform was off by a factor of several hundred on a real X11 window.
+        """
+        width_px = self.vb.width()
+        size = self.vb.viewRect().width() / width_px if width_px > 0 else float("nan")
+        return float(size) if size > 0 and math.isfinite(size) else 1.0
 
     def _tree(self, name: str) -> shapely.STRtree:
         if name not in self._trees:
