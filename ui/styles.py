@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -207,6 +206,10 @@ def _graduated(values: pd.Series, style: LayerStyle) -> Classification:
     distinct = np.unique(numbers[valid])
     if distinct.size == 0:
         return Classification(class_index, [], [])
+    # Imported here: mapclassify pulls in scipy.stats, scikit-learn and matplotlib (about 1 s),
+    # which start-up does not need while no layer is graduated.
+    import mapclassify
+
     k = int(max(1, min(style.classes, distinct.size)))
     if k == 1:
         bins = np.array([distinct[-1]])
