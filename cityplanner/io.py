@@ -51,8 +51,14 @@ FORMATS = {
 }
 
 # Column names recognised in CSV files (compared case-insensitively).
-LON_COLUMNS = ("lon", "lng", "long", "longitude", "x", "easting")
-LAT_COLUMNS = ("lat", "latitude", "y", "northing")
+# ArcGIS exports write POINT_X/POINT_Y; Vietnamese tables kinh độ (longitude) / vĩ độ (latitude).
+LON_COLUMNS = ("lon", "lng", "long", "longitude", "kinh_do", "kinh độ", "x", "point_x", "easting")
+LAT_COLUMNS = ("lat", "latitude", "vi_do", "vĩ độ", "y", "point_y", "northing")
+# Of those, the names that can only mean degrees of longitude/latitude.
+DEGREE_COLUMNS = (
+    *("lon", "lng", "long", "longitude", "kinh_do", "kinh độ"),
+    *("lat", "latitude", "vi_do", "vĩ độ"),
+)
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom")
 
 # Encodings tried, in order, for attribute text without a declared encoding: Vietnamese Windows
@@ -379,6 +385,12 @@ def _find_column(columns: list[str], candidates: tuple[str, ...]) -> str | None:
     return next((lowered[c] for c in candidates if c in lowered), None)
 
 
+def _named_in_degrees(columns: list[str]) -> bool:
+    """Whether the coordinate columns found are named longitude/latitude (not x/y, easting...)."""
+    x_col, y_col = _find_column(columns, LON_COLUMNS), _find_column(columns, LAT_COLUMNS)
+    return bool(x_col and y_col) and x_col.lower() in DEGREE_COLUMNS and y_col.lower() in DEGREE_COLUMNS
+
+
 def _csv_geometry(table: pd.DataFrame, path: Path, allow_none: bool = False) -> gpd.GeoDataFrame | None:
     """Build points from lon/lat (x/y) columns or geometries from a WKT column.
 
@@ -445,7 +457,7 @@ def read_layer(path: str | os.PathLike, layer: str | None = None, crs=None) -> L
     """
     path = Path(path)
     _check_readable(path)
-    gdf, layer, notes = _read_raw(path, layer)
+    gdf, layer, notes = _read_raw(path, layer, crs)
     label = describe_source(path, layer)
     if len(gdf) == 0:
         raise LayerLoadError(f"{label} has no features.")
@@ -462,8 +474,15 @@ def read_layer(path: str | os.PathLike, layer: str | None = None, crs=None) -> L
     )
 
 
-def _read_raw(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str | None, list[str]]:
-    """The features as stored, the resolved layer name and notes on the text encoding."""
+def _read_raw(
+    path: Path, layer: str | None, crs=None
+) -> tuple[gpd.GeoDataFrame, str | None, list[str]]:
+    """The features as stored, the resolved layer name and notes on the text encoding.
+
+    ``crs`` is the CRS the user gave for files without one; a CSV whose coordinate columns are
+    named longitude/latitude but hold values beyond +-180/+-90 is checked as degrees when none
+    was given, so swapped columns are reported as such rather than as a missing CRS.
+    """
     suffix = path.suffix.lower()
     notes: list[str] = []
     if suffix == ".csv":
@@ -473,6 +492,8 @@ def _read_raw(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str | No
         gdf = _csv_geometry(table, path)
         if gdf.crs is not None:
             notes.append("assumed longitude/latitude in EPSG:4326 (WGS 84)")
+        elif crs is None and _named_in_degrees(list(table.columns)):
+            gdf = gdf.set_crs("EPSG:4326")
         return gdf, None, notes
     if suffix in (".parquet", ".geoparquet"):
         try:
@@ -537,7 +558,8 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs, label: str, notes: list[str]) -> gpd
     if crs is None:
         raise LayerLoadError(
             f"{label} has no coordinate reference system (CRS); tell CityPlanner which one it uses "
-            "with --source-crs (e.g. --source-crs EPSG:32648 for UTM 48N, EPSG:4326 for longitude/latitude)."
+            "with --source-crs (e.g. --source-crs EPSG:32648 for UTM 48N, EPSG:4326 for longitude/latitude), "
+            "or with --crs when creating a project whose working CRS the file is in."
         )
     try:
         target = CRS.from_user_input(crs)

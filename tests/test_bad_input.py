@@ -7,6 +7,7 @@ project file written (nor an existing one overwritten).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ from cityplanner.assemble import add_layer_from_file, create_project
 from cityplanner.cli import main
 from cityplanner.errors import LayerLoadError
 from cityplanner.io import read_layer
+from cityplanner.store import load_project
 
 CLI = "import sys; from cityplanner.cli import main; sys.exit(main())"
 
@@ -62,6 +64,15 @@ LAYER_CASES = {
     "corrupt_gpkg": (make.corrupt_gpkg, ["not a readable GeoPackage", "truncated or corrupt"]),
     "no_crs": (make.shapefile_without_crs, ["no coordinate reference system", "--source-crs"]),
     "swapped": (make.swapped_geojson, ["latitude and longitude swapped"]),
+    # Columns named lat/lon are degrees whatever their values: swapped, not "no CRS".
+    "swapped_csv": (
+        lambda tmp: make.csv_file(tmp, "ten,lat,lon\nChợ Hàn,108.2245,16.0680\n", name="swapped.csv"),
+        ["latitude and longitude swapped"],
+    ),
+    "out_of_range_csv": (
+        lambda tmp: make.csv_file(tmp, "ten,lon,lat\nChợ Hàn,108.2245,96.0680\n", name="far_north.csv"),
+        ["out of range for EPSG:4326", "y 96.068"],
+    ),
     "out_of_range": (make.metres_declared_degrees, ["out of range for EPSG:4326", "--source-crs"]),
     "mixed_dimensions": (make.mixed_dimensions, ["mixes geometry dimensions", "2 points", "3 polygons"]),
     "empty": (make.empty_geojson, ["has no features"]),
@@ -95,6 +106,20 @@ def test_bad_layer_names_file_and_problem_and_changes_nothing(case, tmp_path, pr
     _assert_cli_refuses(capsys, tmp_path, ["--zones", str(path), "--population", "population"], path.name)
 
 
+def test_unreadable_file_names_file_and_problem_and_changes_nothing(tmp_path, project, capsys, monkeypatch):
+    # Tests run as root in CI containers, where chmod 000 does not stop reading: deny it in os.access.
+    path = make.write(make.stops(), tmp_path / "locked.geojson")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(path) else real_access(p, mode))
+    before = _snapshot(project)
+    with pytest.raises(LayerLoadError) as info:
+        add_layer_from_file(project, str(path), name="bus_stops")
+    assert str(info.value) == f"File '{path}' cannot be read (permission denied)."
+    assert _snapshot(project) == before
+    argv = ["--zones", str(path), "--population", "population"]
+    _assert_cli_refuses(capsys, tmp_path, argv, "permission denied")
+
+
 def test_no_crs_is_read_once_the_source_crs_is_given(tmp_path, project):
     path = make.shapefile_without_crs(tmp_path)
     lyr = add_layer_from_file(project, str(path), name="wards_utm", source_crs="EPSG:32648")
@@ -111,6 +136,29 @@ def test_no_crs_cli_accepts_source_crs(tmp_path, capsys):
     rc = main(argv)
     assert rc == 0, capsys.readouterr().err
     assert target.exists()
+
+
+def test_no_crs_cli_takes_the_working_crs_given_with_crs(tmp_path, capsys):
+    # As QGIS assigns the project CRS to a layer without one: --crs also names the file's CRS.
+    path = make.shapefile_without_crs(tmp_path)
+    target = tmp_path / "plan.cityplan"
+    rc = main(["new", str(target), "--zones", str(path), "--population", "population", "--crs", "32648"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "assigned CRS EPSG:32648 (the file has none)" in out
+    zones = load_project(target).zones
+    assert zones.total_bounds == pytest.approx(make.zones().to_crs("EPSG:32648").total_bounds, abs=0.01)
+
+
+def test_no_crs_degrees_refused_under_a_metric_crs(tmp_path, capsys):
+    path = make.write(make.zones(), tmp_path / "degrees.shp")
+    path.with_suffix(".prj").unlink()
+    target = tmp_path / "plan.cityplan"
+    rc = main(["new", str(target), "--zones", str(path), "--population", "population", "--crs", "32648"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "look like degrees of longitude/latitude" in err and "degrees.shp" in err
+    assert not target.exists()
 
 
 def test_source_crs_never_overrides_a_files_own_crs(tmp_path):

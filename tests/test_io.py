@@ -94,7 +94,10 @@ def test_reads_geoparquet(tmp_path):
 
 @pytest.mark.parametrize(
     "header",
-    ["Longitude,Latitude", "LON,LAT", "lng,lat", "long,lat", "X,Y"],
+    [
+        *("Longitude,Latitude", "LON,LAT", "lng,lat", "long,lat", "X,Y"),
+        *("POINT_X,POINT_Y", "kinh_do,vi_do", "Kinh độ,Vĩ độ"),
+    ],
 )
 def test_reads_csv_points_with_common_column_names(tmp_path, header):
     path = make.csv_file(tmp_path, f"ten,{header}\nChợ Hàn,108.2245,16.0680\nCầu Rồng,108.2270,16.0612\n")
