@@ -113,7 +113,8 @@ def create_project(
     crs : optional
         Working CRS (projected, metres); default the UTM zone of the zones' centre.
     source_crs : optional
-        CRS assigned to any file that has none.
+        CRS assigned to any file that has none; default ``crs`` when that is given (a file without a
+        CRS is then taken to be in the working CRS, as QGIS assigns the project CRS).
     name : str, optional
         Plan and city name; default the zone file's name.
     progress : Progress, optional
@@ -135,6 +136,8 @@ def create_project(
     if source_crs is not None:
         source_crs = parse_crs(source_crs, "the source CRS")
     working = _working_crs(crs) if crs is not None else None
+    if source_crs is None:
+        source_crs = working
 
     report(progress, 0.0, "Reading zones")
     zone_layer = read_spec(zones, source_crs)
