@@ -69,6 +69,10 @@ class CoverageResult:
         Persons in all zones and persons covered.
     percent_covered : float
         ``100 * population_covered / population_total``.
+    unreachable_population : float
+        Network mode: persons of the zones whose demand point no facility can reach along the
+        streets (beyond the maximum snap distance, or on a part of the network without a
+        facility); they count as uncovered under point demand. 0 in Euclidean mode.
     """
 
     model: str
@@ -81,6 +85,7 @@ class CoverageResult:
     percent_covered: float
     demand: Demand = field(repr=False)
     _regions: Callable[[], np.ndarray] | np.ndarray | None = field(default=None, repr=False)
+    unreachable_population: float = 0.0
 
     @property
     def regions(self) -> np.ndarray | None:
@@ -235,11 +240,13 @@ def network_coverage(
     fac = _Facilities.build(facilities, radius, demand)
     fac.check_reaches(demand)
     sources = fac.source_points()
+    cut_off = np.zeros(len(demand), dtype=bool)
     if fac.count:
         # Facilities or zones off the streets would silently count as uncovered: say why instead.
         snapped_sources = network.snap(sources, max_snap_m)
         snapped_demand = network.snap(demand.points, max_snap_m)
         network.check_reach(snapped_sources, snapped_demand, max_snap_m, demand.source)
+        cut_off = network.cut_off(snapped_sources, snapped_demand)
     report(progress, 0.05, "Walking the street network")
     if fac.count == 0:
         share = np.zeros(len(demand))
@@ -254,7 +261,9 @@ def network_coverage(
         regions = regions[~shapely.is_empty(regions)]
         share = _area_share(demand, np.arange(len(demand)), regions)
     report(progress, 1.0, "Coverage computed")
-    return CoverageResult.from_share(demand, share, "network", radius, regions)
+    result = CoverageResult.from_share(demand, share, "network", radius, regions)
+    result.unreachable_population = float(demand.population[cut_off].sum())
+    return result
 
 
 def region_coverage(demand: Demand, regions) -> CoverageResult:

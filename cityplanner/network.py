@@ -374,13 +374,21 @@ class StreetNetwork:
                 f"Every zone of {targets_name} is more than {max_snap_m:g} m from the streets of "
                 f"{self.source}; check that the road layer covers the zones."
             )
-        facility_parts = self.component[self.edge_u[sources.edge[~sources.too_far]]]
-        zone_parts = self.component[self.edge_u[targets.edge[~targets.too_far]]]
-        if not np.isin(zone_parts, facility_parts).any():
+        if self.cut_off(sources, targets).all():
             raise AnalysisError(
                 f"No zone of {targets_name} is on a part of the streets of {self.source} that leads "
                 "to a facility."
             )
+
+    def cut_off(self, sources: Snap, targets: Snap) -> np.ndarray:
+        """Targets that no source can reach whatever the distance, as a (n,) bool array.
+
+        A target is cut off when it is beyond the maximum snap distance from the streets or lies on
+        a part of the network (connected component) that holds no source.
+        """
+        source_parts = self.component[self.edge_u[sources.edge[~sources.too_far]]]
+        target_parts = self.component[self.edge_u[targets.edge]]
+        return targets.too_far | ~np.isin(target_parts, source_parts)
 
     def _node_distances(self, src: Snap) -> tuple[np.ndarray, np.ndarray]:
         usable = np.flatnonzero(~src.too_far)

@@ -323,6 +323,48 @@ def test_network_coverage_raises_when_the_streets_miss_the_zones_or_facilities()
     assert network_coverage(near, network, [(0.0, 5.0)], 600.0).population_covered == pytest.approx(10.0)
 
 
+def test_network_coverage_reports_demand_no_facility_can_reach():
+    from cityplanner.network import StreetNetwork
+
+    # Two streets that do not meet: the facility is on the first; one zone is on the second and
+    # one lies 400 m from any street. Both count as uncovered, and are reported as cut off.
+    roads = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(0, 0), (1000, 0)]), shapely.LineString([(0, 500), (1000, 500)])],
+        crs=UTM,
+    )
+    network = StreetNetwork.from_lines(roads, source="'r.gpkg'")
+    demand = Demand.from_points([(100, 10), (300, 490), (500, 900)], [10.0, 20.0, 40.0])
+    result = network_coverage(demand, network, [(0.0, 5.0)], 2000.0)
+    assert result.population_covered == pytest.approx(10.0)
+    assert result.unreachable_population == pytest.approx(60.0)
+    assert euclidean_coverage(demand, [(0.0, 5.0)], 2000.0).unreachable_population == 0.0
+
+
+def test_cli_network_coverage_prints_unreachable_population(capsys, tmp_path):
+    roads = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(0, 0), (1000, 0)]), shapely.LineString([(0, 500), (1000, 500)])],
+        crs=UTM,
+    )
+    zones = gpd.GeoDataFrame(
+        {"pop": [10.0, 20.0]}, geometry=shapely.points([(100, 10), (300, 490)]), crs=UTM
+    ).to_crs("EPSG:4326")
+    stops = gpd.GeoDataFrame(geometry=shapely.points([(0.0, 5.0)]), crs=UTM).to_crs("EPSG:4326")
+    for name, gdf in (("roads", roads), ("zones", zones), ("stops", stops)):
+        gdf.to_file(tmp_path / f"{name}.gpkg")
+    argv = [
+        "--zones", str(tmp_path / "zones.gpkg"), "--population", "pop",
+        "--facilities", str(tmp_path / "stops.gpkg"), "--radius", "800", "--mode", "network",
+        "--roads", str(tmp_path / "roads.gpkg"),
+    ]  # fmt: skip
+    code, out, _ = _cli(capsys, *argv, "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["population_covered"] == pytest.approx(10.0)
+    assert data["unreachable_population"] == pytest.approx(20.0)
+    code, out, _ = _cli(capsys, *argv)
+    assert "20 people live in zones that no facility can reach along the streets" in out
+
+
 @pytest.mark.shared_data
 def test_cli_roads_of_another_city_are_refused_in_network_mode(capsys, hcmc_gpkg, danang_gpkg):
     code, out, err = _cli(

@@ -67,23 +67,29 @@ def run(args: argparse.Namespace) -> int:
         result = euclidean_coverage(demand, facilities.to_crs(crs), args.radius)
     by_group = result.by_group(zones[args.group_by].to_numpy()) if args.group_by else {}
     if args.json:
-        print_json(
-            {
-                "population_total": result.population_total,
-                "population_covered": result.population_covered,
-                "percent_covered": result.percent_covered,
-                "mode": args.mode,
-                "demand": demand.model,
-                "radius_m": args.radius,
-                "by_group": by_group,
-            }
-        )
+        summary = {
+            "population_total": result.population_total,
+            "population_covered": result.population_covered,
+            "percent_covered": result.percent_covered,
+            "mode": args.mode,
+            "demand": demand.model,
+            "radius_m": args.radius,
+            "by_group": by_group,
+        }
+        if args.mode == "network":
+            summary["unreachable_population"] = result.unreachable_population
+        print_json(summary)
         return 0
     print(
         f"Coverage within {args.radius:g} m ({args.mode}, {demand.model} demand): "
         f"{result.population_covered:,.0f} of {result.population_total:,.0f} people "
         f"({result.percent_covered:.1f} %)"
     )
+    if result.unreachable_population > 0:
+        print(
+            f"  {result.unreachable_population:,.0f} people live in zones that no facility can reach "
+            "along the streets (off the streets or on streets cut off from every facility)"
+        )
     if by_group:
         print(f"By {args.group_by}:")
         for group, row in by_group.items():
