@@ -164,7 +164,9 @@ def _definition(entry: Any, path: Path) -> KpiDefinition:
     if not isinstance(entry, dict):
         raise AnalysisError(f"The KPI catalogue {path} has an entry that is not a mapping: {entry!r}.")
     kpi_id = str(entry.get("id", "?"))
-    required = ("id", "standard", "code", "name", "name_vi", "method", "unit", "direction", "target")
+    required = (
+        "id", "standard", "code", "name", "name_vi", "method", "unit", "direction", "target", "description"
+    )  # fmt: skip
     missing = [key for key in required if entry.get(key) in (None, "")]
     if missing:
         raise AnalysisError(f"KPI '{kpi_id}' in {path} lacks {', '.join(missing)}.")
@@ -207,7 +209,7 @@ def _definition(entry: Any, path: Path) -> KpiDefinition:
         unit=str(entry["unit"]),
         direction=entry["direction"],
         target=target,
-        description=str(entry.get("description", "")),
+        description=str(entry["description"]),
         threshold_m=float(entry["threshold_m"]) if entry.get("threshold_m") is not None else None,
         distance=distance,
         per_population=float(entry["per_population"]) if entry.get("per_population") is not None else None,

@@ -100,7 +100,7 @@ def test_catalogue_errors_name_the_file_and_the_problem(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "kpis:\n  - {id: x, standard: s, code: c, name: n, name_vi: v, method: teleport,"
-        " unit: '%', direction: higher, target: 1, facility_types: [a]}\n",
+        " unit: '%', direction: higher, target: 1, facility_types: [a], description: d}\n",
         encoding="utf-8",
     )
     with pytest.raises(AnalysisError, match=r"KPI 'x' in .*bad.yaml names the unknown method 'teleport'"):
@@ -108,6 +108,57 @@ def test_catalogue_errors_name_the_file_and_the_problem(tmp_path):
     bad.write_text("kpis:\n  - {id: y, method: count}\n", encoding="utf-8")
     with pytest.raises(AnalysisError, match=r"KPI 'y' .* lacks standard"):
         kpi.load_catalogue(bad)
+    bad.write_text(
+        "kpis:\n  - {id: z, standard: s, code: c, name: n, name_vi: v, method: count,"
+        " unit: n, direction: higher, target: 1, facility_types: [a]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AnalysisError, match=r"KPI 'z' in .*bad.yaml lacks description\.$"):
+        kpi.load_catalogue(bad)
+
+
+# What issue 3 asks of the catalogue: (code, facility types, threshold m, distance, unit, direction).
+ISSUE_KPIS = {
+    "transit_stop_500m": ("EC: I: T: 2A", {"bus_stop"}, 500, "network_if_roads", "%", "higher"),
+    "green_access_400m": ("EN: EN: PSN: 2A", {"park"}, 400, None, "%", "higher"),
+    "green_area_per_100k": ("EN: EN: PSN: 1C", {"park"}, None, None, "ha per 100,000 inhabitants", "higher"),
+    "wifi_hotspots": ("EC: ICT: ICT: 5C", {"wifi"}, None, None, "hotspots", "higher"),
+    "wifi_population_100m": ("EC: ICT: ICT: 5C", {"wifi"}, 100, None, "%", "higher"),
+    "broadband_area_250m": ("EC: ICT: ICT: 4C", {"small_cell"}, 250, None, "%", "higher"),
+    "broadband_population_250m": ("EC: ICT: ICT: 4C", {"small_cell"}, 250, None, "%", "higher"),
+    "traffic_monitoring": ("EC: ICT: T: 2C", {"cctv"}, 150, None, "%", "higher"),
+    "ev_chargers_per_100k": (None, {"ev_charger"}, None, None, "per 100,000 inhabitants", "higher"),
+    "ev_charger_1km": (None, {"ev_charger"}, 1000, "network_if_roads", "%", "higher"),
+    "health_access_1km": (None, {"clinic"}, 1000, "network_if_roads", "%", "higher"),
+    "health_capacity_2sfca": (None, {"clinic"}, 1000, "network_if_roads", None, "higher"),
+    "school_access_1km": (None, {"school"}, 1000, "network_if_roads", "%", "higher"),
+    "school_capacity_2sfca": (None, {"school"}, 1000, "network_if_roads", None, "higher"),
+    "disaster_prone_population": ("SC: SH: SA: 4A", set(), None, None, "%", "lower"),
+}
+
+
+def test_catalogue_holds_each_issue_kpi_with_its_definition():
+    catalogue = {k.id: k for k in kpi.load_catalogue()}
+    assert set(ISSUE_KPIS) <= set(catalogue)
+    for kpi_id, (code, types, threshold, distance, unit, direction) in ISSUE_KPIS.items():
+        k = catalogue[kpi_id]
+        assert k.standard and k.code and k.name and k.name_vi and k.description, kpi_id
+        assert k.name_vi != k.name, kpi_id
+        assert isinstance(k.target, float) and k.target > 0, kpi_id
+        if code is not None:
+            assert (k.standard, k.code) == ("U4SSC", code), kpi_id
+        assert types <= set(k.facility_types), kpi_id
+        assert k.threshold_m == threshold, kpi_id
+        if distance is not None:
+            assert k.distance == distance, kpi_id
+        if unit is not None:
+            assert k.unit == unit, kpi_id
+        assert k.direction == direction, kpi_id
+    assert catalogue["ev_chargers_per_100k"].standard.startswith("ISO 37122")
+    assert catalogue["ev_chargers_per_100k"].per_population == 100_000
+    assert catalogue["green_area_per_100k"].per_population == 100_000
+    for kpi_id in ("health_capacity_2sfca", "school_capacity_2sfca"):
+        assert catalogue[kpi_id].method == "two_step_fca"
 
 
 # -- status -------------------------------------------------------------------------------------
