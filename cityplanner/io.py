@@ -268,6 +268,29 @@ def _crs_label(crs) -> str | None:
     return f"{auth[0]}:{auth[1]}" if auth else crs.name
 
 
+# Layers of undeclared geometry type (KML, some GeoJSON) up to this size are read to name it.
+_SCAN_TYPES_MAX = 200_000
+
+
+def _scanned_geometry_type(path: Path, layer: str, declared: str) -> str:
+    """The geometry type the features really have ("Point", "Mixed (Point, LineString)")."""
+    try:
+        geoms = pyogrio.read_dataframe(path, layer=layer, columns=[]).geometry.to_numpy()
+    except Exception:  # the declared type stands; reading the layer will name any problem
+        return declared
+    names = sorted(set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist()))
+    labels = [_SHAPELY_TYPE_NAMES[i] for i in names]
+    if len(labels) == 1:
+        return labels[0]
+    return f"Mixed ({', '.join(labels)})" if labels else declared
+
+
+_SHAPELY_TYPE_NAMES = {
+    0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection",
+}  # fmt: skip
+
+
 def list_layers(path: str | os.PathLike) -> list[LayerInfo]:
     """Every layer of a file with its geometry type, CRS, feature count and fields.
 
@@ -301,10 +324,13 @@ def list_layers(path: str | os.PathLike) -> list[LayerInfo]:
             "boolean" if sub == "OFSTBoolean" else _OGR_FIELD_TYPES.get(t, "list")
             for t, sub in zip(info["ogr_types"], info["ogr_subtypes"], strict=True)
         ]
+        geometry_type = str(info["geometry_type"] or "None")
+        if geometry_type == "Unknown" and 0 < info["features"] <= _SCAN_TYPES_MAX:
+            geometry_type = _scanned_geometry_type(path, name, geometry_type)
         out.append(
             LayerInfo(
                 name=name,
-                geometry_type=str(info["geometry_type"] or "None"),
+                geometry_type=geometry_type,
                 crs=_crs_label(info["crs"]),
                 feature_count=int(info["features"]),
                 fields=tuple(FieldInfo(n, t) for n, t in zip(field_names, types, strict=True)),

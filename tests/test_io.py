@@ -7,6 +7,7 @@ from pathlib import Path
 import data_factory as make
 import numpy as np
 import pytest
+import shapely
 from pyproj import CRS
 
 from cityplanner.assemble import add_layer_from_file, create_project, guess_role
@@ -61,6 +62,16 @@ def test_reads_each_ogr_format_with_vietnamese_text(tmp_path, filename, driver):
     assert lyr.gdf.geometry.x.min() == pytest.approx(make.LON0 + 0.0005)
     info = list_layers(path)
     assert len(info) == 1 and info[0].feature_count == 5 and info[0].crs == "EPSG:4326"
+    # KML declares no geometry type: the features are read to name it.
+    assert info[0].geometry_type == "Point"
+
+
+def test_lists_mixed_geometry_types_of_an_undeclared_layer(tmp_path):
+    gdf = make.stops()
+    gdf.loc[0, "geometry"] = shapely.LineString([(108.2, 16.05), (108.21, 16.06)])
+    path = make.write(gdf, tmp_path / "mixed.kml", driver="KML")
+    (info,) = list_layers(path)
+    assert info.geometry_type == "Mixed (Point, LineString)"
 
 
 def test_reads_every_layer_of_a_multi_layer_geopackage(tmp_path):
