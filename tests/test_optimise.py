@@ -111,6 +111,23 @@ def test_budget_limits_total_cost():
     assert res.optimal
 
 
+def test_mclp_lists_only_sites_that_add_coverage_and_says_so():
+    # Two candidates reach people; the other three reach nobody, so p = 4 cannot all add coverage.
+    demand = np.array([[0.0, 0.0], [1000.0, 0.0], [9000.0, 9000.0]])
+    sites = np.array([[0.0, 50.0], [1000.0, 50.0], [5000.0, 0.0], [6000.0, 0.0], [7000.0, 0.0]])
+    for solver in ("exact", "heuristic"):
+        res = MCLP.from_points(demand, [10, 20, 5], sites, 300.0, sites=4).solve(solver)
+        assert res.selected.tolist() == [0, 1] and res.objective == 30
+        assert res.marginal_gain.tolist() == [10, 20]
+        assert any("only 2 of the 4 sites asked for add coverage: every other" in n for n in res.notes)
+    # A MILP may switch on sites the p limit leaves room for; they are dropped with no gain lost.
+    model = MCLP.from_points(demand, [10, 20, 5], sites, 300.0, sites=4)
+    res = model._finish(np.array([0, 1, 2, 4]), 30.0, 30.0, True, 0.0, "exact", [])
+    assert res.selected.tolist() == [0, 1] and res.population_covered == 30
+    full = MCLP.from_points(demand, [10, 20, 5], sites, 300.0, sites=2).solve()
+    assert full.selected.tolist() == [0, 1] and not any("only" in n for n in full.notes)
+
+
 def test_lscp_partial_target_and_heuristic_bound():
     demand, w, sites = _instance(seed=6)
     part = LSCP.from_points(demand, w, sites, 600.0, target=0.8).solve()
@@ -264,3 +281,59 @@ def test_cli_error_is_one_sentence(hcmc_gpkg, capsys):
     assert rc == 2
     err = capsys.readouterr().err
     assert "Cannot choose 500 sites" in err and "Traceback" not in err
+
+
+@pytest.mark.shared_data
+def test_cli_more_sites_than_useful_candidates_on_hcmc(hcmc_gpkg, capsys):
+    # 45 clinics, 200 m: fewer than 30 reach anyone. This used to end in an IndexError traceback.
+    src = str(hcmc_gpkg)
+    args = ["optimise", "--zones", f"{src}:wards_pop2021", "--population", "Pop_2021"]
+    args += ["--candidates", f"{src}:poi_medical", "--model", "mclp", "--sites", "30", "--radius", "200"]
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["optimal"] is True and 0 < len(out["selected"]) < 30
+    assert all(gain > 0 for gain in out["marginal_gain"])
+    assert any(f"only {len(out['selected'])} of the 30 sites" in note for note in out["notes"])
+
+
+@pytest.mark.parametrize("mode", ["euclidean", "network"])
+def test_cli_project_form_writes_the_proposal_into_a_scenario(sample_dir, tmp_path, capsys, mode):
+    import shutil
+
+    from cityplanner.network import StreetNetwork
+    from cityplanner.optimise._core import points_xy
+    from cityplanner.store import load_project
+
+    path = tmp_path / "plan.cityplan"
+    shutil.copy(sample_dir / "hai_chau.cityplan", path)
+    before = load_project(path)
+    args = ["optimise", str(path), "--type", "ev_charger", "--model", "mclp", "--sites", "3"]
+    args += ["--radius", "400", "--grid", "150", "--mode", mode, "--into-scenario", "Chargers", "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["optimal"] is True and out["selected"] == sorted(out["selected"])
+    after = load_project(path)
+    placed = after.scenario("Chargers").placements_of("ev_charger")
+    grid = grid_candidates(before.zones, 150.0)
+    assert sorted((p.x, p.y) for p in placed) == sorted(map(tuple, grid[out["selected"]]))
+    assert {p.source for p in placed} == {"optimiser"}
+    # The same objective from a dense demand x site matrix of the distances used (straight or streets).
+    demand = points_xy(before.zones.geometry.values)
+    existing = points_xy(before.facilities("ev_charger").geometry.values)
+    sites = np.vstack([grid, existing])
+    if mode == "network":
+        network = StreetNetwork.from_lines(before.layer_with_role("roads").gdf)
+        cost = np.full((len(demand), len(sites)), np.inf)
+        site_i, demand_i, dist = network.pairs_within(sites, demand, np.inf)
+        cost[demand_i, site_i] = dist
+    else:
+        cost = np.sqrt(((demand[:, None, :] - sites[None, :, :]) ** 2).sum(axis=2))
+    is_existing = np.r_[np.zeros(len(grid), dtype=bool), np.ones(len(existing), dtype=bool)]
+    dense = MCLP.from_cost_matrix(
+        cost, before.population, radius_m=400.0, sites=3, existing=is_existing
+    ).solve()
+    assert out["objective"] == pytest.approx(dense.objective, rel=1e-9)
+    # Run again into the same scenario: its chargers now count as existing, so coverage only grows.
+    assert main(args) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["population_covered_before"] == pytest.approx(out["population_covered"])

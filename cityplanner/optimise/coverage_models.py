@@ -336,6 +336,28 @@ class MCLP(_CoverageModel):
         if len(self._open_demand()) == 0 and not np.any(self.existing_covered & (self.weights > 0)):
             raise OptimisationError("No candidate site lies within the radius of any populated demand point.")
 
+    def _finish(self, selected, objective, bound, optimal, started, solver, notes) -> SitingResult:
+        """Drop chosen sites that cover nobody new and say when fewer sites than asked remain.
+
+        Greedy gains never increase, so the sites with no gain in the greedy order are redundant
+        together: without them the coverage (and the objective) is the same. The MILP may leave
+        such sites switched on when the ``p`` limit is not binding.
+        """
+        selected = np.sort(np.asarray(selected, dtype=np.int64))
+        if len(selected):
+            order, gains = greedy_order(self.cover.tocsc(), self.weights, self.existing_covered, selected)
+            selected = np.sort(order[gains > 0])
+        if self.sites is not None and len(selected) < self.sites:
+            covered = self.existing_covered | (np.diff(self.cover[:, selected].tocsr().indptr) > 0)
+            gain = self.cover.T @ np.where(covered, 0.0, self.weights)
+            why = (
+                ": every other candidate reaches only people already covered, or nobody, within the radius"
+                if not np.any(gain > 0)
+                else ""
+            )
+            notes = [*notes, f"only {len(selected)} of the {self.sites} sites asked for add coverage{why}"]
+        return super()._finish(selected, objective, bound, optimal, started, solver, notes)
+
     def solve(
         self,
         solver: str = "exact",
@@ -378,7 +400,8 @@ class MCLP(_CoverageModel):
         ]
         g, m = groups.shape
         fixed_out = fixed_in = np.zeros(m, dtype=bool)
-        if g and self.budget is None:
+        # With no more useful sites than p, greedy opens them all: nothing is left to bound.
+        if g and self.budget is None and m > self.sites:
             lag = _mclp_lagrangian(
                 groups,
                 weight,

@@ -16,7 +16,9 @@ class SitingResult:
     model : str
         ``"mclp"``, ``"lscp"`` or ``"pmedian"``.
     selected : numpy.ndarray
-        Chosen candidate row indices, ascending (existing facilities are not listed).
+        Chosen candidate row indices, ascending (existing facilities are not listed). An MCLP
+        lists only sites that add coverage, so fewer than ``p`` when the rest would cover
+        nobody new (``notes`` then says so).
     objective : float
         Model objective: population covered (MCLP), number of new sites or their total cost
         (LSCP), population-weighted distance in person-metres (p-median).
