@@ -10,7 +10,7 @@ import pytest
 
 from cityplanner.errors import ReportError
 from cityplanner.kpi import load_catalogue
-from cityplanner.report.content import collect
+from cityplanner.report.content import collect, format_number
 from cityplanner.report.pdf import write_pdf
 from cityplanner.store import load_project
 
@@ -79,12 +79,51 @@ def test_report_sections_and_numbers_come_from_the_evaluation(a4_pdf: Path, cont
         assert heading in text
     assert "Proposed placements" in text and "Appendix: methods and data sources" in text
     assert "© OpenStreetMap contributors" in text
+    assert "1 more KPI changes less; see the KPI table." in text  # five changes shown, one more
     plan = content.scenarios[1]
     transit = next(k for k in plan.kpis if k.id == "transit_stop_500m")
     assert f"{transit.value:,.1f}" in text
     # The WGS84 coordinates of every placement are listed.
     for lon, lat in plan.placements[["lon", "lat"]].itertuples(index=False):
         assert f"{lon:.6f}" in text and f"{lat:.6f}" in text
+
+
+def _baselines(page: pypdf.PageObject) -> dict[str, float]:
+    """The baseline height of every text run on a page (first occurrence of each text)."""
+    seen: dict[str, float] = {}
+
+    def visit(text, cm, tm, font_dict, font_size) -> None:
+        if text.strip():
+            seen.setdefault(text.strip(), tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    return seen
+
+
+def test_table_numbers_sit_on_the_baseline_of_their_row(a4_pdf: Path, project, content) -> None:
+    # Plain-string cells (values, targets, status, feature counts) once sat 1.5-2 pt above the
+    # Paragraph cells of their row: reportlab kept their leading at 12 pt.
+    pages = pypdf.PdfReader(a4_pdf).pages
+    kpi_page = next(p for p in pages if "KPIs: Baseline" in p.extract_text())
+    at = _baselines(kpi_page)
+    for kpi in content.baseline.kpis:
+        if kpi.value is not None and len(kpi.code) < 14:  # a one-line code cell
+            assert at[f"{kpi.value:,.1f}"] == pytest.approx(at[kpi.code], abs=0.3), kpi.code
+            assert at[kpi.status] == pytest.approx(at[kpi.code], abs=0.3), kpi.code
+            break
+    else:
+        pytest.fail("no KPI with a value and a one-line code")
+    sources = next(p for p in pages if "Data sources" in p.extract_text())
+    at = _baselines(sources)
+    zones = project.layers[project.zones_layer]
+    assert at[f"{zones.feature_count:,}"] == pytest.approx(at[zones.name], abs=0.3)
+    districts = next(p for p in pages if "Coverage by district" in p.extract_text())
+    at = _baselines(districts)
+    table = content.district_coverage(content.baseline)
+    first = table.index[0]
+    value = format_number(table.iloc[0, 0])
+    # Numbers there are 6.8 pt against 7.5 pt names: their middles line up, baselines within 0.5 pt.
+    assert at[value] == pytest.approx(at[str(first)], abs=0.5)
 
 
 def test_a3_landscape_page_size(project, content, tmp_path: Path) -> None:

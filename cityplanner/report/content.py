@@ -145,7 +145,10 @@ class ReportContent:
         changed.sort(key=_relative_change, reverse=True)
         sentences += [_change_sentence(k) for k in changed[:most]]
         if len(changed) > most:
-            sentences.append(f"{len(changed) - most} more KPI(s) change less; see the KPI table.")
+            rest = len(changed) - most
+            sentences.append(
+                f"{rest} more KPI{' changes' if rest == 1 else 's change'} less; see the KPI table."
+            )
         return sentences
 
 
