@@ -337,3 +337,56 @@ def test_cli_project_form_writes_the_proposal_into_a_scenario(sample_dir, tmp_pa
     assert main(args) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["population_covered_before"] == pytest.approx(out["population_covered"])
+
+
+def test_cli_budget_with_a_cost_field_and_with_the_types_unit_cost(sample_dir, tmp_path, capsys):
+    import shutil
+
+    from cityplanner.optimise._core import points_xy
+    from cityplanner.store import load_project
+
+    path = tmp_path / "plan.cityplan"
+    shutil.copy(sample_dir / "hai_chau.cityplan", path)
+    project = load_project(path)
+    unit_cost = project.facility_type("ev_charger").unit_cost
+    grid = grid_candidates(project.zones, 200.0)
+    # Candidates with their own costs: the cheap half costs a tenth of the rest.
+    costs = np.where(np.arange(len(grid)) % 2 == 0, 1_000.0, 10_000.0)
+    cand = gpd.GeoDataFrame({"cost": costs}, geometry=gpd.points_from_xy(*grid.T), crs=project.crs)
+    cand_path = tmp_path / "sites.gpkg"
+    cand.to_file(cand_path)
+    common = ["optimise", str(path), "--type", "ev_charger", "--model", "mclp", "--radius", "300"]
+    assert main([*common, "--candidates", str(cand_path), "--cost-field", "cost", "--budget", "12000",
+                 "--into-scenario", "Costed", "--json"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert costs[out["selected"]].sum() <= 12_000
+    reference = MCLP.from_points(
+        points_xy(project.zones.geometry.values), project.population, grid, 300.0,
+        points_xy(project.facilities("ev_charger").geometry.values), costs=costs, budget=12_000.0,
+    ).solve()  # fmt: skip
+    assert out["objective"] == pytest.approx(reference.objective, rel=1e-9)
+    # Without a cost field, the budget buys whole chargers at the type's unit cost.
+    assert main([*common, "--grid", "200", "--budget", str(2.5 * unit_cost),
+                 "--into-scenario", "Two chargers", "--json"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["selected"]) == 2
+    assert main([*common, "--grid", "200", "--sites", "2", "--into-scenario", "Sites", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["objective"] == pytest.approx(out["objective"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--model", "pmedian", "--sites", "2", "--budget", "5"], "--budget goes with --model mclp"),
+        (["--model", "mclp", "--radius", "300"], "needs the number of new sites or a budget"),
+        (["--model", "mclp", "--radius", "300", "--budget", "5"], "add --cost-field FIELD"),
+        (["--model", "mclp", "--radius", "300", "--budget", "5", "--cost-field", "no"], "no cost field 'no'"),
+    ],
+)
+def test_cli_budget_errors(sample_dir, capsys, extra, message):
+    zones = str(sample_dir / "hai_chau.gpkg")
+    argv = ["optimise", "--zones", f"{zones}:zones", "--population", "population",
+            "--candidates", f"{zones}:bus_stops", *extra]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

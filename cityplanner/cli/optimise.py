@@ -48,6 +48,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "pmedian: least people x distance with --sites",
     )
     parser.add_argument("--sites", type=int, metavar="P", help="number of new sites (mclp, pmedian)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="AMOUNT",
+        help="mclp: spend at most this on new sites instead of --sites (site costs from --cost-field, "
+        "or with a project the facility type's unit cost)",
+    )
+    parser.add_argument(
+        "--cost-field",
+        metavar="FIELD",
+        help="cost of each candidate site, a field of --candidates (mclp with --budget; lscp then "
+        "minimises the total cost instead of the number of sites)",
+    )
     parser.add_argument("--radius", type=float, metavar="M", help="coverage radius in metres")
     parser.add_argument(
         "--target",
@@ -83,8 +96,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.model in ("mclp", "pmedian") and args.sites is None:
-        raise OptimisationError(f"--model {args.model} needs the number of new sites: add --sites P.")
+    if args.budget is not None and args.model != "mclp":
+        raise OptimisationError("--budget goes with --model mclp (lscp minimises the cost itself).")
+    if args.cost_field and args.model == "pmedian":
+        raise OptimisationError("--cost-field goes with --model mclp or lscp, not pmedian.")
+    if args.model == "pmedian" and args.sites is None:
+        raise OptimisationError("--model pmedian needs the number of new sites: add --sites P.")
+    if args.model == "mclp" and args.sites is None and args.budget is None:
+        raise OptimisationError(
+            "--model mclp needs the number of new sites or a budget: add --sites P or --budget."
+        )
     if not 0 < args.target <= 100:
         raise OptimisationError(f"--target must be a percentage in (0, 100] (got {args.target:g}).")
     result = _run_project(args) if args.project else _run_files(args)
@@ -99,9 +120,33 @@ def _gap(args: argparse.Namespace) -> dict:
     return {} if args.gap is None else {"mip_gap": args.gap / 100.0}
 
 
-def _options(args: argparse.Namespace) -> dict:
-    return {"target": args.target / 100.0} if args.model == "lscp" else {}
+def _options(args: argparse.Namespace, costs: np.ndarray | None = None) -> dict:
+    options = {"target": args.target / 100.0} if args.model == "lscp" else {}
+    if args.budget is not None:
+        options["budget"] = args.budget
+    if costs is not None:
+        options["costs"] = costs
+    return options
 
+
+def _candidate_costs(args: argparse.Namespace, candidates, name: str) -> np.ndarray | None:
+    """The ``--cost-field`` of the candidate layer as non-negative numbers, or None."""
+    if not args.cost_field:
+        if args.budget is not None:
+            raise OptimisationError("--budget needs the cost of each candidate site: add --cost-field FIELD.")
+        return None
+    if args.cost_field not in candidates.columns:
+        raise OptimisationError(f"{name} has no cost field '{args.cost_field}'.")
+    import pandas as pd
+
+    costs = pd.to_numeric(candidates[args.cost_field], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(costs) | (costs < 0)
+    if bad.any():
+        raise OptimisationError(
+            f"Field '{args.cost_field}' of {name} must hold a cost of zero or more for every site "
+            f"({int(bad.sum())} do not, e.g. row {int(np.flatnonzero(bad)[0])})."
+        )
+    return costs
 
 
 def _network(roads_gdf):
@@ -139,7 +184,7 @@ def _run_files(args: argparse.Namespace):
             raise OptimisationError("--mode network needs the street lines: add --roads FILE[:LAYER].")
         network = _network(read_source(args.roads, crs, args.source_crs)[0])
     cls = {"mclp": MCLP, "lscp": LSCP, "pmedian": PMedian}[args.model]
-    options = _options(args)
+    options = _options(args, _candidate_costs(args, candidates, cand_name))
     if args.sites is not None:
         options["sites"] = args.sites
     if args.model == "pmedian":
@@ -174,6 +219,7 @@ def _run_project(args: argparse.Namespace):
         else:
             roads = _project_roads(project, args.project)
         network = _network(roads)
+    costs = None
     if args.grid is not None:
         candidates_xy = grid_candidates(project.zones, args.grid)
     elif args.candidates == "network":
@@ -183,10 +229,24 @@ def _run_project(args: argparse.Namespace):
         if len(gdf) == 0:
             raise OptimisationError(f"{name} has no candidate sites.")
         candidates_xy = points_xy(gdf.geometry.values)
+        if args.cost_field:
+            costs = _candidate_costs(args, gdf, name)
     else:
         raise OptimisationError(
             "Give candidate sites: --candidates FILE[:LAYER], --candidates network or --grid M."
         )
+    if args.cost_field and costs is None:
+        raise OptimisationError(
+            "--cost-field names a field of a --candidates layer, not of a grid or the network."
+        )
+    if costs is None and args.budget is not None:
+        unit_cost = project.facility_type(args.type).unit_cost
+        if unit_cost <= 0:
+            raise OptimisationError(
+                f"Facility type '{args.type}' has no unit cost to spend --budget on; "
+                "set one or add --cost-field."
+            )
+        costs = np.full(len(candidates_xy), unit_cost)
     result = optimise_project(
         project,
         args.type,
@@ -199,7 +259,7 @@ def _run_project(args: argparse.Namespace):
         solver=args.solver,
         time_limit_s=args.time_limit,
         **_gap(args),
-        **_options(args),
+        **_options(args, costs),
     )
     propose_into_scenario(project, args.type, result, candidates_xy, args.into_scenario)
     save_project(project, args.project)
