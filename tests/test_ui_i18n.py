@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale, QSettings, Qt
+from PySide6.QtCore import QLocale, QPoint, QSettings, Qt
 from test_ui_support import sample_project_path
 
 from ui import i18n
@@ -90,6 +90,15 @@ def test_main_window_in_vietnamese(qtbot, tmp_path, in_language):
         if button is not None and not action.isSeparator():
             assert button.isVisible() and button.geometry().right() <= win.toolbar.width(), action.text()
     assert win.canvas.width() >= 0.4 * 1366
+    # The district chart's title wraps onto two lines; the chart and its axis labels still fit in
+    # the dock (they were pushed 10 px out of it, the district names cut in half).
+    dock = win.kpi_dock
+    assert dock.chart_title.height() > dock.chart_title.fontMetrics().height()
+    chart_bottom = dock.chart.mapTo(dock, QPoint(0, dock.chart.height())).y()
+    assert chart_bottom <= dock.height(), (chart_bottom, dock.height())
+    # The map legend names the planned facility types in Vietnamese too.
+    labels = {text for _kind, _colour, text in win.canvas.legend_entries()}
+    assert "Điểm phát Wi-Fi công cộng" in labels
     image = win.grab().toImage()
     assert (image.width(), image.height()) == (1366, 768)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,3 +107,56 @@ def test_mbtiles_basemap_draws_local_tile(window, tmp_path):
     image = window.canvas.grab().toImage()
     centre = image.pixelColor(image.width() // 2, image.height() // 2)
     assert centre.blue() > 150 and centre.red() < 100, centre.name()
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"not a project at all\n", bytes(range(256)) * 8], ids=["empty", "text", "binary"]
+)
+def test_opening_a_broken_file_shows_the_engine_message(window, tmp_path, monkeypatch, content):
+    """A damaged or foreign .cityplan gives the engine's sentence in a dialog, no traceback, and the
+    open project stays."""
+    shown = []
+    monkeypatch.setattr("ui.main_window.show_error", lambda _parent, title, text: shown.append((title, text)))
+    before = window.doc
+    broken = tmp_path / "broken.cityplan"
+    broken.write_bytes(content)
+    assert not window.open_project(broken, ask=False)
+    assert len(shown) == 1
+    title, text = shown[0]
+    assert title == "Open project" and "broken.cityplan" in text and "Traceback" not in text
+    assert window.doc is before
+    assert window.statusBar().currentMessage() == ""  # not left saying "Opening broken.cityplan…"
+
+
+@pytest.mark.parametrize("answer", ["Cancel", "Discard"])
+def test_closing_with_unsaved_changes_asks_first(qtbot, window, monkeypatch, answer):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+
+    def question(_parent, title, text, *_args):
+        asked.append(text)
+        return getattr(QMessageBox.StandardButton, answer)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    window.doc.set_selection(window.doc.project.zones_layer, [0])
+    window.set_priority(2)
+    assert window.doc.is_dirty and window.isWindowModified()
+    assert "[*]" in window.windowTitle()  # Qt shows it as '*' while modified
+    closed = window.close()
+    assert len(asked) == 1 and window.doc.title in asked[0]
+    assert closed == (answer == "Discard")
+    if answer == "Cancel":
+        assert window.doc.project.priority[0] == 2  # nothing lost
+
+
+def test_autosave_runs_every_minute_and_records_an_absolute_path(qtbot, window, tmp_path, monkeypatch):
+    assert window.autosave_timer.isActive() and window.autosave_timer.interval() == 60_000
+    monkeypatch.chdir(tmp_path)
+    window.doc.path = Path("relative.cityplan")
+    window.doc.set_selection(window.doc.project.zones_layer, [1])
+    window.set_priority(1)
+    window.autosave()
+    qtbot.waitUntil(lambda: window._autosave_worker is None, timeout=60_000)
+    info = json.loads(window.recovery_info.read_text(encoding="utf-8"))
+    assert info["path"] == str(tmp_path / "relative.cityplan")

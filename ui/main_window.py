@@ -381,8 +381,8 @@ class MainWindow(QMainWindow):
         self.redo_action.setText(self.tr("&Redo {action}").format(action=text).strip())
 
     def _update_title(self, *_args) -> None:
-        star = "*" if self.doc.is_dirty else ""
-        self.setWindowTitle(f"{self.doc.title}{star} — CityPlanner")
+        # Qt shows '[*]' as '*' while the window is modified (without it, it warns on every edit).
+        self.setWindowTitle(f"{self.doc.title}[*] — CityPlanner")
         self.setWindowModified(self.doc.is_dirty)
 
     def target_layer(self) -> str | None:
@@ -405,7 +405,8 @@ class MainWindow(QMainWindow):
         crs = self.doc.project.crs
         code = crs.to_epsg()
         self.coords_label.setText(
-            f"{lat:.5f}° N, {lon:.5f}° E   |   {x:,.0f} E {y:,.0f} N "
+            f"{abs(lat):.5f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.5f}° {'E' if lon >= 0 else 'W'}"
+            f"   |   {x:,.0f} E {y:,.0f} N "
             f"({'EPSG:' + str(code) if code else crs.name})"
         )
 
@@ -466,6 +467,7 @@ class MainWindow(QMainWindow):
         try:
             project = load_project(path)
         except CityPlannerError as err:
+            self.statusBar().clearMessage()  # not left saying "Opening …" after the error
             show_error(self, self.tr("Open project"), str(err))
             return False
         self.set_document(ProjectDocument(project, Path(path)))
@@ -550,7 +552,8 @@ class MainWindow(QMainWindow):
         self.doc.write_styles()
         copy = snapshot(self.doc.project)
         info = {
-            "path": str(self.doc.path or ""),
+            # Absolute: the next session may start in another folder.
+            "path": str(self.doc.path.resolve()) if self.doc.path else "",
             "saved_at": time.strftime("%Y-%m-%d %H:%M"),
             "name": self.doc.title,
         }

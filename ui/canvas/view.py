@@ -10,6 +10,7 @@ import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 
+from .. import i18n
 from ..document import ProjectDocument
 from ..styles import classify
 from .layer_items import HighlightItem, PointLayerItem, RubberBandItem, VectorLayerItem
@@ -206,6 +207,8 @@ class MapCanvas(pg.GraphicsView):
         valid = (rows >= 0) & (rows < len(zones))
         for tier, item in self.priority_items.items():
             item.set_geometries(zones[rows[valid & (tiers == tier)]])
+        # The legend lists the tiers in use: repaint the whole view, not just the zones' area.
+        self.viewport().update()
 
     def update_placements(self) -> None:
         """Redraw the current scenario's placements and the coverage discs of the chosen type."""
@@ -228,6 +231,8 @@ class MapCanvas(pg.GraphicsView):
             )
         self.placement_item.setData(spots)
         self.update_coverage()
+        # The legend lists the planned types: without a full repaint it kept the previous scenario's.
+        self.viewport().update()
 
     def update_coverage(self) -> None:
         """Coverage discs (radius of the type) around existing and placed facilities of the chosen type."""
@@ -374,7 +379,10 @@ class MapCanvas(pg.GraphicsView):
         painter.drawRect(QRectF(x0 + width_px / 2, y0 - 4, width_px / 2, 5))
         painter.drawRect(QRectF(x0, y0 - 4, width_px, 5))
         label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
-        painter.drawText(QPointF(x0, y0 - 9), f"0      {label}")
+        # "0" over the bar's start and the distance centred over its end.
+        painter.drawText(QPointF(x0, y0 - 9), "0")
+        label_width = painter.fontMetrics().horizontalAdvance(label)
+        painter.drawText(QPointF(x0 + max(width_px - label_width / 2, 12.0), y0 - 9), label)
         painter.drawText(QPointF(x0 + width_px + 8, y0 + 2), f"1:{self.scale_denominator():,.0f}")
 
     def _draw_north_arrow(self, painter: QPainter) -> None:
@@ -395,7 +403,7 @@ class MapCanvas(pg.GraphicsView):
         if project.priority:
             rows.append(("header", "", "Priority zones"))
             rows += [
-                ("hatch", PRIORITY_COLOURS[t], f"Tier {t}")
+                (f"hatch{t}", PRIORITY_COLOURS[t], f"Tier {t}")
                 for t in (1, 2, 3)
                 if t in set(project.priority.values())
             ]
@@ -403,7 +411,7 @@ class MapCanvas(pg.GraphicsView):
         if types:
             rows.append(("header", "", f"Planned ({self.doc.current_scenario})"))
             rows += [
-                ("point", project.facility_types[t].color, project.facility_types[t].label)
+                ("point", project.facility_types[t].color, i18n.facility_label(project.facility_types[t]))
                 for t in sorted(types)
                 if t in project.facility_types
             ]
@@ -449,9 +457,10 @@ class MapCanvas(pg.GraphicsView):
                 painter.setPen(QPen(QColor(colour).darker(150), 1))
                 painter.setBrush(QColor(colour))
                 painter.drawRect(swatch)
-            elif kind == "hatch":
+            elif kind.startswith("hatch"):
+                # The tier's own pattern, as the map draws it.
                 painter.setPen(QPen(QColor(colour), 1.5))
-                painter.setBrush(QBrush(QColor(colour), Qt.BrushStyle.BDiagPattern))
+                painter.setBrush(QBrush(QColor(colour), PRIORITY_HATCH[int(kind[5:])]))
                 painter.drawRect(swatch)
             elif kind == "line":
                 painter.setPen(QPen(QColor(colour), 2.5))

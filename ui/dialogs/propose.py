@@ -115,7 +115,11 @@ class ProposeSitesDialog(QDialog):
         )
         self.sites_table.verticalHeader().setVisible(False)
         self.sites_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.sites_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.sites_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.sites_table.setWordWrap(False)
         self.sites_table.hide()
         form = QFormLayout()
         form.addRow(self.tr("Facility type"), self.type_combo)
@@ -242,7 +246,23 @@ class ProposeSitesDialog(QDialog):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.sites_table.setItem(row, col, item)
-        self.sites_table.show()
+        # Room for the header and up to eight sites (the rest scroll); the dialog grows to fit them,
+        # where the table used to get one row and a header cut at both ends.
+        table = self.sites_table
+        shown = min(len(placements), 8)
+        table.setMinimumHeight(
+            table.horizontalHeader().sizeHint().height()
+            + shown * table.verticalHeader().defaultSectionSize()
+            + 2 * table.frameWidth()
+        )
+        header = table.horizontalHeader()
+        table.setMinimumWidth(
+            sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(3))
+            + table.verticalScrollBar().sizeHint().width()
+            + 2 * table.frameWidth()
+        )
+        table.show()
+        self.adjustSize()
         self.run_button.setEnabled(True)
         self.create_button.setEnabled(True)
         self.create_button.setDefault(True)

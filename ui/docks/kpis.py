@@ -29,6 +29,8 @@ from .. import i18n
 from ..document import ProjectDocument, snapshot
 from ..workers import CoalescingRunner
 
+# The district chart's least height (plot and axis labels), under its title.
+CHART_MIN_HEIGHT = 120
 STATUS_COLOURS = {"met": "#b7e1b0", "near": "#fde7a3", "not met": "#f4b6b0", "n/a": "#e6e6e6"}
 COLUMNS = [
     QT_TRANSLATE_NOOP("KpiDock", "KPI"),
@@ -114,12 +116,12 @@ class KpiDock(QDockWidget):
         self.group_combo = QComboBox()
         self.group_combo.currentTextChanged.connect(lambda _t: self.update_chart())
         self.chart = pg.PlotWidget(background="w")
-        self.chart.setMinimumHeight(120)
+        self.chart.setMinimumHeight(CHART_MIN_HEIGHT)
         self.chart.setMenuEnabled(False)
         self.chart.setMouseEnabled(False, False)
         self.chart_title = QLabel()
         self.chart_title.setWordWrap(True)
-        chart_box = QWidget()
+        chart_box = self.chart_box = QWidget()
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -140,6 +142,22 @@ class KpiDock(QDockWidget):
         layout.addWidget(self.status)
         layout.addWidget(splitter)
         self.setWidget(body)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_chart_box()
+
+    def _fit_chart_box(self) -> None:
+        """Keep room for the chart under its title, however many lines the title wraps onto.
+
+        The splitter sizes the chart's box by its minimum size, which leaves out a wrapped label's
+        extra lines; a two-line (Vietnamese) title pushed the axis labels out of the dock.
+        """
+        title = self.chart_title
+        extra_lines = title.heightForWidth(max(self.chart_box.width(), 1)) - title.minimumSizeHint().height()
+        height = self.chart_box.layout().totalMinimumSize().height() + max(extra_lines, 0)
+        if self.chart_box.minimumHeight() != height:
+            self.chart_box.setMinimumHeight(height)
 
     def set_document(self, doc: ProjectDocument) -> None:
         self.doc = doc
@@ -272,6 +290,7 @@ class KpiDock(QDockWidget):
                 kpi=i18n.kpi_name(result) if result else kpi_id, unit=unit, group=group
             )
         )
+        self._fit_chart_box()
         x = np.arange(len(names))
         heights = np.nan_to_num(self.group_values.to_numpy(dtype=float))
         self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brush="#4a90c2"))

@@ -1,0 +1,38 @@
+"""Layer styles (ui.styles): graduated classes by natural breaks stay quick on large layers."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ui.styles import JENKS_SAMPLE, LayerStyle, classify
+
+
+def test_natural_breaks_on_a_large_layer_is_quick_and_repeatable():
+    values = pd.Series(np.random.default_rng(5).lognormal(3.0, 1.0, 50_000))
+    style = LayerStyle(kind="graduated", field="v", method="natural_breaks", classes=5)
+    started = time.perf_counter()
+    first = classify(values, style)
+    # Fisher-Jenks on all 50,000 values would take hours without numba; on the quantile sample
+    # about a second (generous bound for a loaded machine).
+    assert time.perf_counter() - started < 15
+    again = classify(values, style)
+    assert first.labels == again.labels and np.array_equal(first.class_index, again.class_index)
+    assert len(first.colours) == len(first.labels) == 5
+    assert first.class_index.min() == 0 and first.class_index.max() == 4
+    assert (first.class_index >= 0).all()  # every value lands in a class
+    assert first.class_index[int(values.idxmax())] == 4
+
+
+@pytest.mark.parametrize("n", [50, JENKS_SAMPLE])
+def test_natural_breaks_on_small_layers_use_every_value(n):
+    import mapclassify
+
+    values = np.random.default_rng(n).normal(100, 30, n)
+    result = classify(pd.Series(values), LayerStyle(kind="graduated", method="natural_breaks", classes=4))
+    bins = mapclassify.FisherJenks(values, k=4).bins
+    expected = np.minimum(np.searchsorted(bins, values, side="left"), len(bins) - 1)
+    assert np.array_equal(result.class_index, expected)
