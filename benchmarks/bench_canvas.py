@@ -211,7 +211,7 @@ def main() -> int:
             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
             timeout=120,
         )
-        print(out.stdout.strip() + " (sample city, goal <= 2 s)")
+        print(out.stdout.strip() + ", sample city, goal <= 2 s")
     print(f"load average at the end: {load_average()}")
     return 0
 

@@ -20,7 +20,10 @@ REPO = Path(__file__).resolve().parent.parent
 TS = REPO / "resources" / "translations" / "cityplanner_vi.ts"
 QM = REPO / "resources" / "translations" / "cityplanner_vi.qm"
 BIN = Path(sys.executable).parent
-SOURCES = ["ui/app.py", "ui/main_window.py", "ui/i18n.py", "ui/docks/*.py", "ui/dialogs/*.py"]
+SOURCES = [
+    *("ui/app.py", "ui/main_window.py", "ui/i18n.py", "ui/canvas/view.py"),
+    *("ui/docks/*.py", "ui/dialogs/*.py"),
+]
 SCREENSHOT = REPO / "docs" / "screenshots" / "main_window_vi_1366x768.png"
 
 
@@ -99,6 +102,7 @@ def test_main_window_in_vietnamese(qtbot, tmp_path, in_language):
     # The map legend names the planned facility types in Vietnamese too.
     labels = {text for _kind, _colour, text in win.canvas.legend_entries()}
     assert "Điểm phát Wi-Fi công cộng" in labels
+    assert {"Vùng ưu tiên", "Mức 1", "Dự kiến (Smart Hải Châu 2030)"} <= labels
     image = win.grab().toImage()
     assert (image.width(), image.height()) == (1366, 768)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

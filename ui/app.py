@@ -8,6 +8,7 @@ runs the event loop.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -61,15 +62,34 @@ def main(argv: list[str] | None = None) -> int:
         "--startup-time", action="store_true", help="print the time to a usable window and quit (benchmarks)"
     )
     args = parser.parse_args(argv)
-    started = time.perf_counter()
     app = create_app()
     window = start_window(args.project)
     if args.startup_time:
+        # Seconds since the process started (imports included), as the user waits for them.
+        usable: list[float] = []
 
-        def report() -> None:
-            print(f"start-up to usable window: {time.perf_counter() - started:.2f} s")
+        def window_ready() -> None:
+            usable.append(_process_seconds())
+            if args.project is None:
+                quit_timing()
+
+        def quit_timing(*_results) -> None:
+            kpis = f"; KPI values shown: {_process_seconds():.2f} s" if args.project else ""
+            window_s = usable[0] if usable else _process_seconds()
+            print(f"start-up to usable window: {window_s:.2f} s{kpis} (from process start)")
             window.doc.undo_stack.setClean()
             window.close()
 
-        QTimer.singleShot(0, report)
+        window.kpi_dock.evaluated.connect(quit_timing)
+        QTimer.singleShot(0, window_ready)
     return app.exec()
+
+
+def _process_seconds() -> float:
+    """Wall seconds since this process started (Linux /proc; else since the interpreter's clock)."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter()

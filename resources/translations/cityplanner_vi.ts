@@ -467,6 +467,25 @@
     </message>
 </context>
 <context>
+    <name>MapCanvas</name>
+    <message>
+        <source>Priority zones</source>
+        <translation>Vùng ưu tiên</translation>
+    </message>
+    <message>
+        <source>Tier {tier}</source>
+        <translation>Mức {tier}</translation>
+    </message>
+    <message>
+        <source>Planned ({scenario})</source>
+        <translation>Dự kiến ({scenario})</translation>
+    </message>
+    <message>
+        <source>… {count} more</source>
+        <translation>… và {count} nhóm khác</translation>
+    </message>
+</context>
+<context>
     <name>NewProjectWizard</name>
     <message>
         <source>Vector layers (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.osm *.csv *.zip);;All files (*)</source>

@@ -312,7 +312,18 @@ class MapCanvas(pg.GraphicsView):
         if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
             return
         pad = max(x1 - x0, y1 - y0, 50.0) * 0.05
-        self.vb.setRange(QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), padding=0)
+        x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+        view_w, view_h = self.vb.width(), self.vb.height()
+        legend_w = self._legend_layout(self.viewport().fontMetrics())[2] if self.show_legend else 0.0
+        if legend_w and view_w > 2 * (legend_w + 24) and view_h > 0:
+            # Fit the extent left of the legend, so the legend covers none of it.
+            free_w = view_w - legend_w - 24
+            size = max((x1 - x0) / free_w, (y1 - y0) / view_h)
+            cy = (y0 + y1) / 2
+            xmin = x0 - (free_w * size - (x1 - x0)) / 2
+            self.vb.setRange(QRectF(xmin, cy - view_h * size / 2, view_w * size, view_h * size), padding=0)
+            return
+        self.vb.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0)
 
     def zoom_to_layer(self, name: str) -> None:
         self.zoom_to_bounds(self.doc.project.layer(name).gdf.total_bounds)
@@ -401,15 +412,17 @@ class MapCanvas(pg.GraphicsView):
         rows: list[tuple[str, str, str]] = []
         project = self.doc.project
         if project.priority:
-            rows.append(("header", "", "Priority zones"))
+            rows.append(("header", "", self.tr("Priority zones")))
             rows += [
-                (f"hatch{t}", PRIORITY_COLOURS[t], f"Tier {t}")
+                (f"hatch{t}", PRIORITY_COLOURS[t], self.tr("Tier {tier}").format(tier=t))
                 for t in (1, 2, 3)
                 if t in set(project.priority.values())
             ]
         types = {p.type for p in self.doc.scenario.placements}
         if types:
-            rows.append(("header", "", f"Planned ({self.doc.current_scenario})"))
+            rows.append(
+                ("header", "", self.tr("Planned ({scenario})").format(scenario=self.doc.current_scenario))
+            )
             rows += [
                 ("point", project.facility_types[t].color, i18n.facility_label(project.facility_types[t]))
                 for t in sorted(types)
@@ -432,19 +445,27 @@ class MapCanvas(pg.GraphicsView):
             for colour, label in shown[:LEGEND_MAX_CLASSES]:
                 rows.append((kind, colour, label))
             if len(shown) > LEGEND_MAX_CLASSES:
-                rows.append(("header", "", f"… {len(shown) - LEGEND_MAX_CLASSES} more"))
+                rows.append(
+                    ("header", "", self.tr("… {count} more").format(count=len(shown) - LEGEND_MAX_CLASSES))
+                )
         return rows
 
-    def _draw_legend(self, painter: QPainter) -> None:
+    def _legend_layout(self, metrics) -> tuple[list[tuple[str, str, str]], int, float, float]:
+        """The legend's rows that fit, its line height, width and height in pixels."""
         rows = self.legend_entries()
         if not rows:
-            return
-        metrics = painter.fontMetrics()
+            return [], 0, 0.0, 0.0
         line = metrics.height() + 3
         max_rows = max(1, (self.viewport().height() - 90) // line)
         rows = rows[:max_rows]
         width = min(260, max(metrics.horizontalAdvance(t) for _, _, t in rows) + 40)
-        height = line * len(rows) + 12
+        return rows, line, float(width), float(line * len(rows) + 12)
+
+    def _draw_legend(self, painter: QPainter) -> None:
+        metrics = painter.fontMetrics()
+        rows, line, width, height = self._legend_layout(metrics)
+        if not rows:
+            return
         x0 = self.viewport().width() - width - 12
         y0 = 12
         painter.setPen(QPen(QColor("#b0b0b0"), 1))
