@@ -62,6 +62,42 @@ def test_autosave_then_restore_after_crash(qtbot, window, tmp_path):
     assert not window.recovery_file.exists()
 
 
+@pytest.mark.parametrize("answer", ["Yes", "No"])
+def test_start_up_offers_the_restore_also_when_a_project_is_named(
+    qtbot, window, tmp_path, monkeypatch, answer
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.app import start_window
+
+    window.doc.set_selection(window.doc.project.zones_layer, [4])
+    window.set_priority(1)
+    window.autosave()
+    qtbot.waitUntil(lambda: window._autosave_worker is None, timeout=60_000)
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *args: asked.append(args[2]) or getattr(QMessageBox.StandardButton, answer),
+    )
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    fresh = MainWindow(settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(
+        fresh,
+        before_close_func=lambda w: (
+            w.kpi_dock.runner.wait(),
+            w.doc.undo_stack.setClean(),
+            setattr(w.doc, "_view_dirty", False),
+        ),
+    )
+    start_window(sample_project_path(tmp_path), window=fresh)
+    assert len(asked) == 1 and "did not close normally" in asked[0]
+    # Restored: the unsaved tier is back; declined: the named project as saved, and no copy left.
+    assert (fresh.doc.project.priority.get(4) == 1) == (answer == "Yes")
+    assert fresh.doc.path == window.doc.path
+    assert fresh.recovery_file.exists() == (answer == "Yes")
+
+
 def test_priority_rule_scores_and_tiers():
     criteria = {
         "density": np.array([10.0, 50.0, 30.0, 0.0, 20.0]),

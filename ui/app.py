@@ -44,13 +44,15 @@ def create_app(argv: list[str] | None = None, language: str | None = None) -> QA
 
 
 def start_window(project: Path | None = None, window: MainWindow | None = None) -> MainWindow:
-    """Show the main window with ``project`` open (or after offering crash recovery)."""
+    """Show the main window, offering first to restore work a crash left unsaved, then ``project``.
+
+    The offer comes also when a project is named (``make run`` always names the sample): a
+    declined or failed restore opens ``project`` as asked.
+    """
     window = window or MainWindow()
     window.show()
-    if project is not None:
+    if not window.offer_recovery() and project is not None:
         window.open_project(project, ask=False)
-    else:
-        window.offer_recovery()
     return window
 
 
