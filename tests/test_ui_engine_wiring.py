@@ -92,7 +92,7 @@ def test_propose_sites_gives_an_editable_scenario_with_marginal_gains(qtbot, win
     # Each proposed site's marginal gain is listed.
     assert dialog.sites_table.isVisible() and dialog.sites_table.rowCount() == 3
     gains = [dialog.sites_table.item(r, 1).text() for r in range(3)]
-    assert gains == [f"{g:,.0f}" for g in result.marginal_gain]
+    assert gains == [f"{g:,.0f}" for g in sorted(result.marginal_gain, reverse=True)]
     assert name_not_used_yet(doc, dialog.name.text())
 
     with qtbot.waitSignal(dialog.accepted):
@@ -121,6 +121,22 @@ def test_propose_sites_gives_an_editable_scenario_with_marginal_gains(qtbot, win
     assert len(doc.project.scenario(name).placements) == 3 and (first.x, first.y) == old
     doc.undo_stack.undo()
     assert name not in doc.project.scenarios
+
+
+def test_propose_sites_within_a_budget(qtbot, window):
+    win = window
+    dialog = open_propose_dialog(win, "wifi")
+    unit_cost = win.doc.project.facility_type("wifi").unit_cost
+    assert not dialog.budget.isEnabled()
+    dialog.limit.setCurrentIndex(dialog.limit.findData("budget"))
+    assert dialog.budget.isEnabled() and not dialog.sites.isEnabled()
+    dialog.budget.setValue(2.5 * unit_cost)  # buys two hotspots
+    dialog.candidates.setCurrentIndex(dialog.candidates.findData("grid"))
+    dialog.spacing.setValue(100)
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.create_button.isEnabled(), timeout=60_000)
+    assert len(dialog.result.selected) == 2 and dialog.sites_table.rowCount() == 2
+    dialog.reject()
 
 
 def name_not_used_yet(doc, name: str) -> bool:

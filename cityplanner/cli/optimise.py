@@ -239,14 +239,6 @@ def _run_project(args: argparse.Namespace):
         raise OptimisationError(
             "--cost-field names a field of a --candidates layer, not of a grid or the network."
         )
-    if costs is None and args.budget is not None:
-        unit_cost = project.facility_type(args.type).unit_cost
-        if unit_cost <= 0:
-            raise OptimisationError(
-                f"Facility type '{args.type}' has no unit cost to spend --budget on; "
-                "set one or add --cost-field."
-            )
-        costs = np.full(len(candidates_xy), unit_cost)
     result = optimise_project(
         project,
         args.type,

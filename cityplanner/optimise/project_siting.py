@@ -58,6 +58,7 @@ def optimise_project(
     time_limit_s: float = 60.0,
     progress: Progress | None = None,
     mip_gap: float | None = None,
+    budget: float | None = None,
     **options,
 ) -> SitingResult:
     """Run a siting model for a facility type over the project's zones.
@@ -76,13 +77,25 @@ def optimise_project(
         Distances along streets.
     mip_gap : float, optional
         Relative gap at which the exact solver may stop (default: the solver's optimality gap).
+    budget : float, optional
+        MCLP: spend at most this on new sites instead of placing ``sites``; each candidate costs
+        ``costs`` (an option) or else the facility type's ``unit_cost``.
     **options
-        More model options (``target`` for LSCP, ``capacities`` for p-median, ``costs``/``budget``).
+        More model options (``target`` for LSCP, ``capacities`` for p-median, ``costs``).
     """
     if model not in MODELS:
         raise OptimisationError(f"Unknown model '{model}'; use one of {', '.join(MODELS)}.")
     ftype = project.facility_type(type_name)
     radius_m = ftype.radius_m if radius_m is None else radius_m
+    if budget is not None:
+        if options.get("costs") is None:
+            if ftype.unit_cost <= 0:
+                raise OptimisationError(
+                    f"Facility type '{type_name}' has no unit cost to spend a budget on; set one or give "
+                    "a cost per candidate site."
+                )
+            options["costs"] = np.full(len(candidates_xy), float(ftype.unit_cost))
+        options["budget"] = budget
     zones = project.zones
     demand_xy = points_xy(zones.geometry.values)
     kept = project.facilities(type_name, scenario if scenario in project.scenarios else None)

@@ -673,6 +673,14 @@
         <translation>Đề xuất vị trí</translation>
     </message>
     <message>
+        <source>Number of sites</source>
+        <translation>Số vị trí</translation>
+    </message>
+    <message>
+        <source>Budget</source>
+        <translation>Ngân sách</translation>
+    </message>
+    <message>
         <source>Proposal</source>
         <translation>Đề xuất</translation>
     </message>
@@ -695,6 +703,10 @@
     <message>
         <source>Facility type</source>
         <translation>Loại công trình</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>Giới hạn theo</translation>
     </message>
     <message>
         <source>New sites</source>

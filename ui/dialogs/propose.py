@@ -73,6 +73,16 @@ class ProposeSitesDialog(QDialog):
         self.sites = QSpinBox()
         self.sites.setRange(1, 500)
         self.sites.setValue(5)
+        # "How many" is a number of sites or a budget spent at the type's unit cost.
+        self.limit = QComboBox()
+        self.limit.addItem(self.tr("Number of sites"), "sites")
+        self.limit.addItem(self.tr("Budget"), "budget")
+        self.budget = QDoubleSpinBox()
+        self.budget.setRange(0, 1e12)
+        self.budget.setDecimals(0)
+        self.budget.setGroupSeparatorShown(True)
+        self.budget.setSuffix(f" {project.setting('currency', '')}".rstrip())
+        self.limit.currentIndexChanged.connect(lambda _i: self._limit_changed())
         self.radius = QDoubleSpinBox()
         self.radius.setRange(10, 50_000)
         self.radius.setSuffix(" m")
@@ -123,7 +133,9 @@ class ProposeSitesDialog(QDialog):
         self.sites_table.hide()
         form = QFormLayout()
         form.addRow(self.tr("Facility type"), self.type_combo)
+        form.addRow(self.tr("Limit"), self.limit)
         form.addRow(self.tr("New sites"), self.sites)
+        form.addRow(self.tr("Budget"), self.budget)
         form.addRow(self.tr("Service radius"), self.radius)
         form.addRow(self.tr("Distance"), self.distance)
         form.addRow(self.tr("Candidates"), self.candidates)
@@ -145,11 +157,19 @@ class ProposeSitesDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.sites_table)
         layout.addWidget(self.buttons)
+        self._limit_changed()
 
     def _type_changed(self) -> None:
         ft = self.doc.project.facility_types.get(self.type_combo.currentData())
         if ft is not None:
             self.radius.setValue(ft.radius_m)
+            # Default budget: what the number of sites would cost.
+            self.budget.setValue(ft.unit_cost * self.sites.value())
+
+    def _limit_changed(self) -> None:
+        by_budget = self.limit.currentData() == "budget"
+        self.sites.setEnabled(not by_budget)
+        self.budget.setEnabled(by_budget)
 
     @property
     def running(self) -> bool:
@@ -169,6 +189,9 @@ class ProposeSitesDialog(QDialog):
         project = snapshot(doc.project)
         type_name = self.type_combo.currentData()
         sites, radius, limit = self.sites.value(), self.radius.value(), float(self.time_limit.value())
+        budget = self.budget.value() if self.limit.currentData() == "budget" else None
+        if budget is not None:
+            sites = None
         kind, spacing = self.candidates.currentData(), self.spacing.value()
         along_streets = self.distance.currentData() == "network"
         current = doc.current_scenario
@@ -197,6 +220,7 @@ class ProposeSitesDialog(QDialog):
                 scenario=current,
                 time_limit_s=limit,
                 progress=progress,
+                budget=budget,
             )
             return result, propose_into_scenario(project, type_name, result, candidates_xy, name)
 
@@ -237,7 +261,8 @@ class ProposeSitesDialog(QDialog):
                 seconds=f"{result.seconds:.1f}",
             )
         )
-        placements = scenario.placements
+        # Largest marginal gain first (the scenario is new: it holds this run's sites only).
+        placements = sorted(scenario.placements, key=lambda p: -p.marginal_gain)
         self.sites_table.setRowCount(len(placements))
         for row, p in enumerate(placements):
             cells = [p.name, f"{p.marginal_gain:,.0f}", f"{p.x:,.0f}, {p.y:,.0f}"]
