@@ -214,7 +214,11 @@ def test_propose_into_scenario_adds_optimiser_placements():
     placed = scenario.placements_of("clinic")
     assert [p.source for p in placed] == ["optimiser"] * 3
     assert sorted((p.x, p.y) for p in placed) == sorted(map(tuple, grid[result.selected]))
-    assert [p.marginal_gain for p in placed] == pytest.approx(result.marginal_gain.tolist())
+    # In greedy order, numbered from the site that adds the most.
+    gain_of = dict(zip(result.selected.tolist(), result.marginal_gain.tolist(), strict=True))
+    assert [p.marginal_gain for p in placed] == pytest.approx([gain_of[i] for i in result.greedy_order])
+    assert [p.marginal_gain for p in placed] == sorted((p.marginal_gain for p in placed), reverse=True)
+    assert [p.name.rsplit(" ", 1)[1] for p in placed] == ["1", "2", "3"]
     assert len(project.facilities("clinic", "Three clinics")) == 4
     with pytest.raises(OptimisationError, match="baseline"):
         propose_into_scenario(project, "clinic", result, grid, project.baseline.name)

@@ -127,6 +127,8 @@ def propose_into_scenario(
 ) -> Scenario:
     """Add the result's sites as optimiser placements to a scenario (created if missing).
 
+    Sites are numbered in greedy order (``result.greedy_order``): "1" adds the most.
+
     Each :class:`~cityplanner.project.Placement` carries ``source="optimiser"`` and its
     ``marginal_gain``. The baseline cannot receive proposals: it describes what exists.
     """
@@ -135,7 +137,10 @@ def propose_into_scenario(
         raise OptimisationError("Proposals go into a named scenario, not the baseline; choose another name.")
     scenario = project.scenarios.get(scenario_name) or project.add_scenario(scenario_name)
     xy = np.asarray(candidates_xy, dtype=np.float64).reshape(-1, 2)
-    for rank, (row, gain) in enumerate(zip(result.selected, result.marginal_gain, strict=True), start=1):
+    gain_of = dict(zip(result.selected.tolist(), result.marginal_gain.tolist(), strict=True))
+    # Numbered in greedy order: site 1 adds the most.
+    for rank, row in enumerate(result.greedy_order.tolist(), start=1):
+        gain = gain_of[row]
         scenario.placements.append(
             Placement(
                 type=type_name,
