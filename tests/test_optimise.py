@@ -111,6 +111,25 @@ def test_budget_limits_total_cost():
     assert res.optimal
 
 
+def test_lscp_with_costs_minimises_total_cost_against_brute_force():
+    rng = np.random.default_rng(11)
+    demand = rng.uniform(0, 2000, (40, 2))
+    sites = rng.uniform(0, 2000, (10, 2))
+    costs = rng.integers(1, 10, len(sites)).astype(float)
+    weights = np.ones(len(demand))
+    covers = np.hypot(*(demand[:, None, :] - sites[None, :, :]).transpose(2, 0, 1)) <= 900.0
+    keep = covers.any(axis=1)  # demand nobody can reach is left to the target
+    best = min(
+        costs[list(chosen)].sum()
+        for k in range(1, len(sites) + 1)
+        for chosen in itertools.combinations(range(len(sites)), k)
+        if covers[keep][:, list(chosen)].any(axis=1).all()
+    )
+    res = LSCP.from_points(demand[keep], weights[keep], sites, 900.0, costs=costs).solve()
+    assert res.optimal and res.objective == pytest.approx(best)
+    assert costs[res.selected].sum() == pytest.approx(best)
+
+
 def test_mclp_lists_only_sites_that_add_coverage_and_says_so():
     # Two candidates reach people; the other three reach nobody, so p = 4 cannot all add coverage.
     demand = np.array([[0.0, 0.0], [1000.0, 0.0], [9000.0, 9000.0]])

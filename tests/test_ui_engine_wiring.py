@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 import shapely
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
-from test_ui_support import SAMPLE_GPKG, SAMPLE_PROJECT, sample_project_path
+from test_ui_support import SAMPLE_GPKG, SAMPLE_PROJECT, new_window, sample_project_path
 from test_ui_workflow import no_modal_dialogs, settle_view  # noqa: F401 (fixture)
 
 from cityplanner.kpi import Evaluator, district_field
@@ -21,26 +21,8 @@ from ui.dialogs.new_project import NewProjectWizard
 from ui.dialogs.priority import PriorityRuleDialog
 from ui.dialogs.propose import ProposeSitesDialog
 from ui.docks.kpis import format_change, format_value
-from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
-
-
-def discard_changes(win) -> None:
-    """Before the test closes the window: let workers finish and drop unsaved edits (no prompt)."""
-    win.kpi_dock.runner.wait()
-    win.doc.undo_stack.setClean()
-    win.doc._view_dirty = False
-
-
-def new_window(qtbot, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(win, before_close_func=discard_changes)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 @pytest.fixture

@@ -8,29 +8,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSettings
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF
 from PySide6.QtGui import QColor, QImage
-from test_ui_support import sample_project_path
+from test_ui_support import new_window, sample_project_path
 
 from cityplanner.priority import tiers_from_score, weighted_score
 from ui.canvas.basemap import WORLD, MBTilesBasemap
-from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(
-        win,
-        before_close_func=lambda w: (
-            w.kpi_dock.runner.wait(),
-            w.doc.undo_stack.setClean(),
-            setattr(w.doc, "_view_dirty", False),
-        ),
-    )
+    win = new_window(qtbot, tmp_path, show=False)
     assert win.open_project(sample_project_path(tmp_path), ask=False)
     return win
 
@@ -44,16 +34,7 @@ def test_autosave_then_restore_after_crash(qtbot, window, tmp_path):
     assert window.recovery_file.exists()
     info = json.loads(window.recovery_info.read_text(encoding="utf-8"))
     # A new session (the first one "crashed"): restoring brings the unsaved tiers back, marked unsaved.
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    fresh = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(
-        fresh,
-        before_close_func=lambda w: (
-            w.kpi_dock.runner.wait(),
-            w.doc.undo_stack.setClean(),
-            setattr(w.doc, "_view_dirty", False),
-        ),
-    )
+    fresh = new_window(qtbot, tmp_path, show=False)
     assert fresh.restore_recovery(info)
     assert all(fresh.doc.project.priority[r] == 3 for r in (0, 1, 2))
     assert fresh.doc.is_dirty and fresh.doc.path == window.doc.path
@@ -80,16 +61,7 @@ def test_start_up_offers_the_restore_also_when_a_project_is_named(
         "question",
         lambda *args: asked.append(args[2]) or getattr(QMessageBox.StandardButton, answer),
     )
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    fresh = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(
-        fresh,
-        before_close_func=lambda w: (
-            w.kpi_dock.runner.wait(),
-            w.doc.undo_stack.setClean(),
-            setattr(w.doc, "_view_dirty", False),
-        ),
-    )
+    fresh = new_window(qtbot, tmp_path, show=False)
     start_window(sample_project_path(tmp_path), window=fresh)
     assert len(asked) == 1 and "did not close normally" in asked[0]
     # Restored: the unsaved tier is back; declined: the named project as saved, and no copy left.

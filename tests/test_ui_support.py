@@ -30,3 +30,26 @@ def sample_project_path(tmp_dir: Path) -> Path:
     path = tmp_dir / "hai_chau.cityplan"
     save_project(project, path)
     return path
+
+
+def discard_changes(win) -> None:
+    """Before the test closes the window: let workers finish and drop unsaved edits (no prompt)."""
+    win.kpi_dock.runner.wait()
+    win.doc.undo_stack.setClean()
+    win.doc._view_dirty = False
+
+
+def new_window(qtbot, tmp_path: Path, show: bool = True):
+    """A main window with its own settings and recovery folder under ``tmp_path``, closed unasked."""
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(win, before_close_func=discard_changes)
+    if show:
+        win.resize(1366, 768)
+        win.show()
+        qtbot.waitExposed(win)
+    return win

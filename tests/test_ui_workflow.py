@@ -8,12 +8,10 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 import shapely
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
-from test_ui_support import sample_project_path
-
-from ui.main_window import MainWindow
+from test_ui_support import new_window, sample_project_path
 
 pytestmark = pytest.mark.gui
 
@@ -40,12 +38,7 @@ def no_modal_dialogs(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(win, before_close_func=discard_changes)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
+    win = new_window(qtbot, tmp_path)
     assert win.open_project(sample_project_path(tmp_path), ask=False)
     settle_view(qtbot, win)
     return win
@@ -65,12 +58,6 @@ def settle_view(qtbot, win) -> None:
         if now == last:
             return
         last = now
-
-
-def discard_changes(win) -> None:
-    """Before the test closes the window: let workers finish and drop unsaved edits (no prompt)."""
-    win.kpi_dock.runner.wait()
-    win.doc.mark_saved(win.doc.path) if win.doc.path else win.doc.undo_stack.setClean()
 
 
 def view_point(win, x: float, y: float) -> QPoint:
@@ -185,9 +172,7 @@ def test_open_toggle_lasso_tier_place_undo_save_reopen(qtbot, window, tmp_path):
     path = tmp_path / "plan.cityplan"
     assert win.save_to(path)
     assert not win.doc.is_dirty
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    again = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(again, before_close_func=discard_changes)
+    again = new_window(qtbot, tmp_path, show=False)
     assert again.open_project(path, ask=False)
     reopened = again.doc.project
     expected = {**previous, **{int(r): 1 for r in selected}}
