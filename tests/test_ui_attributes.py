@@ -48,6 +48,7 @@ def _column(dock, name):
 
 def test_sorts_numbers_numerically_text_without_case_and_gaps_last(dock):
     frame = dock.model.frame
+    assert dock.model.order.tolist() == list(range(N))  # opens in feature order
     dock.model.sort(1, Qt.SortOrder.DescendingOrder)  # floors
     floors = frame["floors"].to_numpy()[dock.model.order]
     assert np.all(np.diff(floors[:-1]) <= 0) and np.isnan(floors[-1])
@@ -98,3 +99,17 @@ def test_selection_follows_the_map_and_back_through_sort_and_selected_only(dock)
     # A large scattered map selection is highlighted at once (Qt's own selection took 16 s for 70,000).
     doc.set_selection("buildings", np.arange(0, N, 3))
     assert len(dock.selected_features()) == len(range(0, N, 3))
+
+
+def test_clicking_a_column_header_sorts_by_it(dock, qtbot):
+    from PySide6.QtCore import QPoint
+
+    header = dock.table.horizontalHeader()
+    dock.show()
+    qtbot.waitExposed(dock)
+    x = header.sectionViewportPosition(1) + header.sectionSize(1) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    floors = dock.model.frame["floors"].to_numpy()[dock.model.order]
+    assert header.sortIndicatorSection() == 1
+    ascending = header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    assert np.all(np.diff(floors[:-1]) >= 0) if ascending else np.all(np.diff(floors[:-1]) <= 0)

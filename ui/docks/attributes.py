@@ -206,7 +206,9 @@ class AttributesDock(QDockWidget):
     def _set_model(self, model: FrameModel | None) -> None:
         self.model = model
         self.table.setModel(model)
-        # Sorting is the model's own (numpy): a header click goes straight to model.sort.
+        # Sorting is the model's own (numpy): a header click goes straight to model.sort. A new
+        # table starts in feature order (no sort indicator; enabling sorting sorts by it at once).
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(model is not None)
         if model is not None:
             self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
