@@ -37,3 +37,16 @@ def test_natural_breaks_on_small_layers_use_every_value(n):
     bins = mapclassify.FisherJenks(values, k=4).bins
     expected = np.minimum(np.searchsorted(bins, values, side="left"), len(bins) - 1)
     assert np.array_equal(result.class_index, expected)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([0, 10, 48, 120, 1500, 2000], ["0 – 20", "20 – 84", "84 – 1,155", "1,155 – 2,000"]),
+        ([0.0, 0.25, 0.5, 0.75, 1.0], ["0.00 – 0.25", "0.25 – 0.50", "0.50 – 0.75", "0.75 – 1.00"]),
+    ],
+)
+def test_graduated_labels_share_one_number_format(values, expected):
+    style = LayerStyle(kind="graduated", method="quantiles", classes=4)
+    # One format for every bound, with enough decimals to tell the bounds apart ("0 – 48.0" before).
+    assert classify(pd.Series(values, dtype=float), style).labels == expected

@@ -230,13 +230,15 @@ def _graduated(values: pd.Series, style: LayerStyle) -> Classification:
     bins = np.unique(np.asarray(bins, dtype="float64"))
     class_index[valid] = np.minimum(np.searchsorted(bins, numbers[valid], side="left"), len(bins) - 1)
     lower = np.concatenate([[distinct[0]], bins[:-1]])
-    labels = [f"{_fmt(lo)} – {_fmt(hi)}" for lo, hi in zip(lower, bins, strict=True)]
+    decimals = _label_decimals(np.concatenate([lower[:1], bins]))
+    labels = [f"{lo:,.{decimals}f} – {hi:,.{decimals}f}" for lo, hi in zip(lower, bins, strict=True)]
     return Classification(class_index, palette_colours(style.palette, len(bins)), labels)
 
 
-def _fmt(value: float) -> str:
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.3g}"
+def _label_decimals(bounds: np.ndarray) -> int:
+    """One number of decimals for every class bound: enough to tell the closest two apart (0-3)."""
+    if np.all(bounds == np.round(bounds)):
+        return 0
+    steps = np.diff(np.unique(bounds))
+    step = float(steps.min()) if len(steps) else float(abs(bounds[0]) or 1.0)
+    return int(np.clip(1 - np.floor(np.log10(step)), 0, 3))
