@@ -50,3 +50,20 @@ def test_graduated_labels_share_one_number_format(values, expected):
     style = LayerStyle(kind="graduated", method="quantiles", classes=4)
     # One format for every bound, with enough decimals to tell the bounds apart ("0 – 48.0" before).
     assert classify(pd.Series(values, dtype=float), style).labels == expected
+
+
+def test_layers_dock_swatch_shows_a_graduated_palette(qtbot, tmp_path):
+    from test_ui_support import new_window, sample_project_path
+
+    win = new_window(qtbot, tmp_path, show=False)
+    assert win.open_project(sample_project_path(tmp_path), ask=False)
+    zones = win.doc.project.zones_layer
+
+    def colours() -> set:
+        image = win.layers_dock.item(zones).icon().pixmap(14, 14).toImage()
+        return {image.pixelColor(x, 7).name() for x in range(14)}
+
+    assert len(colours()) == 1
+    graduated = LayerStyle(kind="graduated", field="population", palette="Blues", classes=5)
+    win.doc.set_style(zones, graduated)
+    assert len(colours()) == 4

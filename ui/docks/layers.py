@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from .. import commands
 from ..dialogs.errors import show_error
 from ..document import ProjectDocument
+from ..styles import LayerStyle, palette_colours
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
@@ -27,6 +28,20 @@ NAME_ROLE = Qt.ItemDataRole.UserRole
 def swatch(colour: str, size: int = 14) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+def style_swatch(style: LayerStyle, size: int = 14) -> QIcon:
+    """The layer's colour, or for a categorised/graduated style stripes of its palette."""
+    if style.kind == "single" or not style.field:
+        return swatch(style.colour, size)
+    colours = palette_colours(style.palette, max(2, min(style.classes, 4)))
+    pixmap = QPixmap(size, size)
+    painter = QPainter(pixmap)
+    for i, colour in enumerate(colours):
+        x0, x1 = i * size // len(colours), (i + 1) * size // len(colours)
+        painter.fillRect(x0, 0, x1 - x0, size, QColor(colour))
+    painter.end()
     return QIcon(pixmap)
 
 
@@ -100,7 +115,7 @@ class LayersDock(QDockWidget):
         for name in reversed(list(project.layers)):
             layer = project.layers[name]
             style = self.doc.style(name)
-            item = QListWidgetItem(swatch(style.colour), name)
+            item = QListWidgetItem(style_swatch(style), name)
             item.setData(NAME_ROLE, name)
             item.setFlags(
                 item.flags()
