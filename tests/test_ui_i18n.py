@@ -160,3 +160,25 @@ def test_catalogue_is_complete_and_compiled(tmp_path):
     built = tmp_path / "built.qm"
     subprocess.run([str(lrelease), "-silent", str(TS), "-qm", str(built)], check=True, capture_output=True)
     assert built.read_bytes() == QM.read_bytes(), "run `make translations`"
+
+
+def test_empty_map_says_how_to_start(qtbot, tmp_path, in_language):
+    in_language("vi")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    assert not win.doc.project.layers
+    assert win.canvas.tr("No layers yet") == "Chưa có lớp bản đồ nào"
+    # The hint's text is drawn in the middle of the map (dark pixels), and no scale bar bottom left.
+    image = win.canvas.grab().toImage()
+    w, h = image.width(), image.height()
+
+    def dark(x0, x1, y0, y1):
+        points = ((x, y) for x in range(x0, x1, 2) for y in range(y0, y1, 2))
+        return sum(image.pixelColor(x, y).lightness() < 120 for x, y in points)
+
+    assert dark(w // 4, 3 * w // 4, h // 2 - 60, h // 2 + 60) > 100
+    assert dark(0, 200, h - 60, h) == 0

@@ -469,6 +469,26 @@
 <context>
     <name>MapCanvas</name>
     <message>
+        <source>No layers yet</source>
+        <translation>Chưa có lớp bản đồ nào</translation>
+    </message>
+    <message>
+        <source>File &gt; New project… (Ctrl+N): start from your zones and their population.</source>
+        <translation>Tệp &gt; Dự án mới… (Ctrl+N): bắt đầu từ các vùng và dân số của chúng.</translation>
+    </message>
+    <message>
+        <source>File &gt; Open… (Ctrl+O): open a .cityplan project.</source>
+        <translation>Tệp &gt; Mở… (Ctrl+O): mở một dự án .cityplan.</translation>
+    </message>
+    <message>
+        <source>File &gt; Open the sample city: central Hải Châu, Đà Nẵng.</source>
+        <translation>Tệp &gt; Mở thành phố mẫu: trung tâm Hải Châu, Đà Nẵng.</translation>
+    </message>
+    <message>
+        <source>Drop layer files (GeoPackage, Shapefile, GeoJSON, KML, CSV…) here to add them.</source>
+        <translation>Kéo thả tệp lớp bản đồ (GeoPackage, Shapefile, GeoJSON, KML, CSV…) vào đây để thêm.</translation>
+    </message>
+    <message>
         <source>Priority zones</source>
         <translation>Vùng ưu tiên</translation>
     </message>

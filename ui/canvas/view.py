@@ -367,11 +367,34 @@ class MapCanvas(pg.GraphicsView):
         font = QFont(self.font())
         font.setPointSizeF(max(8.0, font.pointSizeF() - 0.5))
         painter.setFont(font)
-        self._draw_scale_bar(painter)
-        self._draw_north_arrow(painter)
-        if self.show_legend:
-            self._draw_legend(painter)
+        if not self.doc.project.layers:
+            self._draw_start_hint(painter)  # nothing to measure: no scale bar or north arrow
+        else:
+            self._draw_scale_bar(painter)
+            self._draw_north_arrow(painter)
+            if self.show_legend:
+                self._draw_legend(painter)
         painter.restore()
+
+    def _draw_start_hint(self, painter: QPainter) -> None:
+        """What to do on an empty map: start a project, open one, or drop layer files."""
+        lines = [
+            self.tr("No layers yet"),
+            self.tr("File > New project… (Ctrl+N): start from your zones and their population."),
+            self.tr("File > Open… (Ctrl+O): open a .cityplan project."),
+            self.tr("File > Open the sample city: central Hải Châu, Đà Nẵng."),
+            self.tr("Drop layer files (GeoPackage, Shapefile, GeoJSON, KML, CSV…) here to add them."),
+        ]
+        metrics = painter.fontMetrics()
+        line = metrics.height() + 6
+        top = self.viewport().height() / 2 - line * len(lines) / 2
+        for i, text in enumerate(lines):
+            font = painter.font()
+            font.setBold(i == 0)
+            painter.setFont(font)
+            painter.setPen(QColor("#202020" if i == 0 else "#505050"))
+            width = painter.fontMetrics().horizontalAdvance(text)
+            painter.drawText(QPointF((self.viewport().width() - width) / 2, top + i * line), text)
 
     def _draw_scale_bar(self, painter: QPainter) -> None:
         metres = self.pixel_size() * 120

@@ -277,6 +277,9 @@ class KpiDock(QDockWidget):
         self.chart.clear()
         kpi_id = self.selected_kpi()
         group = self.group_combo.currentText()
+        # No zone field to group by (an empty project): a blank plot, not empty 0-1 axes.
+        for side in ("left", "bottom"):
+            self.chart.showAxis(side, bool(self.group_combo.count()))
         if not kpi_id or not group or self.evaluator is None or self.runner.busy:
             return
         self.group_values = self.evaluator.by_group(
