@@ -128,8 +128,20 @@ def test_table_numbers_sit_on_the_baseline_of_their_row(a4_pdf: Path, project, c
 
 def test_a3_landscape_page_size(project, content, tmp_path: Path) -> None:
     path = write_pdf(project, [PLAN], tmp_path / "a3.pdf", paper="a3", landscape=True, content=content)
-    box = pypdf.PdfReader(path).pages[0].mediabox
+    reader = pypdf.PdfReader(path)
+    box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (1191, 842)
+    # Beside each landscape map, the scenario's key figures (the plan's with its changes).
+    maps = [text for text in (page.extract_text() for page in reader.pages) if "\nMap: " in text]
+    assert len(maps) == 2
+    baseline, plan = maps
+    assert "Key figures" in baseline and "Key figures (change from baseline)" in plan
+    kpi = next(k for k in content.scenarios[1].kpis if k.unit == "%" and round(k.change or 0, 1) != 0)
+    assert f"{format_number(kpi.value)} %" in plan and f"({kpi.change:+,.1f})" in plan
+
+
+def test_portrait_maps_have_no_key_figures_panel(a4_pdf: Path) -> None:
+    assert "Key figures" not in _text(a4_pdf)
 
 
 def test_unknown_paper_and_unwritable_path_are_report_errors(project, content, tmp_path: Path) -> None:

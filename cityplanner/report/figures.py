@@ -21,13 +21,16 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Flowable
 
 from ..project import Project
-from .content import ReportContent, ScenarioContent
+from .content import ReportContent, ScenarioContent, format_change, format_number
 from .fonts import BOLD, REGULAR
 
 # Largest deviation a simplified outline may have from the true one, in points (1/4 pt ≈ 0.09 mm).
 PRINT_TOLERANCE_PT = 0.25
 
 LEGEND_WIDTH_PT = 138.0
+# The key-figures panel beside a landscape map: shown from this width, never wider than the max.
+KEY_FIGURES_MIN_WIDTH_PT = 170.0
+KEY_FIGURES_MAX_WIDTH_PT = 260.0
 MIN_MAP_HEIGHT_PT = 330.0
 
 # Shading of zones by the share of their population covered (ColorBrewer "Blues", 5 classes).
@@ -254,6 +257,7 @@ class MapFigure(Flowable):
         minx, miny, maxx, maxy = self.city.bounds
         aspect = (maxy - miny) / (maxx - minx)
         self.legend_beside = avail_width > limit
+        self.figures_w = 0.0
         if self.legend_beside:
             widest = avail_width - LEGEND_WIDTH_PT - 8.0
             self.legend_columns = [self.entries]
@@ -262,6 +266,9 @@ class MapFigure(Flowable):
             self.map_h = min(limit, max(widest * aspect, _legend_height(self.entries, LEGEND_WIDTH_PT)))
             self.map_w = min(widest, max(self.map_h / aspect, 0.5 * widest))
             self.legend_h = 0.0
+            # Wide (landscape) pages leave room right of the legend: the scenario's key figures.
+            room = avail_width - self.map_w - LEGEND_WIDTH_PT - 24.0
+            self.figures_w = min(room, KEY_FIGURES_MAX_WIDTH_PT) if room >= KEY_FIGURES_MIN_WIDTH_PT else 0.0
         else:
             self.legend_col_w = (avail_width - 16.0) / 3.0
             self.legend_columns = _split_columns(self.entries, self.legend_col_w, 3)
@@ -309,6 +316,9 @@ class MapFigure(Flowable):
         canvas.restoreState()
         if self.legend_beside:
             _legend(canvas, x0 + frame_w + 8, y0 + frame_h, LEGEND_WIDTH_PT, self.entries, title=True)
+            if self.figures_w:
+                left = x0 + frame_w + LEGEND_WIDTH_PT + 24
+                _key_figures(canvas, left, y0 + frame_h, self.figures_w, y0, self.scenario)
         else:
             for i, column in enumerate(self.legend_columns):
                 left = i * (self.legend_col_w + 8.0)
@@ -515,6 +525,43 @@ def _split_columns(entries: list[_LegendEntry], width: float, count: int) -> lis
         columns[-1].append(entry)
         height += h
     return columns
+
+
+def _key_figures(
+    canvas, x: float, top: float, width: float, bottom: float, scenario: ScenarioContent
+) -> None:
+    """The scenario's KPIs stacked from ``top``: status colour, name, value and change from baseline.
+
+    Rows that would pass ``bottom`` are left out (the KPI table pages list every one).
+    """
+    y = top - 8
+    canvas.setFillColor(colors.black)
+    canvas.setFont(BOLD, 8)
+    canvas.drawString(x, y, "Key figures" if scenario.is_baseline else "Key figures (change from baseline)")
+    y -= 14
+    value_w = 78.0  # right-hand column: the value, its unit (wrapped) and the change
+    for kpi in scenario.kpis:
+        lines = simpleSplit(kpi.name, REGULAR, _LEGEND_FONT, width - value_w - 14)
+        number = format_number(kpi.value)
+        percent = kpi.unit == "%" and kpi.value is not None
+        right = [(BOLD, f"{number} %" if percent else number)]
+        if kpi.value is not None and not percent:
+            right += [(REGULAR, line) for line in simpleSplit(kpi.unit, REGULAR, _LEGEND_FONT, value_w)]
+        if not scenario.is_baseline and round(kpi.change or 0.0, 1) != 0:
+            right.append((REGULAR, f"({format_change(kpi.change)})"))
+        height = max(len(lines), len(right)) * _LEGEND_LEADING + 3
+        if y - height < bottom:
+            break
+        canvas.setFillColor(colors.HexColor(STATUS_COLOURS[kpi.status]))
+        canvas.rect(x, y - 1, 7, 7, stroke=0, fill=1)
+        canvas.setFillColor(colors.black)
+        canvas.setFont(REGULAR, _LEGEND_FONT)
+        for i, line in enumerate(lines):
+            canvas.drawString(x + 11, y - i * _LEGEND_LEADING, line)
+        for i, (font, text) in enumerate(right):
+            canvas.setFont(font, _LEGEND_FONT)
+            canvas.drawRightString(x + width, y - i * _LEGEND_LEADING, text)
+        y -= height
 
 
 def _legend(canvas, x: float, top: float, width: float, entries: list[_LegendEntry], title: bool) -> None:
