@@ -20,7 +20,7 @@ from cityplanner.priority import DENSITY, tiers_from_score, weighted_score, zone
 from ui.dialogs.new_project import NewProjectWizard
 from ui.dialogs.priority import PriorityRuleDialog
 from ui.dialogs.propose import ProposeSitesDialog
-from ui.docks.kpis import format_change, format_value
+from ui.docks.kpis import CHANGE_COLUMN, STATUS_MARKS, VALUE_COLUMN, format_change, format_value
 
 pytestmark = pytest.mark.gui
 
@@ -237,8 +237,9 @@ def test_kpi_table_and_district_chart(qtbot, window):
     dock.select_kpi("wifi_population_100m")
     result = dock.result("wifi_population_100m")
     row = next(r for r in range(dock.table.rowCount()) if dock.table.item(r, 0).text() == result.name)
-    assert dock.table.item(row, 4).text() == f"{result.change:+.1f}"
-    assert dock.table.item(row, 1).text() == f"{result.value:.1f} %"
+    assert dock.table.item(row, CHANGE_COLUMN).text() == f"{result.change:+.1f}"
+    value = f"{STATUS_MARKS[result.status]} {result.value:.1f} %".strip()  # status mark, then value
+    assert dock.table.item(row, VALUE_COLUMN).text() == value
     assert result.code in dock.table.item(row, 0).toolTip()
     # The chart shows the engine's per-district figures (the report's district table).
     assert dock.group_combo.currentText() == district_field(win.doc.project) == "district"

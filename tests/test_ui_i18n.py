@@ -13,6 +13,7 @@ from test_ui_support import sample_project_path
 
 from ui import i18n
 from ui.app import create_app
+from ui.docks.kpis import STATUS_MARKS, VALUE_COLUMN
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -64,6 +65,14 @@ def kpi_row(win: MainWindow, column: int) -> list[str]:
     return [table.item(row, column).text() for row in range(table.rowCount())]
 
 
+def statuses(win: MainWindow) -> list[tuple[str, str]]:
+    """(mark before the value, status line of the tooltip) per KPI row."""
+    table = win.kpi_dock.table
+    items = [table.item(row, VALUE_COLUMN) for row in range(table.rowCount())]
+    marks = [item.text().split(" ")[0] if item.text()[:1] in "✓≈✗" else "" for item in items]
+    return [(mark, item.toolTip().split("\n")[2]) for mark, item in zip(marks, items, strict=True)]
+
+
 def test_main_window_in_vietnamese(qtbot, tmp_path, in_language):
     in_language("vi")
     win = open_sample(qtbot, tmp_path)
@@ -75,11 +84,11 @@ def test_main_window_in_vietnamese(qtbot, tmp_path, in_language):
     # KPI names come from the catalogue's name_vi, status words are translated.
     results = win.kpi_dock.results
     assert kpi_row(win, 0) == [r.name_vi for r in results]
+    # The status: a mark before the value (in its colour), the translated word in the tooltip.
     words = {"met": "đạt", "near": "gần đạt", "not met": "chưa đạt", "n/a": "không áp dụng"}
-    assert kpi_row(win, 3) == [words[r.status] for r in results]
-    assert "đạt" in kpi_row(win, 3) or "chưa đạt" in kpi_row(win, 3)
-    headers = [win.kpi_dock.table.horizontalHeaderItem(c).text() for c in range(5)]
-    assert headers == ["Chỉ tiêu", "Giá trị", "Mục tiêu", "Đánh giá", "Thay đổi"]
+    assert statuses(win) == [(STATUS_MARKS[r.status], words[r.status]) for r in results]
+    headers = [win.kpi_dock.table.horizontalHeaderItem(c).text() for c in range(4)]
+    assert headers == ["Chỉ tiêu", "Giá trị", "Mục tiêu", "Thay đổi"]
     # Facility types show FacilityType.label_vi.
     wifi_row = next(
         r
@@ -117,7 +126,7 @@ def test_main_window_in_english(qtbot, tmp_path, in_language):
     assert win.kpi_dock.windowTitle() == "KPIs"
     results = win.kpi_dock.results
     assert kpi_row(win, 0) == [r.name for r in results]
-    assert kpi_row(win, 3) == [r.status for r in results]
+    assert statuses(win) == [(STATUS_MARKS[r.status], r.status) for r in results]
     win.kpi_dock.runner.wait()
 
 

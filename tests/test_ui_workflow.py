@@ -13,6 +13,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 from test_ui_support import new_window, sample_project_path
 
+from ui.docks.kpis import CHANGE_COLUMN
+
 pytestmark = pytest.mark.gui
 
 
@@ -247,7 +249,7 @@ def test_kpis_update_after_placement_and_compare(qtbot, window):
         for r in range(dock.table.rowCount())
         if dock.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == "wifi_population_100m"
     )
-    assert dock.table.item(row, 4).text().startswith("+")
+    assert dock.table.item(row, CHANGE_COLUMN).text().startswith("+")
 
     from ui.dialogs.compare import CompareDialog
 

@@ -77,10 +77,6 @@
         <translation>Mục tiêu</translation>
     </message>
     <message>
-        <source>Status</source>
-        <translation>Đánh giá</translation>
-    </message>
-    <message>
         <source>Change</source>
         <translation>Thay đổi</translation>
     </message>
@@ -91,6 +87,10 @@
     <message>
         <source>No project</source>
         <translation>Chưa có dự án</translation>
+    </message>
+    <message>
+        <source>Status: ✓ target met, ≈ within 10 % of it, ✗ short of it</source>
+        <translation>Đánh giá: ✓ đạt mục tiêu, ≈ trong phạm vi 10 %, ✗ chưa đạt</translation>
     </message>
     <message>
         <source>Change from the baseline scenario</source>

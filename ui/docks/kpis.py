@@ -32,13 +32,16 @@ from ..workers import CoalescingRunner
 # The district chart's least height (plot and axis labels), under its title.
 CHART_MIN_HEIGHT = 120
 STATUS_COLOURS = {"met": "#b7e1b0", "near": "#fde7a3", "not met": "#f4b6b0", "n/a": "#e6e6e6"}
+# Status marks before the value, so the status reads without its colour too (projectors wash
+# colours out); the status has no column of its own, which leaves the KPI names room to wrap less.
+STATUS_MARKS = {"met": "✓", "near": "≈", "not met": "✗", "n/a": ""}
 COLUMNS = [
     QT_TRANSLATE_NOOP("KpiDock", "KPI"),
     QT_TRANSLATE_NOOP("KpiDock", "Value"),
     QT_TRANSLATE_NOOP("KpiDock", "Target"),
-    QT_TRANSLATE_NOOP("KpiDock", "Status"),
     QT_TRANSLATE_NOOP("KpiDock", "Change"),
 ]
+VALUE_COLUMN, CHANGE_COLUMN = 1, 3
 
 
 def decimals_for(result) -> int:
@@ -111,7 +114,12 @@ class KpiDock(QDockWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeaderItem(4).setToolTip(self.tr("Change from the baseline scenario"))
+        self.table.horizontalHeaderItem(VALUE_COLUMN).setToolTip(
+            self.tr("Status: ✓ target met, ≈ within 10 % of it, ✗ short of it")
+        )
+        self.table.horizontalHeaderItem(CHANGE_COLUMN).setToolTip(
+            self.tr("Change from the baseline scenario")
+        )
         self.table.itemSelectionChanged.connect(self.update_chart)
         self.group_combo = QComboBox()
         self.group_combo.currentTextChanged.connect(lambda _t: self.update_chart())
@@ -231,21 +239,23 @@ class KpiDock(QDockWidget):
         for row, r in enumerate(results):
             unit = "%" if r.unit == "%" else ""
             decimals = decimals_for(r)
+            mark = STATUS_MARKS.get(r.status, "")
             cells = [
                 i18n.kpi_name(r),
-                format_value(r.value, decimals, unit),
+                f"{mark} {format_value(r.value, decimals, unit)}".strip(),
                 format_value(r.target, decimals, unit),
-                i18n.status_text(r.status),
                 format_change(r.change, decimals),
             ]
+            status = i18n.status_text(r.status)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, r.id)
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if col == 3:
+                if col == VALUE_COLUMN:
                     item.setBackground(QColor(STATUS_COLOURS.get(r.status, "#ffffff")))
-                item.setToolTip(f"{r.code} {r.name} ({r.unit})\n{r.name_vi}\n{r.method_note}".strip())
+                tip = f"{r.code} {r.name} ({r.unit})\n{r.name_vi}\n{status}\n{r.method_note}"
+                item.setToolTip(tip.strip())
                 self.table.setItem(row, col, item)
         met = sum(r.status == "met" for r in results)
         self.status.setText(
