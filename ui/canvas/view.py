@@ -263,7 +263,8 @@ class MapCanvas(pg.GraphicsView):
         """Map units (metres) per viewport pixel.
 
         From the view range and the ViewBox's width rather than pyqtgraph's ``viewPixelSize()``,
-        whose device transform was off by a factor of several hundred on a real X11 window.
+        which goes through the device transform (once seen off by a large factor on a real X11
+        window; equal under Xvfb and offscreen).
         """
         width_px = self.vb.width()
         size = self.vb.viewRect().width() / width_px if width_px > 0 else float("nan")
