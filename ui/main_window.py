@@ -625,12 +625,47 @@ class MainWindow(QMainWindow):
             infos = list_layers(path)
             for info in infos:
                 spec = f"{path}:{info.name}" if len(infos) > 1 else str(path)
-                layer = add_layer_from_file(self.doc.project, spec)
+                source_crs = None
+                if info.crs is None:
+                    # The engine's message names command-line options; here the user picks one.
+                    label = path.name if len(infos) == 1 else f"{path.name}:{info.name}"
+                    source_crs = self.ask_source_crs(label)
+                    if source_crs is None:
+                        return False
+                layer = add_layer_from_file(self.doc.project, spec, source_crs=source_crs)
                 self.doc.undo_stack.push(commands.AddLayer(self.doc, layer))
         except CityPlannerError as err:
             show_error(self, self.tr("Add layer"), str(err))
             return False
         return True
+
+    def ask_source_crs(self, label: str) -> str | None:
+        """Ask which CRS a file without one is in: the project's, WGS 84 or a typed EPSG code.
+
+        Returns the CRS as the engine takes it (e.g. ``"EPSG:32648"``), or None when cancelled.
+        """
+        from PySide6.QtWidgets import QInputDialog
+
+        crs = self.doc.project.crs
+        code = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.to_string()
+        choices = [
+            self.tr("{code} (the project's working CRS, in metres)").format(code=code),
+            self.tr("{code} (longitude/latitude, WGS 84)").format(code="EPSG:4326"),
+        ]
+        text, ok = QInputDialog.getItem(
+            self,
+            self.tr("Layer without a CRS"),
+            self.tr(
+                "{file} does not say which coordinate reference system (CRS) its coordinates are in.\n"
+                "Choose it, or type another one (e.g. EPSG:3405):"
+            ).format(file=label),
+            choices,
+            0,
+            True,
+        )
+        if not ok or not text.strip():
+            return None
+        return text.split()[0]
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

@@ -7,6 +7,7 @@ a class index per feature and a legend. Colours are ``#rrggbb`` strings so this 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -222,7 +223,11 @@ def _graduated(values: pd.Series, style: LayerStyle) -> Classification:
         sample = numbers[valid]
         if sample.size > JENKS_SAMPLE:
             sample = np.quantile(sample, np.linspace(0.0, 1.0, JENKS_SAMPLE))
-        bins = mapclassify.FisherJenks(sample, k=k).bins
+        with warnings.catch_warnings():
+            # "Numba not installed. Using slow pure python version." on stderr at every restyle;
+            # the sampling above is what keeps the pure Python version quick.
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            bins = mapclassify.FisherJenks(sample, k=k).bins
     elif style.method == "equal":
         bins = mapclassify.EqualInterval(numbers[valid], k=k).bins
     else:

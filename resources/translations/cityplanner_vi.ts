@@ -414,6 +414,24 @@
         <translation>Thêm lớp</translation>
     </message>
     <message>
+        <source>{code} (the project&apos;s working CRS, in metres)</source>
+        <translation>{code} (hệ tọa độ làm việc của dự án, đơn vị mét)</translation>
+    </message>
+    <message>
+        <source>{code} (longitude/latitude, WGS 84)</source>
+        <translation>{code} (kinh độ/vĩ độ, WGS 84)</translation>
+    </message>
+    <message>
+        <source>Layer without a CRS</source>
+        <translation>Lớp không có hệ tọa độ</translation>
+    </message>
+    <message>
+        <source>{file} does not say which coordinate reference system (CRS) its coordinates are in.
+Choose it, or type another one (e.g. EPSG:3405):</source>
+        <translation>{file} không cho biết tọa độ của nó theo hệ tọa độ tham chiếu (CRS) nào.
+Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405):</translation>
+    </message>
+    <message>
         <source>Offline basemap</source>
         <translation>Bản đồ nền ngoại tuyến</translation>
     </message>

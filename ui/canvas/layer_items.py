@@ -441,7 +441,19 @@ class VectorLayerItem(pg.GraphicsObject):
         self._paint_tiles(painter, option.exposedRect, widget)
 
 
-class PointLayerItem(pg.ScatterPlotItem):
+class PassiveScatterItem(pg.ScatterPlotItem):
+    """A scatter item that leaves clicks to the map tools.
+
+    pyqtgraph's scatter item accepts a click on one of its symbols (to emit ``sigClicked``), so
+    the view box, and with it the current tool, never saw it: placing a facility on top of a
+    bus stop, or identifying or selecting a point feature, did nothing.
+    """
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.ignore()
+
+
+class PointLayerItem(PassiveScatterItem):
     """A point layer: one scatter item, brush per class, symbol per facility type."""
 
     def __init__(self, xy: np.ndarray, classification: Classification, symbol, size: float) -> None:

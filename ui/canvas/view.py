@@ -13,7 +13,13 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 from .. import i18n
 from ..document import ProjectDocument
 from ..styles import classify
-from .layer_items import HighlightItem, PointLayerItem, RubberBandItem, VectorLayerItem
+from .layer_items import (
+    HighlightItem,
+    PassiveScatterItem,
+    PointLayerItem,
+    RubberBandItem,
+    VectorLayerItem,
+)
 from .symbols import letter_for, lettered_disc
 
 PRIORITY_COLOURS = {1: "#d7191c", 2: "#fd8d3c", 3: "#e6c700"}
@@ -84,7 +90,7 @@ class MapCanvas(pg.GraphicsView):
         self.coverage_item = HighlightItem(
             QPen(QColor(30, 120, 200, 200), 1.2), QBrush(QColor(30, 120, 200, 45))
         )
-        self.placement_item = pg.ScatterPlotItem(pxMode=True)
+        self.placement_item = PassiveScatterItem(pxMode=True)
         self.rubber_band = RubberBandItem()
         for z, item in enumerate(
             [
@@ -99,6 +105,10 @@ class MapCanvas(pg.GraphicsView):
             self.vb.addItem(item)
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.vb.sigRangeChanged.connect(lambda *_: self.scale_changed.emit(self.scale_denominator()))
+        # The extent last fitted by a zoom action, kept fitted as the map resizes until the user
+        # pans or zooms: at start-up the docks take their room after the project is first shown.
+        self._fitted_bounds: tuple | None = None
+        self.vb.sigRangeChangedManually.connect(self._navigated)
 
     # -- document -------------------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument) -> None:
@@ -308,10 +318,21 @@ class MapCanvas(pg.GraphicsView):
         return float(p.x()), float(p.y())
 
     # -- navigation -----------------------------------------------------------------------------
+    def _navigated(self, *_args) -> None:
+        self._fitted_bounds = None
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # pyqtgraph calls this from its constructor (before ours has run) and from close(), after
+        # clearing the scene: touching the deleted view box then crashes.
+        if getattr(self, "_fitted_bounds", None) is not None and not getattr(self, "closed", False):
+            self.zoom_to_bounds(self._fitted_bounds)
+
     def zoom_to_bounds(self, bounds) -> None:
         x0, y0, x1, y1 = (float(v) for v in bounds)
         if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
             return
+        self._fitted_bounds = (x0, y0, x1, y1)
         pad = max(x1 - x0, y1 - y0, 50.0) * 0.05
         x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
         view_w, view_h = self.vb.width(), self.vb.height()

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -58,6 +58,23 @@ def decimals_for(result) -> int:
     return 2 if abs(result.target) < 10 else 1
 
 
+def fit_labels(names: list[str], metrics: QFontMetricsF, slot_px: float) -> list[str]:
+    """Bar labels that fit under their bars (``slot_px`` wide each) without running into each other.
+
+    Names that fit are kept. Otherwise the words every name starts with are dropped ('District 1',
+    'District 2', ... become '1', '2', ...) and what is still too long is cut with '…'.
+    """
+    limit = max(slot_px - metrics.horizontalAdvance("  "), 0.0)
+    if all(metrics.horizontalAdvance(n) <= limit for n in names):
+        return list(names)
+    words = [n.split() for n in names]
+    common = 0
+    while all(len(w) > common + 1 for w in words) and len({w[common] for w in words}) == 1:
+        common += 1
+    short = [" ".join(w[common:]) for w in words] if common else list(names)
+    return [metrics.elidedText(n, Qt.TextElideMode.ElideRight, limit) for n in short]
+
+
 def format_value(value: float | None, decimals: int, unit: str = "") -> str:
     """A value with thousands separators and the given decimals ('–' when there is none)."""
     if value is None or not np.isfinite(value):
@@ -94,6 +111,7 @@ class KpiDock(QDockWidget):
         self.results: list = []
         # The chart's figures: KPI value per group of zones, as the engine aggregates them.
         self.group_values = None
+        self._chart_names: list[str] = []
         self.runner = CoalescingRunner(self)
         self.runner.result.connect(self._show)
         self.runner.error.connect(self._show_error)
@@ -154,6 +172,7 @@ class KpiDock(QDockWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_chart_box()
+        self._set_chart_ticks()
 
     def _fit_chart_box(self) -> None:
         """Keep room for the chart under its title, however many lines the title wraps onto.
@@ -263,10 +282,15 @@ class KpiDock(QDockWidget):
                 scenario=scenario, met=met, total=len(results)
             )
         )
+        # Reselecting the same KPI changes no selection, so the chart is redrawn here: its
+        # per-district figures are the new scenario's even when the selected KPI is not new.
+        self.table.blockSignals(True)
         if selected:
             self.select_kpi(selected)
         elif results:
             self.table.selectRow(0)
+        self.table.blockSignals(False)
+        self.update_chart()
         self.evaluated.emit(results)
 
     def selected_kpi(self) -> str | None:
@@ -285,6 +309,7 @@ class KpiDock(QDockWidget):
     def update_chart(self) -> None:
         """Bar chart of the selected KPI per zone group (the engine's ``Evaluator.by_group``)."""
         self.chart.clear()
+        self._chart_names = []
         kpi_id = self.selected_kpi()
         group = self.group_combo.currentText()
         # No zone field to group by (an empty project): a blank plot, not empty 0-1 axes.
@@ -307,9 +332,21 @@ class KpiDock(QDockWidget):
         x = np.arange(len(names))
         heights = np.nan_to_num(self.group_values.to_numpy(dtype=float))
         self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brush="#4a90c2"))
-        axis = self.chart.getAxis("bottom")
-        axis.setTicks([[(i, str(n)) for i, n in enumerate(names)]])
+        self._chart_names = [str(n) for n in names]
+        self.chart.setToolTip("\n".join(self._chart_names))
+        self._set_chart_ticks()
         if result is not None and result.target is not None and np.isfinite(result.target):
             self.chart.addItem(
                 pg.InfiniteLine(result.target, angle=0, pen=pg.mkPen("#d7191c", style=Qt.PenStyle.DashLine))
             )
+
+    def _set_chart_ticks(self) -> None:
+        """Group names under the bars, shortened to the room each bar has (full names in the tooltip)."""
+        names = self._chart_names
+        if not names:
+            return
+        axis = self.chart.getAxis("bottom")
+        width = self.chart.getPlotItem().vb.width() or self.chart.width()
+        metrics = QFontMetricsF(axis.style.get("tickFont") or axis.font())
+        labels = fit_labels(names, metrics, width / len(names))
+        axis.setTicks([list(enumerate(labels))])
