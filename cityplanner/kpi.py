@@ -46,6 +46,8 @@ STATUSES = ("met", "near", "not met", "n/a")
 # Methods that measure distances and so need ``threshold_m``.
 _THRESHOLD_METHODS = {"population_within", "area_within", "line_length_within", "two_step_fca"}
 _PER_POPULATION_METHODS = {"per_capita_area", "per_capita_count", "two_step_fca"}
+# Relative difference below which a scenario's KPI value equals the baseline's (floating-point noise).
+_SAME_VALUE_RTOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,9 @@ class Evaluator:
             return None
         roads = self.project.layer_with_role("roads")
         return StreetNetwork.from_lines(
-            roads.gdf, walk_speed_kmh=float(self.project.setting("walk_speed_kmh", 4.8))
+            roads.gdf,
+            walk_speed_kmh=float(self.project.setting("walk_speed_kmh", 4.8)),
+            source=f"The project's road layer '{roads.name}'",
         )
 
     @property
@@ -372,18 +376,22 @@ class Evaluator:
         outcome = self._outcome(kpi, self.project.scenario(scenario))
         baseline = self._outcome(kpi, self.project.baseline)
         target = self.target(kpi)
-        change = None
-        if outcome.value is not None and baseline.value is not None:
-            change = outcome.value - baseline.value
+        value, change = outcome.value, None
+        if value is not None and baseline.value is not None:
+            change = value - baseline.value
+            if abs(change) <= _SAME_VALUE_RTOL * max(abs(value), abs(baseline.value), 1.0):
+                # Rounding noise of a recomputation (summation order), not a change: the plan
+                # keeps the baseline's value, so reports do not print "-0.0" or count it as a change.
+                value, change = baseline.value, 0.0
         return KpiResult(
             id=kpi.id,
             code=kpi.code,
             name=kpi.name,
             name_vi=kpi.name_vi,
-            value=outcome.value,
+            value=value,
             unit=kpi.unit,
             target=target,
-            status=kpi_status(outcome.value, target, kpi.direction),
+            status=kpi_status(value, target, kpi.direction),
             baseline_value=baseline.value,
             change=change,
             direction=kpi.direction,
@@ -457,7 +465,7 @@ class Evaluator:
         if outcome.zone_parts is not None:
             numerator, denominator = outcome.zone_parts
         else:
-            # A population-weighted mean (2SFCA): unreachable zones are left out, as in the city value.
+            # A population-weighted mean (2SFCA); zones without a value are left out.
             ok = np.isfinite(values)
             numerator = np.where(ok, values * self.demand.population, 0.0)
             denominator = np.where(ok, self.demand.population, 0.0)
@@ -667,9 +675,15 @@ class Evaluator:
                 # E.g. no facility on a street part the zones can walk to: nothing to measure.
                 return _Outcome(None, str(err), mode)
         ratio = np.asarray(ratio, dtype=float) * kpi.per_population
+        # Zones off the street network reach no facility: they count with no capacity, as the
+        # coverage KPIs count them as not covered. Leaving them out of the mean would let a few
+        # reachable zones stand for the whole city (the value could exceed all capacity per head).
+        off = ~np.isfinite(ratio)
+        if off.any():
+            off_population = float(self.demand.population[off].sum())
+            note += f"; {off_population:,.0f} people off the street network count as reaching none"
+            ratio = np.where(off, 0.0, ratio)
         summary = access.summarise(ratio, self.demand.population)
-        if summary["unreachable_population"] > 0:
-            note += f"; {summary['unreachable_population']:,.0f} people off the street network left out"
         mean = float(summary["weighted_mean"])
         return _Outcome(mean if np.isfinite(mean) else None, f"{note}{missing}.", mode, ratio)
 

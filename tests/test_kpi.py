@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -306,6 +307,38 @@ def test_network_kpi_with_every_facility_off_the_streets_is_n_a_not_zero(city):
     assert "Every facility is more than 250 m from the streets" in transit.method_note
 
 
+def test_two_step_fca_counts_zones_off_the_streets_as_reaching_no_capacity(city):
+    # Zone 3 (400 of 1,000 people) is more than 250 m from every street. Leaving it out of the
+    # mean made the city value 10 beds / 600 people (16.7 per 1,000): more capacity per head than
+    # the city has. Like the coverage KPIs, it counts as reaching nothing: 10 per 1,000.
+    del city.settings["distance_mode"]
+    result = kpi.Evaluator(city).evaluate_kpi("health_capacity_2sfca")
+    assert result.mode == "network"
+    assert result.value == pytest.approx(10.0)
+    assert "400 people off the street network count as reaching none" in result.method_note
+    total_capacity_per_1000 = 1000.0 * 10.0 / sum(ZONE_POPULATION)
+    assert result.value <= total_capacity_per_1000 + 1e-9
+
+
+def test_rounding_noise_is_no_change_from_the_baseline(city, monkeypatch):
+    # Recomputing a KPI for a plan that changes nothing may differ from the baseline in the last
+    # bits (summation order); that printed as "-0.0" and counted as a change in the report.
+    plan = city.add_scenario("Plan")
+    plan.placements.append(Placement("bus_stop", 9000.0, 9000.0))
+    original = kpi.Evaluator._outcome
+
+    def noisy(self, definition, scenario):
+        outcome = original(self, definition, scenario)
+        if scenario is not city.baseline and outcome.value:
+            outcome = dataclasses.replace(outcome, value=outcome.value * (1.0 - 3e-16) - 1e-14)
+        return outcome
+
+    monkeypatch.setattr(kpi.Evaluator, "_outcome", noisy)
+    result = kpi.Evaluator(city).evaluate_kpi("transit_stop_500m", "Plan")
+    assert result.change == 0.0 and result.value == result.baseline_value
+    assert result.status == kpi.Evaluator(city).evaluate_kpi("transit_stop_500m").status
+
+
 # -- command line ---------------------------------------------------------------------------------
 def test_cli_json_and_table(city, tmp_path, capsys):
     from cityplanner.store import save_project
@@ -330,7 +363,8 @@ def test_cli_json_and_table(city, tmp_path, capsys):
     assert any(line.startswith("transit_stop_500m") for line in table)
 
     assert cli_main(["kpis", str(path), "--scenario", "Nope"]) == 2
-    assert "no scenario named 'Nope'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"Project '{path}' has no scenario named 'Nope'" in err and err.count("\n") == 1
 
 
 # -- sample city ----------------------------------------------------------------------------------
