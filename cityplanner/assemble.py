@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -155,6 +156,7 @@ def create_project(
         lyr = read_spec(spec, source_crs)
         lyr.name = layer_name
         lyr.role = guess_role(layer_name)
+        _check_role_geometry(lyr, describe_source(*parse_source(spec)))
         others.append(lyr)
 
     title = name or layer_name_from(zone_path).replace("_", " ")
@@ -169,6 +171,20 @@ def create_project(
     project.settings = {"city": title, "currency": currency, **DEFAULT_SETTINGS}
     report(progress, 1.0, "Project assembled")
     return project
+
+
+def _has_lines(lyr: Layer) -> bool:
+    parts = shapely.get_parts(np.asarray(lyr.gdf.geometry.values))
+    return bool(np.any((shapely.get_dimensions(parts) == 1) & ~shapely.is_empty(parts)))
+
+
+def _check_role_geometry(lyr: Layer, label: str) -> None:
+    """A layer named as the streets must hold lines: the walking network is built from them."""
+    if lyr.role == "roads" and not _has_lines(lyr):
+        raise LayerLoadError(
+            f"{label}, given as layer '{lyr.name}', holds no lines ({lyr.geometry_type}); the road "
+            "layer must hold street centre lines."
+        )
 
 
 def link_facility_layers(project: Project) -> None:
@@ -195,6 +211,9 @@ def add_layer_from_file(
     path, source_layer = parse_source(spec)
     lyr.name = name or layer_name_from(Path(path), source_layer)
     lyr.role = role or guess_role(lyr.name)
+    if role is None and lyr.role == "roads" and not _has_lines(lyr):
+        lyr.role = None  # only the name suggested streets
+    _check_role_geometry(lyr, describe_source(path, source_layer))
     # Reproject before touching the project so a failure leaves it as it was.
     added = project.add_layer(_to_working_crs(lyr, project.crs))
     link_facility_layers(project)

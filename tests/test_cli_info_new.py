@@ -153,3 +153,31 @@ def test_new_from_hcmc(capsys, tmp_path, hcmc_gpkg):
     assert rc == 0, err
     assert "EPSG:32648" in out
     assert "note (bus_routes): dropped Z/M coordinates of 84 features" in out
+
+
+def test_new_rejects_a_road_layer_without_lines(capsys, tmp_path):
+    # Points given as roads used to make a project on which every `kpis` then failed with
+    # "the road layer contains no line geometries" (no file, no layer named).
+    zones = make.write(make.zones(), tmp_path / "zones.geojson")
+    stops = make.write(make.stops(), tmp_path / "stops.geojson")
+    rc, _, err = _run(
+        capsys, "new", tmp_path / "p.cityplan", "--zones", zones, "--population", "population",
+        "--layer", f"roads={stops}",
+    )
+    assert rc == 2 and err.count("\n") == 1
+    assert "stops.geojson" in err and "layer 'roads'" in err and "holds no lines (Point)" in err
+    assert not (tmp_path / "p.cityplan").exists()
+
+
+def test_add_layer_named_like_streets_but_without_lines_gets_no_role(tmp_path):
+    from cityplanner.assemble import add_layer_from_file, create_project
+    from cityplanner.errors import LayerLoadError
+
+    zones = make.write(make.zones(), tmp_path / "zones.geojson")
+    stops = make.write(make.stops(), tmp_path / "roads.geojson")
+    project = create_project(str(zones), "population")
+    added = add_layer_from_file(project, str(stops))
+    assert added.name == "roads" and added.role is None
+    with pytest.raises(LayerLoadError, match="holds no lines"):
+        add_layer_from_file(project, str(stops), name="streets", role="roads")
+    assert "streets" not in project.layers
