@@ -413,3 +413,57 @@ def test_cli_budget_errors(sample_dir, capsys, extra, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_optimise_project_lscp_with_a_number_of_sites_is_a_clear_error():
+    from cityplanner.optimise import optimise_project
+
+    project = _project()
+    grid = grid_candidates(project.zones, 200.0)
+    # It used to end in "TypeError: LSCP.__init__() got an unexpected keyword argument 'sites'".
+    with pytest.raises(OptimisationError, match="lscp.*fewest sites"):
+        optimise_project(project, "clinic", "lscp", grid, sites=3)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--model", "lscp", "--radius", "300", "--sites", "3"], "--sites goes with --model mclp or pmedian"),
+        (["--model", "mclp", "--radius", "300", "--sites", "2", "--time-limit", "-3"], "--time-limit must"),
+        (["--model", "mclp", "--radius", "300", "--sites", "2", "--grid", "200"], "--grid needs a project"),
+        (["--model", "mclp", "--radius", "300", "--sites", "999"], "it has only"),
+    ],
+)
+def test_cli_file_form_option_errors(sample_dir, capsys, extra, message):
+    zones = str(sample_dir / "hai_chau.gpkg")
+    argv = ["optimise", "--zones", f"{zones}:zones", "--population", "population",
+            "--candidates", f"{zones}:bus_stops", *extra]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    if message == "it has only":
+        assert "bus_stops" in err
+
+
+def test_cli_candidates_network_without_a_project_says_so(sample_dir, capsys):
+    zones = str(sample_dir / "hai_chau.gpkg")
+    argv = ["optimise", "--zones", f"{zones}:zones", "--population", "population",
+            "--candidates", "network", "--model", "mclp", "--sites", "2", "--radius", "300"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    # It used to say "File 'network' does not exist."
+    assert "--candidates network needs a project" in err and err.count("\n") == 1
+
+
+def test_cli_project_form_lscp_with_sites_is_a_clear_error(sample_dir, tmp_path, capsys):
+    import shutil
+
+    path = tmp_path / "plan.cityplan"
+    shutil.copy(sample_dir / "hai_chau.cityplan", path)
+    before = path.read_bytes()
+    argv = ["optimise", str(path), "--type", "clinic", "--model", "lscp", "--sites", "3",
+            "--grid", "250", "--into-scenario", "X"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--sites goes with --model mclp or pmedian" in err and err.count("\n") == 1
+    assert path.read_bytes() == before

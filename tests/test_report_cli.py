@@ -39,8 +39,10 @@ def test_report_without_outputs_exits_2(project_path: Path, capsys) -> None:
 
 def test_unknown_scenario_exits_2_and_writes_nothing(project_path: Path, tmp_path: Path, capsys) -> None:
     target = tmp_path / "x.pdf"
-    assert cli_main(["report", str(project_path), "--scenario", "Nope", "--pdf", str(target)]) == 2
-    assert "no scenario named 'Nope'" in capsys.readouterr().err
+    assert cli_main(["report", str(project_path), "--scenario", PLAN, "Nope", "--pdf", str(target)]) == 2
+    err = capsys.readouterr().err
+    # One sentence that names the project file.
+    assert f"Project '{project_path}' has no scenario named 'Nope'" in err and err.count("\n") == 1
     assert not target.exists()
 
 

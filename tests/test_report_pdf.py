@@ -78,6 +78,9 @@ def test_report_sections_and_numbers_come_from_the_evaluation(a4_pdf: Path, cont
     for heading in ("Executive summary", "Map: Baseline", f"Map: {PLAN}", "Coverage by district"):
         assert heading in text
     assert "Proposed placements" in text and "Appendix: methods and data sources" in text
+    # Project proposals are always sited with the type's radius, so the gain is people (p-median
+    # too), not person-metres as the page used to say.
+    assert "person-metres" not in text and "newly brings within the type's service radius" in text
     assert "© OpenStreetMap contributors" in text
     assert "1 more KPI changes less; see the KPI table." in text  # five changes shown, one more
     plan = content.scenarios[1]

@@ -54,3 +54,15 @@ def read_source(
     path, layer = parse_source(spec)
     gdf = read_layer(path, layer, crs=source_crs).gdf
     return (gdf if crs is None else gdf.to_crs(crs)), describe_source(path, layer)
+
+
+def check_scenarios(project, path: str, names) -> None:
+    """Raise naming the project file when it has no scenario of one of ``names`` (None: baseline)."""
+    from ..errors import ProjectError
+
+    if names is None or isinstance(names, str):
+        names = [names]
+    for name in names:
+        if name is not None and name != project.baseline.name and name not in project.scenarios:
+            known = ", ".join(project.scenarios)
+            raise ProjectError(f"Project '{path}' has no scenario named '{name}' (it has: {known}).")

@@ -6,7 +6,7 @@ import argparse
 
 from ..kpi import KpiResult, evaluate
 from ..store import load_project
-from ._common import print_json
+from ._common import check_scenarios, print_json
 
 _COLUMNS = ("id", "code", "name", "value", "unit", "target", "status", "baseline", "change")
 
@@ -28,6 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = load_project(args.project)
+    check_scenarios(project, args.project, args.scenario)
     results = evaluate(project, args.scenario)
     if args.json:
         print_json([result.as_dict() for result in results])

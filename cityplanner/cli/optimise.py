@@ -38,7 +38,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="candidate sites: a layer, or 'network' for street vertices (with a project)",
     )
     parser.add_argument(
-        "--grid", type=float, metavar="M", help="candidates on a grid of this spacing in the zones"
+        "--grid",
+        type=float,
+        metavar="M",
+        help="candidates on a grid of this spacing in the zones (with a project)",
     )
     parser.add_argument(
         "--model",
@@ -100,6 +103,14 @@ def run(args: argparse.Namespace) -> int:
         raise OptimisationError("--budget goes with --model mclp (lscp minimises the cost itself).")
     if args.cost_field and args.model == "pmedian":
         raise OptimisationError("--cost-field goes with --model mclp or lscp, not pmedian.")
+    if args.model == "lscp" and args.sites is not None:
+        raise OptimisationError(
+            "--sites goes with --model mclp or pmedian; lscp finds the fewest sites for --target itself."
+        )
+    if args.time_limit <= 0:
+        raise OptimisationError(
+            f"--time-limit must be a positive number of seconds (got {args.time_limit:g})."
+        )
     if args.model == "pmedian" and args.sites is None:
         raise OptimisationError("--model pmedian needs the number of new sites: add --sites P.")
     if args.model == "mclp" and args.sites is None and args.budget is None:
@@ -149,6 +160,15 @@ def _candidate_costs(args: argparse.Namespace, candidates, name: str) -> np.ndar
     return costs
 
 
+def _check_candidate_count(args: argparse.Namespace, candidates, name: str) -> None:
+    if len(candidates) == 0:
+        raise OptimisationError(f"{name} has no candidate sites.")
+    if args.sites is not None and args.sites > len(candidates):
+        raise OptimisationError(
+            f"Cannot choose {args.sites} sites from {name}: it has only {len(candidates)} candidate sites."
+        )
+
+
 def _network(roads_gdf):
     from ..network import StreetNetwork
 
@@ -156,6 +176,12 @@ def _network(roads_gdf):
 
 
 def _run_files(args: argparse.Namespace):
+    if args.grid is not None or args.candidates == "network":
+        given = "--grid" if args.grid is not None else "--candidates network"
+        raise OptimisationError(
+            f"{given} needs a project (PROJECT.cityplan) to place the sites in; without one give "
+            "--candidates FILE[:LAYER]."
+        )
     missing = [
         flag
         for flag, value in (
@@ -173,8 +199,7 @@ def _run_files(args: argparse.Namespace):
     crs = working_crs_for(zones)
     zones = zones.to_crs(crs)
     candidates, cand_name = read_source(args.candidates, crs, args.source_crs)
-    if len(candidates) == 0:
-        raise OptimisationError(f"{cand_name} has no candidate sites.")
+    _check_candidate_count(args, candidates, cand_name)
     if args.population not in zones.columns:
         raise OptimisationError(f"{zones_name} has no population field '{args.population}'.")
     existing = read_source(args.existing, crs, args.source_crs)[0] if args.existing else None
@@ -226,8 +251,7 @@ def _run_project(args: argparse.Namespace):
         candidates_xy = np.asarray(network.nodes_xy)
     elif args.candidates:
         gdf, name = read_source(args.candidates, project.crs, args.source_crs)
-        if len(gdf) == 0:
-            raise OptimisationError(f"{name} has no candidate sites.")
+        _check_candidate_count(args, gdf, name)
         candidates_xy = points_xy(gdf.geometry.values)
         if args.cost_field:
             costs = _candidate_costs(args, gdf, name)

@@ -15,6 +15,7 @@ from ..report.html import write_html
 from ..report.pdf import PAPERS, write_pdf
 from ..report.tables import write_csv, write_gpkg, write_xlsx
 from ..store import load_project
+from ._common import check_scenarios
 
 _OUTPUTS = ("pdf", "html", "xlsx", "gpkg", "csv")
 # File name endings each single-file output accepts (any case); --csv names a folder.
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if name != "csv" and not (folder if str(folder) else Path(".")).is_dir():
             raise ReportError(f"The folder of --{name} {target} does not exist.")
     project = load_project(args.project)
+    check_scenarios(project, args.project, args.scenario)
     content = collect(project, args.scenario, author=args.author, title=args.title)
     if "pdf" in wanted:
         path = write_pdf(

@@ -85,6 +85,11 @@ def optimise_project(
     """
     if model not in MODELS:
         raise OptimisationError(f"Unknown model '{model}'; use one of {', '.join(MODELS)}.")
+    if model == "lscp" and sites is not None:
+        raise OptimisationError(
+            "The set covering model (lscp) finds the fewest sites for its target itself; give no number "
+            "of sites."
+        )
     ftype = project.facility_type(type_name)
     radius_m = ftype.radius_m if radius_m is None else radius_m
     if budget is not None:

@@ -33,7 +33,8 @@ class SitingResult:
         Wall time of model building and solving.
     marginal_gain : numpy.ndarray
         Per entry of ``selected``: what the site adds when the final selection is built up
-        greedily (population newly covered for MCLP/LSCP, person-metres saved for p-median).
+        greedily (population newly covered for MCLP/LSCP and for a p-median with a radius;
+        person-metres saved for a p-median without one).
     bound : float
         Best proven bound on the optimum (upper for MCLP, lower for LSCP and p-median).
     population_total : float

@@ -395,8 +395,9 @@ def _placements_section(content: ReportContent, styles, width: float) -> list:
     story.append(
         Paragraph(
             "Coordinates are WGS84 longitude and latitude in decimal degrees. The marginal gain is what "
-            "the optimiser credits a site with (people newly covered, or person-metres saved for "
-            "p-median); placements made by hand have none.",
+            "the optimiser credits a site with: the people it newly brings within the type's service "
+            "radius (a p-median site that only shortens trips shows 0); placements made by hand have "
+            "none.",
             styles["body"],
         )
     )
