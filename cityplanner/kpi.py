@@ -319,10 +319,8 @@ class Evaluator:
 
     @cached_property
     def distance_mode(self) -> str:
-        """``"network"`` when the project has a road layer and no Euclidean override, else ``"euclidean"``."""
-        if str(self.project.setting("distance_mode", "")).lower() == "euclidean":
-            return "euclidean"
-        return "network" if self.project.layer_with_role("roads") is not None else "euclidean"
+        """The project's :attr:`~cityplanner.project.Project.distance_mode`, fixed for this evaluator."""
+        return self.project.distance_mode
 
     @cached_property
     def network(self) -> StreetNetwork | None:

@@ -191,6 +191,16 @@ class Project:
         return None
 
     @property
+    def distance_mode(self) -> str:
+        """``"network"`` when the project has a road layer and no Euclidean override, else ``"euclidean"``.
+
+        KPIs, siting proposals and the app all measure this way unless told otherwise.
+        """
+        if str(self.setting("distance_mode", "")).lower() == "euclidean":
+            return "euclidean"
+        return "network" if self.layer_with_role("roads") is not None else "euclidean"
+
+    @property
     def zones(self) -> gpd.GeoDataFrame:
         """The zone layer's features (working CRS)."""
         if not self.zones_layer:

@@ -379,6 +379,7 @@ def test_cli_budget_with_a_cost_field_and_with_the_types_unit_cost(sample_dir, t
     cand_path = tmp_path / "sites.gpkg"
     cand.to_file(cand_path)
     common = ["optimise", str(path), "--type", "ev_charger", "--model", "mclp", "--radius", "300"]
+    common += ["--mode", "euclidean"]
     assert main([*common, "--candidates", str(cand_path), "--cost-field", "cost", "--budget", "12000",
                  "--into-scenario", "Costed", "--json"]) == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)
@@ -467,3 +468,19 @@ def test_cli_project_form_lscp_with_sites_is_a_clear_error(sample_dir, tmp_path,
     err = capsys.readouterr().err
     assert "--sites goes with --model mclp or pmedian" in err and err.count("\n") == 1
     assert path.read_bytes() == before
+
+
+def test_cli_project_form_measures_as_the_kpis_do(sample_dir, tmp_path, capsys):
+    """With roads in the project and no --mode, proposals are measured along the streets."""
+    import shutil
+
+    path = tmp_path / "plan.cityplan"
+    shutil.copy(sample_dir / "hai_chau.cityplan", path)
+    args = ["optimise", str(path), "--type", "bus_stop", "--model", "mclp", "--sites", "2", "--grid", "200"]
+    objectives = {}
+    for mode in (None, "network", "euclidean"):
+        extra = ["--mode", mode] if mode else []
+        assert main([*args, *extra, "--into-scenario", f"Stops {mode}", "--json"]) == 0
+        objectives[mode] = json.loads(capsys.readouterr().out)["population_covered"]
+    assert objectives[None] == pytest.approx(objectives["network"])
+    assert objectives["network"] < objectives["euclidean"]

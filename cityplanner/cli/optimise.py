@@ -73,7 +73,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="lscp: %% of the people to cover (default 100)",
     )
     parser.add_argument("--existing", metavar="FILE[:LAYER]", help="existing facilities of the same type")
-    parser.add_argument("--mode", choices=("euclidean", "network"), help="straight line (default) or streets")
+    parser.add_argument(
+        "--mode",
+        choices=("euclidean", "network"),
+        help="straight line or along --roads; default: straight line, or with a project as its KPIs "
+        "measure (along its streets when it has a road layer)",
+    )
     parser.add_argument("--roads", metavar="FILE[:LAYER]", help="street centre lines for --mode network")
     parser.add_argument(
         "--solver",
@@ -236,7 +241,7 @@ def _run_project(args: argparse.Namespace):
         raise OptimisationError("With a project, optimise needs --type TYPE and --into-scenario NAME.")
     project = load_project(args.project)
     project.facility_type(args.type)
-    mode = args.mode or str(project.setting("distance_mode", "euclidean"))
+    mode = args.mode or project.distance_mode  # as the KPIs measure: along the streets if there are roads
     network = None
     if mode == "network" or args.candidates == "network":
         if args.roads:

@@ -90,7 +90,7 @@ class ProposeSitesDialog(QDialog):
         for key, text in DISTANCES.items():
             if key != "network" or has_roads:
                 self.distance.addItem(self.tr(text), key)
-        mode = str(project.setting("distance_mode", "euclidean"))
+        mode = project.distance_mode  # as the KPIs measure
         self.distance.setCurrentIndex(max(0, self.distance.findData(mode)))
         self.candidates = QComboBox()
         for key, text in CANDIDATES.items():
