@@ -45,3 +45,11 @@ def danang_census_csv() -> Path:
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE_DATA
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The main window on the sample city (UI tests; test_ui_lifecycle has its own, unshown)."""
+    from test_ui_support import open_sample_window
+
+    return open_sample_window(qtbot, tmp_path)

@@ -11,8 +11,8 @@ import pytest
 import shapely
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
-from test_ui_support import SAMPLE_GPKG, SAMPLE_PROJECT, new_window, sample_project_path
-from test_ui_workflow import no_modal_dialogs, settle_view  # noqa: F401 (fixture)
+from test_ui_support import SAMPLE_GPKG, SAMPLE_PROJECT, new_window
+from test_ui_workflow import no_modal_dialogs  # noqa: F401 (fixture)
 
 from cityplanner.kpi import Evaluator, district_field
 from cityplanner.network import StreetNetwork
@@ -23,14 +23,6 @@ from ui.dialogs.propose import ProposeSitesDialog
 from ui.docks.kpis import CHANGE_COLUMN, STATUS_MARKS, VALUE_COLUMN, format_change, format_value
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = new_window(qtbot, tmp_path)
-    assert win.open_project(sample_project_path(tmp_path), ask=False)
-    settle_view(qtbot, win)
-    return win
 
 
 def open_propose_dialog(win, type_name: str) -> ProposeSitesDialog:

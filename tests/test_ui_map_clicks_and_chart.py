@@ -14,21 +14,13 @@ import numpy as np
 import pytest
 import shapely
 from PySide6.QtGui import QFont, QFontMetricsF
-from test_ui_support import new_window, sample_project_path
-from test_ui_workflow import click_map, no_modal_dialogs, settle_view  # noqa: F401 (fixture)
+from test_ui_support import new_window, settle_view
+from test_ui_workflow import click_map, no_modal_dialogs  # noqa: F401 (fixture)
 
 from cityplanner.kpi import Evaluator
 from ui.docks.kpis import fit_labels
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = new_window(qtbot, tmp_path)
-    assert win.open_project(sample_project_path(tmp_path), ask=False)
-    settle_view(qtbot, win)
-    return win
 
 
 def bus_stop_xy(win) -> tuple[float, float]:

@@ -53,3 +53,27 @@ def new_window(qtbot, tmp_path: Path, show: bool = True):
         win.show()
         qtbot.waitExposed(win)
     return win
+
+
+def settle_view(qtbot, win) -> None:
+    """Let background KPI work land and pyqtgraph apply deferred range updates.
+
+    A KPI result resizes the KPI dock and so the map viewport; a drag must not straddle that.
+    """
+    win.kpi_dock.runner.wait()
+    last = None
+    for _ in range(50):
+        qtbot.wait(20)
+        rect = win.canvas.vb.viewRect()
+        now = (rect.x(), rect.y(), rect.width(), rect.height())
+        if now == last:
+            return
+        last = now
+
+
+def open_sample_window(qtbot, tmp_path: Path):
+    """A shown main window on the sample city, its view settled (the UI tests' ``window`` fixture)."""
+    win = new_window(qtbot, tmp_path)
+    assert win.open_project(sample_project_path(tmp_path), ask=False)
+    settle_view(qtbot, win)
+    return win

@@ -11,7 +11,7 @@ import shapely
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
-from test_ui_support import new_window, sample_project_path
+from test_ui_support import new_window, settle_view
 
 from ui.docks.kpis import CHANGE_COLUMN
 
@@ -36,30 +36,6 @@ def no_modal_dialogs(monkeypatch):
 
     monkeypatch.setattr(QMessageBox, "exec", refuse)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: refuse(None, *a[1:3]))
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = new_window(qtbot, tmp_path)
-    assert win.open_project(sample_project_path(tmp_path), ask=False)
-    settle_view(qtbot, win)
-    return win
-
-
-def settle_view(qtbot, win) -> None:
-    """Let background KPI work land and pyqtgraph apply deferred range updates.
-
-    A KPI result resizes the KPI dock and so the map viewport; a drag must not straddle that.
-    """
-    win.kpi_dock.runner.wait()
-    last = None
-    for _ in range(50):
-        qtbot.wait(20)
-        rect = win.canvas.vb.viewRect()
-        now = (rect.x(), rect.y(), rect.width(), rect.height())
-        if now == last:
-            return
-        last = now
 
 
 def view_point(win, x: float, y: float) -> QPoint:
