@@ -278,17 +278,13 @@ def _scanned_geometry_type(path: Path, layer: str, declared: str) -> str:
         geoms = pyogrio.read_dataframe(path, layer=layer, columns=[]).geometry.to_numpy()
     except Exception:  # the declared type stands; reading the layer will name any problem
         return declared
-    names = sorted(set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist()))
-    labels = [_SHAPELY_TYPE_NAMES[i] for i in names]
+    geoms = geoms[~shapely.is_missing(geoms)]
+    # Each type once, in shapely's type-id order (Point, LineString, ..., Polygon, Multi...).
+    _ids, first = np.unique(shapely.get_type_id(geoms), return_index=True)
+    labels = [geoms[i].geom_type for i in first]
     if len(labels) == 1:
         return labels[0]
     return f"Mixed ({', '.join(labels)})" if labels else declared
-
-
-_SHAPELY_TYPE_NAMES = {
-    0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
-    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection",
-}  # fmt: skip
 
 
 def list_layers(path: str | os.PathLike) -> list[LayerInfo]:
