@@ -1,16 +1,27 @@
-"""Offline HTML map: Leaflet inlined, no external script/stylesheet/tile, escaped popup values."""
+"""Offline HTML map: Leaflet inlined, no external script/stylesheet/tile; project text is data.
+
+The second half is issue 16's template-injection test: every place project text reaches the page
+(zone values and field names, layer values, scenario, facility-type and placement names, title,
+city, author, attribution) carries Jinja syntax and HTML or script breakers, and the page must
+show each literally and evaluate none. Before, branca compiled folium's output as a Jinja template
+a second time, so ``{{7*7}}`` became ``49`` and ``{{ cycler.__init__.__globals__.os.getpid() }}``
+ran Python; ``{% raw %}`` made the export fail.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
 
+from cityplanner.cli import main as cli_main
 from cityplanner.report.content import collect
 from cityplanner.report.html import render_map, write_html
-from cityplanner.store import load_project
+from cityplanner.store import load_project, save_project
 
 PLAN = "Smart Hải Châu 2030"
 HOSTILE = "<script>alert('x')</script>"
@@ -52,20 +63,21 @@ def test_leaflet_is_inlined_and_the_layers_are_there(page: str) -> None:
     assert "© OpenStreetMap contributors" in page
 
 
-def _in_script_json(text: str) -> str:
-    """``text`` as a JSON string embedded in a script the way folium (Jinja's tojson) writes it."""
-    encoded = json.dumps(text)
-    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
-        encoded = encoded.replace(char, escaped)
-    return encoded
+def map_document(page: str) -> dict:
+    """The JSON document the page's map is built from (nothing in it can end its element)."""
+    match = re.search(r'<script type="application/json" id="cp-map-data">(.*?)</script>', page, re.DOTALL)
+    assert match is not None
+    assert "<" not in match.group(1)
+    return json.loads(match.group(1))
 
 
-def test_popup_values_are_escaped(page: str) -> None:
+def test_popup_values_are_data_shown_as_text(page: str) -> None:
     assert HOSTILE not in page
     assert "<img src=x" not in page
-    # The popup inserts the value as HTML, so the page must carry its escaped form, shown as text.
-    assert _in_script_json("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;") in page
-    assert _in_script_json("&lt;img src=x onerror=alert(2)&gt;") in page
+    # Values travel as JSON strings and the map script inserts them as DOM text, unescaped here.
+    values = [v for layer in map_document(page)["layers"] for column in layer["values"] for v in column]
+    assert HOSTILE in values
+    assert "<img src=x onerror=alert(2)>" in values
 
 
 def test_kpi_panel_values_match_the_evaluation(project) -> None:
@@ -78,13 +90,13 @@ def test_kpi_panel_values_match_the_evaluation(project) -> None:
 
 def test_view_opens_on_the_zones_with_the_panels_folded(project, page: str) -> None:
     west, south, east, north = project.zones.geometry.to_crs(4326).total_bounds
-    fitted = re.search(r"\.fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
-    assert fitted is not None
-    assert [float(v) for v in fitted.groups()] == pytest.approx([south, west, north, east], abs=1e-9)
-    assert page.count(".fitBounds(\n") == 1  # nothing else (1 km service discs) widens the view
-    assert '"zoomSnap": 0.25' in page  # fractional zoom: the city fills the window
+    document = map_document(page)
+    # Only the zones (the city) set the view, not the 1 km service discs.
+    assert sum(document["bounds"], []) == pytest.approx([south, west, north, east], abs=1e-9)
+    assert document["zoomSnap"] == 0.25  # fractional zoom: the city fills the window
     assert '<div class="cp-panel"><details><summary>KPI summary</summary>' in page
-    assert '"collapsed": true' in page
+    assert "{ collapsed: true }" in page
+    assert "map.fitBounds(data.bounds" in page
 
 
 def test_point_parks_are_circles_not_leaflet_pins(sample_dir: Path) -> None:
@@ -93,7 +105,129 @@ def test_point_parks_are_circles_not_leaflet_pins(sample_dir: Path) -> None:
     parks = project.layer_with_role("park")
     parks.gdf = parks.gdf.set_geometry(parks.gdf.geometry.representative_point())
     page = render_map(collect(project, None))
-    parks_var = re.search(r'"Parks" : (geo_json_\w+),', page).group(1)
-    assert f"pointToLayer: {parks_var}_pointToLayer," in page
-    assert re.search(rf"function {parks_var}_pointToLayer\(.*?new L\.CircleMarker\(", page, re.DOTALL)
+    layer = next(lyr for lyr in map_document(page)["layers"] if lyr["name"] == "Parks")
+    assert {g["type"] for g in layer["geometries"]} == {"Point"}
+    assert layer["marker"]["radius"] > 0
+    assert re.search(r"pointToLayer: function.*?L\.circleMarker\(", page, re.DOTALL)
+    assert "L.marker(" not in page.split("<script>", 2)[2]  # the map script, after Leaflet's
     assert 'setPrefix("Leaflet")' in page
+
+
+# -- template injection (issue 16) ---------------------------------------------------------------
+PAYLOADS = (
+    "Q{{7*7}}Q",
+    "R{{ cycler.__init__.__globals__.os.getpid() }}R",
+    "S{% raw %}S",
+    "T{% endraw %}{# x #}{%- if 1 %}T",
+    "</script><script>alert(1)</script>",
+    "<img src=x onerror=alert(2)>",
+    "\"';alert(3);//\\u2028\u2028",
+    "<!--",
+)
+
+
+def _hostile_project(sample_dir: Path):
+    """The sample with every text a project holds replaced by (or given) a hostile payload."""
+    project = load_project(sample_dir / "hai_chau.cityplan")
+    zones = project.layers[project.zones_layer].gdf
+    for i, payload in enumerate(PAYLOADS):
+        zones[payload] = payload  # a field named and valued with the payload
+        zones.loc[zones.index[i], "district"] = payload
+    stops = project.layers["bus_stops"].gdf
+    stops.loc[stops.index[0], "name"] = PAYLOADS[0]
+    plan = project.scenario(PLAN)
+    for placement, payload in zip(plan.placements, PAYLOADS, strict=False):
+        placement.name = payload
+    for ft, payload in zip(project.facility_types.values(), PAYLOADS, strict=False):
+        ft.label = payload
+    for payload in PAYLOADS[:3]:
+        project.add_scenario(f"SC{payload}SC", copy_from=PLAN)
+    project.settings.update(
+        plan_name="Title " + PAYLOADS[1],
+        city="City " + PAYLOADS[0],
+        author=PAYLOADS[2],
+        attribution="Data " + PAYLOADS[4],
+    )
+    return project
+
+
+@pytest.fixture(scope="module")
+def hostile(sample_dir: Path):
+    return _hostile_project(sample_dir)
+
+
+@pytest.fixture(scope="module")
+def hostile_page(hostile) -> str:
+    return render_map(collect(hostile, None))
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_nothing_is_evaluated(hostile_page: str) -> None:
+    assert "Q49Q" not in hostile_page
+    assert f"R{os.getpid()}R" not in hostile_page
+    assert "SC25SC" not in hostile_page
+
+
+def test_every_payload_reaches_the_map_literally(hostile, hostile_page: str) -> None:
+    texts = "\n".join(_strings(map_document(hostile_page)))
+    for payload in PAYLOADS:
+        assert payload in texts, payload  # a zone field name and value
+    layer_names = [layer["name"] for layer in map_document(hostile_page)["layers"]]
+    for payload in PAYLOADS[:3]:
+        assert any(n.startswith("Zones, ") and n.endswith(f": SC{payload}SC") for n in layer_names)
+        assert f"Placements: SC{payload}SC" in layer_names
+        assert f"Service radius: SC{payload}SC" in layer_names
+    existing = {
+        f"Existing: {ft.label}" for ft in hostile.facility_types.values() if ft.layer in hostile.layers
+    }
+    assert existing and existing <= set(layer_names)
+    assert "Data " + PAYLOADS[4] == map_document(hostile_page)["attribution"]
+    placement_names = _strings([layer["values"] for layer in map_document(hostile_page)["layers"]])
+    for payload in PAYLOADS:
+        assert payload in placement_names
+
+
+def test_html_text_is_escaped_once(hostile_page: str) -> None:
+    # The KPI panel and the page title are HTML: their text appears escaped, and raw nowhere.
+    assert f"<title>{escape('Title ' + PAYLOADS[1])}</title>" in hostile_page
+    assert f"<summary>{escape('SC' + PAYLOADS[0] + 'SC')}</summary>" in hostile_page
+    assert escape("City " + PAYLOADS[0]) in hostile_page
+    body = hostile_page.split("</head>", 1)[1]
+    for payload in ("<script>alert(1)", "<img src=x", "<!--"):
+        assert payload not in body
+
+
+def test_the_map_script_never_writes_markup_from_data() -> None:
+    script = (Path(__file__).parents[1] / "cityplanner" / "report" / "html_map.js").read_text()
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
+    assert "textContent" in script
+    # The two Leaflet calls that take markup get escaped text.
+    assert "addAttribution(escapeHtml(" in script and "overlays[escapeHtml(layer.name)]" in script
+
+
+def test_export_through_the_command_line(hostile, tmp_path: Path) -> None:
+    project_file = tmp_path / "hostile.cityplan"
+    save_project(hostile, project_file)
+    out = tmp_path / "map.html"
+    assert cli_main(["report", str(project_file), "--html", str(out)]) in (0, None)
+    written = out.read_text(encoding="utf-8")
+    assert "Q49Q" not in written and f"R{os.getpid()}R" not in written
+    assert "S{% raw %}S" in "\n".join(_strings(map_document(written)))
+
+
+def test_scenario_named_with_jinja(sample_dir: Path, tmp_path: Path) -> None:
+    project = load_project(sample_dir / "hai_chau.cityplan")
+    project.add_scenario("SC{{ 5*5 }}SC", copy_from=PLAN)
+    path = write_html(project, None, tmp_path / "m.html")
+    written = path.read_text(encoding="utf-8")
+    assert "SC25SC" not in written
+    assert "SC{{ 5*5 }}SC" in "\n".join(_strings(map_document(written)))

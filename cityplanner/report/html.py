@@ -1,36 +1,38 @@
-"""The interactive HTML map: one self-contained file that works with no internet.
+"""The interactive HTML map: one self-contained page, rendered once, that works with no internet.
 
-Plain folium links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs, so offline the page is
-blank (``L is not defined``). Here folium only builds the map script: its CDN links are dropped
-and Leaflet 1.9.3 (the version folium targets) is inlined from the pinned ``xstatic-leaflet``
-package, its CSS images as data URIs. The map uses only what Leaflet itself provides (GeoJSON
-layers, circle markers, GeoJSON popups, the layer control), so nothing else is needed; a
-``<details>`` element makes the KPI panel foldable without scripts. This was chosen over the
-folium-offline fork, which would add a second copy of folium lagging upstream, for a handful of
-assets we can inline ourselves. There is no tile layer: the background is the city's own layers.
-The view opens fitted to the zones with the KPI panel and layer list folded, so the city fills
-the window.
+The page is put together here with no template engine. folium was used before, but branca, under
+it, compiles the output of every element as a Jinja template a second time, so ``{{ ... }}`` in a
+ward name or a scenario name ran as Python when the map was exported; that cannot be switched off.
+The map needs nothing of folium beyond Leaflet itself (GeoJSON layers, circle markers, popups, the
+layer control, a scale bar), so the page now carries:
 
-Every attribute value shown in a popup or the KPI panel is HTML-escaped, because folium's
-GeoJSON popups insert property values as HTML.
+* Leaflet 1.9.3 inlined from the pinned ``xstatic-leaflet`` package (its CSS images as data URIs),
+  so the page works offline; there is no tile layer: the background is the city's own layers;
+* every layer, name and value as one JSON document in a ``<script type="application/json">``
+  element (``<``, ``>`` and ``&`` written as ``\\u`` escapes, so no text can close the element);
+* a fixed script, ``html_map.js`` beside this module, that builds the map from that document and
+  puts project text into the page only as DOM text (``textContent``), never as markup;
+* the KPI panel as plain HTML whose every value is HTML-escaped here, once.
+
+Layers are sent column by column (geometries as GeoJSON from GEOS, values per field), so a large
+layer costs a few vectorised calls, not a Python loop over its features.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 import xstatic.pkg.leaflet as xstatic_leaflet
-from branca.element import Element, MacroElement
-from jinja2 import Template
 
 from ..errors import ReportError
 from ..progress import Progress, report
@@ -39,6 +41,7 @@ from ._common import attribute_table, content_for, kpi_rows, placement_rows, rep
 from .content import ReportContent, ScenarioContent, format_number
 from .figures import (
     BUILDING_COLOUR,
+    DEFAULT_FACILITY_COLOUR,
     EXISTING_COLOUR,
     NO_DATA_COLOUR,
     PARK_COLOUR,
@@ -59,7 +62,9 @@ COORDINATE_GRID_DEG = 1e-6
 ZOOM_SNAP = 0.25
 FIT_PADDING_PX = 10
 
+_SCRIPT = Path(__file__).with_name("html_map.js")
 _CSS_URL = re.compile(r"url\((images/[^)]+)\)")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def write_html(
@@ -103,42 +108,50 @@ def render_map(content: ReportContent) -> str:
     """The HTML page of the interactive map (Leaflet inlined, no external reference)."""
     project = content.project
     west, south, east, north = project.zones.geometry.to_crs(4326).total_bounds
-    # Fractional zoom lets the view fit the city closely instead of halving it to the next level.
-    fmap = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2],
-        tiles=None,
-        control_scale=True,
-        zoom_snap=ZOOM_SNAP,
-        zoom_delta=ZOOM_SNAP,
-    )
-    figure = fmap.get_root()
-    figure.header.add_child(Element(_inline_leaflet()), name="leaflet_inline")
-    figure.header.add_child(Element(_PANEL_CSS), name="cityplanner_css")
-    # The view opens on the zones (the city), not on everything drawn (1 km service discs).
-    fmap.fit_bounds([[south, west], [north, east]], padding=(FIT_PADDING_PX, FIT_PADDING_PX))
-
     headline = content.headline_kpi()
     last = content.scenarios[-1].name
-    for scenario in content.scenarios:
-        _zones_layer(content, scenario, headline, show=scenario.name == last).add_to(fmap)
-    for layer in _city_layers(project):
-        layer.add_to(fmap)
+    layers = [_zones_layer(content, s, headline, show=s.name == last) for s in content.scenarios]
+    layers += _city_layers(project)
     priority = _priority_layer(project)
     if priority is not None:
-        priority.add_to(fmap)
-    for layer in _existing_layers(project):
-        layer.add_to(fmap)
+        layers.append(priority)
+    layers += _existing_layers(project)
     for scenario in content.plans:
-        if scenario.placements.empty:
-            continue
-        _coverage_layer(project, scenario).add_to(fmap)
-        _placements_layer(project, scenario).add_to(fmap)
-    # Collapsed to its icon (opens on hover or tap) so it does not hide the city.
-    folium.LayerControl(collapsed=True).add_to(fmap)
-    _Attribution(content.attribution).add_to(fmap)
-    figure.html.add_child(Element(_kpi_panel(content, headline)), name="kpi_panel")
-    _drop_cdn_links(figure)
-    return figure.render()
+        if not scenario.placements.empty:
+            layers += [_coverage_layer(project, scenario), _placements_layer(project, scenario)]
+    data = {
+        # The view opens on the zones (the city), not on everything drawn (1 km service discs).
+        "bounds": [[float(south), float(west)], [float(north), float(east)]],
+        "padding": FIT_PADDING_PX,
+        "zoomSnap": ZOOM_SNAP,
+        "attribution": content.attribution,
+        "layers": [layer.to_json() for layer in layers],
+    }
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>{escape(content.title)}</title>\n"
+        f"{_inline_leaflet()}\n{_PAGE_CSS}\n"
+        "</head>\n<body>\n"
+        '<div id="cp-map"></div>\n'
+        f"{_kpi_panel(content, headline)}\n"
+        f'<script type="application/json" id="cp-map-data">{script_json(data)}</script>\n'
+        f"<script>{_map_script()}</script>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def script_json(data: dict) -> str:
+    """``data`` as JSON that is safe inside a ``<script>`` element of an HTML page.
+
+    ``<``, ``>`` and ``&`` become ``\\u`` escapes (JSON reads them back as the same characters), so
+    no string can write ``</script>`` or ``<!--`` into the page; U+2028/U+2029 too, for old parsers.
+    """
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 # -- assets -------------------------------------------------------------------------------------
@@ -162,67 +175,101 @@ def _inline_leaflet() -> str:
     return f"<style>{css}</style>\n<script>{script}</script>"
 
 
-def _drop_cdn_links(element) -> None:
-    """Remove the CDN scripts and stylesheets folium elements would link (Leaflet is inlined)."""
-    if hasattr(element, "default_js"):
-        element.default_js = []
-        element.default_css = []
-    for child in element._children.values():
-        _drop_cdn_links(child)
-
-
-class _Attribution(MacroElement):
-    """Data attribution (if any) in Leaflet's attribution control, whose prefix is plain "Leaflet"."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
-            {% if this.text %}
-            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
-            {% endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "Attribution"
-        self.text = escape(text)
+def _map_script() -> str:
+    try:
+        return _SCRIPT.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ReportError(f"The map script {_SCRIPT} cannot be read ({err.strerror}).") from None
 
 
 # -- layers -------------------------------------------------------------------------------------
-def _to_wgs84(gdf: gpd.GeoDataFrame, project: Project) -> gpd.GeoDataFrame:
-    """Simplified, WGS84, coordinates on a 1e-6 degree grid; empty geometries dropped."""
+@dataclass
+class _MapLayer:
+    """One overlay of the map, column by column, as ``html_map.js`` reads it.
+
+    ``values`` are the popup's fields (text, shown as text); ``feature_style`` holds per-feature
+    style values (a colour or a line weight per feature) merged over ``style``.
+    """
+
+    name: str
+    geometries: np.ndarray  # shapely geometries in WGS84
+    values: pd.DataFrame
+    style: dict
+    show: bool = True
+    marker: dict | None = None
+    feature_style: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "show": self.show,
+            "style": self.style,
+            "marker": self.marker,
+            # GEOS writes the GeoJSON; parsed back so the page holds one JSON document.
+            "geometries": [json.loads(g) for g in shapely.to_geojson(self.geometries)],
+            "fields": [str(c) for c in self.values.columns],
+            "values": [_texts(self.values.iloc[:, i]) for i in range(self.values.shape[1])],
+            "featureStyle": {k: np.asarray(v).tolist() for k, v in self.feature_style.items()},
+        }
+
+
+def _texts(column: pd.Series) -> list[str]:
+    """A column as the strings a popup shows ('' for a missing value)."""
+    text = column.astype(object).where(column.notna(), "")
+    return [str(v) for v in text.to_numpy()]
+
+
+def _wgs84(gdf: gpd.GeoDataFrame, project: Project) -> tuple[np.ndarray, np.ndarray]:
+    """Simplified WGS84 geometries on a 1e-6 degree grid (empty ones dropped), and which rows are kept."""
     geoms = gdf.geometry.to_numpy()
     points = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
     geoms = np.where(points, geoms, shapely.simplify(geoms, SIMPLIFY_M, preserve_topology=True))
-    out = gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=geoms, crs=project.crs)
-    out = out.to_crs(4326)
-    out.geometry = shapely.set_precision(out.geometry.to_numpy(), COORDINATE_GRID_DEG)
-    return out[~out.geometry.is_empty & out.geometry.notna()]
+    wgs84 = gpd.GeoSeries(geoms, crs=project.crs).to_crs(4326).to_numpy()
+    wgs84 = shapely.set_precision(wgs84, COORDINATE_GRID_DEG)
+    keep = ~shapely.is_empty(wgs84) & ~shapely.is_missing(wgs84)
+    return wgs84[keep], keep
 
 
-def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every value as HTML-escaped text, for popups that insert values as HTML."""
-    return frame.apply(lambda column: column.map(lambda v: "" if _missing(v) else escape(str(v))))
+def _layer(
+    name: str,
+    gdf: gpd.GeoDataFrame,
+    project: Project,
+    style: dict,
+    *,
+    feature_style: dict[str, object] | None = None,
+    **kw,
+) -> _MapLayer:
+    """A :class:`_MapLayer` showing ``gdf``'s attributes; ``feature_style`` has one value per row."""
+    geoms, keep = _wgs84(gdf, project)
+    return _MapLayer(
+        name=name,
+        geometries=geoms,
+        values=attribute_table(gdf)[keep],
+        style=style,
+        feature_style={k: np.asarray(v)[keep] for k, v in (feature_style or {}).items()},
+        **kw,
+    )
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA
+def _frame(table: pd.DataFrame, geometry, crs) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=np.asarray(geometry), crs=crs)
 
 
-def _popup(frame: pd.DataFrame) -> folium.GeoJsonPopup:
-    fields = [c for c in frame.columns if c != frame.geometry.name]
-    return folium.GeoJsonPopup(fields=fields, aliases=[escape(str(f)) for f in fields], labels=True)
+def _colour(value: str, default: str) -> str:
+    """A ``#rrggbb`` colour from a project, or ``default`` for anything else (never script)."""
+    return value if isinstance(value, str) and _COLOUR.fullmatch(value) else default
+
+
+# How point features of area layers (parks, buildings, zones given as points) are drawn: Leaflet's
+# default pin needs marker images it looks up by a CSS path, which the inlined CSS does not give.
+_POINT_MARKER = {"radius": 5, "weight": 1}
 
 
 def _zones_layer(
     content: ReportContent, scenario: ScenarioContent, headline: str | None, show: bool
-) -> folium.GeoJson:
+) -> _MapLayer:
     project = content.project
     zones = project.zones
-    attributes = attribute_table(zones)
     values = pd.DataFrame(
         {
             content.definition(k).name: scenario.zone_values[k].map(format_number)
@@ -235,29 +282,20 @@ def _zones_layer(
         if headline is not None
         else pd.Series(NO_DATA_COLOUR, index=zones.index)
     )
-    frame = gpd.GeoDataFrame(
-        pd.concat([_escaped(attributes), _escaped(values)], axis=1),
-        geometry=zones.geometry.to_numpy(),
-        crs=project.crs,
-    )
-    frame = _to_wgs84(frame.assign(_fill=fill.to_numpy()), project)
+    table = pd.concat([attribute_table(zones), values], axis=1)
     what = content.definition(headline).name if headline else "zones"
-    return folium.GeoJson(
-        frame,
-        name=f"Zones, {escape(what)}: {escape(scenario.name)}",
+    return _layer(
+        f"Zones, {what}: {scenario.name}",
+        _frame(table, zones.geometry.to_numpy(), project.crs),
+        project,
+        {"fillOpacity": 0.7, "color": "#ffffff", "weight": 0.5},
+        feature_style={"fillColor": fill.to_numpy()},
         show=show,
-        marker=_point_marker(),
-        style_function=lambda feature: {
-            "fillColor": feature["properties"]["_fill"],
-            "fillOpacity": 0.7,
-            "color": "#ffffff",
-            "weight": 0.5,
-        },
-        popup=_popup(frame.drop(columns="_fill")),
+        marker=_POINT_MARKER,
     )
 
 
-def _city_layers(project: Project) -> list[folium.GeoJson]:
+def _city_layers(project: Project) -> list[_MapLayer]:
     layers = []
     styles = {
         "park": (
@@ -271,144 +309,100 @@ def _city_layers(project: Project) -> list[folium.GeoJson]:
     }
     for role, (name, style) in styles.items():
         layer = project.layer_with_role(role)
-        if layer is None:
-            continue
-        frame = _to_wgs84(_attribute_frame(layer.gdf), project)
-        layers.append(
-            folium.GeoJson(
-                frame,
-                name=name,
-                marker=_point_marker(),
-                style_function=lambda _, s=style: s,
-                popup=_popup(frame),
-            )
-        )
+        if layer is not None:
+            layers.append(_layer(name, layer.gdf, project, style, marker=_POINT_MARKER))
     roads = project.layer_with_role("roads")
     if roads is not None:
-        is_major = major_road_mask(roads.gdf)
-        frame = _to_wgs84(_attribute_frame(roads.gdf).assign(_weight=np.where(is_major, 3.0, 1.0)), project)
+        weight = np.where(major_road_mask(roads.gdf), 3.0, 1.0)
         layers.append(
-            folium.GeoJson(
-                frame,
-                name="Streets",
-                style_function=lambda f: {"color": "#616161", "weight": f["properties"]["_weight"]},
-                popup=_popup(frame.drop(columns="_weight")),
-            )
+            _layer("Streets", roads.gdf, project, {"color": "#616161"}, feature_style={"weight": weight})
         )
     return layers
 
 
-def _point_marker() -> folium.CircleMarker:
-    """How point features of area layers (parks, buildings, zones given as points) are drawn.
-
-    Leaflet's default pin would need marker images that it looks up by a CSS path, which the
-    inlined CSS (images as data URIs) no longer gives, so it would show as a broken image.
-    """
-    return folium.CircleMarker(radius=5, weight=1, fill=True)
-
-
-def _attribute_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(_escaped(attribute_table(gdf)), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
-
-
-def _priority_layer(project: Project) -> folium.GeoJson | None:
+def _priority_layer(project: Project) -> _MapLayer | None:
     if not project.priority:
         return None
     zones, tiers = priority_zones(project)
-    frame = gpd.GeoDataFrame(
-        pd.concat(
-            [
-                _escaped(pd.DataFrame({"priority tier": tiers}, index=zones.index)),
-                _escaped(attribute_table(zones)),
-            ],
-            axis=1,
-        ),
-        geometry=zones.geometry.to_numpy(),
-        crs=project.crs,
+    table = pd.concat(
+        [pd.DataFrame({"priority tier": tiers}, index=zones.index), attribute_table(zones)], axis=1
     )
-    frame = _to_wgs84(frame.assign(_colour=[priority_colour(t) for t in tiers]), project)
-    return folium.GeoJson(
-        frame,
-        name="Priority zones",
-        marker=_point_marker(),
-        style_function=lambda f: {"color": f["properties"]["_colour"], "weight": 3, "fillOpacity": 0},
-        popup=_popup(frame.drop(columns="_colour")),
+    return _layer(
+        "Priority zones",
+        _frame(table, zones.geometry.to_numpy(), project.crs),
+        project,
+        {"weight": 3, "fillOpacity": 0},
+        feature_style={"color": [priority_colour(t) for t in tiers]},
+        marker=_POINT_MARKER,
     )
 
 
-def _existing_layers(project: Project) -> list[folium.GeoJson]:
+def _existing_layers(project: Project) -> list[_MapLayer]:
     layers = []
     for ft in project.facility_types.values():
         if not ft.layer or ft.layer not in project.layers:
             continue
         gdf = project.layers[ft.layer].gdf
         points = shapely.point_on_surface(gdf.geometry.to_numpy())
-        frame = _to_wgs84(
-            gpd.GeoDataFrame(_escaped(attribute_table(gdf)), geometry=points, crs=project.crs), project
-        )
         layers.append(
-            folium.GeoJson(
-                frame,
-                name=f"Existing: {escape(ft.label)}",
+            _layer(
+                f"Existing: {ft.label}",
+                _frame(attribute_table(gdf), points, project.crs),
+                project,
+                {"fillColor": _colour(ft.color, DEFAULT_FACILITY_COLOUR), "color": EXISTING_COLOUR},
                 show=False,
-                marker=folium.CircleMarker(radius=4, weight=1, color="#ffffff", fill=True, fill_opacity=0.9),
-                style_function=lambda _, c=ft.color: {"fillColor": c, "color": EXISTING_COLOUR},
-                popup=_popup(frame),
+                marker={"radius": 4, "weight": 1, "fillOpacity": 0.9},
             )
         )
     return layers
 
 
-def _placements_layer(project: Project, scenario: ScenarioContent) -> folium.GeoJson:
+def _placements_layer(project: Project, scenario: ScenarioContent) -> _MapLayer:
     placements = scenario.placements
     shown = placement_rows(placements, blank="").rename(
         columns={"number": "#", "lon": "longitude", "lat": "latitude", "marginal_gain": "marginal gain"}
     )
     colours, _ = facility_styles(project, placements["type"])
-    frame = gpd.GeoDataFrame(
-        _escaped(shown).assign(_colour=colours),
-        geometry=gpd.points_from_xy(placements["x"], placements["y"]),
-        crs=project.crs,
-    )
-    frame = _to_wgs84(frame, project)
-    return folium.GeoJson(
-        frame,
-        name=f"Placements: {escape(scenario.name)}",
-        marker=folium.CircleMarker(radius=8, weight=2, color="#ffffff", fill=True, fill_opacity=1.0),
-        style_function=lambda f: {"fillColor": f["properties"]["_colour"]},
-        popup=_popup(frame.drop(columns="_colour")),
+    return _layer(
+        f"Placements: {scenario.name}",
+        _frame(shown, gpd.points_from_xy(placements["x"], placements["y"]), project.crs),
+        project,
+        {"color": "#ffffff"},
+        feature_style={"fillColor": [_colour(c, DEFAULT_FACILITY_COLOUR) for c in colours]},
+        marker={"radius": 8, "weight": 2, "fillOpacity": 1.0},
     )
 
 
-def _coverage_layer(project: Project, scenario: ScenarioContent) -> folium.GeoJson:
+def _coverage_layer(project: Project, scenario: ScenarioContent) -> _MapLayer:
     """Service radius (the facility type's ``radius_m``) around each placement."""
     placements = scenario.placements
     colours, radius = facility_styles(project, placements["type"])
     discs = shapely.buffer(shapely.points(placements[["x", "y"]].to_numpy(dtype=float)), radius, quad_segs=16)
+    colours = [_colour(c, DEFAULT_FACILITY_COLOUR) for c in colours]
     shown = pd.DataFrame(
-        {"#": placements["number"], "type": placements["type_label"], "service radius (m)": radius.round(1)}
+        {
+            "#": placements["number"].to_numpy(),
+            "type": placements["type_label"].to_numpy(),
+            "service radius (m)": radius.round(1),
+        }
     )
-    frame = _to_wgs84(
-        gpd.GeoDataFrame(_escaped(shown).assign(_colour=colours), geometry=discs, crs=project.crs), project
-    )
-    return folium.GeoJson(
-        frame,
-        name=f"Service radius: {escape(scenario.name)}",
-        style_function=lambda f: {
-            "color": f["properties"]["_colour"],
-            "fillColor": f["properties"]["_colour"],
-            "fillOpacity": 0.05,
-            "weight": 1.5,
-            "dashArray": "6 4",
-        },
-        popup=_popup(frame.drop(columns="_colour")),
+    return _layer(
+        f"Service radius: {scenario.name}",
+        _frame(shown, discs, project.crs),
+        project,
+        {"fillOpacity": 0.05, "weight": 1.5, "dashArray": "6 4"},
+        feature_style={"color": colours, "fillColor": colours},
     )
 
 
 # -- KPI panel ----------------------------------------------------------------------------------
-_PANEL_CSS = """<style>
+_PAGE_CSS = """<style>
+html,body{width:100%;height:100%;margin:0;padding:0}
+#cp-map{position:absolute;top:0;bottom:0;right:0;left:0}
 .leaflet-container{font:12px/1.4 "DejaVu Sans",Arial,sans-serif}
 .leaflet-control-layers{font-size:12px}
+.cp-popup th{text-align:left;padding-right:6px;vertical-align:top}
+.cp-popup td{vertical-align:top}
 .cp-panel{position:fixed;left:10px;bottom:50px;z-index:1000;max-height:65vh;max-width:min(400px,45vw);overflow:auto;
 background:rgba(255,255,255,.95);border:1px solid #999;border-radius:4px;padding:4px 8px;
 font:12px/1.3 "DejaVu Sans",Arial,sans-serif}
@@ -442,7 +436,7 @@ def _kpi_panel(content: ReportContent, headline: str | None) -> str:
         parts.append(f"<summary>{escape(scenario.name)}</summary><table>")
         parts.append("<tr><th>KPI</th><th>Value</th><th>Target</th><th>Status</th><th>Change</th></tr>")
         for kpi in kpi_rows(scenario):
-            colour = STATUS_COLOURS[kpi.status]
+            colour = STATUS_COLOURS.get(kpi.status, STATUS_COLOURS["n/a"])
             parts.append(
                 f"<tr><td>{escape(kpi.name)}<div class='vi'>{escape(kpi.name_vi)}</div></td>"
                 f"<td class='num'>{escape(kpi.value)}"
