@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QPoint, QSettings, Qt
-from test_ui_support import sample_project_path
+from test_ui_support import sample_project_path, screenshot_dir
 
 from ui import i18n
 from ui.app import create_app
@@ -25,7 +25,7 @@ SOURCES = [
     *("ui/app.py", "ui/main_window.py", "ui/i18n.py", "ui/canvas/view.py"),
     *("ui/docks/*.py", "ui/dialogs/*.py"),
 ]
-SCREENSHOT = REPO / "docs" / "screenshots" / "main_window_vi_1366x768.png"
+SCREENSHOT = "main_window_vi_1366x768.png"
 
 
 @pytest.fixture
@@ -114,8 +114,9 @@ def test_main_window_in_vietnamese(qtbot, tmp_path, in_language):
     assert {"Vùng ưu tiên", "Mức 1", "Dự kiến (Smart Hải Châu 2030)"} <= labels
     image = win.grab().toImage()
     assert (image.width(), image.height()) == (1366, 768)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    assert image.save(str(SCREENSHOT))
+    target = screenshot_dir(tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(target / SCREENSHOT))
     win.kpi_dock.runner.wait()
 
 

@@ -1,18 +1,20 @@
-"""Screenshots of the main window on the sample city (written to docs/screenshots/, shown in the README)."""
+"""Screenshots of the main window on the sample city.
+
+The test run writes them to its temporary folder; ``scripts/screenshots.sh`` runs these tests with
+``CITYPLANNER_SCREENSHOT_DIR=docs/screenshots`` to refresh the README's pictures. A test run never
+writes into the source tree.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QSettings
-from test_ui_support import sample_project_path
+from test_ui_support import sample_project_path, screenshot_dir
 
 from ui.app import create_app
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
@@ -39,6 +41,7 @@ def test_main_window_screenshot(qtbot, tmp_path, size):
             assert button.isVisible() and button.geometry().right() <= win.toolbar.width(), action.text()
     assert win.canvas.width() >= 0.4 * size[0]
     assert win.kpi_dock.table.rowCount() == len(win.kpi_dock.results)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert image.save(str(SCREENSHOTS / f"main_window_{size[0]}x{size[1]}.png"))
+    target = screenshot_dir(tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(target / f"main_window_{size[0]}x{size[1]}.png"))
     win.kpi_dock.runner.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,9 @@ def open_sample_window(qtbot, tmp_path: Path):
     assert win.open_project(sample_project_path(tmp_path), ask=False)
     settle_view(qtbot, win)
     return win
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where a test saves a screenshot: ``CITYPLANNER_SCREENSHOT_DIR`` (set by
+    ``scripts/screenshots.sh`` to refresh docs/screenshots) or the test's own ``tmp_path``."""
+    return Path(os.environ.get("CITYPLANNER_SCREENSHOT_DIR") or tmp_path)

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Refresh the README's screenshots in docs/screenshots/ (the test run itself never writes there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CITYPLANNER_SCREENSHOT_DIR="$PWD/docs/screenshots" QT_QPA_PLATFORM=offscreen \
+    .venv/bin/python -m pytest -q tests/test_ui_screenshots.py "tests/test_ui_i18n.py::test_main_window_in_vietnamese"
