@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QImage
 from test_ui_support import new_window, sample_project_path
 
 from cityplanner.priority import tiers_from_score, weighted_score
+from ui import recovery
 from ui.canvas.basemap import WORLD, MBTilesBasemap
 
 pytestmark = pytest.mark.gui
@@ -33,9 +34,13 @@ def test_autosave_then_restore_after_crash(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window._autosave_worker is None, timeout=60_000)
     assert window.recovery_file.exists()
     info = json.loads(window.recovery_info.read_text(encoding="utf-8"))
-    # A new session (the first one "crashed"): restoring brings the unsaved tiers back, marked unsaved.
+    # The first session "crashes": its process's lock on the copy goes, the files stay.
+    window.recovery_slot.release()
+    # A new session claims the orphaned copy; restoring brings the unsaved tiers back, marked unsaved.
     fresh = new_window(qtbot, tmp_path, show=False)
-    assert fresh.restore_recovery(info)
+    (slot,), damaged = recovery.claim_orphans(fresh.recovery_dir)
+    assert damaged == [] and slot.record == info
+    assert fresh.restore_recovery(slot)
     assert all(fresh.doc.project.priority[r] == 3 for r in (0, 1, 2))
     assert fresh.doc.is_dirty and fresh.doc.path == window.doc.path
     # Saving clears the recovery copy.
@@ -55,6 +60,7 @@ def test_start_up_offers_the_restore_also_when_a_project_is_named(
     window.set_priority(1)
     window.autosave()
     qtbot.waitUntil(lambda: window._autosave_worker is None, timeout=60_000)
+    window.recovery_slot.release()  # the first session "crashes" (a running window's copy is never offered)
     asked = []
     monkeypatch.setattr(
         QMessageBox,
@@ -64,7 +70,8 @@ def test_start_up_offers_the_restore_also_when_a_project_is_named(
     fresh = new_window(qtbot, tmp_path, show=False)
     start_window(sample_project_path(tmp_path), window=fresh)
     assert len(asked) == 1 and "did not close normally" in asked[0]
-    # Restored: the unsaved tier is back; declined: the named project as saved, and no copy left.
+    # Restored: the unsaved tier is back, its copy now this window's; declined: the named project as
+    # saved, and no copy left.
     assert (fresh.doc.project.priority.get(4) == 1) == (answer == "Yes")
     assert fresh.doc.path == window.doc.path
     assert fresh.recovery_file.exists() == (answer == "Yes")
@@ -177,7 +184,12 @@ def test_startup_time_option_reports_from_process_start_and_quits(tmp_path):
     import sys
 
     repo = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),  # its recovery folder too, never the user's
+    }
     out = subprocess.run(
         [sys.executable, str(repo / "main.py"), str(sample_project_path(tmp_path)), "--startup-time"],
         capture_output=True, text=True, env=env, timeout=120, check=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from cityplanner.errors import CityPlannerError
 from cityplanner.project import Placement, Project
 
-from . import commands, i18n, workers
+from . import commands, i18n, recovery, workers
 from .canvas.tools import IdentifyTool, PanTool, PlaceTool, SelectTool
 from .canvas.view import MapCanvas
 from .dialogs.errors import show_error
@@ -54,7 +53,8 @@ class MainWindow(QMainWindow):
     settings : QSettings, optional
         Where window state and recent projects live (tests pass a temporary file).
     recovery_dir : pathlib.Path, optional
-        Folder of the autosave recovery copy (default: the user's app data folder).
+        Folder of the autosave recovery copies, one slot per window (default: the user's app data
+        folder); see :mod:`ui.recovery`.
     """
 
     def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None) -> None:
@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         default_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
         self.recovery_dir = Path(recovery_dir or Path(default_dir) / "recovery")
+        self.recovery_slot = recovery.RecoverySlot(self.recovery_dir)
         self.doc: ProjectDocument | None = None
         self.selected_placement: str | None = None
         self._autosave_worker = None
@@ -535,20 +536,20 @@ class MainWindow(QMainWindow):
         event.accept()
 
     # -- autosave and recovery ------------------------------------------------------------------
+    # One recovery slot per window (ui.recovery): the window's process holds it locked, so another
+    # window or instance never offers, takes or deletes it; start-up offers only orphaned slots.
     @property
     def recovery_file(self) -> Path:
-        return self.recovery_dir / "autosave.cityplan"
+        return self.recovery_slot.project_file
 
     @property
     def recovery_info(self) -> Path:
-        return self.recovery_dir / "autosave.json"
+        return self.recovery_slot.record_file
 
     def autosave(self) -> None:
         """Write a recovery copy of an unsaved project on a worker thread."""
         if not self.doc.is_dirty or not self.doc.project.layers or self._autosave_worker is not None:
             return
-        from cityplanner.store import save_project
-
         self.doc.write_styles()
         copy = snapshot(self.doc.project)
         info = {
@@ -557,12 +558,10 @@ class MainWindow(QMainWindow):
             "saved_at": time.strftime("%Y-%m-%d %H:%M"),
             "name": self.doc.title,
         }
-        target, info_path = self.recovery_file, self.recovery_info
+        slot = self.recovery_slot
 
         def job(_progress):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            save_project(copy, target)
-            info_path.write_text(json.dumps(info), encoding="utf-8")
+            slot.write(copy, info)
 
         def done(_result=None) -> None:
             self._autosave_worker = None
@@ -574,39 +573,74 @@ class MainWindow(QMainWindow):
         self._autosave_worker = workers.start(job, done, failed, on_cancelled=done)
 
     def clear_recovery(self) -> None:
-        for path in (self.recovery_file, self.recovery_info):
-            path.unlink(missing_ok=True)
+        """Delete this window's recovery copy (saved, or closed on purpose); other windows' stay."""
+        worker = self._autosave_worker
+        if worker is not None:  # a copy still being written must not land after the clear
+            worker.thread.join(timeout=120)
+        self.recovery_slot.discard()
 
     def offer_recovery(self) -> bool:
-        """After a crash, offer to restore the autosaved copy; True when it was restored."""
-        if not (self.recovery_file.exists() and self.recovery_info.exists()):
-            return False
-        info = json.loads(self.recovery_info.read_text(encoding="utf-8"))
-        answer = QMessageBox.question(
-            self,
-            self.tr("Restore unsaved work"),
-            self.tr(
-                "CityPlanner did not close normally. Restore the autosaved copy of {name} from {time}?"
-            ).format(
-                name=info.get("name", self.tr("your plan")), time=info.get("saved_at", self.tr("earlier"))
-            ),
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            self.clear_recovery()
-            return False
-        return self.restore_recovery(info)
+        """At start-up, offer the copies crashed sessions left; True when one was restored.
 
-    def restore_recovery(self, info: dict) -> bool:
+        Only copies whose window's process has ended are offered (never a running window's). Each
+        offer is made once: a declined copy is deleted, one that fails to load is moved aside with
+        a message, and so is a damaged record. After a restore, any other orphaned copy is left for
+        the next start.
+        """
+        slots, damaged = recovery.claim_orphans(self.recovery_dir)
+        for problem in damaged:
+            self._report_damaged_recovery(problem)
+        restored = False
+        for slot in slots:
+            if restored:
+                slot.release()
+                continue
+            answer = QMessageBox.question(
+                self,
+                self.tr("Restore unsaved work"),
+                self.tr(
+                    "CityPlanner did not close normally. Restore the autosaved copy of {name} from {time}?"
+                ).format(
+                    name=slot.record.get("name") or self.tr("your plan"),
+                    time=slot.saved_at() or self.tr("earlier"),
+                ),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                slot.discard()
+                continue
+            restored = self.restore_recovery(slot)
+        return restored
+
+    def restore_recovery(self, slot: recovery.RecoverySlot) -> bool:
+        """Open a claimed slot's copy as an unsaved document; the slot becomes this window's.
+
+        A copy that cannot be loaded is moved aside (one message naming it) and the slot deleted.
+        """
         from cityplanner.store import load_project
 
         try:
-            project = load_project(self.recovery_file)
-        except CityPlannerError as err:
-            show_error(self, self.tr("Restore unsaved work"), str(err))
+            project = load_project(slot.project_file)
+        except CityPlannerError:
+            problem = slot.move_aside(slot.project_file)
+            slot.discard()
+            self._report_damaged_recovery(problem)
             return False
-        self.set_document(ProjectDocument(project, Path(info["path"]) if info.get("path") else None))
+        path = slot.record.get("path")
+        self.set_document(ProjectDocument(project, Path(path) if path else None))
         self.doc.mark_view_dirty()
+        # Kept until saved or closed: a crash before the next autosave must not lose it again.
+        self.recovery_slot.discard()
+        self.recovery_slot = slot
         return True
+
+    def _report_damaged_recovery(self, problem: recovery.Damaged) -> None:
+        if problem.moved_to is not None:
+            text = self.tr("The recovery file {file} could not be read and was moved aside as {moved}.")
+        else:
+            text = self.tr("The recovery file {file} could not be read and was removed.")
+        show_error(
+            self, self.tr("Restore unsaved work"), text.format(file=problem.file, moved=problem.moved_to)
+        )
 
     # -- layers ---------------------------------------------------------------------------------
     def add_layer_dialog(self) -> None:
