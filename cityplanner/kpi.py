@@ -35,6 +35,8 @@ from .network import StreetNetwork
 from .progress import Progress, report
 from .project import Project, Scenario
 from .resources import resource_path
+from .settings import AnalysisSettings
+from .surface import PopulationSurface, project_surface
 
 CATALOGUE_PATH = resource_path("kpi_catalogue.yaml")
 
@@ -294,10 +296,14 @@ def evaluate(
 class Evaluator:
     """Evaluates KPIs for a project's scenarios, caching what scenarios share.
 
-    Demand, the street network (built once, from the project's ``roads`` layer), the city outline
-    and the major streets are computed on first use and kept; each KPI outcome is cached per set
-    of relevant placements, so after one placement only the KPIs of that facility type are
-    recomputed. Create a new Evaluator when the project's layers, zones or settings change.
+    People are counted on the project's population surface (:mod:`cityplanner.surface`): each
+    piece of a grid cell is covered or not from its point, and per-zone figures sum the pieces of
+    each zone. The surface, the street network (built once, from the project's ``roads`` layer),
+    the city outline and the major streets are computed on first use and kept; each KPI outcome is
+    cached per set of relevant placements and facility-type settings, so after one placement only
+    the KPIs of that facility type are recomputed, and a facility-type edit (a capacity, a
+    radius) is never answered from the cache. Create a new Evaluator when the project's layers,
+    zones or analysis settings change.
 
     Parameters
     ----------
@@ -314,8 +320,26 @@ class Evaluator:
 
     # -- cached inputs ----------------------------------------------------------------------------
     @cached_property
+    def settings(self) -> AnalysisSettings:
+        return AnalysisSettings.of(self.project)
+
+    @cached_property
+    def surface(self) -> PopulationSurface:
+        return project_surface(self.project)
+
+    @cached_property
     def demand(self) -> Demand:
-        return Demand.from_project(self.project)
+        """The surface's pieces as point demand: who lives where, for every people-counting KPI."""
+        return self.surface.demand()
+
+    @cached_property
+    def zone_geometry(self) -> np.ndarray:
+        return self.project.zones.geometry.to_numpy()
+
+    @cached_property
+    def zone_population(self) -> np.ndarray:
+        """People per zone: the surface summed per zone (the census field, to rounding)."""
+        return self.surface.zone_population()
 
     @cached_property
     def distance_mode(self) -> str:
@@ -330,23 +354,23 @@ class Evaluator:
         roads = self.project.layer_with_role("roads")
         return StreetNetwork.from_lines(
             roads.gdf,
-            walk_speed_kmh=float(self.project.setting("walk_speed_kmh", 4.8)),
+            walk_speed_kmh=self.settings.walk_speed_kmh,
             source=f"The project's road layer '{roads.name}'",
         )
 
     @property
     def max_snap_m(self) -> float:
-        return float(self.project.setting("max_snap_m", 250.0))
+        return self.settings.max_snap_m
 
     @cached_property
     def city(self) -> shapely.Geometry | None:
         """Union of the zone polygons (None when zones are points)."""
-        polygons = self.demand.geometry[shapely.get_dimensions(self.demand.geometry) == 2]
+        polygons = self.zone_geometry[shapely.get_dimensions(self.zone_geometry) == 2]
         return shapely.union_all(polygons) if len(polygons) else None
 
     @cached_property
     def _zone_tree(self) -> shapely.STRtree:
-        return shapely.STRtree(self.demand.geometry)
+        return shapely.STRtree(self.zone_geometry)
 
     # -- public API -------------------------------------------------------------------------------
     def definition(self, kpi_id: str) -> KpiDefinition:
@@ -411,12 +435,12 @@ class Evaluator:
         """
         kpi = self.definition(kpi_id)
         outcome = self._outcome(kpi, self.project.scenario(scenario))
-        n = len(self.demand.population)
+        n = len(self.zone_population)
         nan = np.full(n, np.nan)
         zones = self.project.zones
         return gpd.GeoDataFrame(
             {
-                "population": self.demand.population,
+                "population": self.zone_population,
                 "value": outcome.zone_value if outcome.zone_value is not None else nan,
                 "covered_population": (
                     outcome.zone_covered_population if outcome.zone_covered_population is not None else nan
@@ -452,11 +476,11 @@ class Evaluator:
         kpi = self.definition(kpi_id)
         outcome = self._outcome(kpi, self.project.scenario(scenario))
         labels = pd.Series(np.asarray(groups, dtype=object)).astype("string").fillna("(none)").to_numpy()
-        if len(labels) != len(self.demand.population):
-            raise AnalysisError(f"{len(labels)} group labels for {len(self.demand.population)} zones.")
+        if len(labels) != len(self.zone_population):
+            raise AnalysisError(f"{len(labels)} group labels for {len(self.zone_population)} zones.")
         if outcome.zone_covered_population is not None:
             covered = pd.DataFrame({kpi.id: outcome.zone_covered_population})
-            return percent_by_group(covered, self.demand.population, labels)[kpi.id]
+            return percent_by_group(covered, self.zone_population, labels)[kpi.id]
         values = outcome.zone_value if outcome.zone_value is not None else np.full(len(labels), np.nan)
         if kpi.method == "count":
             return pd.Series(values).groupby(labels, sort=True).sum(min_count=1)
@@ -465,8 +489,8 @@ class Evaluator:
         else:
             # A population-weighted mean (2SFCA); zones without a value are left out.
             ok = np.isfinite(values)
-            numerator = np.where(ok, values * self.demand.population, 0.0)
-            denominator = np.where(ok, self.demand.population, 0.0)
+            numerator = np.where(ok, values * self.zone_population, 0.0)
+            denominator = np.where(ok, self.zone_population, 0.0)
         sums = pd.DataFrame({"n": numerator, "d": denominator}).groupby(labels, sort=True).sum()
         return sums["n"] / sums["d"].replace(0.0, np.nan)
 
@@ -477,7 +501,10 @@ class Evaluator:
                 (p.type, p.x, p.y, p.capacity) for p in scenario.placements if p.type in kpi.facility_types
             )
         )
-        key = (kpi.id, placements)
+        # A facility type's settings (capacity, layer, radius) are part of the key: an edit to one
+        # must not be answered with the figure computed before it.
+        types = tuple(repr(self.project.facility_types.get(t)) for t in kpi.facility_types)
+        key = (kpi.id, placements, types)
         if key not in self._outcomes:
             self._outcomes[key] = _METHODS[kpi.method](self, kpi, scenario.name)
         return self._outcomes[key]
@@ -511,6 +538,20 @@ class Evaluator:
         population = self.demand.population
         return float(100.0 * (share * population).sum() / population.sum())
 
+    def _people_outcome(self, share: np.ndarray, note: str, mode: str) -> _Outcome:
+        """The outcome of a KPI counting the people in ``share`` (one value per surface piece)."""
+        covered = self.surface.per_zone(share * self.demand.population)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zone_percent = np.where(self.zone_population > 0, 100.0 * covered / self.zone_population, np.nan)
+        return _Outcome(
+            self._percent_of_population(share), f"{note} {self._people_note}", mode, zone_percent, covered
+        )
+
+    @cached_property
+    def _people_note(self) -> str:
+        """How people were placed, said after every figure that counts them."""
+        return f"People on {self.surface.cell_size_m:g} m cells, {self.surface.method} method."
+
     # -- methods ----------------------------------------------------------------------------------
     def _population_within(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
         """% of population within ``threshold_m`` of a facility (polygons: of their edge)."""
@@ -535,9 +576,7 @@ class Evaluator:
                 return _Outcome(None, str(err), "network")
         note = f"{len(geoms)} facilities, {radius:g} m, {how}{missing}."
         mode = "network" if network is not None else "euclidean"
-        return _Outcome(
-            self._percent_of_population(share), note, mode, 100.0 * share, share * self.demand.population
-        )
+        return self._people_outcome(share, note, mode)
 
     def _population_inside(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
         """% of population inside the project's hazard layer."""
@@ -550,9 +589,7 @@ class Evaluator:
             return _Outcome(None, f"The hazard layer '{hazard.name}' has no polygons.")
         share = coverage.region_coverage(self.demand, polygons).covered_share
         note = f"Inside the {len(polygons)} polygons of hazard layer '{hazard.name}'."
-        return _Outcome(
-            self._percent_of_population(share), note, "", 100.0 * share, share * self.demand.population
-        )
+        return self._people_outcome(share, note, "")
 
     def _count(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
         """Number of facilities inside the city."""
@@ -574,7 +611,7 @@ class Evaluator:
             note,
             "",
             self._per_zone_population(per_zone.astype(float), kpi),
-            zone_parts=(per_zone * kpi.per_population, self.demand.population),
+            zone_parts=(per_zone * kpi.per_population, self.zone_population),
         )
 
     def _per_capita_area(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
@@ -586,7 +623,7 @@ class Evaluator:
         polygons = shapely.union_all(geoms[shapely.get_dimensions(geoms) == 2])
         in_city = shapely.intersection(polygons, self.city) if self.city is not None else polygons
         city_ha = shapely.area(in_city) / 10_000.0
-        zone_ha = shapely.area(shapely.intersection(self.demand.geometry, polygons)) / 10_000.0
+        zone_ha = shapely.area(shapely.intersection(self.zone_geometry, polygons)) / 10_000.0
         points = int((shapely.get_dimensions(geoms) == 0).sum())
         note = f"{city_ha:,.2f} ha of polygons inside the city"
         note += f"; {points} point facilities add no area" if points else ""
@@ -595,7 +632,7 @@ class Evaluator:
             f"{note}{missing}.",
             "",
             self._per_zone_population(zone_ha, kpi),
-            zone_parts=(zone_ha * kpi.per_population, self.demand.population),
+            zone_parts=(zone_ha * kpi.per_population, self.zone_population),
         )
 
     def _area_within(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
@@ -607,9 +644,9 @@ class Evaluator:
             return _Outcome(None, "The zones are points, so the city has no area to cover.")
         region = self._service_region(facilities.geometry.to_numpy(), kpi.threshold_m)
         value = 100.0 * shapely.area(shapely.intersection(self.city, region)) / shapely.area(self.city)
-        zone_share = shapely.area(shapely.intersection(self.demand.geometry, region)) / self.demand.area_m2
+        zone_area = shapely.area(self.zone_geometry)
+        zone_share = shapely.area(shapely.intersection(self.zone_geometry, region)) / zone_area
         note = f"{len(facilities)} facilities within {kpi.threshold_m:g} m, straight-line distance{missing}."
-        zone_area = self.demand.area_m2
         return _Outcome(
             float(value),
             note,
@@ -629,8 +666,8 @@ class Evaluator:
         region = self._service_region(facilities.geometry.to_numpy(), kpi.threshold_m)
         covered = shapely.intersection(streets, region)
         value = 100.0 * shapely.length(covered) / shapely.length(streets)
-        zone_length = shapely.length(shapely.intersection(self.demand.geometry, streets))
-        zone_covered = shapely.length(shapely.intersection(self.demand.geometry, covered))
+        zone_length = shapely.length(shapely.intersection(self.zone_geometry, streets))
+        zone_covered = shapely.length(shapely.intersection(self.zone_geometry, covered))
         with np.errstate(invalid="ignore", divide="ignore"):
             zone_value = np.where(zone_length > 0, 100.0 * zone_covered / zone_length, np.nan)
         note = (
@@ -683,12 +720,15 @@ class Evaluator:
             ratio = np.where(off, 0.0, ratio)
         summary = access.summarise(ratio, self.demand.population)
         mean = float(summary["weighted_mean"])
-        return _Outcome(mean if np.isfinite(mean) else None, f"{note}{missing}.", mode, ratio)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zone_ratio = self.surface.per_zone(ratio * self.demand.population) / self.zone_population
+        note = f"{note}{missing}. {self._people_note}"
+        return _Outcome(mean if np.isfinite(mean) else None, note, mode, zone_ratio)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _facilities_per_zone(self, geoms: np.ndarray) -> tuple[np.ndarray, int]:
         """Facilities per zone (by their point on surface) and the number inside the city."""
-        n = len(self.demand.population)
+        n = len(self.zone_population)
         if len(geoms) == 0:
             return np.zeros(n, dtype=int), 0
         points = shapely.point_on_surface(geoms)
@@ -711,7 +751,7 @@ class Evaluator:
         return float(amount * kpi.per_population / self.demand.population.sum())
 
     def _per_zone_population(self, amount: np.ndarray, kpi: KpiDefinition) -> np.ndarray:
-        population = self.demand.population
+        population = self.zone_population
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(population > 0, amount * kpi.per_population / population, np.nan)
 
