@@ -326,6 +326,7 @@ def test_cli_project_form_writes_the_proposal_into_a_scenario(sample_dir, tmp_pa
     from cityplanner.network import StreetNetwork
     from cityplanner.optimise._core import points_xy
     from cityplanner.store import load_project
+    from cityplanner.surface import project_surface
 
     path = tmp_path / "plan.cityplan"
     shutil.copy(sample_dir / "hai_chau.cityplan", path)
@@ -340,8 +341,10 @@ def test_cli_project_form_writes_the_proposal_into_a_scenario(sample_dir, tmp_pa
     grid = grid_candidates(before.zones, 150.0)
     assert sorted((p.x, p.y) for p in placed) == sorted(map(tuple, grid[out["selected"]]))
     assert {p.source for p in placed} == {"optimiser"}
-    # The same objective from a dense demand x site matrix of the distances used (straight or streets).
-    demand = points_xy(before.zones.geometry.values)
+    # The same objective from a dense demand x site matrix of the distances used (straight or streets),
+    # demand being the project's population surface (the pieces of cells the KPIs count).
+    surface = project_surface(before)
+    demand = surface.xy
     existing = points_xy(before.facilities("ev_charger").geometry.values)
     sites = np.vstack([grid, existing])
     if mode == "network":
@@ -353,7 +356,7 @@ def test_cli_project_form_writes_the_proposal_into_a_scenario(sample_dir, tmp_pa
         cost = np.sqrt(((demand[:, None, :] - sites[None, :, :]) ** 2).sum(axis=2))
     is_existing = np.r_[np.zeros(len(grid), dtype=bool), np.ones(len(existing), dtype=bool)]
     dense = MCLP.from_cost_matrix(
-        cost, before.population, radius_m=400.0, sites=3, existing=is_existing
+        cost, surface.population, radius_m=400.0, sites=3, existing=is_existing
     ).solve()
     assert out["objective"] == pytest.approx(dense.objective, rel=1e-9)
     # Run again into the same scenario: its chargers now count as existing, so coverage only grows.
@@ -367,6 +370,7 @@ def test_cli_budget_with_a_cost_field_and_with_the_types_unit_cost(sample_dir, t
 
     from cityplanner.optimise._core import points_xy
     from cityplanner.store import load_project
+    from cityplanner.surface import project_surface
 
     path = tmp_path / "plan.cityplan"
     shutil.copy(sample_dir / "hai_chau.cityplan", path)
@@ -384,8 +388,9 @@ def test_cli_budget_with_a_cost_field_and_with_the_types_unit_cost(sample_dir, t
                  "--into-scenario", "Costed", "--json"]) == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert costs[out["selected"]].sum() <= 12_000
+    surface = project_surface(project)
     reference = MCLP.from_points(
-        points_xy(project.zones.geometry.values), project.population, grid, 300.0,
+        surface.xy, surface.population, grid, 300.0,
         points_xy(project.facilities("ev_charger").geometry.values), costs=costs, budget=12_000.0,
     ).solve()  # fmt: skip
     assert out["objective"] == pytest.approx(reference.objective, rel=1e-9)

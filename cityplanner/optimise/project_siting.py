@@ -13,6 +13,8 @@ import shapely
 from ..errors import OptimisationError
 from ..progress import Progress
 from ..project import Placement, Project, Scenario
+from ..settings import AnalysisSettings
+from ..surface import PopulationSurface, project_surface
 from ._core import points_xy
 from .coverage_models import LSCP, MCLP
 from .pmedian import PMedian
@@ -59,12 +61,16 @@ def optimise_project(
     progress: Progress | None = None,
     mip_gap: float | None = None,
     budget: float | None = None,
+    surface: PopulationSurface | None = None,
     **options,
 ) -> SitingResult:
-    """Run a siting model for a facility type over the project's zones.
+    """Run a siting model for a facility type over the project's population surface.
 
-    Demand points are the zones' representative points weighted by the population field; the
-    existing facilities of the type (plus the placements of ``scenario``, if it exists) stay open.
+    Demand is the project's population surface (:func:`cityplanner.surface.project_surface`), the
+    same pieces of cells the KPIs count, so a proposal's covered figure is the KPI of the scenario
+    it creates (same radius and distance mode). Distances along the streets include the walk to
+    the nearest street; pieces beyond the project's ``max_snap_m`` are unreachable. The existing
+    facilities of the type (plus the placements of ``scenario``, if it exists) stay open.
 
     Parameters
     ----------
@@ -80,6 +86,8 @@ def optimise_project(
     budget : float, optional
         MCLP: spend at most this on new sites instead of placing ``sites``; each candidate costs
         ``costs`` (an option) or else the facility type's ``unit_cost``.
+    surface : PopulationSurface, optional
+        The project's surface when the caller holds it already (an Evaluator's).
     **options
         More model options (``target`` for LSCP, ``capacities`` for p-median, ``costs``).
     """
@@ -101,18 +109,20 @@ def optimise_project(
                 )
             options["costs"] = np.full(len(candidates_xy), float(ftype.unit_cost))
         options["budget"] = budget
-    zones = project.zones
-    demand_xy = points_xy(zones.geometry.values)
+    surface = surface if surface is not None else project_surface(project)
+    demand_xy, population = surface.xy, surface.population
+    max_snap_m = AnalysisSettings.of(project).max_snap_m
     kept = project.facilities(type_name, scenario if scenario in project.scenarios else None)
     existing_xy = points_xy(kept.geometry.values) if len(kept) else np.empty((0, 2))
     cls = MODELS[model]
     if model == "pmedian":
         built = cls.from_points(
             demand_xy,
-            project.population,
+            population,
             candidates_xy,
             existing_xy,
             network,
+            max_snap_m,
             sites=sites,
             radius_m=radius_m,
             **options,
@@ -121,7 +131,7 @@ def optimise_project(
         if sites is not None:
             options["sites"] = sites
         built = cls.from_points(
-            demand_xy, project.population, candidates_xy, radius_m, existing_xy, network, **options
+            demand_xy, population, candidates_xy, radius_m, existing_xy, network, max_snap_m, **options
         )
     gap = {} if mip_gap is None else {"mip_gap": mip_gap}
     return built.solve(solver=solver, time_limit_s=time_limit_s, progress=progress, **gap)
