@@ -52,6 +52,8 @@ MAX_CELLS = 20_000_000
 STOREY_FIELDS = ("building:levels", "building_levels", "levels", "storeys", "stories", "floors", "so_tang")
 HEIGHT_FIELDS = ("height", "building:height", "chieu_cao")
 STOREY_HEIGHT_M = 3.0
+# The zone field holding the raster's people per zone when a project has no census field.
+RASTER_POPULATION_FIELD = "pop_raster"
 
 
 @dataclass(eq=False)
@@ -527,6 +529,10 @@ def set_project_surface(
     )
     zones = project.zones
     census = project.population if (use_census and project.population_field) else None
+    if census is None and raster is None:
+        raise AnalysisError(
+            f"Zone layer '{project.zones_layer}' has no population field; give one or a population raster."
+        )
     buildings, weights_source = None, ""
     if dasymetric_layer:
         if dasymetric_layer not in project.layers:
@@ -543,6 +549,11 @@ def set_project_surface(
         weights_source=weights_source,
     )
     surface.source = f"the population surface of zone layer '{project.zones_layer}'"
+    if census is None:
+        # The raster's people per zone become the zones' population field, so every per-zone
+        # figure (tables, districts, the zone layer in QGIS) reads the same numbers.
+        zones[RASTER_POPULATION_FIELD] = surface.zone_population()
+        project.population_field = RASTER_POPULATION_FIELD
     project.layers.pop(SURFACE_LAYER, None)
     project.layers[SURFACE_LAYER] = Layer(name=SURFACE_LAYER, gdf=surface.to_frame(zones), role=SURFACE_LAYER)
     project.settings.update(
@@ -595,3 +606,26 @@ def project_surface(project) -> PopulationSurface:
     )
     surface.source = f"the population surface of zone layer '{project.zones_layer}'"
     return surface
+
+
+def surface_summary(project) -> dict:
+    """How the project's people are placed, as ``show`` and the report's methods appendix state it.
+
+    Keys: ``method``, ``cell_size_m``, ``cells`` (None when no surface is stored), ``note``,
+    ``population_raster`` and ``dasymetric_layer`` (None when not used).
+    """
+    from .settings import AnalysisSettings
+
+    stored = project.layers.get(SURFACE_LAYER)
+    settings = project.settings
+    cell = AnalysisSettings.of(project).cell_size_m
+    note = str(settings.get("demand_note") or "") if stored is not None else ""
+    return {
+        "method": str(settings.get("demand_method") or "uniform") if stored is not None else "uniform",
+        "cell_size_m": cell,
+        "cells": len(stored.gdf) if stored is not None else None,
+        "note": note
+        or f"Population spread evenly over each zone, on {cell:g} m cells built when needed (none stored).",
+        "population_raster": settings.get("population_raster") or None,
+        "dasymetric_layer": settings.get("dasymetric_layer") or None,
+    }

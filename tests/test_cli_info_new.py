@@ -111,6 +111,7 @@ def test_new_creates_a_project_that_loads_back(capsys, tmp_path):
         "wards": "zones",
         "bus_stops": "bus_stop",
         "green": "park",
+        "population_surface": "population_surface",  # the demand, built once at creation
     }
     assert project.facility_types["park"].layer == "green"
     assert project.settings["walk_speed_kmh"] == 4.8

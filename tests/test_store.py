@@ -363,7 +363,9 @@ def test_show_json(saved, capsys):
         "facility_types",
         "scenarios",
         "priority_zones",
+        "population_surface",
     ]
+    assert out["population_surface"]["method"] == "uniform"
     assert out["project"] == "Quy hoạch Hải Châu 2030" and out["crs"] == "EPSG:32649"
     assert out["zones_layer"] == "phường" and out["population_field"] == "pop"
     assert out["population_total"] == 12_500 + 8_300 + 15_020

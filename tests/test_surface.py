@@ -201,3 +201,54 @@ def test_worldpop_on_hcmc_wards_keeps_the_census(hcmc_gpkg: Path) -> None:
     np.testing.assert_allclose(surface.zone_population(), census, rtol=1e-6)
     assert surface.population_total == pytest.approx(8_993_082.0)
     assert len(surface) > 200_000
+
+
+# -- the command line ---------------------------------------------------------------------------
+def _zone_file(tmp_path: Path) -> Path:
+    path = tmp_path / "wards.geojson"
+    _zones().to_crs(4326).to_file(path)
+    return path
+
+
+def test_new_with_a_raster_calibrated_to_the_census(tmp_path: Path, capsys) -> None:
+    from cityplanner.cli import main
+    from cityplanner.store import load_project
+    from cityplanner.surface import project_surface
+
+    target = tmp_path / "city.cityplan"
+    raster = _raster(tmp_path / "pop.tif")
+    args = ["new", str(target), "--zones", str(_zone_file(tmp_path)), "--population", "pop"]
+    assert main([*args, "--population-raster", str(raster), "--cell", "50", "--crs", "32649"]) == 0
+    assert "rescaled to each zone's census total" in capsys.readouterr().out
+    project = load_project(target)
+    surface = project_surface(project)
+    assert surface.method == "raster" and surface.cell_size_m == 50.0
+    np.testing.assert_allclose(surface.zone_population(), _zones()["pop"], rtol=1e-6)
+    assert main(["show", str(target), "--json"]) == 0
+    import json
+
+    shown = json.loads(capsys.readouterr().out)["population_surface"]
+    assert shown["method"] == "raster" and shown["cells"] == len(surface)
+    assert shown["population_raster"] == str(raster.resolve())
+
+
+def test_new_with_a_raster_alone_takes_its_counts(tmp_path: Path, capsys) -> None:
+    from cityplanner.cli import main
+    from cityplanner.store import load_project
+
+    target = tmp_path / "city.cityplan"
+    raster = _raster(tmp_path / "pop.tif")
+    args = ["new", str(target), "--zones", str(_zone_file(tmp_path)), "--population-raster", str(raster)]
+    assert main([*args, "--crs", "32649"]) == 0
+    project = load_project(target)
+    assert project.population_field == "pop_raster"
+    direct = build_surface(_zones(), None, 100.0, raster=raster)
+    assert project.population.sum() == pytest.approx(direct.population_total, rel=1e-9)
+
+
+def test_new_refuses_no_population_at_all(tmp_path: Path, capsys) -> None:
+    from cityplanner.cli import main
+
+    assert main(["new", str(tmp_path / "c.cityplan"), "--zones", str(_zone_file(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert "--population FIELD, --population-raster FILE.tif, or both" in err and "Traceback" not in err

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from ..assemble import create_project
 from ..errors import ProjectError
+from ..settings import CELL_SIZE_RANGE_M, DEFAULT_CELL_SIZE_M
+from ._common import add_encoding_argument
 
 
 def _named_spec(text: str) -> tuple[str, str]:
@@ -31,7 +33,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--zones", required=True, metavar="FILE[:LAYER]", help="zones (polygons or points) with population"
     )
-    parser.add_argument("--population", required=True, metavar="FIELD", help="population field of the zones")
+    parser.add_argument(
+        "--population",
+        metavar="FIELD",
+        help="population field of the zones (census); optional with --population-raster",
+    )
+    parser.add_argument(
+        "--population-raster",
+        metavar="FILE.tif",
+        help="population GeoTIFF (people per pixel, any CRS): where people live; rescaled per zone to "
+        "--population when that is given, else its counts as they are",
+    )
+    parser.add_argument(
+        "--dasymetric",
+        metavar="LAYERNAME",
+        help="place each zone's people by a buildings (footprint x storeys) or residential land-use "
+        "layer given with --layer",
+    )
+    parser.add_argument(
+        "--cell",
+        type=float,
+        metavar="M",
+        help=f"population surface cell size in metres ({CELL_SIZE_RANGE_M[0]:g}-{CELL_SIZE_RANGE_M[1]:g}, "
+        f"default {DEFAULT_CELL_SIZE_M:g})",
+    )
     parser.add_argument(
         "--layer",
         action="append",
@@ -48,6 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="EPSG",
         help="CRS of input files that have none (e.g. a shapefile without .prj)",
     )
+    add_encoding_argument(parser)
     parser.add_argument("--name", help="plan and city name (default: the zone file's name)")
     parser.add_argument("--force", action="store_true", help="overwrite PROJECT.cityplan if it exists")
     parser.set_defaults(func=run)
@@ -55,6 +81,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..store import save_project
+    from ..surface import set_project_surface
 
     target = Path(args.project)
     if target.exists() and not args.force:
@@ -63,6 +90,18 @@ def run(args: argparse.Namespace) -> int:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ProjectError(f"Layer name '{duplicated[0]}' is given more than once with --layer.")
+    if not args.population and not args.population_raster:
+        raise ProjectError(
+            "Give the zones' population: --population FIELD, --population-raster FILE.tif, or both."
+        )
+    if args.dasymetric and args.population_raster:
+        raise ProjectError("Choose one way to place people: --population-raster or --dasymetric, not both.")
+    if args.dasymetric and args.dasymetric not in names:
+        raise ProjectError(
+            f"--dasymetric names '{args.dasymetric}', which is not a layer given with --layer."
+        )
+    if args.dasymetric and not args.population:
+        raise ProjectError("--dasymetric shares a census field among buildings; give it with --population.")
     project = create_project(
         args.zones,
         args.population,
@@ -70,9 +109,18 @@ def run(args: argparse.Namespace) -> int:
         crs=args.crs,
         source_crs=args.source_crs,
         name=args.name,
+        encoding=args.encoding,
+    )
+    surface = set_project_surface(
+        project,
+        raster=args.population_raster,
+        dasymetric_layer=args.dasymetric,
+        cell_size_m=args.cell,
+        use_census=bool(args.population),
     )
     save_project(project, target)
     print(f"Created {target}: {project.name}, working CRS {project.crs.to_string()}")
+    print(f"  population surface: {len(surface):,} cells; {surface.note}")
     print(
         f"  zones: {project.zones_layer} ({len(project.zones):,} zones, "
         f"population {project.population.sum():,.0f} from '{project.population_field}')"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..store import load_project, project_summary
+from ..surface import surface_summary
 from ._common import print_json
 
 
@@ -22,7 +23,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    summary = project_summary(load_project(args.project))
+    project = load_project(args.project)
+    summary = project_summary(project)
+    summary["population_surface"] = surface_summary(project)
     if args.json:
         print_json(summary)
     else:
@@ -41,6 +44,12 @@ def format_summary(summary: dict, path: str) -> str:
         )
     else:
         lines.append("Zones: none chosen")
+    surface = summary.get("population_surface")
+    if surface:
+        cells = f", {surface['cells']:,} cells" if surface["cells"] is not None else ""
+        lines.append(
+            f"Population surface: {surface['method']}, {surface['cell_size_m']:g} m{cells}. {surface['note']}"
+        )
 
     lines += ["", f"Layers ({len(summary['layers'])}):"]
     lines += _table(
