@@ -84,12 +84,12 @@ def _to_working_crs(lyr: Layer, crs: CRS) -> Layer:
     return lyr
 
 
-def read_spec(spec: str | os.PathLike, source_crs=None) -> Layer:
+def read_spec(spec: str | os.PathLike, source_crs=None, encoding: str | None = None) -> Layer:
     """Read a ``FILE[:LAYER]`` spec into a checked :class:`Layer` in its source CRS."""
     path, layer = parse_source(spec)
     if source_crs is not None and not isinstance(source_crs, CRS):
         source_crs = parse_crs(source_crs, f"the source CRS of '{path}'")
-    return read_layer(path, layer, crs=source_crs)
+    return read_layer(path, layer, crs=source_crs, encoding=encoding)
 
 
 def create_project(
@@ -100,6 +100,7 @@ def create_project(
     source_crs=None,
     name: str | None = None,
     progress: Progress | None = None,
+    encoding: str | None = None,
 ) -> Project:
     """Build a new project from a zone file, its population field and optional other layers.
 
@@ -120,6 +121,9 @@ def create_project(
         Plan and city name; default the zone file's name.
     progress : Progress, optional
         Reports each layer read; cancellable.
+    encoding : str, optional
+        Text encoding of every input file's attributes, overriding .cpg files and the detection
+        (see :func:`cityplanner.io.read_layer`).
 
     Returns
     -------
@@ -141,7 +145,7 @@ def create_project(
         source_crs = working
 
     report(progress, 0.0, "Reading zones")
-    zone_layer = read_spec(zones, source_crs)
+    zone_layer = read_spec(zones, source_crs, encoding)
     zone_path, zone_source_layer = parse_source(zones)
     label = describe_source(zone_path, zone_source_layer)
     dimension = zone_layer.gdf.geometry.iloc[0].geom_type
@@ -153,7 +157,7 @@ def create_project(
     others: list[Layer] = []
     for i, (layer_name, spec) in enumerate(layers.items(), start=1):
         report(progress, i / total, f"Reading {layer_name}")
-        lyr = read_spec(spec, source_crs)
+        lyr = read_spec(spec, source_crs, encoding)
         lyr.name = layer_name
         lyr.role = guess_role(layer_name)
         _check_role_geometry(lyr, describe_source(*parse_source(spec)))
@@ -201,13 +205,14 @@ def add_layer_from_file(
     name: str | None = None,
     role: str | None = None,
     source_crs=None,
+    encoding: str | None = None,
 ) -> Layer:
     """Read ``FILE[:LAYER]`` and add it to ``project``; on any error the project is untouched.
 
     The role defaults to the one guessed from the name; a facility type without existing
     facilities is linked to the new layer when the role is that type.
     """
-    lyr = read_spec(spec, source_crs)
+    lyr = read_spec(spec, source_crs, encoding)
     path, source_layer = parse_source(spec)
     lyr.name = name or layer_name_from(Path(path), source_layer)
     lyr.role = role or guess_role(lyr.name)

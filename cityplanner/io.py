@@ -20,6 +20,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -159,16 +160,67 @@ def _read_failure(path: Path, err: Exception) -> LayerLoadError:
 
 
 # -- text encodings --------------------------------------------------------------------------------
-def _decode_ladder(data: bytes, path: Path, declared: str | None = None) -> str:
-    """Name of the first encoding that decodes ``data``: the declared one, else UTF-8, cp1258, cp1252."""
+# Text is checked against an encoding this many bytes at a time, so a large .dbf is never held twice.
+_DECODE_CHUNK = 16 * 1024 * 1024
+
+
+def _encoding_label(codec: str) -> str:
+    """How messages name a Python codec: "UTF-8", "Windows-1258", "ISO-8859-1", else its name."""
+    if codec in _ENCODING_NAMES:
+        return _ENCODING_NAMES[codec]
+    if re.fullmatch(r"cp125\d", codec):
+        return f"Windows-{codec[2:]}"
+    if codec.startswith("iso8859-"):
+        return f"ISO-8859-{codec[8:]}"
+    return codec
+
+
+def _decodes(parts: tuple, encoding: str) -> bool:
+    """Whether the bytes of ``parts``, one after the other, are valid text in ``encoding``."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for part in parts:
+            view = memoryview(part)
+            for start in range(0, len(view), _DECODE_CHUNK):
+                decoder.decode(view[start : start + _DECODE_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _has_non_ascii(parts: tuple) -> bool:
+    return any(len(p) and int(np.frombuffer(p, dtype=np.uint8).max()) >= 0x80 for p in parts)
+
+
+def _decode_ladder(data, path: Path, declared: str | None = None, origin: str | None = None) -> str:
+    """Name of the first encoding that decodes ``data``: the declared one, else UTF-8, cp1258, cp1252.
+
+    ``data`` is bytes or a tuple of byte strings checked as one text; ``origin`` says where a
+    declared encoding came from (``"cpg"``: the shapefile's .cpg, ``"given"``: the caller), for the
+    message when the text does not fit it. Non-ASCII text that is valid UTF-8 is read as UTF-8 even
+    when another encoding is given: legacy 8-bit text (Vietnamese included) practically never is, so
+    one ``--encoding`` for the old files of a command leaves its UTF-8 files intact.
+    """
+    parts = data if isinstance(data, tuple) else (data,)
+    if declared and declared != "utf-8" and origin == "given" and _has_non_ascii(parts):
+        if _decodes(parts, "utf-8"):
+            return "utf-8"
     candidates = (declared,) if declared else FALLBACK_ENCODINGS
     for enc in candidates:
-        try:
-            data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        return enc
-    tried = ", ".join(_ENCODING_NAMES.get(e, e) for e in candidates)
+        if _decodes(parts, enc):
+            return enc
+    if declared and origin == "cpg":
+        raise LayerLoadError(
+            f"File '{path}' has text that is not valid {_encoding_label(declared)}, the encoding its .cpg "
+            "file declares; give the right one with --encoding, such as --encoding 1258 for Windows-1258."
+        )
+    if declared and origin == "given":
+        raise LayerLoadError(
+            f"File '{path}' has text that is not valid {_encoding_label(declared)}, "
+            "the encoding given for it."
+        )
+    tried = ", ".join(_encoding_label(e) for e in candidates)
     raise LayerLoadError(f"File '{path}' has text that is not valid in any of these encodings: {tried}.")
 
 
@@ -178,47 +230,253 @@ def _decoded(data: bytes, encoding: str) -> str:
     return text if encoding == "utf-8" else unicodedata.normalize("NFC", text)
 
 
-def _python_codec(name: str, path: Path) -> str:
-    """Python codec of a .cpg code page ("1258", "CP1258", "UTF-8", "ANSI 1252", "88591")."""
-    text = name.strip().upper().replace("ANSI", "").strip()
-    if text.startswith("8859") and text[4:].isdigit():
-        text = f"iso8859-{text[4:]}"
-    elif text.isdigit():
-        text = f"cp{text}"
+def _python_codec(name: str, path: Path, given: bool = False) -> str:
+    """Python codec of a code page as .cpg files and users write it.
+
+    "1258", "CP1258", "cp 1258", "Windows-1258", "WINDOWS1258", "ANSI 1258", "UTF-8", "65001",
+    "88591", "ISO-8859-1"... ``given``: the name came from the caller (``--encoding``), not a .cpg.
+    """
+    text = name.strip().upper()
+    compact = re.sub(r"[\s_-]+", "", text)
+    if match := re.fullmatch(r"(?:ISO)?8859(\d{1,2})", compact):
+        text = f"iso8859-{match[1]}"
+    elif match := re.fullmatch(r"(?:ANSI|WINDOWS|WIN|CP|MS)?(\d{3,5})", compact):
+        text = f"cp{match[1]}"
     try:
-        return codecs.lookup(text).name
+        info = codecs.lookup(text)
     except LookupError:
-        raise LayerLoadError(f"File '{path}' declares an unknown text encoding '{name.strip()}'.") from None
+        info = None
+    if info is not None and getattr(info, "_is_text_encoding", True):
+        return info.name
+    if given:
+        raise LayerLoadError(
+            f"'{name.strip()}' given as the text encoding of '{path}' is not a text encoding CityPlanner "
+            "knows (try UTF-8, 1258 for Windows-1258 or 1252 for Windows-1252)."
+        )
+    raise LayerLoadError(f"File '{path}' declares an unknown text encoding '{name.strip()}'.")
 
 
-def _dbf_bytes(path: Path) -> tuple[bytes | None, str | None]:
-    """Records of the shapefile's .dbf and the text of its .cpg (either may be missing)."""
+def _zip_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The archive's files, without folders and the ``__MACOSX/`` and ``._name`` copies macOS adds."""
+    return [
+        info
+        for info in zf.infolist()
+        if not info.is_dir()
+        and not info.filename.startswith("__MACOSX/")
+        and not info.filename.rsplit("/", 1)[-1].startswith("._")
+    ]
+
+
+def _dbf_text(data: bytes) -> tuple[bytes, memoryview]:
+    """The parts of a .dbf whose encoding matters: its field names (NUL-separated) and its records."""
+    if len(data) < 32:
+        return b"", memoryview(data)
+    header_length = min(int.from_bytes(data[8:10], "little"), len(data))
+    names = []
+    for start in range(32, header_length - 31, 32):  # one 32-byte descriptor per field
+        if data[start] == 0x0D:  # end of the field descriptors
+            break
+        names.append(data[start : start + 11].split(b"\0", 1)[0])
+    return b"\0".join(names) + b"\0", memoryview(data)[header_length:]
+
+
+def _dbf_bytes(path: Path) -> tuple[tuple[bytes, memoryview] | None, str | None]:
+    """Field names and records of the shapefile's .dbf and the text of its .cpg (either may be missing)."""
     if path.suffix.lower() == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
-                names = zf.namelist()
+                names = [info.filename for info in _zip_members(zf)]
                 dbf = next((n for n in names if n.lower().endswith(".dbf")), None)
-                cpg = next((n for n in names if n.lower().endswith(".cpg")), None)
+                stem = dbf[:-4].lower() if dbf else None
+                cpg = next((n for n in names if n.lower() == f"{stem}.cpg"), None)
                 data = zf.read(dbf) if dbf else None
                 cpg_text = zf.read(cpg).decode("ascii", "ignore") if cpg else None
-        except (zipfile.BadZipFile, OSError) as err:
+        except _ZIP_ERRORS as err:
             raise LayerLoadError(f"File '{path}' is not a readable zip archive ({err}).") from err
     else:
-        dbf_path = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
-        cpg_path = next((p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()), None)
+        dbf_path = _sibling(path, ".dbf")
+        cpg_path = _sibling(path, ".cpg")
         data = dbf_path.read_bytes() if dbf_path else None
         cpg_text = cpg_path.read_text("ascii", "ignore") if cpg_path else None
-    if data is not None and len(data) >= 10:
-        header_length = int.from_bytes(data[8:10], "little")
-        data = data[header_length:]
-    return data, cpg_text
+    return (_dbf_text(data) if data is not None else None), cpg_text
 
 
-def _shapefile_encoding(path: Path) -> str:
-    """Python codec of a shapefile's attribute text: its .cpg when there is one, else detected."""
-    data, cpg = _dbf_bytes(path)
+def _sibling(path: Path, suffix: str) -> Path | None:
+    """The part of a shapefile with ``suffix`` (lower or upper case), if it exists."""
+    return next((p for p in (path.with_suffix(suffix), path.with_suffix(suffix.upper())) if p.exists()), None)
+
+
+def _shapefile_encoding(path: Path, encoding: str | None = None) -> str:
+    """Python codec of a shapefile's attribute text: ``encoding`` if given, else its .cpg, else detected.
+
+    Field names count as much as the values: a table with Vietnamese field names and plain ASCII
+    values is still Windows-1258.
+    """
+    text, cpg = _dbf_bytes(path)
+    parts = text or (b"",)
+    if encoding:
+        return _decode_ladder(parts, path, encoding, origin="given")
     declared = _python_codec(cpg, path) if cpg and cpg.strip() else None
-    return _decode_ladder(data or b"", path, declared)
+    return _decode_ladder(parts, path, declared, origin="cpg" if declared else None)
+
+
+# -- archives and truncated shapefiles ---------------------------------------------------------------
+# Limits of a zip archive, judged from its central directory before anything is unpacked or read.
+# - 2 GiB in all: the shapefile format caps each of its .shp and .dbf at 2 GB, and read into a
+#   GeoDataFrame that much data takes several times its size in memory, more than a planner's
+#   laptop has; bigger data belongs in a GeoPackage, which is read without unpacking.
+# - 100 to 1: real shapefile parts compress 2 to 20 times (coordinates hardly compress; blank-padded
+#   .dbf text some tens of times), while zip bombs reach about 1,000 to 1 with deflate. The ratio
+#   counts only for members (and archives) past 100 MiB, so small tables with much blank padding,
+#   harmless even at 1,000 to 1, stay readable.
+# Python's zipfile and the minizip code under GDAL's /vsizip/ stop inflating a member at the size its
+# header declares (zipfile then reports a bad CRC), so the declared sizes bound what reading costs.
+MAX_ARCHIVE_BYTES = 2 * 1024**3
+MAX_ARCHIVE_RATIO = 100
+ARCHIVE_RATIO_FROM_BYTES = 100 * 1024**2
+_ENCRYPTED_FLAG = 0x1  # bit 0 of a zip member's general-purpose flags
+# What a damaged archive raises while read (a bad CRC, a cut or corrupt deflate stream).
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
+
+
+def _size_text(size: int) -> str:
+    """``3.0 GiB``, ``160.0 MiB``, ``12.5 KiB``."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a zip whose members are encrypted, too big or too compressed, before unpacking any."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = _zip_members(zf)
+    except _ZIP_ERRORS as err:
+        raise LayerLoadError(f"File '{path}' is not a readable zip archive ({err}).") from err
+    locked = next((m for m in members if m.flag_bits & _ENCRYPTED_FLAG), None)
+    if locked is not None:
+        raise LayerLoadError(
+            f"File '{path}' holds '{locked.filename}' encrypted with a password; unzip it with the "
+            "password and load the unzipped .shp instead."
+        )
+    unpacked = np.array([m.file_size for m in members], dtype=np.int64)
+    packed = np.maximum(np.array([m.compress_size for m in members], dtype=np.int64), 1)
+    total = int(unpacked.sum())
+    if total > MAX_ARCHIVE_BYTES:
+        raise LayerLoadError(
+            f"File '{path}' would unpack to {_size_text(total)}, more than the "
+            f"{_size_text(MAX_ARCHIVE_BYTES)} CityPlanner unpacks from an archive; unzip it yourself and "
+            "load the .shp, or convert it to a GeoPackage."
+        )
+    bombs = (unpacked > ARCHIVE_RATIO_FROM_BYTES) & (unpacked > MAX_ARCHIVE_RATIO * packed)
+    if bombs.any() or (total > ARCHIVE_RATIO_FROM_BYTES and total > MAX_ARCHIVE_RATIO * int(packed.sum())):
+        i = int(np.flatnonzero(bombs)[0]) if bombs.any() else int(np.argmax(unpacked / packed))
+        raise LayerLoadError(
+            f"File '{path}' holds '{members[i].filename}', compressed {unpacked[i] // packed[i]:,} to 1 "
+            f"({_size_text(int(packed[i]))} unpacking to {_size_text(int(unpacked[i]))}), as zip bombs are; "
+            f"CityPlanner unpacks members of over {_size_text(ARCHIVE_RATIO_FROM_BYTES)} compressed at most "
+            f"{MAX_ARCHIVE_RATIO} times, so unzip it yourself if you trust it."
+        )
+
+
+def _shapefile_parts(path: Path):
+    """Each shapefile of ``path`` (a .shp, or every one in a .zip) as ``(label, parts)``.
+
+    ``parts`` maps ".shp", ".shx" and ".dbf" to ``(size, read)``, ``read(n)`` giving the first
+    ``n`` bytes (all with None). A generator, so a zip stays open while its parts are read.
+    """
+    if path.suffix.lower() != ".zip":
+        parts = {}
+        for suffix in (".shp", ".shx", ".dbf"):
+            part = _sibling(path, suffix)
+            if part is not None:
+                parts[suffix] = (part.stat().st_size, lambda n, part=part: _read_head(part.open("rb"), n))
+        yield "", parts
+        return
+    with zipfile.ZipFile(path) as zf:
+        groups: dict[str, dict] = {}
+        for info in _zip_members(zf):
+            stem, suffix = os.path.splitext(info.filename)
+            if suffix.lower() in (".shp", ".shx", ".dbf"):
+                read = lambda n, info=info: _read_head(zf.open(info), n)  # noqa: E731
+                groups.setdefault(stem, {})[suffix.lower()] = (info.file_size, read, info.filename)
+        for parts in groups.values():
+            yield "member", parts
+
+
+def _read_head(stream, n: int | None) -> bytes:
+    with stream:
+        return stream.read() if n is None else stream.read(n)
+
+
+def _check_shapefile_complete(path: Path) -> None:
+    """Refuse a shapefile holding fewer records than its headers declare: a truncated copy.
+
+    GDAL reads the records a cut .dbf still holds and gives the records a cut .shp lost no geometry,
+    so a partial copy would otherwise load as fewer zones (or zones without shapes) with only a note.
+    Only headers, the .shx index and file sizes are read.
+    """
+    try:
+        for kind, parts in _shapefile_parts(path):
+            _check_parts(path, kind, parts)
+    except _ZIP_ERRORS as err:
+        if path.suffix.lower() != ".zip":
+            raise _read_failure(path, err) from err
+        raise LayerLoadError(f"File '{path}' is not a readable zip archive ({err}).") from err
+
+
+def _part_name(kind: str, parts: dict, suffix: str) -> str:
+    if kind:
+        return f"its member '{parts[suffix][2]}'"
+    return "its .shx index" if suffix == ".shx" else f"its {suffix}"
+
+
+def _check_parts(path: Path, kind: str, parts: dict) -> None:
+    """:func:`_check_shapefile_complete` of one shapefile (``kind``: "member" inside a zip, else "")."""
+    n_dbf = None
+    if ".dbf" in parts:
+        size, read = parts[".dbf"][:2]
+        head = read(32)
+        if len(head) >= 12:
+            n_dbf = int.from_bytes(head[4:8], "little")
+            header_length = int.from_bytes(head[8:10], "little")
+            record_length = int.from_bytes(head[10:12], "little")
+            held = max(0, (size - header_length) // record_length) if record_length else n_dbf
+            if held < n_dbf:
+                raise LayerLoadError(
+                    f"File '{path}' is truncated: {_part_name(kind, parts, '.dbf')} declares {n_dbf:,} "
+                    f"records but holds only {held:,}; copy the complete file again."
+                )
+    if ".shx" not in parts:
+        return
+    index = parts[".shx"][1](None)
+    if len(index) < 100:
+        return
+    shx = _part_name(kind, parts, ".shx")
+    n_shx = (len(index) - 100) // 8
+    declared = (int.from_bytes(index[24:28], "big") * 2 - 100) // 8
+    if n_shx < declared:
+        raise LayerLoadError(
+            f"File '{path}' is truncated: {shx} declares {declared:,} records but holds only {n_shx:,}; "
+            "copy the complete file again."
+        )
+    if n_dbf is not None and n_dbf != n_shx:
+        raise LayerLoadError(
+            f"File '{path}' is truncated or mixes parts of different copies: {shx} lists {n_shx:,} "
+            f"records but {_part_name(kind, parts, '.dbf')} {n_dbf:,}; copy the complete file again."
+        )
+    if ".shp" in parts and n_shx:
+        # Each index entry: offset and content length of a record, in 16-bit words, big-endian.
+        entries = np.frombuffer(index, dtype=">i4", count=2 * n_shx, offset=100).reshape(-1, 2)
+        ends = (entries[:, 0].astype(np.int64) + entries[:, 1]) * 2 + 8
+        held = int((ends <= parts[".shp"][0]).sum())
+        if held < n_shx:
+            raise LayerLoadError(
+                f"File '{path}' is truncated: {shx} lists {n_shx:,} records but "
+                f"{_part_name(kind, parts, '.shp')} holds only {held:,} of them whole; "
+                "copy the complete file again."
+            )
 
 
 def _recode_latin1(df: pd.DataFrame, encoding: str) -> pd.DataFrame:
@@ -287,26 +545,32 @@ def _scanned_geometry_type(path: Path, layer: str, declared: str) -> str:
     return f"Mixed ({', '.join(labels)})" if labels else declared
 
 
-def list_layers(path: str | os.PathLike) -> list[LayerInfo]:
+def list_layers(path: str | os.PathLike, encoding: str | None = None) -> list[LayerInfo]:
     """Every layer of a file with its geometry type, CRS, feature count and fields.
+
+    ``encoding`` is the text encoding of a Shapefile's or CSV's attributes, for when a ``.cpg``
+    file or the detection gets it wrong (see :func:`read_layer`).
 
     Raises
     ------
     LayerLoadError
-        When the file is missing, unreadable or corrupt.
+        When the file is missing, unreadable, corrupt, truncated or an archive beyond the limits.
     """
     path = Path(path)
     _check_readable(path)
+    codec = _python_codec(encoding, path, given=True) if encoding else None
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [_csv_info(path)]
+        return [_csv_info(path, codec)]
     if suffix in (".parquet", ".geoparquet"):
         return [_parquet_info(path)]
-    encoding = _shapefile_encoding(path) if suffix in (".shp", ".zip") else None
+    text_encoding = _checked_shapefile_encoding(path, codec) if suffix in (".shp", ".zip") else None
     try:
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
         infos = [
-            pyogrio.read_info(path, layer=n, force_feature_count=True, encoding=_gdal_encoding(encoding))
+            pyogrio.read_info(
+                path, layer=n, force_feature_count=True, encoding=_gdal_encoding(text_encoding)
+            )
             for n in names
         ]
     except Exception as err:  # any reader failure becomes one sentence
@@ -314,8 +578,8 @@ def list_layers(path: str | os.PathLike) -> list[LayerInfo]:
     out = []
     for name, info in zip(names, infos, strict=True):
         field_names = list(info["fields"])
-        if encoding and encoding != "utf-8":
-            field_names = list(_recode_latin1(pd.DataFrame(columns=field_names), encoding).columns)
+        if text_encoding and text_encoding != "utf-8":
+            field_names = list(_recode_latin1(pd.DataFrame(columns=field_names), text_encoding).columns)
         types = [
             "boolean" if sub == "OFSTBoolean" else _OGR_FIELD_TYPES.get(t, "list")
             for t, sub in zip(info["ogr_types"], info["ogr_subtypes"], strict=True)
@@ -333,6 +597,14 @@ def list_layers(path: str | os.PathLike) -> list[LayerInfo]:
             )
         )
     return out
+
+
+def _checked_shapefile_encoding(path: Path, codec: str | None) -> str:
+    """A (zipped) shapefile's text encoding, once the archive limits and its completeness are checked."""
+    if path.suffix.lower() == ".zip":
+        _check_archive(path)
+    _check_shapefile_complete(path)
+    return _shapefile_encoding(path, codec)
 
 
 def _gdal_encoding(encoding: str | None) -> str | None:
@@ -369,8 +641,8 @@ def _parquet_info(path: Path) -> LayerInfo:
     )
 
 
-def _csv_info(path: Path) -> LayerInfo:
-    table, _ = _read_csv_table(path)
+def _csv_info(path: Path, encoding: str | None = None) -> LayerInfo:
+    table, _ = _read_csv_table(path, encoding)
     gdf = _csv_geometry(table, path, allow_none=True)
     fields = tuple(FieldInfo(str(c), _pandas_field_type(table[c].dtype)) for c in table.columns)
     if gdf is None:
@@ -388,11 +660,12 @@ def _csv_info(path: Path) -> LayerInfo:
 
 
 # -- CSV -------------------------------------------------------------------------------------------
-def _read_csv_table(path: Path) -> tuple[pd.DataFrame, str]:
+def _read_csv_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The table and the codec its text was read in (``encoding`` when given, else detected)."""
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    encoding = _decode_ladder(data, path)
+    encoding = _decode_ladder(data, path, encoding, origin="given" if encoding else None)
     try:
         table = pd.read_csv(io.StringIO(_decoded(data, encoding)), sep=None, engine="python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
@@ -454,7 +727,9 @@ def _csv_geometry(table: pd.DataFrame, path: Path, allow_none: bool = False) -> 
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def read_layer(path: str | os.PathLike, layer: str | None = None, crs=None) -> Layer:
+def read_layer(
+    path: str | os.PathLike, layer: str | None = None, crs=None, encoding: str | None = None
+) -> Layer:
     """Read one layer: 2D, valid geometries of one dimension, in the file's own CRS.
 
     Parameters
@@ -465,6 +740,13 @@ def read_layer(path: str | os.PathLike, layer: str | None = None, crs=None) -> L
         Layer name inside a multi-layer file (GeoPackage, OSM); needed when there are several.
     crs : str, int or pyproj.CRS, optional
         CRS to assign when the file has none (a file's own CRS is never overridden).
+    encoding : str, optional
+        Text encoding of the attributes of the formats that do not define one, Shapefiles (also
+        zipped) and CSV, overriding a ``.cpg`` file and the detection (UTF-8, then Windows-1258,
+        then Windows-1252); written as code pages are in .cpg files ("1258", "cp1258",
+        "Windows-1258", "ANSI 1258", "UTF-8", "65001"...). GeoJSON, GeoPackage and the other
+        formats define their text as UTF-8 and ignore it, so one encoding can be given for all the
+        inputs of a command.
 
     Returns
     -------
@@ -479,7 +761,8 @@ def read_layer(path: str | os.PathLike, layer: str | None = None, crs=None) -> L
     """
     path = Path(path)
     _check_readable(path)
-    gdf, layer, notes = _read_raw(path, layer, crs)
+    codec = _python_codec(encoding, path, given=True) if encoding else None
+    gdf, layer, notes = _read_raw(path, layer, crs, codec)
     label = describe_source(path, layer)
     if len(gdf) == 0:
         raise LayerLoadError(f"{label} has no features.")
@@ -497,9 +780,11 @@ def read_layer(path: str | os.PathLike, layer: str | None = None, crs=None) -> L
 
 
 def _read_raw(
-    path: Path, layer: str | None, crs=None
+    path: Path, layer: str | None, crs=None, codec: str | None = None
 ) -> tuple[gpd.GeoDataFrame, str | None, list[str]]:
     """The features as stored, the resolved layer name and notes on the text encoding.
+
+    ``codec`` is the Python codec of the attribute text when the caller gave one.
 
     ``crs`` is the CRS the user gave for files without one; a CSV whose coordinate columns are
     named longitude/latitude but hold values beyond +-180/+-90 is checked as degrees when none
@@ -508,9 +793,8 @@ def _read_raw(
     suffix = path.suffix.lower()
     notes: list[str] = []
     if suffix == ".csv":
-        table, encoding = _read_csv_table(path)
-        if encoding != "utf-8":
-            notes.append(f"read attribute text as {_ENCODING_NAMES[encoding]}")
+        table, encoding = _read_csv_table(path, codec)
+        _encoding_notes(notes, encoding, codec)
         gdf = _csv_geometry(table, path)
         if gdf.crs is not None:
             notes.append("assumed longitude/latitude in EPSG:4326 (WGS 84)")
@@ -523,15 +807,14 @@ def _read_raw(
         except Exception as err:  # any reader failure becomes one sentence
             raise _read_failure(path, err) from err
 
-    encoding = _shapefile_encoding(path) if suffix in (".shp", ".zip") else None
+    encoding = _checked_shapefile_encoding(path, codec) if suffix in (".shp", ".zip") else None
     source: Path | io.BytesIO = path
     if suffix in (".geojson", ".json") and path.is_file():
         data = path.read_bytes()
-        encoding = _decode_ladder(data, path)
+        encoding = _decode_ladder(data, path)  # UTF-8 by RFC 7946; legacy files are detected
         if encoding != "utf-8":
             source = io.BytesIO(_decoded(data, encoding).encode("utf-8"))
-    if encoding and encoding != "utf-8":
-        notes.append(f"read attribute text as {_ENCODING_NAMES.get(encoding, encoding)}")
+    _encoding_notes(notes, encoding, codec if suffix in (".shp", ".zip") else None)
     try:
         layer = _resolve_layer(path, layer)
         gdf = pyogrio.read_dataframe(
@@ -551,6 +834,17 @@ def _read_raw(
     if encoding and encoding != "utf-8" and isinstance(source, Path):
         gdf = _recode_latin1(gdf, encoding)
     return gdf, layer, notes
+
+
+def _encoding_notes(notes: list[str], encoding: str | None, given: str | None) -> None:
+    """Say which encoding the attribute text was read in, when not plain UTF-8 or not the one given."""
+    if given and encoding != given:
+        notes.append(
+            f"read attribute text as {_encoding_label(encoding)}, not the {_encoding_label(given)} "
+            f"given: it is valid {_encoding_label(encoding)}"
+        )
+    elif encoding and encoding != "utf-8":
+        notes.append(f"read attribute text as {_encoding_label(encoding)}")
 
 
 def _read_with_fiona(path: Path, layer: str | None, pyogrio_error: Exception) -> gpd.GeoDataFrame:
@@ -722,32 +1016,80 @@ def working_crs_for(gdf: gpd.GeoDataFrame) -> CRS:
         raise LayerLoadError(f"No UTM zone fits data with bounds {tuple(gdf.total_bounds)} ({err}).") from err
 
 
+# Most people one zone may hold. Zones are wards, districts, grid cells or, at most, whole cities
+# and provinces: the largest (Tokyo's and Jakarta's metropolitan areas, Chongqing, Ho Chi Minh City
+# after the 2025 merger at about 14 million) hold under 45 million. A larger value is not a head
+# count but a date or time stored as a number, an ID, an area in square metres or a no-data
+# placeholder such as 999,999,999 or 1e308 (which would also make the total infinite).
+MAX_ZONE_POPULATION = 50_000_000
+
+
+def _is_count_dtype(dtype) -> bool:
+    """Whether a column dtype holds plain numbers (not booleans, dates, durations or complex)."""
+    types = pd.api.types
+    return (
+        types.is_numeric_dtype(dtype)
+        and not types.is_bool_dtype(dtype)
+        and not types.is_complex_dtype(dtype)
+        and not types.is_timedelta64_dtype(dtype)
+    )
+
+
 def numeric_fields(gdf: gpd.GeoDataFrame) -> list[str]:
-    """Attribute columns holding numbers (booleans excluded)."""
-    return [
-        str(c)
-        for c in gdf.columns
-        if c != gdf.geometry.name
-        and pd.api.types.is_numeric_dtype(gdf[c])
-        and not pd.api.types.is_bool_dtype(gdf[c])
-    ]
+    """Attribute columns holding numbers (booleans, dates and durations excluded)."""
+    return [str(c) for c in gdf.columns if c != gdf.geometry.name and _is_count_dtype(gdf[c].dtype)]
+
+
+def _not_a_count(values: pd.Series) -> str | None:
+    """What a column holds when it is typed as something other than numbers or text, else None."""
+    types = pd.api.types
+    dtype = values.dtype
+    if types.is_bool_dtype(dtype):
+        return "yes/no (boolean) values"
+    if types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+        return "dates"
+    if types.is_timedelta64_dtype(dtype):
+        return "durations"
+    if types.is_complex_dtype(dtype):
+        return "complex numbers"
+    if types.is_numeric_dtype(dtype):
+        return None
+    # Object columns: GeoJSON dates come as datetime.date objects, nullable booleans as bools.
+    inferred = types.infer_dtype(values, skipna=True)
+    if inferred == "boolean":
+        return "yes/no (boolean) values"
+    if inferred in ("date", "datetime", "datetime64", "period", "time"):
+        return "dates"
+    if inferred in ("timedelta", "timedelta64"):
+        return "durations"
+    return None
+
+
+def _count_text(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) < 1e15 else f"{value:.3g}"
 
 
 def check_population(gdf: gpd.GeoDataFrame, field: str, source: str) -> np.ndarray:
     """Validate a population column and return it as float64.
 
-    Numbers stored as text are accepted; empty, non-numeric, negative or infinite values are not.
+    Numbers, and numbers stored as text, between 0 and :data:`MAX_ZONE_POPULATION` are accepted;
+    dates, yes/no fields, other text and empty, negative, infinite or larger values are not.
 
     Raises
     ------
     LayerLoadError
         Naming ``source`` (how the file/layer is shown to the user) and the problem.
     """
+    numeric = numeric_fields(gdf)
+    others = f"its numeric fields are: {', '.join(numeric)}" if numeric else "it has no numeric fields"
     if field not in gdf.columns or field == gdf.geometry.name:
-        numeric = numeric_fields(gdf)
-        others = f"its numeric fields are: {', '.join(numeric)}" if numeric else "it has no numeric fields"
         raise LayerLoadError(f"{source} has no population field '{field}'; {others}.")
     raw = gdf[field]
+    kind = _not_a_count(raw)
+    if kind is not None:
+        raise LayerLoadError(
+            f"Population field '{field}' of {source} holds {kind}, not numbers of people; {others}."
+        )
     values = pd.to_numeric(raw, errors="coerce").astype("float64")
     not_numeric = raw.notna().to_numpy() & values.isna().to_numpy()
     if not_numeric.any():
@@ -770,6 +1112,14 @@ def check_population(gdf: gpd.GeoDataFrame, field: str, source: str) -> np.ndarr
         raise LayerLoadError(
             f"Population field '{field}' of {source} has {int(bad.sum())} negative or infinite value(s) "
             f"such as {array[first]:g} (feature {first + 1})."
+        )
+    too_many = array > MAX_ZONE_POPULATION
+    if too_many.any():
+        first = int(np.flatnonzero(too_many)[0])
+        raise LayerLoadError(
+            f"Population field '{field}' of {source} has {int(too_many.sum())} value(s) above "
+            f"{MAX_ZONE_POPULATION:,} people, more than any city or province holds, such as "
+            f"{_count_text(array[first])} (feature {first + 1}); it does not look like a head count."
         )
     return array
 

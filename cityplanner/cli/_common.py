@@ -47,12 +47,22 @@ def add_source_crs_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_encoding_argument(parser: argparse.ArgumentParser) -> None:
+    """``--encoding``: the text encoding of input Shapefiles and CSV, overriding .cpg files."""
+    parser.add_argument(
+        "--encoding",
+        metavar="CODEPAGE",
+        help="text encoding of input Shapefiles and CSV files (e.g. 1258 for Windows-1258, UTF-8); "
+        "overrides a shapefile's .cpg and the detection; other formats are UTF-8 by definition",
+    )
+
+
 def read_source(
-    spec: str, crs=None, source_crs: str | None = None
+    spec: str, crs=None, source_crs: str | None = None, encoding: str | None = None
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Read ``FILE[:LAYER]`` (reprojected to ``crs`` if given); return it and how messages name it."""
     path, layer = parse_source(spec)
-    gdf = read_layer(path, layer, crs=source_crs).gdf
+    gdf = read_layer(path, layer, crs=source_crs, encoding=encoding).gdf
     return (gdf if crs is None else gdf.to_crs(crs)), describe_source(path, layer)
 
 

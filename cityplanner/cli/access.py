@@ -13,7 +13,7 @@ from ..demand import Demand
 from ..errors import AnalysisError
 from ..io import working_crs_for
 from ..network import DEFAULT_MAX_SNAP_M, DEFAULT_WALK_SPEED_KMH, StreetNetwork
-from ._common import add_source_crs_argument, print_json, read_source
+from ._common import add_encoding_argument, add_source_crs_argument, print_json, read_source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -51,6 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     add_source_crs_argument(parser)
+    add_encoding_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -59,13 +60,15 @@ def run(args: argparse.Namespace) -> int:
         raise AnalysisError(f"--max-snap must be a positive distance in metres (got {args.max_snap:g}).")
     if not args.walk_speed > 0:
         raise AnalysisError(f"--walk-speed must be a positive speed in km/h (got {args.walk_speed:g}).")
-    zones, zones_name = read_source(args.zones, source_crs=args.source_crs)
+    zones, zones_name = read_source(args.zones, source_crs=args.source_crs, encoding=args.encoding)
     if args.group_by and args.group_by not in zones.columns:
         raise AnalysisError(f"{zones_name} has no field '{args.group_by}' to group by.")
     crs = working_crs_for(zones)
     zones = zones.to_crs(crs)
     demand = Demand.from_zones(zones, args.population, source=zones_name)
-    facilities, facilities_name = read_source(args.facilities, source_crs=args.source_crs)
+    facilities, facilities_name = read_source(
+        args.facilities, source_crs=args.source_crs, encoding=args.encoding
+    )
     sites = facilities.to_crs(crs).geometry.to_numpy()
     sites = sites[~(shapely.is_missing(sites) | shapely.is_empty(sites))]
     if len(sites) == 0:
@@ -73,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     facilities_xy = shapely.get_coordinates(shapely.point_on_surface(sites))
     network = None
     if args.roads:
-        roads, roads_name = read_source(args.roads, source_crs=args.source_crs)
+        roads, roads_name = read_source(args.roads, source_crs=args.source_crs, encoding=args.encoding)
         network = StreetNetwork.from_lines(
             roads.to_crs(crs), walk_speed_kmh=args.walk_speed, source=roads_name
         )

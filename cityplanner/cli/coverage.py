@@ -9,7 +9,7 @@ from ..coverage import euclidean_coverage, network_coverage
 from ..demand import DEMAND_MODELS, Demand
 from ..errors import AnalysisError
 from ..io import working_crs_for
-from ._common import add_source_crs_argument, print_json, read_source
+from ._common import add_encoding_argument, add_source_crs_argument, print_json, read_source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -44,23 +44,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--group-by", metavar="FIELD", help="also report per value of this zone field")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     add_source_crs_argument(parser)
+    add_encoding_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.mode == "network" and not args.roads:
         raise AnalysisError("--mode network needs the street lines: add --roads FILE[:LAYER].")
-    zones, zones_name = read_source(args.zones, source_crs=args.source_crs)
+    zones, zones_name = read_source(args.zones, source_crs=args.source_crs, encoding=args.encoding)
     if args.group_by and args.group_by not in zones.columns:
         raise AnalysisError(f"{zones_name} has no field '{args.group_by}' to group by.")
     crs = working_crs_for(zones)
     zones = zones.to_crs(crs)
-    facilities, _ = read_source(args.facilities, source_crs=args.source_crs)
+    facilities, _ = read_source(args.facilities, source_crs=args.source_crs, encoding=args.encoding)
     demand = Demand.from_zones(zones, args.population, model=args.demand, source=zones_name)
     if args.mode == "network":
         from ..network import StreetNetwork
 
-        roads, roads_name = read_source(args.roads, source_crs=args.source_crs)
+        roads, roads_name = read_source(args.roads, source_crs=args.source_crs, encoding=args.encoding)
         network = StreetNetwork.from_lines(roads.to_crs(crs), source=roads_name)
         result = network_coverage(demand, network, facilities.to_crs(crs), args.radius)
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import LayerLoadError
 from ..io import LayerInfo, list_layers, parse_source
-from ._common import print_json
+from ._common import add_encoding_argument, print_json
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,12 +22,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("file", metavar="FILE[:LAYER]", help="the file to inspect")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_encoding_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     path, layer = parse_source(args.file)
-    layers = list_layers(path)
+    layers = list_layers(path, encoding=args.encoding)
     if layer is not None:
         chosen = [info for info in layers if info.name == layer]
         if not chosen:

@@ -14,7 +14,7 @@ from ..errors import OptimisationError
 from ..io import working_crs_for
 from ..optimise import LSCP, MCLP, PMedian, grid_candidates, optimise_project, propose_into_scenario
 from ..optimise._core import points_xy
-from ._common import add_source_crs_argument, print_json, read_source
+from ._common import add_encoding_argument, add_source_crs_argument, print_json, read_source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -100,6 +100,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     add_source_crs_argument(parser)
+    add_encoding_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -200,19 +201,19 @@ def _run_files(args: argparse.Namespace):
         raise OptimisationError(f"Without a project, optimise needs {', '.join(missing)}.")
     if args.model in ("mclp", "lscp") and args.radius is None:
         raise OptimisationError(f"--model {args.model} needs a coverage radius: add --radius M.")
-    zones, zones_name = read_source(args.zones, source_crs=args.source_crs)
+    zones, zones_name = read_source(args.zones, source_crs=args.source_crs, encoding=args.encoding)
     crs = working_crs_for(zones)
     zones = zones.to_crs(crs)
-    candidates, cand_name = read_source(args.candidates, crs, args.source_crs)
+    candidates, cand_name = read_source(args.candidates, crs, args.source_crs, args.encoding)
     _check_candidate_count(args, candidates, cand_name)
     if args.population not in zones.columns:
         raise OptimisationError(f"{zones_name} has no population field '{args.population}'.")
-    existing = read_source(args.existing, crs, args.source_crs)[0] if args.existing else None
+    existing = read_source(args.existing, crs, args.source_crs, args.encoding)[0] if args.existing else None
     network = None
     if args.mode == "network":
         if not args.roads:
             raise OptimisationError("--mode network needs the street lines: add --roads FILE[:LAYER].")
-        network = _network(read_source(args.roads, crs, args.source_crs)[0])
+        network = _network(read_source(args.roads, crs, args.source_crs, args.encoding)[0])
     cls = {"mclp": MCLP, "lscp": LSCP, "pmedian": PMedian}[args.model]
     options = _options(args, _candidate_costs(args, candidates, cand_name))
     if args.sites is not None:
@@ -245,7 +246,7 @@ def _run_project(args: argparse.Namespace):
     network = None
     if mode == "network" or args.candidates == "network":
         if args.roads:
-            roads = read_source(args.roads, project.crs, args.source_crs)[0]
+            roads = read_source(args.roads, project.crs, args.source_crs, args.encoding)[0]
         else:
             roads = _project_roads(project, args.project)
         network = _network(roads)
@@ -255,7 +256,7 @@ def _run_project(args: argparse.Namespace):
     elif args.candidates == "network":
         candidates_xy = np.asarray(network.nodes_xy)
     elif args.candidates:
-        gdf, name = read_source(args.candidates, project.crs, args.source_crs)
+        gdf, name = read_source(args.candidates, project.crs, args.source_crs, args.encoding)
         _check_candidate_count(args, gdf, name)
         candidates_xy = points_xy(gdf.geometry.values)
         if args.cost_field:
