@@ -22,6 +22,7 @@ from cityplanner.errors import Cancelled, ProjectError
 from cityplanner.progress import Progress
 from cityplanner.project import BASELINE, FacilityType, Layer, Placement, Project
 from cityplanner.store import FORMAT_VERSION, load_project, project_summary, save_project
+from cityplanner.surface import surface_summary
 
 # GDAL notes, when tests open a .cityplan directly, that it does not end in ".gpkg"; on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension:RuntimeWarning")
@@ -389,7 +390,8 @@ def test_show_json(saved, capsys):
         {"name": "Empty plan", "description": "", "placements": {"school": 0, "park": 0}},
     ]
     assert out["priority_zones"] == {"1": 2, "2": 0, "3": 1}
-    assert out == json.loads(json.dumps(project_summary(project), ensure_ascii=False))
+    expected = {**project_summary(project), "population_surface": surface_summary(project)}
+    assert out == json.loads(json.dumps(expected, ensure_ascii=False))
 
 
 def test_show_text(saved, capsys):
