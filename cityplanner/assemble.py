@@ -12,12 +12,13 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Proj, Transformer
 from pyproj.exceptions import CRSError
 
-from .errors import LayerLoadError, ProjectError
+from .errors import CityPlannerError, LayerLoadError, ProjectError
 from .facility_types import load_catalogue
 from .io import check_population, describe_source, layer_name_from, parse_source, read_layer, working_crs_for
 from .progress import Progress, report
@@ -60,15 +61,62 @@ def parse_crs(value, what: str) -> CRS:
         ) from err
 
 
-def _working_crs(crs) -> CRS:
-    target = parse_crs(crs, "the working CRS")
-    unit = target.axis_info[0].unit_name if target.axis_info else ""
-    if not target.is_projected or unit not in ("metre", "meter"):
+# Largest scale error of a working CRS at the centre of the data: beyond it every length, radius
+# and area (so every coverage and density KPI) is off by more than a planner would read into it.
+MAX_SCALE_ERROR = 0.005
+
+
+def _in_metres(crs: CRS) -> bool:
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    return bool(crs.is_projected) and unit in ("metre", "meter")
+
+
+def _crs_name(crs: CRS) -> str:
+    code = crs.to_string()
+    return code if crs.name in ("", "unknown", "unnamed") else f"{code} ({crs.name})"
+
+
+def _lonlat_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
+    """Longitude and latitude of the centre of ``gdf``'s bounds."""
+    to_lonlat = Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
+    west, south, east, north = to_lonlat.transform_bounds(*gdf.total_bounds)
+    lon = (west + east) / 2 if west <= east else (west + east + 360) / 2 % 360 - 180  # antimeridian
+    return float(lon), float((south + north) / 2)
+
+
+def check_working_crs(crs: CRS, zones: gpd.GeoDataFrame | None) -> None:
+    """Refuse a working CRS that is not projected in metres, or whose scale at the centre of the
+    ``zones`` (any CRS) is off by more than 0.5 % in any direction (pyproj's Tissot factors).
+
+    The sentence names the CRS and proposes the UTM zone of the zones (a generic one when
+    ``zones`` is None: the zones could not be read).
+    """
+    utm = None
+    if zones is not None and zones.crs is not None and len(zones):
+        try:
+            utm = working_crs_for(zones)
+        except LayerLoadError:
+            utm = None
+    zone = "a UTM zone such as EPSG:32648" if utm is None else f"the UTM zone of the zones, {_crs_name(utm)}"
+    proposal = f"use {zone}, or leave the working CRS out to pick it automatically"
+    if not _in_metres(crs):
+        raise ProjectError(f"The working CRS {_crs_name(crs)} is not a projected CRS in metres; {proposal}.")
+    if utm is None:
+        return
+    lon, lat = _lonlat_centre(zones)
+    f = Proj(crs).get_factors(lon, lat)
+    scales = np.array([f.meridional_scale, f.parallel_scale, f.tissot_semimajor, f.tissot_semiminor])
+    ns, ew = "N" if lat >= 0 else "S", "E" if lon >= 0 else "W"
+    where = f"at the centre of the zones ({abs(lat):.2f} {ns}, {abs(lon):.2f} {ew})"
+    if not np.isfinite(scales).all():
+        raise ProjectError(f"The working CRS {_crs_name(crs)} cannot represent the data {where}; {proposal}.")
+    error = float(scales[np.argmax(np.abs(scales - 1.0))] - 1.0)
+    if abs(error) > MAX_SCALE_ERROR:
         raise ProjectError(
-            f"The working CRS {target.to_string()} is not a projected CRS in metres; choose a UTM zone "
-            "such as EPSG:32648 (or leave it out to pick the UTM zone of the zones automatically)."
+            f"The working CRS {_crs_name(crs)} {'stretches' if error > 0 else 'shrinks'} distances by "
+            f"{100 * abs(error):.1f} % {where}, more than the {100 * MAX_SCALE_ERROR:g} % the figures "
+            f"allow; {proposal}."
         )
-    return target
 
 
 def _to_working_crs(lyr: Layer, crs: CRS) -> Layer:
@@ -113,7 +161,8 @@ def create_project(
     layers : mapping, optional
         Layer name -> ``FILE[:LAYER]``; roles are guessed from the names (see :func:`guess_role`).
     crs : optional
-        Working CRS (projected, metres); default the UTM zone of the zones' centre.
+        Working CRS (projected, metres, scale within 0.5 % at the zones' centre: see
+        :func:`check_working_crs`); default the UTM zone of the zones' centre.
     source_crs : optional
         CRS assigned to any file that has none; default ``crs`` when that is given (a file without a
         CRS is then taken to be in the working CRS, as QGIS assigns the project CRS).
@@ -140,12 +189,19 @@ def create_project(
     total = 1 + len(layers)
     if source_crs is not None:
         source_crs = parse_crs(source_crs, "the source CRS")
-    working = _working_crs(crs) if crs is not None else None
-    if source_crs is None:
+    working = parse_crs(crs, "the working CRS") if crs is not None else None
+    if source_crs is None and working is not None and _in_metres(working):
         source_crs = working
 
     report(progress, 0.0, "Reading zones")
-    zone_layer = read_spec(zones, source_crs, encoding)
+    try:
+        zone_layer = read_spec(zones, source_crs, encoding)
+    except CityPlannerError:
+        if working is not None and not _in_metres(working):
+            check_working_crs(working, None)  # the CRS is wrong whatever the zones hold
+        raise
+    if working is not None:
+        check_working_crs(working, zone_layer.gdf)
     zone_path, zone_source_layer = parse_source(zones)
     label = describe_source(zone_path, zone_source_layer)
     dimension = zone_layer.gdf.geometry.iloc[0].geom_type
