@@ -325,6 +325,7 @@ def build_surface(
         note=f"{note} Cells of {cell_size_m:g} m.",
         crs=crs,
         geometry=pieces.geometry,
+        source=f"the population surface of {source}",
     )
     if surface.population_total <= 0:
         raise AnalysisError(f"The population surface of {source} holds nobody.")
@@ -629,3 +630,24 @@ def surface_summary(project) -> dict:
         "population_raster": settings.get("population_raster") or None,
         "dasymetric_layer": settings.get("dasymetric_layer") or None,
     }
+
+
+def raster_footprint(path: str | os.PathLike, margin_m: float) -> gpd.GeoDataFrame:
+    """The extent of a population raster as one zone, in the UTM zone of its centre.
+
+    Grown by ``margin_m`` (a cell): in another CRS the raster's edge cuts cells, and a cell cut by
+    the zone keeps only its share by area, which would drop people at the edge.
+    """
+    import rasterio
+
+    from .io import working_crs_for
+
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise LayerLoadError(f"The population raster {path} has no CRS; give it one in a GIS first.")
+            box = gpd.GeoDataFrame(geometry=[shapely.box(*src.bounds)], crs=src.crs)
+    except rasterio.errors.RasterioError as err:
+        raise LayerLoadError(f"The population raster {path} cannot be read ({err}).") from None
+    box = box.to_crs(working_crs_for(box))
+    return box.set_geometry(box.buffer(margin_m, join_style="mitre"))

@@ -16,6 +16,7 @@ from cityplanner.cli import main
 from cityplanner.coverage import QUAD_SEGS, CoverageTracker, euclidean_coverage, network_coverage
 from cityplanner.demand import Demand
 from cityplanner.errors import AnalysisError
+from cityplanner.surface import build_surface
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from synthetic_city import Extent, demand_points, facility_points, street_grid, zones
@@ -245,10 +246,14 @@ def test_cli_json_matches_engine(capsys, hcmc_gpkg, hcmc):
     assert code == 0
     data = json.loads(out)
     assert set(data) == {
-        "population_total", "population_covered", "percent_covered", "mode", "demand", "radius_m", "by_group"
+        "population_total", "population_covered", "percent_covered", "mode", "demand", "radius_m", "by_group",
+        "demand_method", "cell_size_m",
     }  # fmt: skip
     assert (data["mode"], data["demand"], data["radius_m"]) == ("euclidean", "area", 300.0)
-    engine = euclidean_coverage(Demand.from_zones(wards, "Pop_2021"), stops, 300.0)
+    assert data["cell_size_m"] == 100.0 and "spread evenly" in data["demand_method"]
+    # The same people as the engine's population surface (100 m cells) covered by the same stops.
+    surface = build_surface(wards, wards["Pop_2021"].to_numpy(float), 100.0)
+    engine = euclidean_coverage(surface.demand(), stops, 300.0)
     assert data["population_covered"] == pytest.approx(engine.population_covered, rel=1e-9)
     assert data["population_total"] == pytest.approx(wards["Pop_2021"].sum())
     assert set(data["by_group"]) == set(wards["Dist_Name"])

@@ -252,3 +252,23 @@ def test_new_refuses_no_population_at_all(tmp_path: Path, capsys) -> None:
     assert main(["new", str(tmp_path / "c.cityplan"), "--zones", str(_zone_file(tmp_path))]) == 2
     err = capsys.readouterr().err
     assert "--population FIELD, --population-raster FILE.tif, or both" in err and "Traceback" not in err
+
+
+def test_coverage_and_access_take_a_raster_alone(tmp_path: Path, capsys) -> None:
+    """The file forms read who lives where from a raster without zones (its counts as they are)."""
+    import json
+
+    from cityplanner.cli import main
+
+    raster = _raster(tmp_path / "pop.tif")
+    stops = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 300, Y0 + 300)], crs=CRS).to_crs(4326)
+    stops.to_file(tmp_path / "stops.geojson")
+    common = ["--population-raster", str(raster), "--facilities", str(tmp_path / "stops.geojson"), "--json"]
+    assert main(["coverage", *common, "--radius", "100000", "--cell", "50"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    with rasterio.open(raster) as src:
+        total = float(src.read(1, masked=True).filled(0).sum())
+    assert out["population_total"] == pytest.approx(total, rel=1e-6)
+    assert out["percent_covered"] == pytest.approx(100.0)
+    assert main(["access", *common]) == 0
+    assert json.loads(capsys.readouterr().out)["weighted_mean_m"] > 0

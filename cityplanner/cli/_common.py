@@ -76,3 +76,84 @@ def check_scenarios(project, path: str, names) -> None:
         if name is not None and name != project.baseline.name and name not in project.scenarios:
             known = ", ".join(project.scenarios)
             raise ProjectError(f"Project '{path}' has no scenario named '{name}' (it has: {known}).")
+
+
+def add_demand_arguments(parser: argparse.ArgumentParser, *, demand_model: bool = False) -> None:
+    """``--zones``, ``--population``, ``--population-raster`` and ``--cell``: who lives where.
+
+    With ``demand_model``, also ``--demand area|point``.
+    """
+    from ..demand import DEMAND_MODELS
+    from ..settings import CELL_SIZE_RANGE_M, DEFAULT_CELL_SIZE_M
+
+    parser.add_argument("--zones", metavar="FILE[:LAYER]", help="zones (polygons) or demand points")
+    parser.add_argument("--population", metavar="FIELD", help="population (census) field of the zones")
+    parser.add_argument(
+        "--population-raster",
+        metavar="FILE.tif",
+        help="population GeoTIFF (people per pixel): where people live inside the zones, rescaled to "
+        "--population per zone when that is given; alone, its counts under the zones (or all of it)",
+    )
+    low, high = CELL_SIZE_RANGE_M
+    parser.add_argument(
+        "--cell",
+        type=float,
+        default=DEFAULT_CELL_SIZE_M,
+        metavar="M",
+        help=f"population surface cell size in metres ({low:g}-{high:g}, default {DEFAULT_CELL_SIZE_M:g})",
+    )
+    if demand_model:
+        parser.add_argument(
+            "--demand",
+            choices=DEMAND_MODELS,
+            help="area: people spread over the zones on cells (default for polygons); point: each "
+            "zone's people at one point inside it (default for points)",
+        )
+
+
+def read_demand(args: argparse.Namespace):
+    """The demand the arguments of :func:`add_demand_arguments` describe, in a metric working CRS.
+
+    Returns
+    -------
+    tuple
+        ``(demand, zones, zone_of_unit, name, how)``: a :class:`~cityplanner.demand.Demand`; the
+        zones in the working CRS (None with a raster alone); the zone row of each demand unit (for
+        ``--group-by``); how messages name the zones; and one sentence on how people were placed.
+    """
+    import numpy as np
+    import shapely
+
+    from ..demand import Demand
+    from ..errors import AnalysisError
+    from ..io import working_crs_for
+    from ..surface import build_surface, raster_footprint
+
+    if not args.zones and not args.population_raster:
+        raise AnalysisError(
+            "Give who lives where: --zones FILE[:LAYER] with --population FIELD, and/or "
+            "--population-raster FILE.tif."
+        )
+    if args.zones and not args.population and not args.population_raster:
+        raise AnalysisError("Give the zones' population: --population FIELD or --population-raster FILE.tif.")
+    if args.zones:
+        zones, name = read_source(args.zones, source_crs=args.source_crs, encoding=args.encoding)
+        zones = zones.to_crs(working_crs_for(zones))
+    else:
+        zones, name = (
+            raster_footprint(args.population_raster, args.cell),
+            f"the raster {args.population_raster}",
+        )
+    points = bool((shapely.get_dimensions(zones.geometry.to_numpy()) == 0).all())
+    if getattr(args, "demand", None) == "point" or points:
+        if args.population_raster:
+            raise AnalysisError("A population raster spreads people over areas; use it with zone polygons.")
+        demand = Demand.from_zones(zones, args.population, model="point", source=name)
+        return demand, zones, np.arange(len(zones)), name, f"each zone's people at one point of {name}"
+    census = None
+    if args.population:
+        from ..io import check_population
+
+        census = check_population(zones, args.population, name)
+    surface = build_surface(zones, census, args.cell, raster=args.population_raster, source=name)
+    return surface.demand(), (zones if args.zones else None), surface.zone, name, surface.note

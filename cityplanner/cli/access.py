@@ -1,4 +1,4 @@
-"""``cityplanner access``: distance from each zone to its nearest facility, population-weighted."""
+"""``cityplanner access``: distance from where people live to the nearest facility, population-weighted."""
 
 from __future__ import annotations
 
@@ -9,11 +9,16 @@ import numpy as np
 import shapely
 
 from ..access import nearest_facility, summarise
-from ..demand import Demand
 from ..errors import AnalysisError
-from ..io import working_crs_for
 from ..network import DEFAULT_MAX_SNAP_M, DEFAULT_WALK_SPEED_KMH, StreetNetwork
-from ._common import add_encoding_argument, add_source_crs_argument, print_json, read_source
+from ._common import (
+    add_demand_arguments,
+    add_encoding_argument,
+    add_source_crs_argument,
+    print_json,
+    read_demand,
+    read_source,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -21,16 +26,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "access",
         help="distance and walking time from zones to their nearest facility",
         description=(
-            "Measure the distance from each zone (its representative point) to the nearest facility "
-            "and summarise it weighted by population: mean, median and 90th percentile, also per "
-            "--group-by value. With --roads the distance runs along the streets (snap distances "
-            "included), otherwise in a straight line. Zones that cannot reach a facility along the "
-            "streets are reported as unreachable population. Facility polygons count at a point "
-            "inside them."
+            "Measure the distance from where people live (the cells of the population surface, or each "
+            "zone's point with --demand point) to the nearest facility and summarise it weighted by "
+            "population: mean, median and 90th percentile, also per --group-by value. With --roads "
+            "the distance runs along the streets (the walk to the nearest street included), "
+            "otherwise in a straight line. People who cannot reach a facility along the streets are "
+            "reported as unreachable population. Facility polygons count at a point inside them."
         ),
     )
-    parser.add_argument("--zones", required=True, metavar="FILE[:LAYER]", help="zones or demand points")
-    parser.add_argument("--population", required=True, metavar="FIELD", help="population field of the zones")
+    add_demand_arguments(parser, demand_model=True)
     parser.add_argument("--facilities", required=True, metavar="FILE[:LAYER]", help="facility points")
     parser.add_argument("--roads", metavar="FILE[:LAYER]", help="street centre lines: measure along them")
     parser.add_argument("--group-by", metavar="FIELD", help="also report per value of this zone field")
@@ -60,12 +64,10 @@ def run(args: argparse.Namespace) -> int:
         raise AnalysisError(f"--max-snap must be a positive distance in metres (got {args.max_snap:g}).")
     if not args.walk_speed > 0:
         raise AnalysisError(f"--walk-speed must be a positive speed in km/h (got {args.walk_speed:g}).")
-    zones, zones_name = read_source(args.zones, source_crs=args.source_crs, encoding=args.encoding)
-    if args.group_by and args.group_by not in zones.columns:
+    demand, zones, zone_of_unit, zones_name, how = read_demand(args)
+    if args.group_by and (zones is None or args.group_by not in zones.columns):
         raise AnalysisError(f"{zones_name} has no field '{args.group_by}' to group by.")
-    crs = working_crs_for(zones)
-    zones = zones.to_crs(crs)
-    demand = Demand.from_zones(zones, args.population, source=zones_name)
+    crs = demand.crs
     facilities, facilities_name = read_source(
         args.facilities, source_crs=args.source_crs, encoding=args.encoding
     )
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     result = nearest_facility(
         demand, facilities_xy, network=network, max_snap_m=args.max_snap, walk_speed_kmh=args.walk_speed
     )
-    groups = zones[args.group_by].to_numpy() if args.group_by else None
+    groups = zones[args.group_by].to_numpy()[zone_of_unit] if args.group_by else None
     distance = summarise(result.distance_m, demand.population, groups)
     minutes = summarise(result.time_min, demand.population, groups)
     out = {"mode": result.mode, **_keys(distance, minutes)}
@@ -95,11 +97,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     how = "along the streets" if result.mode == "network" else "straight line"
     print(f"Distance to the nearest facility ({how}, {args.walk_speed:g} km/h walking):")
-    print(_line("all zones", out))
+    print(_line("everyone", out))
+    print(f"  People: {how}")
     if np.any(result.too_far):
-        print(f"  {int(result.too_far.sum())} zone(s) lie more than {args.max_snap:g} m from every street.")
+        people = float(demand.population[result.too_far].sum())
+        print(f"  {people:,.0f} people live more than {args.max_snap:g} m from every street.")
     if np.any(result.disconnected):
-        print(f"  {int(result.disconnected.sum())} zone(s) are on streets that lead to no facility.")
+        people = float(demand.population[result.disconnected].sum())
+        print(f"  {people:,.0f} people live by streets that lead to no facility.")
     if out["by_group"]:
         print(f"By {args.group_by}:")
         for group, row in out["by_group"].items():
@@ -130,4 +135,3 @@ def _line(label: str, row: dict) -> str:
     if row["unreachable_population"] > 0:
         text += f"; {row['unreachable_population']:,.0f} people cannot reach one"
     return text
-

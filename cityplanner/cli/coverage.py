@@ -6,10 +6,15 @@ import argparse
 import math
 
 from ..coverage import euclidean_coverage, network_coverage
-from ..demand import DEMAND_MODELS, Demand
 from ..errors import AnalysisError
-from ..io import working_crs_for
-from ._common import add_encoding_argument, add_source_crs_argument, print_json, read_source
+from ._common import (
+    add_demand_arguments,
+    add_encoding_argument,
+    add_source_crs_argument,
+    print_json,
+    read_demand,
+    read_source,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,15 +28,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "given as polygons (parks) are measured to the polygon's edge."
         ),
     )
-    parser.add_argument("--zones", required=True, metavar="FILE[:LAYER]", help="zones or demand points")
-    parser.add_argument("--population", required=True, metavar="FIELD", help="population field of the zones")
+    add_demand_arguments(parser, demand_model=True)
     parser.add_argument(
         "--facilities", required=True, metavar="FILE[:LAYER]", help="facility points or polygons"
     )
     parser.add_argument("--radius", required=True, type=float, metavar="M", help="service radius in metres")
-    parser.add_argument(
-        "--demand", choices=DEMAND_MODELS, help="demand model (default: area for polygons, point for points)"
-    )
     parser.add_argument(
         "--mode",
         choices=("euclidean", "network"),
@@ -51,13 +52,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.mode == "network" and not args.roads:
         raise AnalysisError("--mode network needs the street lines: add --roads FILE[:LAYER].")
-    zones, zones_name = read_source(args.zones, source_crs=args.source_crs, encoding=args.encoding)
-    if args.group_by and args.group_by not in zones.columns:
+    demand, zones, zone_of_unit, zones_name, how = read_demand(args)
+    if args.group_by and (zones is None or args.group_by not in zones.columns):
         raise AnalysisError(f"{zones_name} has no field '{args.group_by}' to group by.")
-    crs = working_crs_for(zones)
-    zones = zones.to_crs(crs)
+    crs = demand.crs
     facilities, _ = read_source(args.facilities, source_crs=args.source_crs, encoding=args.encoding)
-    demand = Demand.from_zones(zones, args.population, model=args.demand, source=zones_name)
     if args.mode == "network":
         from ..network import StreetNetwork
 
@@ -66,14 +65,17 @@ def run(args: argparse.Namespace) -> int:
         result = network_coverage(demand, network, facilities.to_crs(crs), args.radius)
     else:
         result = euclidean_coverage(demand, facilities.to_crs(crs), args.radius)
-    by_group = result.by_group(zones[args.group_by].to_numpy()) if args.group_by else {}
+    by_group = result.by_group(zones[args.group_by].to_numpy()[zone_of_unit]) if args.group_by else {}
+    model = "point" if args.demand == "point" else "area"
     if args.json:
         summary = {
             "population_total": result.population_total,
             "population_covered": result.population_covered,
             "percent_covered": result.percent_covered,
             "mode": args.mode,
-            "demand": demand.model,
+            "demand": model,
+            "demand_method": how,
+            "cell_size_m": None if model == "point" else args.cell,
             "radius_m": args.radius,
             "by_group": by_group,
         }
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(summary)
         return 0
     print(
-        f"Coverage within {args.radius:g} m ({args.mode}, {demand.model} demand): "
+        f"Coverage within {args.radius:g} m ({args.mode}, {model} demand): "
         f"{result.population_covered:,.0f} of {result.population_total:,.0f} people "
         f"({result.percent_covered:.1f} %)"
     )
@@ -91,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             f"  {result.unreachable_population:,.0f} people live in zones that no facility can reach "
             "along the streets (off the streets or on streets cut off from every facility)"
         )
+    print(f"  People: {how}")
     if by_group:
         print(f"By {args.group_by}:")
         for group, row in by_group.items():
@@ -99,4 +102,3 @@ def run(args: argparse.Namespace) -> int:
                 f"  {group}: {row['population_covered']:,.0f} of {row['population_total']:,.0f} ({percent})"
             )
     return 0
-
