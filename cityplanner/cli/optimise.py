@@ -307,6 +307,13 @@ def format_result(result) -> str:
         f"({result.percent_covered:.1f}%; {result.percent_covered_before:.1f}% before)",
         f"Selected sites ({len(result.selected)}), marginal gain in greedy order:",
     ]
+    if result.unreachable_population:  # p-median: demand no site reaches is left out of the objective
+        share = result.unreachable_population / result.population_total
+        lines.insert(
+            3,
+            f"Unreachable: {result.unreachable_population:,.0f} of {result.population_total:,.0f} people "
+            f"({share:.1%}) cannot reach any candidate or existing site; the objective leaves them out",
+        )
     gain = dict(zip(result.selected.tolist(), result.marginal_gain.tolist(), strict=True))
     lines += [f"  {int(i):>7}  {gain[int(i)]:>14,.1f}" for i in result.greedy_order]
     lines += [f"Note: {note}" for note in result.notes]

@@ -179,7 +179,7 @@ class PMedian:
         is_existing = np.zeros(cost.shape[1], dtype=bool) if existing is None else np.asarray(existing, bool)
         order = np.r_[np.flatnonzero(~is_existing), np.flatnonzero(is_existing)]
         model = cls(weights, int((~is_existing).sum()), **options)
-        model._cost = np.nan_to_num(cost[:, order], nan=np.inf)
+        model._cost = np.nan_to_num(cost[:, order], nan=np.inf, posinf=np.inf)  # inf stays inf
         model.candidate_ids = np.flatnonzero(~is_existing)
         model.n_existing = int(is_existing.sum())
         return model
@@ -205,7 +205,9 @@ class PMedian:
             site_i, dem_i, dist = self._network.pairs_within(
                 self._sites_xy, self._demand_xy, limit, max_snap_m=self._max_snap_m
             )
-            mat = sparse.csr_matrix((dist + 1.0, (dem_i, site_i)), shape=(n, s))
+            # Without a limit, pairs on different street components come back at inf: no pair.
+            ok = np.isfinite(dist)
+            mat = sparse.csr_matrix((dist[ok] + 1.0, (dem_i[ok], site_i[ok])), shape=(n, s))
             return mat, np.full(n, limit) if np.isfinite(limit) else np.full(n, np.inf)
         kmax = int(min(k.max() + 1, s))
         dist, idx = cKDTree(self._sites_xy).query(self._demand_xy, k=kmax)
@@ -328,7 +330,16 @@ class PMedian:
         d_ex = self._distances_to(ex_cols).min(axis=1) if self.n_existing else np.full(len(w), np.inf)
         d_new = self._distances_to(chosen)
         if self.capacities is None:
-            objective = float(np.sum(w * np.minimum(d_new.min(axis=1) if len(chosen) else np.inf, d_ex)))
+            nearest = np.minimum(d_new.min(axis=1) if len(chosen) else np.inf, d_ex)
+            # Demand no site can reach is out of the model (weight 0): never 0 x inf = NaN.
+            objective = float(np.sum(w[w > 0] * nearest[w > 0]))
+            left = float(w[(w > 0) & ~np.isfinite(nearest)].sum())
+            if left > 0:
+                raise OptimisationError(
+                    f"The {len(chosen)} new sites chosen leave {left:,.0f} people whom candidate sites "
+                    "could reach with no open site they can reach along the streets (the streets fall "
+                    "apart into separate parts); give more sites or only candidates on connected streets."
+                )
         else:
             objective = float(self._last_objective)
         # Marginal gains, adding the chosen sites greedily: population newly within the radius
@@ -380,6 +391,7 @@ class PMedian:
             solver=solver,
             greedy_order=self.candidate_ids[chosen[order]] if len(chosen) else np.empty(0, dtype=np.int64),
             uncoverable=unreachable,
+            unreachable_population=float(self.weights[unreachable].sum()),
             notes=notes,
         )
 
@@ -494,7 +506,7 @@ class _SparseModel:
         keep = (self.col < m) & (w[self.row] > 0) & (self.dist < cap[self.row])
         r, c = self.row[keep], self.col[keep]
         pair_cost = w[r] * self.dist[keep]
-        cap_cost = np.where(w > 0, w * cap, 0.0)
+        cap_cost = w * np.where(w > 0, cap, 0.0)
 
         def cost_of(chosen: np.ndarray) -> float:
             is_open = np.zeros(m, dtype=bool)

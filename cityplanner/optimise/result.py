@@ -47,6 +47,11 @@ class SitingResult:
         ``selected`` in the order the marginal gains were computed.
     uncoverable : numpy.ndarray
         Demand row indices (with population) that no candidate or existing facility reaches.
+    unreachable_population : float or None
+        p-median: population of the demand no candidate or existing site can reach at all (off
+        the streets or on a street part joined to no site); it is left out of the model, so the
+        objective, bound and gap are those of the reachable demand. None for the coverage
+        models (their ``uncoverable`` demand lies beyond the radius).
     notes : list of str
         What the solver did worth telling the planner (time limit reached, bound source...).
     """
@@ -68,6 +73,7 @@ class SitingResult:
     greedy_order: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     uncoverable: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     notes: list[str] = field(default_factory=list)
+    unreachable_population: float | None = None
 
     def to_dict(self) -> dict:
         """The figures the command line prints (keys as in the issue), plus the extras."""
@@ -87,4 +93,7 @@ class SitingResult:
             "percent_covered_before": float(self.percent_covered_before),
             "marginal_gain": [float(g) for g in self.marginal_gain],
             "notes": list(self.notes),
+            "unreachable_population": (
+                None if self.unreachable_population is None else float(self.unreachable_population)
+            ),
         }
