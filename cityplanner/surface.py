@@ -555,8 +555,11 @@ def set_project_surface(
         # figure (tables, districts, the zone layer in QGIS) reads the same numbers.
         zones[RASTER_POPULATION_FIELD] = surface.zone_population()
         project.population_field = RASTER_POPULATION_FIELD
-    project.layers.pop(SURFACE_LAYER, None)
-    project.layers[SURFACE_LAYER] = Layer(name=SURFACE_LAYER, gdf=surface.to_frame(zones), role=SURFACE_LAYER)
+    # Drawn just above the zones (layers are in drawing order), below streets and facilities.
+    layer = Layer(name=SURFACE_LAYER, gdf=surface.to_frame(zones), role=SURFACE_LAYER)
+    others = [(n, lyr) for n, lyr in project.layers.items() if n != SURFACE_LAYER]
+    at = next((i + 1 for i, (n, _) in enumerate(others) if n == project.zones_layer), 0)
+    project.layers = dict([*others[:at], (SURFACE_LAYER, layer), *others[at:]])
     project.settings.update(
         cell_size_m=cell,
         demand_method=surface.method,

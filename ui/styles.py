@@ -145,6 +145,12 @@ def default_style(name: str, role: str | None, index: int) -> LayerStyle:
 
     Outlines (boundaries, study areas) are drawn unfilled so they do not hide what lies beneath.
     """
+    if role == "population_surface":
+        # Where people live: density in quantile classes, cells without outlines.
+        return LayerStyle(
+            kind="graduated", field="density_km2", palette="YlOrRd", method="quantiles", classes=5,
+            opacity=0.7, line_width=0.0,
+        )  # fmt: skip
     colour = _ROLE_COLOURS.get(role or "", _CYCLE[index % len(_CYCLE)])
     outline = any(word in name.lower() for word in ("boundary", "outline", "border", "extent"))
     opacity = 0.55 if role == "zones" else 0.8
