@@ -33,6 +33,7 @@ from cityplanner.coverage import euclidean_coverage  # noqa: E402
 from cityplanner.demand import Demand  # noqa: E402
 from cityplanner.project import Placement, Project  # noqa: E402
 from cityplanner.store import save_project  # noqa: E402
+from cityplanner.surface import set_project_surface  # noqa: E402
 
 SOURCE_DIR = REPO.parent / "shared" / "data" / "danang"
 SOURCE_GPKG = SOURCE_DIR / "hai_chau_osm_wgs84.gpkg"
@@ -482,6 +483,15 @@ def build_project(areas: gpd.GeoDataFrame) -> Project:
     )
     scenario.placements = scenario_placements(project, areas)
     project.priority = bus_priority(project)
+    # The population surface the KPIs count on: the zones are already a 100 m dasymetric grid
+    # (census densities spread by residential land and local streets, step 4 of the README);
+    # OSM maps too few homes here for building-based, and WorldPop's 1 km cells are coarser than
+    # the zones, so neither would place people better. The note says so wherever it is shown.
+    set_project_surface(project)
+    project.settings["demand_note"] = (
+        "People from the sample's 100 m zone grid: 2019 census densities spread by residential land "
+        "and local streets (sample_data/README.md, 'Population'), even within each zone. Cells of 100 m."
+    )
     return project
 
 
