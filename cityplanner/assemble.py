@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS, Proj, Transformer
 from pyproj.exceptions import CRSError
@@ -119,6 +120,81 @@ def check_working_crs(crs: CRS, zones: gpd.GeoDataFrame | None) -> None:
         )
 
 
+# Zones may overlap by at most this share of the smaller zone's area (digitising slivers); more
+# means people counted twice, as with a district polygon over its own wards.
+MAX_ZONE_OVERLAP = 0.01
+_NAME_COLUMN = re.compile(r"name|^t[eê]n($|_)", re.IGNORECASE)
+
+
+def zone_overlaps(geoms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of polygons that share area: rows ``i < j`` and the area they share.
+
+    Vectorised: an STRtree query with the 'intersects' predicate finds the candidate pairs, pairs
+    that only touch (neighbours sharing an edge) are dropped, and ``shapely.area`` of the
+    intersections of the rest measures them.
+    """
+    geoms = np.asarray(geoms)
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    inside = ~shapely.touches(geoms[i], geoms[j])
+    i, j = i[inside], j[inside]
+    shared = shapely.area(shapely.intersection(geoms[i], geoms[j]))
+    some = shared > 0
+    return i[some], j[some], shared[some]
+
+
+def _zone_label(gdf: gpd.GeoDataFrame, row: int) -> str:
+    """``'Ward 2' (feature 7)``: the first name-like field with a value, and the 1-based feature number."""
+    for column in gdf.columns:
+        if column != gdf.geometry.name and _NAME_COLUMN.search(str(column)):
+            value = gdf[column].iloc[row]
+            if isinstance(value, str) and value.strip():
+                return f"'{value.strip()}' (feature {row + 1})"
+    return f"feature {row + 1}"
+
+
+def check_zone_overlap(
+    zones: gpd.GeoDataFrame, label: str, population_field: str | None = None, allow: bool = False
+) -> str | None:
+    """Refuse polygon zones overlapping by more than ``MAX_ZONE_OVERLAP`` (1 %) of the smaller
+    zone's area, naming the two that overlap most; with ``allow``, return a note stating the double
+    count instead (None when nothing overlaps that much).
+
+    ``zones`` must be in a metric CRS. The double count is, over every overlapping pair, the
+    smaller zone's people in the shared area at its average density.
+    """
+    geoms = np.asarray(zones.geometry.values)
+    polygonal = shapely.get_dimensions(geoms) == 2
+    if polygonal.sum() < 2:
+        return None
+    i, j, shared = zone_overlaps(np.where(polygonal, geoms, None))
+    area = shapely.area(geoms)
+    small = np.where(area[i] <= area[j], i, j)
+    share = shared / np.maximum(area[small], 1e-12)
+    over = share > MAX_ZONE_OVERLAP
+    if not over.any():
+        return None
+    worst = np.lexsort((-shared[over], -share[over]))[0]
+    a, b = int(i[over][worst]), int(j[over][worst])
+    pairs = int(over.sum())
+    which = (
+        f"{pairs} pair{'s' if pairs != 1 else ''} of zones share{'s' if pairs == 1 else ''} more than "
+        f"{100 * MAX_ZONE_OVERLAP:g} % of the smaller zone's area, such as {_zone_label(zones, a)} and "
+        f"{_zone_label(zones, b)}, {100 * share[over][worst]:.3g} % of the smaller one"
+    )
+    if not allow:
+        raise LayerLoadError(
+            f"{label} has zones that overlap, so people in both would be counted twice: {which}; give "
+            "zones that do not overlap (wards or districts, not both) or pass --allow-overlap to accept it."
+        )
+    if population_field and population_field in zones.columns:
+        people = pd.to_numeric(zones[population_field], errors="coerce").to_numpy(dtype=np.float64)
+        twice = float(np.nansum(people[small] * share))
+        return f"Zones overlap: {which}; about {twice:,.0f} people are counted twice."
+    return f"Zones overlap: {which}; the people of the {shared.sum() / 1e6:,.2f} km2 shared count twice."
+
+
 def _to_working_crs(lyr: Layer, crs: CRS) -> Layer:
     """Reproject ``lyr`` in place, refusing coordinates the working CRS cannot represent."""
     lyr.source_crs = lyr.source_crs or CRS.from_user_input(lyr.gdf.crs).to_string()
@@ -149,6 +225,7 @@ def create_project(
     name: str | None = None,
     progress: Progress | None = None,
     encoding: str | None = None,
+    allow_overlap: bool = False,
 ) -> Project:
     """Build a new project from a zone file, its population field and optional other layers.
 
@@ -173,6 +250,10 @@ def create_project(
     encoding : str, optional
         Text encoding of every input file's attributes, overriding .cpg files and the detection
         (see :func:`cityplanner.io.read_layer`).
+    allow_overlap : bool
+        Accept zones that overlap by more than 1 % of the smaller one's area (refused otherwise,
+        see :func:`check_zone_overlap`); the double count is then stated in
+        ``settings["zone_overlap_note"]``.
 
     Returns
     -------
@@ -209,6 +290,8 @@ def create_project(
         raise LayerLoadError(f"{label} holds lines; zones must be polygons (areas) or points.")
     zone_layer.gdf[population_field] = check_population(zone_layer.gdf, population_field, label)
     zone_layer.role = "zones"
+    metric_zones = zone_layer.gdf.to_crs(working or working_crs_for(zone_layer.gdf))
+    overlap_note = check_zone_overlap(metric_zones, label, population_field, allow_overlap)
 
     others: list[Layer] = []
     for i, (layer_name, spec) in enumerate(layers.items(), start=1):
@@ -229,6 +312,8 @@ def create_project(
     project.facility_types = {ft.name: ft for ft in types}
     link_facility_layers(project)
     project.settings = {"city": title, "currency": currency, **DEFAULT_SETTINGS}
+    if overlap_note:
+        project.settings["zone_overlap_note"] = overlap_note
     report(progress, 1.0, "Project assembled")
     return project
 

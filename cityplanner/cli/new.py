@@ -75,6 +75,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_encoding_argument(parser)
     parser.add_argument("--name", help="plan and city name (default: the zone file's name)")
+    parser.add_argument(
+        "--allow-overlap",
+        action="store_true",
+        help="accept zones that overlap by more than 1%% of the smaller one's area (people in the "
+        "overlaps are then counted twice, and the project says so)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite PROJECT.cityplan if it exists")
     parser.set_defaults(func=run)
 
@@ -110,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         source_crs=args.source_crs,
         name=args.name,
         encoding=args.encoding,
+        allow_overlap=args.allow_overlap,
     )
     surface = set_project_surface(
         project,
@@ -121,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
     save_project(project, target)
     print(f"Created {target}: {project.name}, working CRS {project.crs.to_string()}")
     print(f"  population surface: {len(surface):,} cells; {surface.note}")
+    if project.settings.get("zone_overlap_note"):
+        print(f"  note: {project.settings['zone_overlap_note']}")
     print(
         f"  zones: {project.zones_layer} ({len(project.zones):,} zones, "
         f"population {project.population.sum():,.0f} from '{project.population_field}')"

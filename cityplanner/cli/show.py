@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     summary = project_summary(project)
     summary["population_surface"] = surface_summary(project)
+    if project.settings.get("zone_overlap_note"):  # zones accepted with --allow-overlap
+        summary["zone_overlap_note"] = project.settings["zone_overlap_note"]
     if args.json:
         print_json(summary)
     else:
@@ -50,6 +52,8 @@ def format_summary(summary: dict, path: str) -> str:
         lines.append(
             f"Population surface: {surface['method']}, {surface['cell_size_m']:g} m{cells}. {surface['note']}"
         )
+    if summary.get("zone_overlap_note"):
+        lines.append(f"Note: {summary['zone_overlap_note']}")
 
     lines += ["", f"Layers ({len(summary['layers'])}):"]
     lines += _table(
