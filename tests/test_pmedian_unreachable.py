@@ -165,7 +165,7 @@ def test_too_few_sites_for_separate_street_parts_is_refused_not_infinite():
     w = np.array([10, 20, 40], float)
     cands = np.array([[0, 0], [1000, 0], [100, 5000]], float)
     for solver in ("exact", "heuristic"):
-        with pytest.raises(OptimisationError, match="leave 30 people whom candidate sites could reach"):
+        with pytest.raises(OptimisationError, match="The 1 new site chosen leaves 30 people whom candidate"):
             PMedian.from_points(demand, w, cands, network=net, sites=1).solve(solver)
     result = PMedian.from_points(demand, w, cands, network=net, sites=2).solve()
     # Sites 1 and 2: 10 x (10 + 900) + 20 x (20 + 100) + 40 x (10 + 100); sites 0 and 2 cost 23,900.

@@ -335,8 +335,10 @@ class PMedian:
             objective = float(np.sum(w[w > 0] * nearest[w > 0]))
             left = float(w[(w > 0) & ~np.isfinite(nearest)].sum())
             if left > 0:
+                one = len(chosen) == 1
                 raise OptimisationError(
-                    f"The {len(chosen)} new sites chosen leave {left:,.0f} people whom candidate sites "
+                    f"The {len(chosen)} new site{'' if one else 's'} chosen leave{'s' if one else ''} "
+                    f"{left:,.0f} people whom candidate sites "
                     "could reach with no open site they can reach along the streets (the streets fall "
                     "apart into separate parts); give more sites or only candidates on connected streets."
                 )
