@@ -406,6 +406,14 @@
         <translation>trước đó</translation>
     </message>
     <message>
+        <source>The recovery file {file} could not be read and was moved aside as {moved}.</source>
+        <translation>Không đọc được tệp khôi phục {file}; tệp đã được chuyển sang chỗ khác với tên {moved}.</translation>
+    </message>
+    <message>
+        <source>The recovery file {file} could not be read and was removed.</source>
+        <translation>Không đọc được tệp khôi phục {file}; tệp đã bị xóa.</translation>
+    </message>
+    <message>
         <source>Add layers</source>
         <translation>Thêm lớp</translation>
     </message>
