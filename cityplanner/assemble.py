@@ -218,7 +218,7 @@ def read_spec(spec: str | os.PathLike, source_crs=None, encoding: str | None = N
 
 def create_project(
     zones: str | os.PathLike,
-    population_field: str,
+    population_field: str | None,
     layers: Mapping[str, str | os.PathLike] | None = None,
     crs=None,
     source_crs=None,
@@ -233,8 +233,10 @@ def create_project(
     ----------
     zones : str or path-like
         ``FILE[:LAYER]`` of the demand zones (polygons, or points for point demand).
-    population_field : str
-        Column of the zones holding the population (numbers >= 0, none empty).
+    population_field : str or None
+        Column of the zones holding the population (numbers >= 0, none empty); None when the
+        population comes from a raster alone (:func:`cityplanner.surface.set_project_surface`
+        with ``use_census=False``).
     layers : mapping, optional
         Layer name -> ``FILE[:LAYER]``; roles are guessed from the names (see :func:`guess_role`).
     crs : optional
@@ -288,7 +290,8 @@ def create_project(
     dimension = zone_layer.gdf.geometry.iloc[0].geom_type
     if "LineString" in dimension:
         raise LayerLoadError(f"{label} holds lines; zones must be polygons (areas) or points.")
-    zone_layer.gdf[population_field] = check_population(zone_layer.gdf, population_field, label)
+    if population_field:
+        zone_layer.gdf[population_field] = check_population(zone_layer.gdf, population_field, label)
     zone_layer.role = "zones"
     metric_zones = zone_layer.gdf.to_crs(working or working_crs_for(zone_layer.gdf))
     overlap_note = check_zone_overlap(metric_zones, label, population_field, allow_overlap)
@@ -305,7 +308,7 @@ def create_project(
     title = name or layer_name_from(zone_path).replace("_", " ")
     project = Project(crs=working or working_crs_for(zone_layer.gdf), name=title)
     project.zones_layer = project.add_layer(_to_working_crs(zone_layer, project.crs)).name
-    project.population_field = population_field
+    project.population_field = population_field or ""
     for lyr in others:
         project.add_layer(_to_working_crs(lyr, project.crs))
     types, currency = load_catalogue()
