@@ -4,6 +4,8 @@
 * :func:`cumulative_opportunities` — number of facilities within a threshold.
 * :func:`two_step_fca` — two-step floating catchment area supply-to-demand ratio.
 * :func:`summarise` — population-weighted mean, median and 90th percentile, per group too.
+* :func:`weighted_quantile` and :func:`gini` — a measure's distribution over people (the capacity
+  KPIs report the 10th percentile, the median and the Gini coefficient of 2SFCA access per person).
 
 Distances are straight-line (Euclidean) without a network, or along a
 :class:`~cityplanner.network.StreetNetwork` with one. Along the network a zone can be
@@ -242,17 +244,61 @@ def _weighted_summary(values: np.ndarray, weights: np.ndarray) -> dict:
             "p90": float("nan"),
             "unreachable_population": unreachable_population,
         }
-    order = np.argsort(v, kind="stable")
-    v, cumulative = v[order], np.cumsum(w[order])
-    total = cumulative[-1]
-    share = np.searchsorted(cumulative, np.array([0.5, 0.9]) * total, side="left")
-    median, p90 = v[np.minimum(share, len(v) - 1)]
+    median, p90 = _quantiles(v, w, np.array([0.5, 0.9]))
     return {
-        "weighted_mean": float(np.dot(v, w[order]) / total),
+        "weighted_mean": float(np.dot(v, w) / w.sum()),
         "median": float(median),
         "p90": float(p90),
         "unreachable_population": unreachable_population,
     }
+
+
+def _quantiles(v: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Weighted quantiles of finite ``v`` with positive weights ``w`` (see :func:`weighted_quantile`)."""
+    order = np.argsort(v, kind="stable")
+    v, cumulative = v[order], np.cumsum(w[order])
+    total = cumulative[-1]
+    # The relative slack keeps a share that lands exactly on a boundary (10 % of 10,000 people is
+    # the 1,000th person) on that boundary despite rounding in the cumulative sum.
+    share = np.searchsorted(cumulative, q * total * (1.0 - 1e-12), side="left")
+    return v[np.minimum(share, len(v) - 1)]
+
+
+def weighted_quantile(values, weights, q: float) -> float:
+    """The ``q`` quantile (0..1) of a per-zone measure over people.
+
+    The smallest value at or below which a share ``q`` of the people lies: what
+    ``numpy.percentile(..., method="inverted_cdf")`` gives on one value per person. Values that
+    are not finite and zero weights are left out; NaN when no one is left.
+    """
+    values = np.asarray(values, dtype=float).reshape(-1)
+    weights = np.asarray(weights, dtype=float).reshape(-1)
+    keep = np.isfinite(values) & (weights > 0)
+    if not keep.any():
+        return float("nan")
+    return float(_quantiles(values[keep], weights[keep], np.array([float(q)]))[0])
+
+
+def gini(values, weights) -> float | None:
+    """Population-weighted Gini coefficient of a non-negative measure (0 = everyone equal).
+
+    ``sum_ij w_i w_j |x_i - x_j| / (2 W^2 mean)``, computed from the Lorenz curve of the values
+    sorted ascending (the same number, in O(n log n)). Values that are not finite and zero
+    weights are left out. None when no one is left or the mean is 0 (nobody has any: the
+    coefficient is undefined).
+    """
+    values = np.asarray(values, dtype=float).reshape(-1)
+    weights = np.asarray(weights, dtype=float).reshape(-1)
+    keep = np.isfinite(values) & (weights > 0)
+    v, w = values[keep], weights[keep]
+    total_weight = w.sum()
+    mass = np.dot(v, w)
+    if total_weight <= 0 or mass <= 0:
+        return None
+    order = np.argsort(v, kind="stable")
+    lorenz = np.concatenate(([0.0], np.cumsum(v[order] * w[order]) / mass))
+    area = np.dot(w[order] / total_weight, (lorenz[:-1] + lorenz[1:]) / 2.0)
+    return float(max(0.0, 1.0 - 2.0 * area))
 
 
 def _plain_label(label):

@@ -12,6 +12,18 @@ KPI dock, the report and ``cityplanner kpis`` print the same numbers.
 A KPI's ``threshold_m`` is part of its definition (500 m for public transport). It is not replaced
 by a facility type's ``radius_m``, which is the planning radius the desktop app draws around a
 placement.
+
+Capacity KPIs (``two_step_fca``) give the share of people whose accessible capacity (the 2SFCA
+ratio per ``per_population`` people) reaches the catalogue's ``standard_per_population``, with the
+10th percentile, median and Gini coefficient of that access per person (:attr:`KpiResult.distribution`)
+and where the capacities came from (:attr:`KpiResult.capacity_source`): the layer field the facility
+type names (``FacilityType.capacity_field``) or the type's default capacity.
+
+A KPI whose input is absent is n/a with the reason, never 0: a facility type with no layer of
+existing facilities counts only when the project declares that none exist
+(:attr:`~cityplanner.project.Project.none_exist`, the ``none_exist`` setting) or, in a scenario, from
+its placements (the baseline then stays n/a and the change is None). Area KPIs measure polygons;
+points have an area only when their type gives one (``FacilityType.area_per_point_m2``).
 """
 
 from __future__ import annotations
@@ -71,6 +83,8 @@ class KpiDefinition:
     distance: str = "euclidean"
     per_population: float | None = None
     major_streets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    standard_per_population: float | None = None
+    standard_unit: str = ""
 
 
 @dataclass
@@ -79,7 +93,13 @@ class KpiResult:
 
     ``value`` and ``baseline_value`` are None when the KPI cannot be computed for the project
     (``status`` is then ``"n/a"`` and ``method_note`` says why). ``change`` is value minus
-    baseline value. ``mode`` is ``"network"`` or ``"euclidean"`` for distance-based KPIs, else ''.
+    baseline value (None when either is None). ``mode`` is ``"network"`` or ``"euclidean"`` for
+    distance-based KPIs, else ''.
+
+    Capacity KPIs (``two_step_fca``) also carry ``distribution``, the scenario's access per
+    person in ``unit`` (e.g. beds per 1,000 people): ``p10``, ``median`` (population-weighted)
+    and ``gini`` (None when nobody reaches any capacity), and ``capacity_source``, one sentence
+    saying where the capacities came from. Both are None for the other KPIs.
     """
 
     id: str
@@ -95,6 +115,8 @@ class KpiResult:
     direction: str
     mode: str
     method_note: str
+    distribution: dict[str, Any] | None = None
+    capacity_source: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The record ``cityplanner kpis --json`` prints (``note`` is ``method_note``)."""
@@ -112,6 +134,8 @@ class KpiResult:
             "direction": self.direction,
             "mode": self.mode,
             "note": self.method_note,
+            "distribution": dict(self.distribution) if self.distribution is not None else None,
+            "capacity_source": self.capacity_source,
         }
 
 
@@ -127,6 +151,8 @@ class _Outcome:
     # Per-zone numerator and denominator whose ratio is the zone value (a group's value is the
     # ratio of their sums); None when the value is people covered or a population-weighted mean.
     zone_parts: tuple[np.ndarray, np.ndarray] | None = None
+    distribution: dict[str, Any] | None = None
+    capacity_source: str | None = None
 
 
 # -- catalogue ----------------------------------------------------------------------------------
@@ -192,6 +218,11 @@ def _definition(entry: Any, path: Path) -> KpiDefinition:
         raise AnalysisError(f"KPI '{kpi_id}' in {path} needs a positive threshold_m for method {method}.")
     if method in _PER_POPULATION_METHODS and not _positive(entry.get("per_population")):
         raise AnalysisError(f"KPI '{kpi_id}' in {path} needs a positive per_population for method {method}.")
+    if method == "two_step_fca" and not _positive(entry.get("standard_per_population")):
+        raise AnalysisError(
+            f"KPI '{kpi_id}' in {path} needs a positive standard_per_population for method {method} "
+            "(the capacity per per_population people a person should reach)."
+        )
     facility_types = tuple(entry.get("facility_types") or ())
     if method != "population_inside" and not facility_types:
         raise AnalysisError(f"KPI '{kpi_id}' in {path} names no facility_types.")
@@ -218,6 +249,19 @@ def _definition(entry: Any, path: Path) -> KpiDefinition:
         distance=distance,
         per_population=float(entry["per_population"]) if entry.get("per_population") is not None else None,
         major_streets=tuple((str(col), tuple(str(v) for v in values)) for col, values in major.items()),
+        standard_per_population=(
+            float(entry["standard_per_population"])
+            if entry.get("standard_per_population") is not None
+            else None
+        ),
+        standard_unit=str(
+            entry.get("standard_unit")
+            or (
+                f"capacity per {float(entry['per_population']):,.0f} people"
+                if entry.get("per_population")
+                else ""
+            )
+        ),
     )
 
 
@@ -241,6 +285,25 @@ def kpi_status(value: float | None, target: float, direction: str) -> str:
     if shortfall <= NEAR_TOLERANCE * abs(target):
         return "near"
     return "not met"
+
+
+def capacity_summary(result: KpiResult) -> str:
+    """A capacity KPI's capacity source and access distribution in words ('' for other KPIs).
+
+    ``"capacity: type default: 20 beds each; access per person: 10th percentile 1.22, median
+    2.69 beds per 1,000 people, Gini 0.28"``: what ``kpis`` and the report print.
+    """
+    parts = []
+    if result.capacity_source:
+        parts.append(f"capacity: {result.capacity_source}")
+    dist = result.distribution
+    if dist:
+        gini = "n/a (nobody reaches any)" if dist.get("gini") is None else f"{dist['gini']:.2f}"
+        parts.append(
+            f"access per person: 10th percentile {dist['p10']:,.2f}, median {dist['median']:,.2f} "
+            f"{dist.get('unit', '')}, Gini {gini}"
+        )
+    return "; ".join(parts)
 
 
 # -- groups of zones ----------------------------------------------------------------------------
@@ -419,6 +482,8 @@ class Evaluator:
             direction=kpi.direction,
             mode=outcome.mode,
             method_note=outcome.note,
+            distribution=dict(outcome.distribution) if outcome.distribution is not None else None,
+            capacity_source=outcome.capacity_source,
         )
 
     def zone_metrics(self, kpi_id: str, scenario: str | None = None) -> gpd.GeoDataFrame:
@@ -429,8 +494,9 @@ class Evaluator:
         geopandas.GeoDataFrame
             One row per zone (same order and index as the zone layer) with ``population``,
             ``value`` (the KPI's measure inside the zone, in the KPI's unit: e.g. % of the zone's
-            population covered, hotspots in the zone, 2SFCA ratio) and ``covered_population``
-            (people covered, or inside the hazard; NaN for KPIs that do not count people).
+            population covered or meeting a capacity standard, hotspots in the zone) and
+            ``covered_population`` (people covered, inside the hazard or meeting the capacity
+            standard; NaN for KPIs that do not count people).
             Values are NaN when the KPI cannot be computed for the project.
         """
         kpi = self.definition(kpi_id)
@@ -454,10 +520,10 @@ class Evaluator:
     def by_group(self, kpi_id: str, groups, scenario: str | None = None) -> pd.Series:
         """The KPI for groups of zones (e.g. districts), aggregated the way the city value is.
 
-        KPIs that count people give the % of each group's population covered
-        (:func:`percent_by_group`); counts are summed; per-capita measures divide the group's
-        amount by its population; area and street coverage divide covered by total area or length;
-        2SFCA is the group's population-weighted mean.
+        KPIs that count people (coverage, hazard, people meeting a capacity standard) give the %
+        of each group's population covered (:func:`percent_by_group`); counts are summed;
+        per-capita measures divide the group's amount by its population; area and street coverage
+        divide covered by total area or length.
 
         Parameters
         ----------
@@ -487,7 +553,7 @@ class Evaluator:
         if outcome.zone_parts is not None:
             numerator, denominator = outcome.zone_parts
         else:
-            # A population-weighted mean (2SFCA); zones without a value are left out.
+            # A population-weighted mean; zones without a value are left out.
             ok = np.isfinite(values)
             numerator = np.where(ok, values * self.zone_population, 0.0)
             denominator = np.where(ok, self.zone_population, 0.0)
@@ -498,31 +564,59 @@ class Evaluator:
     def _outcome(self, kpi: KpiDefinition, scenario: Scenario) -> _Outcome:
         placements = tuple(
             sorted(
-                (p.type, p.x, p.y, p.capacity) for p in scenario.placements if p.type in kpi.facility_types
+                (p.type, p.x, p.y, p.capacity is None, p.capacity or 0.0)
+                for p in scenario.placements
+                if p.type in kpi.facility_types
             )
         )
-        # A facility type's settings (capacity, layer, radius) are part of the key: an edit to one
-        # must not be answered with the figure computed before it.
-        types = tuple(repr(self.project.facility_types.get(t)) for t in kpi.facility_types)
+        # A facility type's settings (capacity, layer, radius) and whether it is declared to have
+        # none are part of the key: an edit to one must not be answered with the figure before it.
+        declared = self.project.none_exist
+        types = tuple(
+            (repr(self.project.facility_types.get(t)), t in declared, self._has_layer(t))
+            for t in kpi.facility_types
+        )
         key = (kpi.id, placements, types)
         if key not in self._outcomes:
             self._outcomes[key] = _METHODS[kpi.method](self, kpi, scenario.name)
         return self._outcomes[key]
 
-    def _facilities(self, kpi: KpiDefinition, scenario: str) -> tuple[gpd.GeoDataFrame | None, str]:
-        """Existing + placed facilities of the KPI's types that the project defines.
+    def _has_layer(self, type_name: str) -> bool:
+        return type_name in self.project.facility_types and self.project.has_existing_layer(type_name)
 
-        Returns ``(None, reason)`` when the project has none of the types.
+    def _facilities(self, kpi: KpiDefinition, scenario: str) -> tuple[gpd.GeoDataFrame | None, str]:
+        """Existing + placed facilities of the KPI's types, with a ``type`` column.
+
+        A type counts when the project holds its layer, declares that none exist, or the scenario
+        places some (placements only: its existing facilities are unknown). Returns
+        ``(None, reason)`` when no type counts; else the facilities and a note (' (...)', or '')
+        naming what is missing.
         """
-        known = [t for t in kpi.facility_types if t in self.project.facility_types]
+        types = self.project.facility_types
+        known = [t for t in kpi.facility_types if t in types]
         if not known:
             return None, f"The project has no facility type {' or '.join(kpi.facility_types)}."
-        frames = [self.project.facilities(t, scenario) for t in known]
+        placed = {p.type for p in self.project.scenario(scenario).placements}
+        declared = self.project.none_exist
+        loaded = [t for t in known if self._has_layer(t)]
+        none = [t for t in known if t not in loaded and t in declared]
+        unknown = [t for t in known if t not in loaded and t not in declared]
+        if not loaded and not none and not placed.intersection(known):
+            them = "it" if len(unknown) == 1 else "them"
+            labels = " or ".join(types[t].label for t in unknown)
+            return None, f'No layer of type {labels}; declare "none exist" to count {them} as 0.'
+        used = [t for t in known if t in loaded or t in none or t in placed]
+        frames = [self.project.facilities(t, scenario).assign(type=t) for t in used]
         facilities = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.project.crs)
         facilities = facilities[~facilities.geometry.is_empty & facilities.geometry.notna()]
+        notes = []
         missing = [t for t in kpi.facility_types if t not in known]
-        note = f" (the project has no facility type {', '.join(missing)})" if missing else ""
-        return facilities, note
+        if missing:
+            notes.append(f"the project has no facility type {', '.join(missing)}")
+        for t in unknown:
+            notes.append(f"no layer of type {types[t].label}" + (": placements only" if t in placed else ""))
+        notes += [f"no existing {types[t].label} (declared none exist)" for t in none]
+        return facilities, f" ({'; '.join(notes)})" if notes else ""
 
     def _distance(self, kpi: KpiDefinition) -> tuple[StreetNetwork | None, str]:
         """The network to measure along (None for Euclidean) and a note saying which."""
@@ -615,18 +709,45 @@ class Evaluator:
         )
 
     def _per_capita_area(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
-        """Hectares of the facilities' polygons inside the city per ``per_population`` inhabitants."""
+        """Hectares of the facilities' polygons inside the city per ``per_population`` inhabitants.
+
+        Points have no area unless their type gives one (``area_per_point_m2``); when the
+        facilities have no area at all (parks as points only) the KPI is n/a, not 0.
+        """
         facilities, missing = self._facilities(kpi, scenario)
         if facilities is None:
             return _Outcome(None, missing)
         geoms = facilities.geometry.to_numpy()
-        polygons = shapely.union_all(geoms[shapely.get_dimensions(geoms) == 2])
+        dims = shapely.get_dimensions(geoms)
+        kinds = facilities["type"].to_numpy(dtype=object)
+        types = self.project.facility_types
+        per_point = np.array([max(float(types[t].area_per_point_m2 or 0.0), 0.0) for t in kinds])
+        counted = (dims == 0) & (per_point > 0)
+        polygonal = dims == 2
+        if len(geoms) and not polygonal.any() and not counted.any():
+            labels = " or ".join(dict.fromkeys(types[t].label for t in kinds))
+            what = "are points" if (dims == 0).all() else "have no polygons"
+            return _Outcome(
+                None,
+                f"The {len(geoms)} {labels} facilities {what}, which have no area; give the type an "
+                f"area per point (area_per_point_m2) or load its polygons{missing}.",
+            )
+        polygons = shapely.union_all(geoms[polygonal])
         in_city = shapely.intersection(polygons, self.city) if self.city is not None else polygons
         city_ha = shapely.area(in_city) / 10_000.0
         zone_ha = shapely.area(shapely.intersection(self.zone_geometry, polygons)) / 10_000.0
-        points = int((shapely.get_dimensions(geoms) == 0).sum())
         note = f"{city_ha:,.2f} ha of polygons inside the city"
-        note += f"; {points} point facilities add no area" if points else ""
+        for t in dict.fromkeys(kinds[counted]):
+            mine = counted & (kinds == t)
+            inside, per_zone_m2 = self._points_inside(geoms[mine], per_point[mine])
+            city_ha += float(per_point[mine][inside].sum()) / 10_000.0
+            zone_ha = zone_ha + per_zone_m2 / 10_000.0
+            note += (
+                f"; {int(inside.sum())} {types[t].label} points inside the city counted at "
+                f"{types[t].area_per_point_m2:,.0f} m² each (the type's area per point)"
+            )
+        ignored = int(((dims == 0) & ~counted).sum())
+        note += f"; {ignored} point facilities add no area" if ignored else ""
         return _Outcome(
             self._per_population(city_ha, kpi),
             f"{note}{missing}.",
@@ -679,20 +800,38 @@ class Evaluator:
         )
 
     def _two_step_fca(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
-        """Population-weighted mean 2SFCA ratio per ``per_population`` inhabitants."""
+        """% of people whose 2SFCA access per ``per_population`` reaches ``standard_per_population``.
+
+        Each facility's capacity is shared among the people within ``threshold_m`` of it; each
+        person (surface piece) sums the shares of the facilities within reach. The outcome also
+        carries the distribution of that access over people and where the capacities came from.
+        """
         facilities, missing = self._facilities(kpi, scenario)
         if facilities is None:
             return _Outcome(None, missing)
+        source = self._capacity_source(facilities)
         capacity = facilities["capacity"].to_numpy(dtype=float)
         has_capacity = np.isfinite(capacity) & (capacity > 0)
-        if not has_capacity.any():
-            return _Outcome(None, "No facility of this type has a capacity, which 2SFCA needs.")
+        if len(facilities) and not has_capacity.any():
+            labels = " or ".join(
+                dict.fromkeys(self.project.facility_types[t].label for t in facilities["type"])
+            )
+            return _Outcome(
+                None,
+                f"No {labels} has a capacity, which 2SFCA needs: name the layer field holding it "
+                f"(the type's capacity_field) or give the type a default capacity{missing}.",
+                capacity_source=source,
+            )
         network, how = self._distance(kpi)
         mode = "network" if network is not None else "euclidean"
         sites = facilities.geometry.to_numpy()
         used = has_capacity & self._within_reach(sites, kpi.threshold_m)
-        left_out = int((~has_capacity).sum())
-        note = f"{int(has_capacity.sum())} facilities with capacity, {kpi.threshold_m:g} m, {how}"
+        standard, unit = kpi.standard_per_population, kpi.standard_unit
+        left_out = int(len(facilities) - has_capacity.sum())
+        note = (
+            f"People reaching at least {standard:g} {unit} (2SFCA): {int(has_capacity.sum())} facilities "
+            f"with capacity, {kpi.threshold_m:g} m, {how}"
+        )
         note += f"; {left_out} without capacity left out" if left_out else ""
         if not used.any():
             ratio = np.zeros(len(self.demand))
@@ -708,22 +847,78 @@ class Evaluator:
                 )
             except AnalysisError as err:
                 # E.g. no facility on a street part the zones can walk to: nothing to measure.
-                return _Outcome(None, str(err), mode)
+                return _Outcome(None, str(err), mode, capacity_source=source)
         ratio = np.asarray(ratio, dtype=float) * kpi.per_population
-        # Zones off the street network reach no facility: they count with no capacity, as the
-        # coverage KPIs count them as not covered. Leaving them out of the mean would let a few
-        # reachable zones stand for the whole city (the value could exceed all capacity per head).
+        # People off the street network reach no facility: they count with no capacity, as the
+        # coverage KPIs count them as not covered, and the note says how many.
         off = ~np.isfinite(ratio)
         if off.any():
             off_population = float(self.demand.population[off].sum())
             note += f"; {off_population:,.0f} people off the street network count as reaching none"
             ratio = np.where(off, 0.0, ratio)
-        summary = access.summarise(ratio, self.demand.population)
-        mean = float(summary["weighted_mean"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            zone_ratio = self.surface.per_zone(ratio * self.demand.population) / self.zone_population
-        note = f"{note}{missing}. {self._people_note}"
-        return _Outcome(mean if np.isfinite(mean) else None, note, mode, zone_ratio)
+        # The relative slack keeps a person who reaches exactly the standard (summed shares
+        # rounded in the last bit) meeting it.
+        meets = ratio >= standard * (1.0 - 1e-9)
+        outcome = self._people_outcome(meets.astype(float), f"{note}{missing}.", mode)
+        population = self.demand.population
+        outcome.distribution = {
+            "p10": access.weighted_quantile(ratio, population, 0.1),
+            "median": access.weighted_quantile(ratio, population, 0.5),
+            "gini": access.gini(ratio, population),
+            "unit": unit,
+        }
+        outcome.capacity_source = source
+        return outcome
+
+    def _capacity_source(self, facilities: gpd.GeoDataFrame) -> str:
+        """Where the capacities of ``facilities`` came from, in one sentence (see the module doc)."""
+        types = self.project.facility_types
+        parts = []
+        for t in dict.fromkeys(facilities["type"]):
+            ft = types[t]
+            rows = facilities[facilities["type"] == t]
+            existing = rows[rows["placement_id"] == ""]
+            placed = rows[rows["placement_id"] != ""]
+            default = _quantity(ft.capacity, ft.capacity_unit) if ft.capacity and ft.capacity > 0 else None
+            text = []
+            if len(existing):
+                layer_gdf = self.project.layers[ft.layer].gdf
+                field = ft.capacity_field_of(layer_gdf)
+                if field is not None:
+                    n_field = int((existing["capacity_from"] == "field").sum())
+                    said = f"field '{field}' of layer '{ft.layer}' ({n_field} of {len(existing)} facilities"
+                    if n_field < len(existing):
+                        said += (
+                            f"; the rest at the type default {default}" if default else "; the rest have none"
+                        )
+                    text.append(said + ")")
+                else:
+                    said = (
+                        f"type default: {default} each"
+                        if default
+                        else "none (the type's default capacity is 0)"
+                    )
+                    if ft.capacity_field:
+                        said += f" (layer '{ft.layer}' has no field '{ft.capacity_field}')"
+                    text.append(said)
+            if len(placed):
+                n = len(placed)
+                own = int((placed["capacity_from"] == "placement").sum())
+                word = "placement" if n == 1 else "placements"
+                rest = f"the type default {default}" if default else "no capacity"
+                if own == n:
+                    text.append(f"{n} {word} at {'its' if n == 1 else 'their'} own capacity")
+                elif own == 0:
+                    text.append(f"{n} {word} at {rest}")
+                else:
+                    its = "its" if own == 1 else "their"
+                    text.append(f"{n} {word} ({own} at {its} own capacity, the rest at {rest})")
+            parts.append((ft.label, "; ".join(text)))
+        if not parts:
+            return "no facilities"
+        if len(parts) == 1:
+            return parts[0][1]
+        return ". ".join(f"{label}: {text}" for label, text in parts)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _facilities_per_zone(self, geoms: np.ndarray) -> tuple[np.ndarray, int]:
@@ -738,6 +933,18 @@ class Evaluator:
         per_zone = np.bincount(zone_idx, minlength=n)
         # A facility on a shared zone border matches both zones but is one facility.
         return per_zone, int(len(np.unique(facility_idx)))
+
+    def _points_inside(self, points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which points lie in the city and ``weights`` summed per zone (a border point counts once)."""
+        n = len(self.zone_population)
+        if self.city is None:
+            return np.ones(len(points), dtype=bool), np.zeros(n)
+        point_idx, zone_idx = self._zone_tree.query(points, predicate="intersects")
+        first = np.unique(point_idx, return_index=True)[1]
+        point_idx, zone_idx = point_idx[first], zone_idx[first]
+        inside = np.zeros(len(points), dtype=bool)
+        inside[point_idx] = True
+        return inside, np.bincount(zone_idx, weights=weights[point_idx], minlength=n)
 
     def _within_reach(self, geoms: np.ndarray, radius_m: float) -> np.ndarray:
         """Facilities within ``radius_m`` of the zones' extent (the others cannot serve anyone)."""
@@ -778,6 +985,11 @@ class Evaluator:
                 return lines, f"{column} in {', '.join(values)}"
         columns = " or ".join(column for column, _ in kpi.major_streets)
         return None, f"The road layer '{roads.name}' has no {columns} field to tell major streets."
+
+
+def _quantity(amount: float, unit: str) -> str:
+    """``20 beds``; a capacity without a unit is said as units of capacity."""
+    return f"{amount:,g} {unit or 'units of capacity'}"
 
 
 _METHODS: dict[str, Callable[[Evaluator, KpiDefinition, str], _Outcome]] = {

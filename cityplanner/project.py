@@ -70,6 +70,13 @@ class FacilityType:
     ``layer`` names the project layer holding the existing facilities of this type (or None);
     ``capacity`` is in ``capacity_unit`` (beds, ports; 0 = no capacity) and ``unit_cost`` in the
     project's ``currency`` setting (USD in the shipped catalogue).
+
+    ``capacity_field`` names the field of ``layer`` holding each existing facility's capacity
+    (e.g. ``"beds"``); facilities with no usable value there (missing, not a number, negative)
+    take ``capacity``, the type default. Without it a field named ``capacity`` is used when the
+    layer has one, else every existing facility takes the type default (see
+    :meth:`capacity_field_of`). ``area_per_point_m2`` is the area one point feature of this type
+    stands for in area KPIs (a park drawn as a point); 0 means points have no area.
     """
 
     name: str
@@ -82,10 +89,22 @@ class FacilityType:
     layer: str | None = None
     label_vi: str = ""
     capacity_unit: str = ""
+    capacity_field: str | None = None
+    area_per_point_m2: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.label:
             self.label = self.name.replace("_", " ").capitalize()
+
+    def capacity_field_of(self, gdf: gpd.GeoDataFrame) -> str | None:
+        """The field of ``gdf`` (this type's layer) capacities are read from, or None.
+
+        ``capacity_field`` when the layer has it; with no ``capacity_field`` named, a field called
+        ``capacity``; else None (every existing facility takes the type default).
+        """
+        if self.capacity_field:
+            return self.capacity_field if self.capacity_field in gdf.columns else None
+        return "capacity" if "capacity" in gdf.columns else None
 
 
 @dataclass
@@ -142,7 +161,9 @@ class Project:
         KPI id -> target value overriding the catalogue's default target.
     settings : dict
         Free key/value settings (``city``, ``plan_name``, ``author``, ``walk_speed_kmh``,
-        ``max_snap_m``, ``distance_mode``...), plain strings and numbers only.
+        ``max_snap_m``, ``distance_mode``, ``none_exist``...), plain strings and numbers only.
+        ``none_exist`` is a comma-separated list of facility type names declared to have no
+        existing facilities (see :attr:`none_exist`).
     """
 
     crs: CRS
@@ -266,24 +287,52 @@ class Project:
             return self.layers[ft.layer].gdf
         return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=self.crs), crs=self.crs)
 
+    def has_existing_layer(self, type_name: str) -> bool:
+        """Whether the type names a layer of existing facilities that the project holds."""
+        ft = self.facility_type(type_name)
+        return bool(ft.layer) and ft.layer in self.layers
+
+    @property
+    def none_exist(self) -> set[str]:
+        """Facility types declared to have no existing facilities (the ``none_exist`` setting).
+
+        For such a type without a layer, KPIs count a true 0 existing facilities; for any other
+        type without a layer they are n/a (nobody said how many exist).
+        """
+        raw = str(self.settings.get("none_exist", "") or "")
+        return {name.strip() for name in raw.split(",") if name.strip()}
+
+    def declare_none_exist(self, type_name: str, declared: bool = True) -> None:
+        """Declare (or withdraw the declaration) that ``type_name`` has no existing facilities."""
+        raw = str(self.settings.get("none_exist", "") or "")
+        names = [name.strip() for name in raw.split(",") if name.strip()]
+        names = [name for name in names if name != type_name] + ([type_name] if declared else [])
+        if names:
+            self.settings["none_exist"] = ", ".join(names)
+        else:
+            self.settings.pop("none_exist", None)
+
     def facilities(self, type_name: str, scenario: str | None = None) -> gpd.GeoDataFrame:
         """Existing facilities of ``type_name`` plus the scenario's placements of that type.
 
-        Returns a GeoDataFrame with columns ``geometry``, ``capacity`` (float, NaN if unknown)
-        and ``placement_id`` ('' for existing facilities); existing rows come first.
+        Returns a GeoDataFrame with columns ``geometry``, ``capacity`` (float, NaN if unknown),
+        ``capacity_from`` (``"field"``: the layer's capacity field, ``"default"``: the type's
+        capacity, ``"placement"``: the placement's own) and ``placement_id`` ('' for existing
+        facilities); existing rows come first.
         """
         ft = self.facility_type(type_name)
         existing = self.existing_facilities(type_name)
-        cap_col = "capacity" if "capacity" in existing.columns else None
+        default = ft.capacity if ft.capacity and ft.capacity > 0 else np.nan
+        capacity = np.full(len(existing), default, dtype=float)
+        origin = np.full(len(existing), "default", dtype=object)
+        field_name = ft.capacity_field_of(existing)
+        if field_name is not None:
+            values = pd.to_numeric(existing[field_name], errors="coerce").to_numpy(dtype=float)
+            given = np.isfinite(values) & (values >= 0)
+            capacity = np.where(given, values, capacity)
+            origin[given] = "field"
         ex = gpd.GeoDataFrame(
-            {
-                "capacity": (
-                    pd.to_numeric(existing[cap_col], errors="coerce").to_numpy(dtype=float)
-                    if cap_col
-                    else np.full(len(existing), ft.capacity or np.nan)
-                ),
-                "placement_id": [""] * len(existing),
-            },
+            {"capacity": capacity, "capacity_from": origin, "placement_id": [""] * len(existing)},
             geometry=existing.geometry.to_numpy(),
             crs=self.crs,
         )
@@ -292,10 +341,8 @@ class Project:
             return ex
         new = gpd.GeoDataFrame(
             {
-                "capacity": [
-                    float(p.capacity) if p.capacity is not None else (ft.capacity or np.nan)
-                    for p in placed
-                ],
+                "capacity": [float(p.capacity) if p.capacity is not None else default for p in placed],
+                "capacity_from": ["placement" if p.capacity is not None else "default" for p in placed],
                 "placement_id": [p.id for p in placed],
             },
             geometry=gpd.points_from_xy([p.x for p in placed], [p.y for p in placed]),

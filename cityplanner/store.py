@@ -91,6 +91,9 @@ _METADATA_TABLES = {
         "label_vi TEXT",
         "capacity_unit TEXT",
         "type_order INTEGER NOT NULL",
+        # Added in issue 10 (files written before lack them and load with the defaults).
+        "capacity_field TEXT",
+        "area_per_point_m2 REAL",
     ),
     "cp_scenarios": ("name TEXT NOT NULL UNIQUE", "description TEXT", "scenario_order INTEGER NOT NULL"),
     "cp_priority": ("zone_index INTEGER NOT NULL UNIQUE", "tier INTEGER NOT NULL"),
@@ -362,6 +365,8 @@ def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple], settin
                 ft.label_vi,
                 ft.capacity_unit,
                 order,
+                ft.capacity_field or None,
+                float(ft.area_per_point_m2 or 0.0),
             )
             for order, ft in enumerate(project.facility_types.values())
         ],
@@ -554,6 +559,8 @@ def _project_from_metadata(source: Path, tables: dict[str, list]) -> Project:
                 layer=r["layer"],
                 label_vi=r["label_vi"] or "",
                 capacity_unit=r["capacity_unit"] or "",
+                capacity_field=(r["capacity_field"] or None) if "capacity_field" in r.keys() else None,
+                area_per_point_m2=(r["area_per_point_m2"] or 0.0) if "area_per_point_m2" in r.keys() else 0.0,
             )
             for r in tables["cp_facility_types"]
         },

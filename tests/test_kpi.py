@@ -202,8 +202,12 @@ def test_exact_values_on_hand_made_city(city):
     assert results["ev_chargers_per_100k"].value == pytest.approx(100.0)
     assert results["ev_charger_1km"].value == pytest.approx(10.0)
     assert results["health_access_1km"].value == pytest.approx(10.0)
-    # 10 beds shared by the 100 people in range: 0.1 per person in zone 0, 0.01 city-wide.
-    assert results["health_capacity_2sfca"].value == pytest.approx(10.0)
+    # 10 beds shared by the 100 people in range: 100 per 1,000 in zone 0, above the standard of
+    # 3; the other 900 people reach none. So 10 % of the people meet it.
+    health = results["health_capacity_2sfca"]
+    assert health.value == pytest.approx(10.0) and health.unit == "%"
+    assert health.capacity_source == "field 'capacity' of layer 'clinics' (1 of 1 facilities)"
+    assert health.distribution["median"] == 0.0 and health.distribution["gini"] == pytest.approx(0.9)
 
 
 def test_missing_inputs_give_n_a_with_a_reason(city):
@@ -296,7 +300,6 @@ def test_network_mode_is_used_when_the_project_has_roads(city):
     assert results["broadband_area_250m"].mode == "euclidean"
 
 
-
 def test_network_kpi_with_every_facility_off_the_streets_is_n_a_not_zero(city):
     del city.settings["distance_mode"]
     # Zone 3's centre is more than 250 m from both streets.
@@ -308,16 +311,15 @@ def test_network_kpi_with_every_facility_off_the_streets_is_n_a_not_zero(city):
 
 
 def test_two_step_fca_counts_zones_off_the_streets_as_reaching_no_capacity(city):
-    # Zone 3 (400 of 1,000 people) is more than 250 m from every street. Leaving it out of the
-    # mean made the city value 10 beds / 600 people (16.7 per 1,000): more capacity per head than
-    # the city has. Like the coverage KPIs, it counts as reaching nothing: 10 per 1,000.
+    # Zone 3 (400 of 1,000 people) is more than 250 m from every street. Leaving it out made
+    # the few reachable zones stand for the whole city. Like the coverage KPIs, it counts as
+    # reaching nothing (and the note says so): only zone 0's 100 people meet the standard.
     del city.settings["distance_mode"]
     result = kpi.Evaluator(city).evaluate_kpi("health_capacity_2sfca")
     assert result.mode == "network"
     assert result.value == pytest.approx(10.0)
     assert "400 people off the street network count as reaching none" in result.method_note
-    total_capacity_per_1000 = 1000.0 * 10.0 / sum(ZONE_POPULATION)
-    assert result.value <= total_capacity_per_1000 + 1e-9
+    assert result.distribution["p10"] == 0.0
 
 
 def test_rounding_noise_is_no_change_from_the_baseline(city, monkeypatch):

@@ -32,16 +32,17 @@ def test_sample_criteria_density_gaps_and_fields(sample):
     density = project.population / (zones.geometry.area.to_numpy() / 1e6)
     assert np.allclose(criteria[DENSITY].values, density)
     assert "people/km²" in criteria[DENSITY].label
-    # Coverage gap of the baseline's Wi-Fi reach: 100 minus the engine's per-zone coverage.
-    covered = evaluator.zone_metrics("wifi_population_100m")["value"].to_numpy()
+    # Coverage gap of the baseline's bus-stop reach: 100 minus the engine's per-zone coverage.
+    covered = evaluator.zone_metrics("transit_stop_500m")["value"].to_numpy()
     assert np.allclose(
-        criteria["gap:wifi_population_100m"].values,
+        criteria["gap:transit_stop_500m"].values,
         np.where(project.population > 0, 100.0 - covered, np.nan),
         equal_nan=True,
     )
     assert criteria["gap:school_access_1km"].label.startswith("Coverage gap: School access")
-    # No hazard layer in the sample: that KPI is n/a and offers no criterion.
+    # No hazard layer and no Wi-Fi layer in the sample: those KPIs are n/a and offer no criterion.
     assert "gap:disaster_prone_population" not in criteria
+    assert "gap:wifi_population_100m" not in criteria
     assert np.array_equal(criteria["field:population"].values, project.population)
     assert not any(key.startswith("field:") and "district" in key for key in criteria)
 
@@ -49,9 +50,15 @@ def test_sample_criteria_density_gaps_and_fields(sample):
 def test_gaps_follow_the_scenario(sample):
     project, evaluator = sample
     plan = list(project.scenarios)[-1]
-    base = {c.id: c.values for c in zone_criteria(project, evaluator)}
-    planned = {c.id: c.values for c in zone_criteria(project, evaluator, plan)}
-    # The plan adds Wi-Fi hotspots: gaps shrink somewhere and grow nowhere.
+    # The sample has no Wi-Fi layer: only the plan, which places hotspots, has a Wi-Fi gap.
+    assert "gap:wifi_population_100m" in {c.id for c in zone_criteria(project, evaluator, plan)}
+    project.declare_none_exist("wifi")
+    try:
+        base = {c.id: c.values for c in zone_criteria(project, evaluator)}
+        planned = {c.id: c.values for c in zone_criteria(project, evaluator, plan)}
+    finally:
+        project.declare_none_exist("wifi", False)
+    # Declared none exist, the baseline's gap is everyone: the hotspots shrink it somewhere, grow it nowhere.
     delta = planned["gap:wifi_population_100m"] - base["gap:wifi_population_100m"]
     assert (np.nan_to_num(delta) <= 1e-9).all() and (delta < -1).any()
 

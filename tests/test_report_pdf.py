@@ -17,6 +17,9 @@ from cityplanner.store import load_project
 PLAN = "Smart Hải Châu 2030"
 
 
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "hai_chau.cityplan"
+
+
 @pytest.fixture(scope="module")
 def project(sample_dir: Path):
     return load_project(sample_dir / "hai_chau.cityplan")
@@ -25,6 +28,20 @@ def project(sample_dir: Path):
 @pytest.fixture(scope="module")
 def content(project):
     return collect(project, [PLAN], author="Nguyễn Thị Hồng Nhung")
+
+
+@pytest.fixture(scope="module")
+def declared(project):
+    """The sample with its smart-city types declared to have no existing facilities.
+
+    The sample has no Wi-Fi, small-cell, EV, CCTV or sensor layer, so those KPIs are n/a in its
+    baseline and the plan's hotspots have no change to report; declared none-exist, the baseline
+    counts a true 0 and the plan's changes are numbers.
+    """
+    copy = load_project(SAMPLE)
+    for name in ("wifi", "small_cell", "ev_charger", "cctv", "iot_sensor"):
+        copy.declare_none_exist(name)
+    return collect(copy, [PLAN], author="Nguyễn Thị Hồng Nhung")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +99,9 @@ def test_report_sections_and_numbers_come_from_the_evaluation(a4_pdf: Path, cont
     # too), not person-metres as the page used to say.
     assert "person-metres" not in text and "newly brings within the type's service radius" in text
     assert "© OpenStreetMap contributors" in text
-    assert "1 more KPI changes less; see the KPI table." in text  # five changes shown, one more
+    # The sample has no layer of the types the plan places: their KPIs have a value, no change.
+    assert "6 KPIs have a value only with the plan's placements" in text
+    assert "No KPI with a baseline value changes." in text
     plan = content.scenarios[1]
     transit = next(k for k in plan.kpis if k.id == "transit_stop_500m")
     assert f"{transit.value:,.1f}" in text
@@ -129,8 +148,17 @@ def test_table_numbers_sit_on_the_baseline_of_their_row(a4_pdf: Path, project, c
     assert at[value] == pytest.approx(at[str(first)], abs=0.5)
 
 
-def test_a3_landscape_page_size(project, content, tmp_path: Path) -> None:
-    path = write_pdf(project, [PLAN], tmp_path / "a3.pdf", paper="a3", landscape=True, content=content)
+def test_changes_from_a_declared_baseline_are_summarised(declared) -> None:
+    summary = declared.summary(declared.scenarios[1])
+    assert "1 more KPI changes less; see the KPI table." in summary  # five changes shown, one more
+    assert not any("a value only with the plan's placements" in sentence for sentence in summary)
+
+
+def test_a3_landscape_page_size(declared, tmp_path: Path) -> None:
+    content = declared
+    path = write_pdf(
+        content.project, [PLAN], tmp_path / "a3.pdf", paper="a3", landscape=True, content=content
+    )
     reader = pypdf.PdfReader(path)
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (1191, 842)

@@ -208,7 +208,11 @@ def test_kpis_update_after_placement_and_compare(qtbot, window):
     dock = win.kpi_dock
     qtbot.waitUntil(lambda: not dock.runner.busy and bool(dock.results), timeout=120_000)
     before = dock.result("wifi_population_100m")
-    assert before is not None and before.value is not None
+    # The sample has no Wi-Fi layer: n/a with the reason, not 0 / "not met".
+    assert before is not None and before.value is None and before.status == "n/a"
+    assert 'declare "none exist"' in before.method_note
+    # Declared none exist, the baseline is a true 0 and the plan's hotspots are a change from it.
+    win.doc.project.declare_none_exist("wifi")
     win.scenarios_dock.new_scenario("Hotspots")
     qtbot.waitUntil(lambda: not dock.runner.busy, timeout=60_000)
     x0, y0, x1, y1 = win.doc.project.zones.total_bounds
@@ -218,7 +222,7 @@ def test_kpis_update_after_placement_and_compare(qtbot, window):
         win.place_facility((x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)))
     qtbot.waitUntil(lambda: not dock.runner.busy, timeout=60_000)
     after = dock.result("wifi_population_100m")
-    assert after.value > before.value
+    assert after.value > 0 and after.baseline_value == 0.0
     assert after.change == pytest.approx(after.value - after.baseline_value)
     row = next(
         r

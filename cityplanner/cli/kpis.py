@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..kpi import KpiResult, evaluate
+from ..kpi import KpiResult, capacity_summary, evaluate
 from ..store import load_project
 from ._common import check_scenarios, print_json
 
@@ -63,6 +63,9 @@ def format_table(results: list[KpiResult]) -> str:
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
+    capacity = [f"{r.id} {capacity_summary(r)}" for r in results if capacity_summary(r)]
+    if capacity:
+        lines += ["", "Capacity KPIs (2SFCA):", *capacity]
     notes = [f"{r.id}: {r.method_note}" for r in results if r.status == "n/a"]
     if notes:
         lines += ["", "Not computed:", *notes]

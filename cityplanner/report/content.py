@@ -138,9 +138,23 @@ class ReportContent:
         if scenario.is_baseline:
             sentences += _furthest_sentences(scenario.kpis, most)
             return sentences
+        # KPIs the baseline cannot compute (no layer of existing facilities) but the plan's
+        # placements give a value: a figure with no change to report, not "no change".
+        only_planned = [k for k in scenario.kpis if k.value is not None and k.baseline_value is None]
+        if only_planned:
+            named = "; ".join(f"{k.name} {format_quantity(k.value, k.unit)}" for k in only_planned[:most])
+            more = f" and {len(only_planned) - most} more" if len(only_planned) > most else ""
+            sentences.append(
+                f"{_count(len(only_planned), 'KPI has', 'KPIs have')} a value only with the plan's "
+                f"placements, the baseline having no layer of those facilities: {named}{more}."
+            )
         changed = [k for k in scenario.kpis if k.change is not None and k.change != 0]
         if not changed:
-            sentences.append("No KPI changes from the baseline.")
+            sentences.append(
+                "No KPI with a baseline value changes."
+                if only_planned
+                else "No KPI changes from the baseline."
+            )
             return sentences
         changed.sort(key=_relative_change, reverse=True)
         sentences += [_change_sentence(k) for k in changed[:most]]

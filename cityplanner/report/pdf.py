@@ -33,6 +33,7 @@ from reportlab.platypus import (
 )
 
 from ..errors import ReportError
+from ..kpi import capacity_summary
 from ..progress import Progress, report
 from ..project import Project
 from ._common import content_for, kpi_rows, placement_rows, replaced_atomically
@@ -448,6 +449,12 @@ def _methods_section(content: ReportContent, styles, width: float) -> list:
         definition = escape(kpi.description)
         if notes.get(kpi.id):
             definition += f"<br/><font color='#555555'>Baseline: {escape(notes[kpi.id])}</font>"
+        # Capacity KPIs: where each scenario's capacities came from and how access is spread.
+        for scenario in content.scenarios:
+            result = next((k for k in scenario.kpis if k.id == kpi.id), None)
+            words = capacity_summary(result) if result is not None else ""
+            if words:
+                definition += f"<br/><font color='#555555'>{escape(scenario.name)}: {escape(words)}</font>"
         better = "higher" if kpi.direction == "higher" else "lower"
         rows.append(
             [
