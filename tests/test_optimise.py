@@ -308,9 +308,10 @@ def test_cli_error_is_one_sentence(hcmc_gpkg, capsys):
 
 @pytest.mark.shared_data
 def test_cli_more_sites_than_useful_candidates_on_hcmc(hcmc_gpkg, capsys):
-    # 45 clinics, 200 m: fewer than 30 reach anyone. This used to end in an IndexError traceback.
+    # 45 clinics, 200 m, each ward's people at its point: fewer than 30 reach anyone. This used to
+    # end in an IndexError traceback.
     src = str(hcmc_gpkg)
-    args = ["optimise", "--zones", f"{src}:wards_pop2021", "--population", "Pop_2021"]
+    args = ["optimise", "--zones", f"{src}:wards_pop2021", "--population", "Pop_2021", "--demand", "point"]
     args += ["--candidates", f"{src}:poi_medical", "--model", "mclp", "--sites", "30", "--radius", "200"]
     assert main([*args, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

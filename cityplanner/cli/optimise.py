@@ -11,10 +11,16 @@ import argparse
 import numpy as np
 
 from ..errors import OptimisationError
-from ..io import working_crs_for
 from ..optimise import LSCP, MCLP, PMedian, grid_candidates, optimise_project, propose_into_scenario
 from ..optimise._core import points_xy
-from ._common import add_encoding_argument, add_source_crs_argument, print_json, read_source
+from ._common import (
+    add_demand_arguments,
+    add_encoding_argument,
+    add_source_crs_argument,
+    print_json,
+    read_demand,
+    read_source,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -25,13 +31,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Choose candidate sites for new facilities. mclp: --sites new sites covering the most people "
             "within --radius; lscp: the fewest sites covering --target of the people; pmedian: --sites "
             "new sites minimising people x distance. Existing facilities stay open and count. Demand "
-            "points are the zones' representative points. With PROJECT.cityplan the proposal is saved "
-            "into --into-scenario."
+            "is the population surface (the zones' people on --cell cells, placed by "
+            "--population-raster when given), as the KPIs count it; --demand point puts each zone's "
+            "people at one point. With PROJECT.cityplan the project's own surface is used and the "
+            "proposal is saved into --into-scenario."
         ),
     )
     parser.add_argument("project", nargs="?", metavar="PROJECT.cityplan", help="optimise within a project")
-    parser.add_argument("--zones", metavar="FILE[:LAYER]", help="zones or demand points (without a project)")
-    parser.add_argument("--population", metavar="FIELD", help="population field of the zones")
+    add_demand_arguments(parser, demand_model=True)
     parser.add_argument(
         "--candidates",
         metavar="FILE[:LAYER]|network",
@@ -191,8 +198,8 @@ def _run_files(args: argparse.Namespace):
     missing = [
         flag
         for flag, value in (
-            ("--zones", args.zones),
-            ("--population", args.population),
+            ("--zones or --population-raster", args.zones or args.population_raster),
+            ("--population or --population-raster", args.population or args.population_raster),
             ("--candidates", args.candidates),
         )
         if not value
@@ -201,13 +208,10 @@ def _run_files(args: argparse.Namespace):
         raise OptimisationError(f"Without a project, optimise needs {', '.join(missing)}.")
     if args.model in ("mclp", "lscp") and args.radius is None:
         raise OptimisationError(f"--model {args.model} needs a coverage radius: add --radius M.")
-    zones, zones_name = read_source(args.zones, source_crs=args.source_crs, encoding=args.encoding)
-    crs = working_crs_for(zones)
-    zones = zones.to_crs(crs)
+    demand = read_demand(args)[0]
+    crs = demand.crs
     candidates, cand_name = read_source(args.candidates, crs, args.source_crs, args.encoding)
     _check_candidate_count(args, candidates, cand_name)
-    if args.population not in zones.columns:
-        raise OptimisationError(f"{zones_name} has no population field '{args.population}'.")
     existing = read_source(args.existing, crs, args.source_crs, args.encoding)[0] if args.existing else None
     network = None
     if args.mode == "network":
@@ -218,19 +222,21 @@ def _run_files(args: argparse.Namespace):
     options = _options(args, _candidate_costs(args, candidates, cand_name))
     if args.sites is not None:
         options["sites"] = args.sites
+    candidates_xy = points_xy(candidates.geometry.values)
+    existing_xy = points_xy(existing.geometry.values) if existing is not None and len(existing) else None
     if args.model == "pmedian":
-        model = cls.from_geodataframe(
-            zones,
-            candidates,
-            args.population,
-            existing=existing,
-            network=network,
+        model = cls.from_points(
+            demand.points,
+            demand.population,
+            candidates_xy,
+            existing_xy,
+            network,
             radius_m=args.radius,
             **options,
         )
     else:
-        model = cls.from_geodataframe(
-            zones, candidates, args.population, args.radius, existing=existing, network=network, **options
+        model = cls.from_points(
+            demand.points, demand.population, candidates_xy, args.radius, existing_xy, network, **options
         )
     return model.solve(solver=args.solver, time_limit_s=args.time_limit, **_gap(args))
 
