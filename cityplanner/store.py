@@ -14,23 +14,30 @@ Layout of the file
     Plain attribute tables registered in ``gpkg_contents`` as ``attributes``: text and numbers
     only (JSON text where a cell holds a list), never pickled objects.
 
-Saving writes the whole file to ``<name>.tmp-<pid>`` next to the target, flushes it to disk and
-atomically replaces the target, so a crash at any moment leaves the last good file intact.
+Saving writes the whole file to ``.<name>.tmp-<pid>.gpkg`` next to the target (see
+:func:`files_replaced_atomically`, which the report writers share), flushes it to disk and atomically
+replaces the target, so a crash at any moment leaves the last good file intact. Loading copies the
+file into memory in one SQLite read transaction and reads every table from that copy, so a save by
+another process while loading gives the old or the new version, never parts of both.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
+import glob
 import json
 import numbers
 import os
 import re
+import shutil
 import sqlite3
 import threading
+import time
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,7 +53,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from . import __version__
-from .errors import ProjectError
+from .errors import CityPlannerError, ProjectError
 from .progress import Progress, report
 from .project import FacilityType, Layer, Placement, Project, Scenario
 
@@ -63,6 +70,8 @@ _GEOMETRY_FIELD = "geom"
 _FID_FIELD = "cp_fid"
 _LAYER_OPTIONS = {"GEOMETRY_NAME": _GEOMETRY_FIELD, "FID": _FID_FIELD, "SPATIAL_INDEX": "YES"}
 _GDAL_ERRORS = (DataSourceError, DataLayerError, FieldError, GeometryError)
+# What the file system, SQLite and GDAL raise when they refuse a write.
+_WRITE_ERRORS = (OSError, sqlite3.Error, *_GDAL_ERRORS)
 _SAVE_LOCK = threading.Lock()
 
 
@@ -111,12 +120,251 @@ _METADATA_DESCRIPTIONS = {
 }
 
 
+# -- writing files atomically ------------------------------------------------------------------
+_TMP_MARK = ".tmp-"
+# SQLite (and so GDAL's GeoPackage driver) may leave these beside a database it was writing.
+_SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
+# A temporary of another process that cannot be asked whether it still runs (Windows) is stale
+# when it has not been touched for this long.
+_STALE_AFTER_S = 24 * 3600
+# Temporary files this process is writing (several threads may write beside one target).
+_CLAIMED: set[Path] = set()
+_CLAIMS_LOCK = threading.Lock()
+
+
+@contextmanager
+def files_replaced_atomically(
+    targets: Sequence[Path],
+    error: Callable[[str], CityPlannerError],
+    extension: str | None = None,
+) -> Iterator[list[Path]]:
+    """Temporary paths beside ``targets`` that replace them, all together, when the block succeeds.
+
+    Each temporary file is ``.<target name>.tmp-<pid><extension>`` in the target's folder
+    (``extension`` defaults to the target's own; GDAL picks its driver by it). When the block
+    succeeds every temporary file is flushed to disk, then each replaces its target with
+    ``os.replace``; when anything fails, or the process is interrupted, every temporary file (and
+    any SQLite journal beside it) is removed and no target changes. Temporaries of this pattern
+    that an earlier, killed process left beside a target are removed first.
+
+    Parameters
+    ----------
+    targets : sequence of Path
+        The files to write.
+    error : callable
+        Builds the error to raise from the cause of a failure, a phrase naming the folder
+        (for instance ``"the disk holding the folder /data is full"``).
+    extension : str, optional
+        Ending of the temporary files, such as ``".gpkg"``.
+
+    Raises
+    ------
+    CityPlannerError
+        ``error(cause)`` when the file system, SQLite or GDAL refuse a write, a flush or a rename
+        (also when the block raised a :class:`CityPlannerError` caused by such a refusal); other
+        errors raised in the block propagate unchanged.
+    """
+    temporaries = []
+    try:
+        for target in targets:
+            _remove_stale_temporaries(target)
+            temporaries.append(_claim_temporary(target, extension or target.suffix))
+        yield list(temporaries)
+        for tmp in temporaries:
+            _fsync_path(tmp)
+        for tmp, target in zip(temporaries, targets, strict=True):
+            os.replace(tmp, target)
+        if os.name == "posix":  # make the renames themselves durable; Windows cannot open folders
+            for folder in dict.fromkeys(t.parent for t in targets):
+                _fsync_path(folder)
+    except BaseException as err:
+        folder = targets[0].parent if targets else Path(".")
+        cause = write_failure_cause(err, folder)
+        for tmp in temporaries:
+            _remove_temporary(tmp)
+        if cause is not None:
+            raise error(cause) from err
+        raise
+    finally:
+        with _CLAIMS_LOCK:
+            _CLAIMED.difference_update(temporaries)
+
+
+def _claim_temporary(target: Path, extension: str) -> Path:
+    """``.<name>.tmp-<pid><extension>`` beside ``target``; ``-<n>`` is added while another thread of
+    this process writes that one."""
+    with _CLAIMS_LOCK:
+        tmp, n = target.with_name(f".{target.name}{_TMP_MARK}{os.getpid()}{extension}"), 2
+        while tmp in _CLAIMED:
+            tmp, n = target.with_name(f".{target.name}{_TMP_MARK}{os.getpid()}-{n}{extension}"), n + 1
+        _CLAIMED.add(tmp)
+    _remove_temporary(tmp)  # left by an earlier process of the same id
+    return tmp
+
+
+def write_failure_cause(err: BaseException, folder: Path) -> str | None:
+    """Why writing in ``folder`` failed, as a phrase naming the folder; None when not an OS refusal.
+
+    Looks through ``err`` and the errors it was raised from for the file system's, SQLite's or
+    GDAL's refusal (a full disk, a file size limit, no permission, a read-only disk ...). SQLite
+    and GDAL do not say why a write failed beyond "disk I/O error"; the free space in ``folder`` and
+    the file size limit of the process tell a full disk and a size limit apart from other failures.
+    """
+    chain = list(_error_chain(err))
+    for link in chain:
+        if isinstance(link, OSError) and link.errno is not None:
+            return _errno_phrase(link.errno, link.strerror or str(link), folder)
+        if isinstance(link, _WRITE_ERRORS):
+            phrase = _message_phrase(link, folder)
+            if phrase is not None:
+                return phrase
+    if any(isinstance(link, _WRITE_ERRORS) for link in chain):
+        # GDAL often reports the statement that failed ("no such table: gpkg_contents" when the
+        # table could not be created), not why: a full disk or a file at the size limit tells.
+        probed = _probe_write_errno(folder)
+        if probed != errno.EIO:
+            return _errno_phrase(probed, os.strerror(probed), folder)
+    for link in chain:
+        if isinstance(link, CityPlannerError):
+            return None  # a refusal of ours (values a GeoPackage cannot store ...): its sentence stands
+        if isinstance(link, _WRITE_ERRORS):
+            return f"writing in the folder {folder} failed ({link})"
+    return None
+
+
+def _error_chain(err: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    link: BaseException | None = err
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        yield link
+        link = link.__cause__ or link.__context__
+
+
+_ERRNO_PHRASES = {
+    errno.ENOSPC: "the disk holding the folder {folder} is full",
+    getattr(errno, "EDQUOT", -1): "the disk quota for the folder {folder} is used up",  # not on Windows
+    errno.EFBIG: "a file in the folder {folder} grew beyond the size limit this system sets for one file",
+    errno.EACCES: "there is no permission to write in the folder {folder}",
+    errno.EPERM: "there is no permission to write in the folder {folder}",
+    errno.EROFS: "the folder {folder} is on a read-only disk",
+    errno.ENOENT: "the folder {folder} does not exist",
+    errno.ENOTDIR: "the folder {folder} does not exist (part of its path is a file)",
+    errno.EIO: "the disk holding the folder {folder} reported an input/output error (removed or damaged?)",
+    errno.EISDIR: "the folder {folder} holds a folder of that name",
+}
+
+
+def _errno_phrase(number: int, strerror: str, folder: Path) -> str:
+    template = _ERRNO_PHRASES.get(number)
+    if template is None:
+        return f"writing in the folder {folder} failed ({strerror})"
+    return template.format(folder=folder)
+
+
+# What SQLite and GDAL say instead of an errno, and the errno it stands for.
+_MESSAGE_ERRNOS = (
+    ("database or disk is full", errno.ENOSPC),
+    ("no space left on device", errno.ENOSPC),
+    ("file too large", errno.EFBIG),
+    ("disk quota exceeded", getattr(errno, "EDQUOT", -1)),
+    ("read-only file system", errno.EROFS),
+    ("attempt to write a readonly database", errno.EACCES),
+    ("permission denied", errno.EACCES),
+    ("unable to open database file", errno.EACCES),
+)
+
+
+def _message_phrase(err: BaseException, folder: Path) -> str | None:
+    message = str(err).lower()
+    for text, number in _MESSAGE_ERRNOS:
+        if text in message:
+            if number == errno.EACCES and not folder.is_dir():
+                number = errno.ENOENT
+            return _errno_phrase(number, text, folder)
+    if "disk i/o error" in message or "i/o error" in message or "short write" in message:
+        return _errno_phrase(_probe_write_errno(folder), "input/output error", folder)
+    return None
+
+
+def _probe_write_errno(folder: Path) -> int:
+    """ENOSPC when ``folder``'s disk is (nearly) full, EFBIG under a file size limit, else EIO.
+
+    SQLite rolls a failed transaction back, truncating the file again, so the size a file
+    reached is gone by now; a process with a file size limit at all most likely met it.
+    """
+    try:
+        if shutil.disk_usage(folder).free < 1 << 20:
+            return errno.ENOSPC
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows
+        return errno.EIO
+    if resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
+        return errno.EFBIG
+    return errno.EIO
+
+
+def _remove_temporary(tmp: Path) -> None:
+    for path in (tmp, *(Path(f"{tmp}{side}") for side in _SQLITE_SIDE_FILES)):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # the folder refuses: nothing more can be done, and the error says why
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove temporaries of ``target`` left by processes that no longer run (killed mid-save).
+
+    Both this module's pattern (``.<name>.tmp-<pid>[-<n>].<ext>``) and the one earlier versions
+    used (``<name>.tmp-<pid>``) are recognised, with their SQLite journals.
+    """
+    ours = re.compile(
+        rf"(?:\.{re.escape(target.name)}{re.escape(_TMP_MARK)}(\d+)(?:-\d+)?\.[^.]+"
+        rf"|{re.escape(target.name)}{re.escape(_TMP_MARK)}(\d+))"
+        rf"(?:{'|'.join(map(re.escape, _SQLITE_SIDE_FILES))})?"
+    )
+    if not target.parent.is_dir():
+        return
+    pattern = f"*{glob.escape(target.name)}{_TMP_MARK}*"
+    for name in glob.glob(pattern, root_dir=target.parent, include_hidden=True):
+        match = ours.fullmatch(name)
+        if match is None:
+            continue
+        path = target.parent / name
+        if _left_by_a_dead_process(path, int(match.group(1) or match.group(2))):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+def _left_by_a_dead_process(path: Path, pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # another thread of this process may be writing it
+    if os.name == "posix":
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False  # it runs, as another user
+        return False
+    try:
+        return time.time() - path.stat().st_mtime > _STALE_AFTER_S
+    except OSError:
+        return False
+
+
 # -- saving -------------------------------------------------------------------------------------
 def save_project(project: Project, path: str | os.PathLike, progress: Progress | None = None) -> Path:
     """Write ``project`` to ``path`` atomically (temporary file, fsync, ``os.replace``).
 
     The project object is not modified. If anything fails, or the process dies, the file that was
-    at ``path`` before is left untouched and the temporary file is removed (when still possible).
+    at ``path`` before is left untouched and the temporary file is removed (when still possible;
+    a later save removes what a killed process left).
 
     Parameters
     ----------
@@ -135,29 +383,23 @@ def save_project(project: Project, path: str | os.PathLike, progress: Progress |
     Raises
     ------
     ProjectError
-        When the folder does not exist, the file cannot be written, or a layer holds values a
-        GeoPackage cannot store.
+        When the folder does not exist, the file cannot be written (one sentence naming the folder
+        and the cause: a full disk, no permission ...), or a layer holds values a GeoPackage cannot
+        store.
     """
     target = Path(path)
     if target.is_dir():
         raise ProjectError(f"Cannot save the project to {target}: it is a folder, not a file.")
     if not target.parent.is_dir():
         raise ProjectError(f"Cannot save the project to {target}: the folder {target.parent} does not exist.")
-    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    try:
-        tmp.unlink(missing_ok=True)
+
+    def failed(cause: str) -> ProjectError:
+        return ProjectError(f"Cannot save the project to {target}: {cause}.")
+
+    # The temporary file ends in .gpkg, or GDAL warns that a GeoPackage should.
+    with files_replaced_atomically([target], failed, extension=".gpkg") as (tmp,):
         with _SAVE_LOCK, _unsynced_sqlite_writes():
             _write_gpkg(project, tmp, target, progress)
-        _fsync_path(tmp)
-        os.replace(tmp, target)
-        if os.name == "posix":  # make the rename itself durable; Windows cannot open folders
-            _fsync_path(target.parent)
-    except BaseException as err:
-        tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError | sqlite3.Error):
-            reason = getattr(err, "strerror", None) or str(err)
-            raise ProjectError(f"Cannot save the project to {target}: {reason}.") from err
-        raise
     report(progress, 1.0, "Project saved")
     return target
 
@@ -380,24 +622,28 @@ def _write_metadata(project: Project, tmp: Path, layer_rows: list[tuple], settin
     con = sqlite3.connect(tmp)
     try:
         con.execute("PRAGMA synchronous = OFF")  # the whole file is fsynced before it replaces the old one
-        with con:
-            for table, column_defs in _METADATA_TABLES.items():
-                names = [c.split()[0] for c in column_defs]
-                # GeoPackage attribute tables need an integer primary key.
-                con.execute(
-                    f"CREATE TABLE {table} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
-                    + ", ".join(column_defs)
-                    + ")"
-                )
-                con.executemany(
-                    f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                    rows[table],
-                )
-                con.execute(
-                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
-                    "VALUES (?, 'attributes', ?, ?)",
-                    (table, table, _METADATA_DESCRIPTIONS[table]),
-                )
+        # No "with con": when SQLite has already rolled back (a full disk), its rollback would raise
+        # "cannot rollback - no transaction is active" in place of the real error. The temporary
+        # file is thrown away on any failure, so nothing needs undoing.
+        con.execute("BEGIN")
+        for table, column_defs in _METADATA_TABLES.items():
+            names = [c.split()[0] for c in column_defs]
+            # GeoPackage attribute tables need an integer primary key.
+            con.execute(
+                f"CREATE TABLE {table} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+                + ", ".join(column_defs)
+                + ")"
+            )
+            con.executemany(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                rows[table],
+            )
+            con.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                "VALUES (?, 'attributes', ?, ?)",
+                (table, table, _METADATA_DESCRIPTIONS[table]),
+            )
+        con.commit()
     finally:
         con.close()
 
@@ -465,19 +711,28 @@ def load_project(path: str | os.PathLike, progress: Progress | None = None) -> P
     source = Path(path)
     _check_is_geopackage(source)
     try:
-        tables = _read_metadata(source)
+        # One read transaction copies the whole file, so a save replacing it meanwhile (or QGIS
+        # editing it) gives the old or the new version, never tables of both.
+        copy = _snapshot(source)
+        try:
+            tables = _read_metadata(source, copy)
+            snapshot = copy.serialize()
+        finally:
+            copy.close()
         project = _project_from_metadata(source, tables)
         layer_rows = tables["cp_layers"]
         total = len(layer_rows) or 1
         for i, row in enumerate(layer_rows):
             report(progress, 0.9 * i / total, f"Loading layer {row['name']}")
-            project.layers[row["name"]] = _read_layer(source, row, project.crs)
+            project.layers[row["name"]] = _read_layer(snapshot, row, project.crs)
         report(progress, 0.9, "Loading scenarios")
-        _read_placements(source, project)
+        _read_placements(source, snapshot, project)
     except (*_GDAL_ERRORS, sqlite3.Error, KeyError, ValueError, TypeError, CRSError) as err:
         raise ProjectError(
             f"{source} is damaged or incomplete and cannot be opened as a project ({err})."
         ) from err
+    except MemoryError as err:
+        raise ProjectError(f"{source} is too big to open with the memory available.") from err
     report(progress, 1.0, "Project loaded")
     return project
 
@@ -498,44 +753,59 @@ def _check_is_geopackage(source: Path) -> None:
         raise ProjectError(f"{source} is not a CityPlanner project: it is not a GeoPackage.")
 
 
-def _read_metadata(source: Path) -> dict[str, list[sqlite3.Row]]:
-    """Check the file's integrity and read the ``cp_*`` tables (read-only)."""
+def _snapshot(source: Path) -> sqlite3.Connection:
+    """An in-memory copy of the whole file, taken within one read transaction (SQLite backup).
+
+    The file is opened once; on POSIX a save that replaces it by a rename meanwhile leaves the
+    opened file whole, and one backup step holds SQLite's read lock for the whole copy.
+    """
     con = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    con.row_factory = sqlite3.Row
     try:
-        problems = [r[0] for r in con.execute("PRAGMA quick_check")]
-        if problems != ["ok"]:
-            raise ProjectError(
-                f"{source} is damaged or incomplete and cannot be opened as a project ({problems[0]})."
-            )
-        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "gpkg_contents" not in names:
-            raise ProjectError(f"{source} is not a CityPlanner project: it is not a GeoPackage.")
-        if "cp_project" not in names:
-            raise ProjectError(
-                f"{source} is a GeoPackage but not a CityPlanner project (it has no cp_project table)."
-            )
-        meta = {r["key"]: r["value"] for r in con.execute("SELECT key, value FROM cp_project")}
-        version = int(meta.get("format_version") or 0)
-        if version > FORMAT_VERSION:
-            raise ProjectError(
-                f"{source} was saved by a newer CityPlanner (project format {version}); "
-                f"this version reads formats up to {FORMAT_VERSION}, so please update CityPlanner."
-            )
-        order = {
-            "cp_layers": "layer_order",
-            "cp_facility_types": "type_order",
-            "cp_scenarios": "scenario_order",
-            "cp_priority": "fid",
-            "cp_kpi_targets": "fid",
-            "cp_settings": "fid",
-        }
-        tables: dict[str, list] = {"cp_project": [meta]}
-        for table, column in order.items():
-            tables[table] = list(con.execute(f"SELECT * FROM {table} ORDER BY {column}"))
-        return tables
+        copy = sqlite3.connect(":memory:")
+        try:
+            con.backup(copy)  # pages=-1: every page in one step
+        except BaseException:
+            copy.close()
+            raise
     finally:
         con.close()
+    return copy
+
+
+def _read_metadata(source: Path, con: sqlite3.Connection) -> dict[str, list[sqlite3.Row]]:
+    """Check the snapshot's integrity and read the ``cp_*`` tables."""
+    con.row_factory = sqlite3.Row
+    problems = [r[0] for r in con.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise ProjectError(
+            f"{source} is damaged or incomplete and cannot be opened as a project ({problems[0]})."
+        )
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "gpkg_contents" not in names:
+        raise ProjectError(f"{source} is not a CityPlanner project: it is not a GeoPackage.")
+    if "cp_project" not in names:
+        raise ProjectError(
+            f"{source} is a GeoPackage but not a CityPlanner project (it has no cp_project table)."
+        )
+    meta = {r["key"]: r["value"] for r in con.execute("SELECT key, value FROM cp_project")}
+    version = int(meta.get("format_version") or 0)
+    if version > FORMAT_VERSION:
+        raise ProjectError(
+            f"{source} was saved by a newer CityPlanner (project format {version}); "
+            f"this version reads formats up to {FORMAT_VERSION}, so please update CityPlanner."
+        )
+    order = {
+        "cp_layers": "layer_order",
+        "cp_facility_types": "type_order",
+        "cp_scenarios": "scenario_order",
+        "cp_priority": "fid",
+        "cp_kpi_targets": "fid",
+        "cp_settings": "fid",
+    }
+    tables: dict[str, list] = {"cp_project": [meta]}
+    for table, column in order.items():
+        tables[table] = list(con.execute(f"SELECT * FROM {table} ORDER BY {column}"))
+    return tables
 
 
 def _project_from_metadata(source: Path, tables: dict[str, list]) -> Project:
@@ -588,9 +858,10 @@ def _setting_value(source: Path, row: sqlite3.Row) -> str | float | int | bool:
     raise ProjectError(f"{source} has setting '{row['key']}' of unknown type '{kind}'.")
 
 
-def _read_layer(source: Path, row: sqlite3.Row, crs: CRS) -> Layer:
+def _read_layer(snapshot: bytes, row: sqlite3.Row, crs: CRS) -> Layer:
+    """One layer from ``snapshot`` (the bytes of the whole file)."""
     with _gdal_accepts_our_extension():
-        raw = pyogrio.read_dataframe(source, layer=row["table_name"], use_arrow=True)
+        raw = pyogrio.read_dataframe(snapshot, layer=row["table_name"], use_arrow=True)
     data = {}
     geometry_name = "geometry"
     for col in json.loads(row["columns"]):
@@ -622,9 +893,9 @@ def _restore_dtype(series: pd.Series, dtype_name: str) -> pd.Series:
     return series.astype(want)
 
 
-def _read_placements(source: Path, project: Project) -> None:
+def _read_placements(source: Path, snapshot: bytes, project: Project) -> None:
     with _gdal_accepts_our_extension():
-        raw = pyogrio.read_dataframe(source, layer=PLACEMENTS_TABLE, use_arrow=True)
+        raw = pyogrio.read_dataframe(snapshot, layer=PLACEMENTS_TABLE, use_arrow=True)
     if raw.empty:
         return
     x = shapely.get_x(raw.geometry.array).tolist()

@@ -6,8 +6,6 @@ from :func:`kpi_rows` and :func:`placement_rows` and differ only in layout.
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,11 +14,11 @@ from typing import NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyogrio.errors import DataSourceError
 
 from ..errors import ReportError
 from ..progress import Progress
 from ..project import Project
+from ..store import files_replaced_atomically, write_failure_cause
 from .content import ReportContent, ScenarioContent, collect, format_change, format_number, scaled_progress
 
 
@@ -46,25 +44,56 @@ def content_for(
 def replaced_atomically(target: Path, what: str) -> Iterator[Path]:
     """A temporary path beside ``target`` that replaces ``target`` when the block succeeds.
 
-    The temporary file keeps ``target``'s extension (GDAL picks its driver by it) and is removed
-    when anything fails, so a half-written file never takes the place of a good one.
+    :func:`cityplanner.store.files_replaced_atomically` for one file: the temporary file keeps
+    ``target``'s extension (GDAL picks its driver by it), is flushed to disk before the rename and
+    is removed when anything fails, so a half-written file never takes the place of a good one.
 
     Raises
     ------
     ReportError
-        Naming ``what`` (``"map"``, ``"workbook"`` …) and ``target`` when the file system, or
-        GDAL or SQLite for a GeoPackage, refuses the write.
+        One sentence naming ``what`` (``"map"``, ``"workbook"`` …), ``target``, its folder and the
+        cause (a full disk, no permission …) when the file system, or GDAL or SQLite for a
+        GeoPackage, refuses the write.
     """
-    tmp = target.with_name(f".{target.stem}.tmp{target.suffix}")
-    tmp.unlink(missing_ok=True)
-    try:
+
+    def error(cause: str) -> ReportError:
+        return ReportError(f"The {what} {target} cannot be written: {cause}.")
+
+    with files_replaced_atomically([target], error) as (tmp,):
         yield tmp
-        os.replace(tmp, target)
-    except (OSError, sqlite3.Error, DataSourceError) as err:
-        reason = getattr(err, "strerror", None) or err
-        raise ReportError(f"The {what} {target} cannot be written ({reason}).") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def all_replaced_atomically(targets: list[Path], what: str, folder: Path) -> Iterator[list[Path]]:
+    """Temporary paths for several files in ``folder`` that replace them only if all are written.
+
+    ``folder`` is created when missing and removed again if writing fails.
+
+    Raises
+    ------
+    ReportError
+        One sentence naming ``what`` (``"CSV files"``), ``folder`` and the cause.
+    """
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            # Creating the folder is refused by the nearest folder that exists.
+            parent = next((p for p in folder.parents if p.exists()), folder) if created else folder
+            cause = write_failure_cause(err, parent) or str(err)
+            raise ReportError(f"The {what} cannot be written to {folder}: {cause}.") from None
+        with files_replaced_atomically(
+            targets, lambda cause: ReportError(f"The {what} cannot be written to {folder}: {cause}.")
+        ) as temporaries:
+            yield temporaries
+    except BaseException:
+        for made in created:  # deepest first
+            try:
+                made.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def attribute_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -7,6 +7,8 @@ drawn as vector paths straight from shapely coordinates (see :mod:`cityplanner.r
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
 import os
 from html import escape
@@ -19,6 +21,7 @@ from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.pagesizes import landscape as to_landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -47,6 +50,14 @@ GRID = colors.HexColor("#bdbdbd")
 HEADER_FILL = colors.HexColor("#e8eef5")
 # Line height of plain-string table cells, as a multiple of their font size (see _table).
 CELL_LEADING = 1.2
+# Most characters the report prints of a text from the project or the KPI catalogue; longer ones
+# are cut and end in "…". reportlab can split neither a table row nor a map across pages, so a
+# name thousands of characters long (a scenario, zone, layer or placement name) would not fit.
+NAME_CHARS = 120  # scenario, placement, zone, district, field and layer names
+LABEL_CHARS = 40  # facility type labels: up to nine share the map legend beside a landscape map
+KPI_NAME_CHARS = 80  # KPI names and units
+TITLE_CHARS = 200  # title, city, author, map data attribution
+TEXT_CHARS = 600  # scenario descriptions, KPI definitions and notes
 
 
 def write_pdf(
@@ -97,7 +108,7 @@ def write_pdf(
         raise ReportError(f"The paper size '{paper}' is not supported (use a4 or a3).")
     register_fonts()
     target = Path(path)
-    content = content_for(project, scenarios, content, progress, author=author, title=title)
+    content = _printable(content_for(project, scenarios, content, progress, author=author, title=title))
     page_size = to_landscape(PAPERS[paper_key]) if landscape else PAPERS[paper_key]
     buffer = io.BytesIO()
     document = _document(buffer, content, page_size, progress)
@@ -106,6 +117,104 @@ def write_pdf(
     with replaced_atomically(target, "report") as tmp:
         tmp.write_bytes(buffer.getvalue())
     return target
+
+
+# -- text that fits -------------------------------------------------------------------------------
+def _fit(text: str, limit: int = NAME_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in "…" when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _fit_width(text: str, font: str, size: float, width: float) -> str:
+    """``text`` cut, ending in "…", to fit one line of ``width`` points."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        middle = (low + high + 1) // 2
+        if stringWidth(text[:middle] + "…", font, size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…"
+
+
+def _fit_unique(names: list[str], limit: int) -> list[str]:
+    """Each name cut to ``limit`` characters, still told apart when cutting made two the same."""
+    fitted: list[str] = []
+    for name in names:
+        short, i = _fit(name, limit), 2
+        while short in fitted:
+            short, i = _fit(name, limit - 5) + f" ({i})", i + 1
+        fitted.append(short)
+    return fitted
+
+
+def _printable(content: ReportContent) -> ReportContent:
+    """``content`` with every text from the project and the catalogue cut to what fits a page.
+
+    A copy: the project's and the catalogue's own texts are not changed. Layers, zones and all
+    numbers are shared with ``content``. Zone values (district names) and layer and field names
+    are cut where they are printed, since the copy still looks columns up by them.
+    """
+    project = copy.copy(content.project)
+    project.facility_types = {
+        key: dataclasses.replace(
+            ft, label=_fit(ft.label, LABEL_CHARS), label_vi=_fit(ft.label_vi, LABEL_CHARS)
+        )
+        for key, ft in content.project.facility_types.items()
+    }
+    names = _fit_unique([s.name for s in content.scenarios], NAME_CHARS)
+    scenarios = []
+    for scenario, name in zip(content.scenarios, names, strict=True):
+        placements = scenario.placements
+        if not placements.empty:
+            placements = placements.assign(
+                name=placements["name"].map(lambda v: _fit(v) if isinstance(v, str) else v),
+                type_label=placements["type_label"].map(lambda v: _fit(str(v), LABEL_CHARS)),
+            )
+        kpis = [
+            dataclasses.replace(
+                k,
+                name=_fit(k.name, KPI_NAME_CHARS),
+                name_vi=_fit(k.name_vi, KPI_NAME_CHARS),
+                unit=_fit(k.unit, KPI_NAME_CHARS),
+                code=_fit(k.code, KPI_NAME_CHARS),
+                method_note=_fit(k.method_note, TEXT_CHARS) if k.method_note else k.method_note,
+            )
+            for k in scenario.kpis
+        ]
+        scenarios.append(
+            dataclasses.replace(
+                scenario,
+                name=name,
+                description=_fit(scenario.description, TEXT_CHARS),
+                placements=placements,
+                kpis=kpis,
+            )
+        )
+    catalogue = [
+        dataclasses.replace(
+            k,
+            name=_fit(k.name, KPI_NAME_CHARS),
+            name_vi=_fit(k.name_vi, KPI_NAME_CHARS),
+            unit=_fit(k.unit, KPI_NAME_CHARS),
+            code=_fit(k.code, KPI_NAME_CHARS),
+            standard=_fit(k.standard, KPI_NAME_CHARS),
+            description=_fit(k.description, TEXT_CHARS),
+        )
+        for k in content.catalogue
+    ]
+    return dataclasses.replace(
+        content,
+        project=project,
+        title=_fit(content.title, TITLE_CHARS),
+        city=_fit(content.city, TITLE_CHARS),
+        author=_fit(content.author, TITLE_CHARS),
+        attribution=_fit(content.attribution, NAME_CHARS),
+        scenarios=scenarios,
+        catalogue=catalogue,
+    )
 
 
 # -- document and styles ------------------------------------------------------------------------
@@ -158,7 +267,7 @@ def _document(
         canvas.setFont(REGULAR, 7)
         canvas.setFillColor(colors.HexColor("#555555"))
         y = MARGIN
-        canvas.drawString(doc.leftMargin, y, content.title)
+        canvas.drawString(doc.leftMargin, y, _fit_width(content.title, REGULAR, 7, doc.width - 40))
         canvas.drawRightString(doc.leftMargin + doc.width, y, f"Page {doc.page}")
         canvas.restoreState()
 
@@ -298,7 +407,7 @@ def _district_section(content: ReportContent, styles, width: float) -> list:
     if not people_kpis:
         return []
     field = content.district_field
-    place = f"district (zone field '{escape(field)}')" if field else "district"
+    place = f"district (zone field '{escape(_fit(field))}')" if field else "district"
     story = [PageBreak(), Paragraph("Coverage by district", styles["h1"])]
     story.append(
         Paragraph(
@@ -328,7 +437,7 @@ def _district_section(content: ReportContent, styles, width: float) -> list:
                     change = value - base.at[district, k]
                     text += f" ({format_change(change)})" if round(change, 1) != 0 else ""
                 cells.append(text)
-            rows.append([Paragraph(escape(str(district)), styles["cell"]), *cells])
+            rows.append([Paragraph(escape(_fit(str(district))), styles["cell"]), *cells])
         extra = [
             ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
             ("FONTSIZE", (1, 1), (-1, -1), 6.8),
@@ -368,7 +477,11 @@ def _district_charts(
     chart_w = (width - 10) / 2
     charts = []
     for k in shown:
-        series = {s.name: tables[s.name][k].tolist() for s in content.scenarios}
+        # The chart's legend cuts names to 60 characters: cut them here so they stay told apart.
+        labels = _fit_unique([s.name for s in content.scenarios], 60)
+        series = {
+            label: tables[s.name][k].tolist() for label, s in zip(labels, content.scenarios, strict=True)
+        }
         charts.append(district_bar_chart(content.definition(k).name, list(base.index), series, chart_w))
     rows = [charts[i : i + 2] + [""] * (2 - len(charts[i : i + 2])) for i in range(0, len(charts), 2)]
     grid = Table(rows, colWidths=[chart_w + 5, chart_w + 5])
@@ -475,8 +588,8 @@ def _methods_section(content: ReportContent, styles, width: float) -> list:
     story.append(Paragraph("Data sources", styles["h2"]))
     story.append(
         Paragraph(
-            f"Population: field '{escape(project.population_field)}' "
-            f"of layer '{escape(project.zones_layer)}' "
+            f"Population: field '{escape(_fit(project.population_field))}' "
+            f"of layer '{escape(_fit(project.zones_layer))}' "
             f"({_people_in_zones(content)}). Working coordinate system: "
             f"{escape(project.crs.name)} ({escape(project.crs.to_string())}). Walking speed "
             f"{float(project.setting('walk_speed_kmh', 4.8)):g} km/h; places further than "
@@ -492,10 +605,10 @@ def _methods_section(content: ReportContent, styles, width: float) -> list:
             source += f" : {layer.source_layer}"
         rows.append(
             [
-                Paragraph(escape(layer.name), styles["cell"]),
-                Paragraph(escape(layer.role or "—"), styles["cell"]),
+                Paragraph(escape(_fit(layer.name)), styles["cell"]),
+                Paragraph(escape(_fit(layer.role or "—")), styles["cell"]),
                 f"{layer.feature_count:,}",
-                Paragraph(escape(source), styles["cell"]),
+                Paragraph(escape(_fit(source, TITLE_CHARS)), styles["cell"]),
             ]
         )
     fractions = [0.22, 0.18, 0.12, 0.48]

@@ -3,14 +3,31 @@
 The KPI rows hold exactly the record ``cityplanner kpis --json`` prints (``KpiResult.as_dict``),
 preceded by the scenario and the KPI's standard, so a spreadsheet and the command line agree to
 the last digit. Numbers are written unrounded; only their display format rounds.
+
+Spreadsheet formula injection
+-----------------------------
+A project's text comes from files planners are sent, so a zone attribute, field name, scenario,
+placement or type label may read ``=cmd|' /C calc'!A0``. Every text cell and column header of
+the CSV and Excel exports goes through :func:`spreadsheet_text`, which puts a single quote
+before text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (the OWASP rule
+for CSV injection), so spreadsheet programs show it as text and never evaluate it. Numbers stay
+numbers: a numeric column keeps its negative values as numbers, unquoted. A *text* cell is quoted
+even when it reads like a number (``"-5"`` becomes ``'-5``): it was text in the project, the
+export keeps it text, and telling a harmless ``-5`` from ``-5+cmd|…`` is exactly what the rule
+refuses to guess.
 """
 
 from __future__ import annotations
 
+import inspect
+import io
 import os
 import re
 import sqlite3
+import tempfile
 import unicodedata
+import zipfile
+from contextlib import closing
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -22,7 +39,8 @@ from openpyxl.utils import get_column_letter
 from ..errors import ReportError
 from ..progress import Progress, report
 from ..project import Project
-from ._common import attribute_table, content_for, replaced_atomically
+from ..store import write_failure_cause
+from ._common import all_replaced_atomically, attribute_table, content_for, replaced_atomically
 from .content import ReportContent, ScenarioContent
 from .figures import STATUS_COLOURS, coverage_classes, priority_colour, priority_zones
 
@@ -58,6 +76,34 @@ PLACEMENT_COLUMNS = {
     "y": "float64",
 }
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# First characters that make a spreadsheet program read a cell as a formula (OWASP).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` made safe for a spreadsheet cell: a ``'`` before it when it starts like a formula.
+
+    Every text cell, column header and sheet name of the CSV and Excel exports goes through here
+    (see the module's notes); numbers never do.
+    """
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell and column name passed through :func:`spreadsheet_text`.
+
+    Numeric, boolean and missing cells are left as they are, also inside text (object) columns.
+    """
+    out = frame.copy()
+    out.columns = [spreadsheet_text(c) if isinstance(c, str) else c for c in frame.columns]
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        out.isetitem(i, column.map(lambda v: spreadsheet_text(v) if isinstance(v, str) else v))
+    return out
 
 
 # -- frames -------------------------------------------------------------------------------------
@@ -124,7 +170,10 @@ def write_csv(
 ) -> list[Path]:
     """Write ``kpis.csv``, ``districts.csv``, ``placements.csv`` and ``zones_<scenario>.csv``.
 
-    Files are UTF-8 with a byte-order mark, so Excel shows Vietnamese names correctly.
+    Files are UTF-8 with a byte-order mark, so Excel shows Vietnamese names correctly, and CRLF
+    line ends; fields holding a line break are quoted. Text that starts like a formula is quoted
+    (:func:`spreadsheet_text`). Either every file is written or none changes (each is written to
+    a temporary file first).
 
     Parameters
     ----------
@@ -141,7 +190,8 @@ def write_csv(
     Raises
     ------
     ReportError
-        If the folder cannot be created or a file cannot be written.
+        If the folder cannot be created or a file cannot be written (one sentence naming the
+        folder and the cause); no file is left changed or half-written then.
     """
     content = content_for(project, scenarios, content, progress)
     report(progress, 0.6, "Writing CSV files")
@@ -154,17 +204,18 @@ def write_csv(
     slugs = _unique_slugs([s.name for s in content.scenarios])
     for scenario, slug in zip(content.scenarios, slugs, strict=True):
         tables[f"zones_{slug}.csv"] = zone_frame(content, scenario)
-    written = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for file_name, frame in tables.items():
-            path = out / file_name
-            frame.to_csv(path, index=False, encoding="utf-8-sig")
-            written.append(path)
-    except OSError as err:
-        raise ReportError(f"The CSV files cannot be written to {out} ({err.strerror or err}).") from None
+    targets = [out / name for name in tables]
+    # All files or none: each is written to a temporary file beside it, and they replace the old
+    # files only when every one is written.
+    with all_replaced_atomically(targets, "CSV files", out) as temporaries:
+        for tmp, frame in zip(temporaries, tables.values(), strict=True):
+            # CRLF line ends (RFC 4180) make the csv module quote every field holding a CR or LF:
+            # with LF alone a bare CR split a row in Excel, letting "\r=cmd…" start a cell.
+            text = spreadsheet_frame(frame).to_csv(index=False, lineterminator="\r\n")
+            with open(tmp, "wb") as fh:
+                fh.write(text.encode("utf-8-sig"))
     report(progress, 1.0, "CSV files written")
-    return written
+    return targets
 
 
 # -- Excel --------------------------------------------------------------------------------------
@@ -180,7 +231,8 @@ def write_xlsx(
 
     Sheets: ``KPIs`` (every scenario), ``Districts``, ``Placements`` and ``Zones <n>`` per
     scenario (sheet names are limited to 31 characters; each zone sheet names its scenario in
-    its first column).
+    its first column). Text that starts like a formula is quoted (:func:`spreadsheet_text`), so
+    no cell is ever a formula.
 
     Parameters
     ----------
@@ -207,16 +259,59 @@ def write_xlsx(
         "Placements": placement_frame(content),
     }
     for i, scenario in enumerate(content.scenarios):
-        name = _SHEET_FORBIDDEN.sub(" ", f"Zones {i} {scenario.name}")[:31]
+        name = spreadsheet_text(_SHEET_FORBIDDEN.sub(" ", f"Zones {i} {scenario.name}")[:31])
         sheets[name] = zone_frame(content, scenario).assign(scenario=scenario.name)
         sheets[name] = sheets[name][["scenario", *sheets[name].columns[:-1]]]
     target = Path(path)
-    with replaced_atomically(target, "workbook") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            _format_sheet(writer.sheets[name], frame)
+    try:
+        data = _workbook_bytes(sheets)
+    except OSError as err:
+        # openpyxl writes each sheet to a temporary file of the system's before zipping them.
+        cause = write_failure_cause(err, Path(tempfile.gettempdir()))
+        raise ReportError(f"The workbook {target} cannot be written: {cause}.") from None
+    with replaced_atomically(target, "workbook") as tmp:
+        tmp.write_bytes(data)
     report(progress, 1.0, "Workbook written")
     return target
+
+
+def _workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """The workbook as bytes, so only one plain write goes to the target's folder."""
+    buffer = io.BytesIO()
+    try:
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                safe = spreadsheet_frame(frame)
+                safe.to_excel(writer, sheet_name=name, index=False)
+                _format_sheet(writer.sheets[name], safe)
+    except OSError as err:
+        _discard_sheet_streams(err)
+        raise
+    return buffer.getvalue()
+
+
+def _discard_sheet_streams(err: OSError) -> None:
+    """Close what openpyxl left open when ``err`` stopped it, and remove its sheet files.
+
+    openpyxl leaves the XML stream of the sheet it was writing and the zip archive open; closing
+    them when they are garbage-collected fails again and prints "Exception ignored ... Traceback".
+    Its temporary sheet file would stay until the program ends.
+    """
+    tb = err.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            steps = []
+            stream = getattr(value, "xf", None)
+            if inspect.isgenerator(stream) and callable(getattr(value, "cleanup", None)):
+                steps = [stream.close, value.cleanup]
+            elif isinstance(value, zipfile.ZipFile):
+                steps = [value.close]
+            for step in steps:
+                try:
+                    step()
+                except (OSError, ValueError):
+                    pass
+        tb = tb.tb_next
 
 
 def _format_sheet(sheet, frame: pd.DataFrame) -> None:
@@ -328,7 +423,7 @@ def write_gpkg(
 
 def _write_layer_styles(path: Path, styles: dict[str, str]) -> None:
     """Store QML styles in the ``layer_styles`` table QGIS reads when it opens a layer."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         geometry_columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
         db.execute(
             """CREATE TABLE IF NOT EXISTS layer_styles (
