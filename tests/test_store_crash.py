@@ -79,7 +79,7 @@ def _kill_while_writing(target: Path, at_bytes: int) -> int:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    tmp = target.with_name(f"{target.name}.tmp-{child.pid}")
+    tmp = target.with_name(f".{target.name}.tmp-{child.pid}.gpkg")
     inode = target.stat().st_ino  # os.replace would put a new file there
     deadline = time.monotonic() + 60
     try:
