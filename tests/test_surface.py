@@ -272,3 +272,16 @@ def test_coverage_and_access_take_a_raster_alone(tmp_path: Path, capsys) -> None
     assert out["percent_covered"] == pytest.approx(100.0)
     assert main(["access", *common]) == 0
     assert json.loads(capsys.readouterr().out)["weighted_mean_m"] > 0
+
+
+def test_report_methods_appendix_states_the_demand_method(sample_dir: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from cityplanner.report.pdf import write_pdf
+    from cityplanner.store import load_project
+
+    project = load_project(sample_dir / "hai_chau.cityplan")
+    path = write_pdf(project, None, tmp_path / "report.pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(path).pages)
+    assert "Where people live: a population surface of 100 m cells" in text
+    assert "census densities spread by residential land and local streets" in text

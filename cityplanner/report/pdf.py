@@ -39,6 +39,8 @@ from ..errors import ReportError
 from ..kpi import capacity_summary
 from ..progress import Progress, report
 from ..project import Project
+from ..settings import AnalysisSettings
+from ..surface import surface_summary
 from ._common import content_for, kpi_rows, placement_rows, replaced_atomically
 from .content import ReportContent, ScenarioContent, format_change, format_number
 from .figures import SCENARIO_COLOURS, STATUS_COLOURS, CityLayers, MapFigure, district_bar_chart
@@ -543,6 +545,7 @@ def _placements_section(content: ReportContent, styles, width: float) -> list:
 
 def _methods_section(content: ReportContent, styles, width: float) -> list:
     project = content.project
+    settings = AnalysisSettings.of(project)
     story = [PageBreak(), Paragraph("Appendix: methods and data sources", styles["h1"])]
     story.append(Paragraph("KPI definitions", styles["h2"]))
     story.append(
@@ -592,8 +595,20 @@ def _methods_section(content: ReportContent, styles, width: float) -> list:
             f"of layer '{escape(_fit(project.zones_layer))}' "
             f"({_people_in_zones(content)}). Working coordinate system: "
             f"{escape(project.crs.name)} ({escape(project.crs.to_string())}). Walking speed "
-            f"{float(project.setting('walk_speed_kmh', 4.8)):g} km/h; places further than "
-            f"{float(project.setting('max_snap_m', 250.0)):g} m from a street are not joined to the network.",
+            f"{settings.walk_speed_kmh:g} km/h; places further than "
+            f"{settings.max_snap_m:g} m from a street are not joined to the network.",
+            styles["body"],
+        )
+    )
+    surface = surface_summary(project)
+    cells = f", {surface['cells']:,} cells" if surface["cells"] is not None else ""
+    story.append(
+        Paragraph(
+            f"Where people live: a population surface of {surface['cell_size_m']:g} m cells{cells} "
+            f"({escape(surface['method'])} method). {escape(_fit(surface['note'], TEXT_CHARS))} Every KPI "
+            "that counts people, and every proposal, counts them on these cells: a cell is covered or "
+            "not from one point inside it; along the streets, the walk to the nearest street is "
+            "counted and cells beyond the snap distance are unreachable.",
             styles["body"],
         )
     )
