@@ -24,8 +24,13 @@ from .facility_types import load_catalogue
 from .io import check_population, describe_source, layer_name_from, parse_source, read_layer, working_crs_for
 from .progress import Progress, report
 from .project import Layer, Project
+from .settings import AnalysisSettings
 
-DEFAULT_SETTINGS = {"walk_speed_kmh": 4.8, "max_snap_m": 250.0}
+# Written into a new project so a planner sees (and QGIS shows) the values in force.
+DEFAULT_SETTINGS = {
+    "walk_speed_kmh": AnalysisSettings().walk_speed_kmh,
+    "max_snap_m": AnalysisSettings().max_snap_m,
+}
 
 # Role guessed from words in a layer name, first match wins (names are lower-cased and split on
 # anything that is not a letter or digit, so "Bus-Stops" and "bus_stops" both match).

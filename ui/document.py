@@ -149,7 +149,9 @@ class ProjectDocument(QObject):
     # -- street network -------------------------------------------------------------------------
     @property
     def max_snap_m(self) -> float:
-        return float(self.project.setting("max_snap_m", 250.0))
+        from cityplanner.settings import AnalysisSettings
+
+        return AnalysisSettings.of(self.project).max_snap_m
 
     def street_network(self):
         """The engine's walking network of the road layer, or None when the project has no roads.
@@ -158,6 +160,7 @@ class ProjectDocument(QObject):
         (one build at a time, and a build overtaken by a layer change is not kept).
         """
         from cityplanner.network import StreetNetwork
+        from cityplanner.settings import AnalysisSettings
 
         with self._network_lock:
             if self._network is not None:
@@ -168,7 +171,7 @@ class ProjectDocument(QObject):
                 return None
             network = StreetNetwork.from_lines(
                 roads.gdf,
-                walk_speed_kmh=float(self.project.setting("walk_speed_kmh", 4.8)),
+                walk_speed_kmh=AnalysisSettings.of(self.project).walk_speed_kmh,
                 source=f"road layer '{roads.name}'",
             )
             if generation == self._network_generation:
