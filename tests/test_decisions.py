@@ -1,0 +1,97 @@
+"""The workshop's decision log (cityplanner.decisions): entries, storage in the project, the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from cityplanner import decisions
+from cityplanner.errors import ProjectError
+from cityplanner.kpi import Evaluator
+from cityplanner.project import Placement
+from cityplanner.store import load_project, save_project
+
+PLAN = "Smart Hải Châu 2030"
+
+
+@pytest.fixture
+def project(sample_dir: Path):
+    return load_project(sample_dir / "hai_chau.cityplan")
+
+
+def test_entry_records_change_kpi_deltas_and_note(project):
+    plan = project.scenario(PLAN)
+    plan.placements.append(Placement(type="clinic", x=plan.placements[0].x + 300, y=plan.placements[0].y))
+    results = Evaluator(project).evaluate(PLAN)
+    when = dt.datetime(2026, 12, 2, 9, 30)
+    entry = decisions.new_entry(
+        project,
+        PLAN,
+        "agreed",
+        "Trạm y tế ở chợ Hàn; Sở Y tế đồng ý",
+        results,
+        last_edit="Place Clinic",
+        when=when,
+    )
+    assert entry.time == "2026-12-02 09:30" and entry.scenario == PLAN and entry.state == "agreed"
+    assert entry.change.startswith("Place Clinic; 10 new facilities: 4 Public Wi-Fi hotspot")
+    assert "1 Clinic" in entry.change
+    # Only the KPIs the plan moves, with their baseline and plan values.
+    by_id = {r.id: r for r in results}
+    assert entry.kpis and all(k.change for k in entry.kpis)
+    assert {k.id for k in entry.kpis} == {r.id for r in results if r.change}
+    health = next(k for k in entry.kpis if k.id == "health_access_1km")
+    assert health.baseline == pytest.approx(by_id["health_access_1km"].baseline_value)
+    assert health.value == pytest.approx(by_id["health_access_1km"].value)
+    assert "Health facility access: " in entry.kpi_text() and "→" in entry.kpi_text()
+    assert entry.note == "Trạm y tế ở chợ Hàn; Sở Y tế đồng ý"
+
+
+def test_unchanged_kpis_fall_back_to_those_shown(project):
+    results = Evaluator(project).evaluate(project.baseline.name)
+    entry = decisions.new_entry(
+        project, project.baseline.name, "to study", results=results, shown=["wifi_hotspots"]
+    )
+    assert [k.id for k in entry.kpis] == ["wifi_hotspots"]
+    assert entry.kpi_text() == "no KPI changed"
+    assert entry.change == "Baseline: the existing facilities"
+
+
+def test_states_and_lengths_are_checked():
+    with pytest.raises(ProjectError, match="agreed"):
+        decisions.DecisionEntry(time="2026-12-02 09:30", scenario="Plan", state="maybe")
+    entry = decisions.DecisionEntry(time="t", scenario="Plan", state="rejected", note="x" * 1000)
+    assert len(entry.note) == decisions.NOTE_CHARS and entry.note.endswith("…")
+
+
+def test_log_round_trips_through_save_and_load(project, tmp_path):
+    assert decisions.decision_log(project) == []
+    results = Evaluator(project).evaluate(PLAN)
+    first = decisions.add_decision(
+        project, decisions.new_entry(project, PLAN, "agreed", "Wi-Fi ở công viên 29/3", results)
+    )
+    second = decisions.add_decision(project, decisions.new_entry(project, PLAN, "to study", "EV: ask EVN"))
+    path = tmp_path / "workshop.cityplan"
+    save_project(project, path)
+    again = load_project(path)
+    log = decisions.decision_log(again)
+    assert log == [first, second]
+    assert log[0].note == "Wi-Fi ở công viên 29/3" and log[0].kpis == first.kpis
+    # Stored as JSON text in the project's settings (kept readable, diacritics as they are).
+    stored = again.settings[decisions.SETTING]
+    assert "công viên" in stored and json.loads(stored)[1]["state"] == "to study"
+    assert decisions.remove_decision(again, 0) == first
+    assert decisions.decision_log(again) == [second]
+    decisions.remove_decision(again, 0)
+    assert decisions.SETTING not in again.settings
+    with pytest.raises(ProjectError, match="no entry 1"):
+        decisions.remove_decision(again, 0)
+
+
+def test_a_damaged_log_is_reported_in_one_sentence(project):
+    project.settings[decisions.SETTING] = "{not json"
+    with pytest.raises(ProjectError, match="decision log cannot be read"):
+        decisions.decision_log(project)
