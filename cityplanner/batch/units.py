@@ -1,0 +1,399 @@
+"""Cutting national layers into units, on the client: every layer is read once, then sliced.
+
+A unit (a city, district or province polygon of the ``units`` layer) gets:
+
+* **its people**: the population zones inside it. A zone wholly inside the unit is kept as it is,
+  with its census figure; a zone the unit's border crosses is cut there and keeps the share of its
+  census equal to the share of its area inside the unit (areas on the sphere, through an
+  equal-area projection, so the pieces of a zone add up to the zone). With a raster and no zones,
+  the unit's polygon is its one zone and the raster's counts are taken as they are.
+* **what serves them**: the features of every facility layer within :func:`reach_m` of the unit
+  (the longest distance threshold of the KPI catalogue, 1 km: a clinic across the border still
+  serves the people near it), and the streets within that distance plus the project's maximum
+  snap distance (a facility up to 1 km away is walked to from its nearest street, which may lie
+  farther out). Buildings and hazard layers are taken where they touch the unit. Distances are
+  measured in the unit's UTM zone. Features are whole (never clipped) and keep their attributes.
+
+What a unit gets is exactly what a planner would load by hand to make that unit's project: its
+:class:`UnitTask` is written as files and assembled by :func:`cityplanner.assemble.create_project`
+on a worker (:mod:`cityplanner.batch.work`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ..assemble import guess_role
+from ..errors import CityPlannerError
+from ..io import check_population, describe_source, read_layer
+from ..kpi import load_catalogue
+from ..resources import resource_path
+from ..settings import AnalysisSettings
+from .spec import BatchError, BatchSpec, Source
+
+# Bumped whenever what a unit computes changes in a way its inputs do not show.
+CACHE_VERSION = "1"
+# Areas of zone pieces are compared in this equal-area CRS (World Cylindrical Equal Area).
+EQUAL_AREA_CRS = "EPSG:6933"
+# Roles whose features matter only inside the unit.
+_INSIDE_ROLES = ("buildings", "hazard")
+# Slack on the first, coarse pass of the cut (in the layer's own CRS): the exact test follows.
+_COARSE_SLACK = 1.05
+_COARSE_SLACK_M = 50.0
+
+
+@dataclass
+class UnitTask:
+    """Everything a worker needs to evaluate one unit (pickled and shipped to it).
+
+    The ``units`` form carries the unit's zones and layers (in their source CRS, whole features,
+    see the module notes); the ``projects`` form carries the bytes of a ``.cityplan`` file.
+    """
+
+    name: str
+    key: str
+    zones: gpd.GeoDataFrame | None = None
+    zones_layer: str = "zones"
+    population_field: str | None = None
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    raster: str | None = None
+    dasymetric: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    kpi_targets: dict[str, float] = field(default_factory=dict)
+    crs: str | None = None
+    project_bytes: bytes | None = None
+    project_file: str | None = None
+
+
+@dataclass
+class PlannedUnit:
+    """One unit as the client knows it: its outline (WGS84), its task, or why it cannot run."""
+
+    index: int
+    name: str
+    geometry: shapely.Geometry | None
+    task: UnitTask | None = None
+    error: str | None = None
+    absent: list[str] = field(default_factory=list)
+    weight: float = 1.0
+
+    @property
+    def key(self) -> str | None:
+        return self.task.key if self.task is not None else None
+
+
+@dataclass
+class UnitPlan:
+    """The units of a batch, in spec order, and what was read to cut them."""
+
+    units: list[PlannedUnit]
+    reach_m: float
+    roads_reach_m: float
+    notes: list[str] = field(default_factory=list)
+
+
+def reach_m(catalogue=None) -> float:
+    """The longest distance threshold of the KPI catalogue (metres)."""
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    return float(max((k.threshold_m or 0.0) for k in catalogue))
+
+
+def plan_units(spec: BatchSpec) -> UnitPlan:
+    """Read the spec's layers once and cut them into one :class:`UnitTask` per unit.
+
+    Raises
+    ------
+    CityPlannerError
+        When a layer of the spec cannot be read or checked (one sentence naming the file); a
+        problem of one unit only (no zone inside it) is kept as that unit's ``error``.
+    """
+    common = _common_digest(spec)
+    if spec.form == "projects":
+        return UnitPlan([_project_unit(i, path, common) for i, path in enumerate(spec.projects)], 0.0, 0.0)
+
+    settings = AnalysisSettings(**{k: v for k, v in spec.settings.items() if k in ("max_snap_m",)})
+    reach = reach_m()
+    roads_reach = reach + settings.max_snap_m
+    units = read_layer(spec.units.path, spec.units.layer).gdf
+    units_label = describe_source(spec.units.path, spec.units.layer)
+    if not (shapely.get_dimensions(units.geometry.to_numpy()) == 2).all():
+        raise BatchError(f"{units_label}, the units of the batch, must hold polygons.")
+    names = _unit_names(units, spec.name_field, units_label)
+
+    zones = census = None
+    zones_area = None
+    if spec.zones is not None:
+        zones = read_layer(spec.zones.path, spec.zones.layer).gdf
+        label = describe_source(spec.zones.path, spec.zones.layer)
+        if spec.population_field:
+            census = check_population(zones, spec.population_field, label)
+        zones_area = shapely.area(zones.geometry.to_crs(EQUAL_AREA_CRS).to_numpy())
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name, source in spec.layers.items():
+        layers[name] = _read_checked(name, source)
+    trees = {name: shapely.STRtree(gdf.geometry.to_numpy()) for name, gdf in layers.items()}
+    zone_tree = shapely.STRtree(zones.geometry.to_numpy()) if zones is not None else None
+    raster_id = _raster_identity(spec.raster) if spec.raster else None
+
+    planned = []
+    for i, name in enumerate(names):
+        outline = units.iloc[[i]]
+        unit_crs = CRS.from_user_input(spec.crs) if spec.crs else _utm_of(outline)
+        metric = outline.to_crs(unit_crs).geometry.iloc[0]
+        shapely.prepare(metric)
+        wgs84 = outline.to_crs(4326).geometry.iloc[0]
+        unit = PlannedUnit(index=i, name=name, geometry=wgs84, weight=float(shapely.area(metric)))
+        unit_zones, unit_field = None, None
+        if zones is not None:
+            unit_zones = _zones_inside(outline, zones, zone_tree, census, zones_area, spec.population_field)
+            unit_field = spec.population_field if census is not None else None
+            if unit_zones is None and spec.raster is None:
+                unit.error = f"No population zone of {_label(spec.zones)} lies inside unit '{name}'."
+                planned.append(unit)
+                continue
+        if unit_zones is None:
+            # A raster alone (or no zone here): the unit is its one zone, with the raster's counts.
+            unit_zones, unit_field = outline.reset_index(drop=True), None
+        task_layers = {}
+        coarse: dict[float, shapely.Geometry] = {}
+        for layer_name, gdf in layers.items():
+            role = guess_role(layer_name)
+            margin = 0.0 if role in _INSIDE_ROLES else roads_reach if role == "roads" else reach
+            if margin not in coarse:
+                coarse[margin] = _coarse_area(metric, margin)
+            near = _near(gdf, trees[layer_name], metric, coarse[margin], unit_crs, margin)
+            if len(near):
+                task_layers[layer_name] = near
+            else:
+                unit.absent.append(layer_name)
+        zones_layer = spec.zones.layer if spec.zones is not None and spec.zones.layer else "zones"
+        if zones_layer in task_layers:
+            zones_layer = "population_zones"
+        task = UnitTask(
+            name=name,
+            key="",
+            zones=unit_zones,
+            zones_layer=zones_layer,
+            population_field=unit_field,
+            layers=task_layers,
+            raster=str(spec.raster) if spec.raster else None,
+            dasymetric=spec.dasymetric if spec.dasymetric in task_layers else None,
+            settings=dict(spec.settings),
+            kpi_targets=dict(spec.kpi_targets),
+            crs=spec.crs,
+        )
+        task.key = unit_key(task, common, raster_id)
+        unit.task = task
+        planned.append(unit)
+    return UnitPlan(planned, reach, roads_reach)
+
+
+def _label(source: Source) -> str:
+    return describe_source(source.path, source.layer)
+
+
+def _read_checked(name: str, source: Source) -> gpd.GeoDataFrame:
+    """A layer of the spec, read once (checked and repaired as ``new`` reads it)."""
+    gdf = read_layer(source.path, source.layer).gdf
+    if guess_role(name) == "roads":
+        parts = shapely.get_parts(gdf.geometry.to_numpy())
+        if not (shapely.get_dimensions(parts) == 1).any():
+            raise BatchError(
+                f"{_label(source)}, given as layer '{name}', holds no lines; the road layer must hold "
+                "street centre lines."
+            )
+    return gdf
+
+
+def _unit_names(units: gpd.GeoDataFrame, name_field: str | None, label: str) -> list[str]:
+    """One name per unit: the name field's text (made unique), or 'unit N'."""
+    if name_field is None:
+        raw = [f"unit {i + 1}" for i in range(len(units))]
+    else:
+        if name_field not in units.columns:
+            fields = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
+            raise BatchError(f"{label} has no name field '{name_field}' (its fields: {fields}).")
+        raw = [
+            str(v).strip() if v is not None and str(v).strip() and not pd.isna(v) else f"unit {i + 1}"
+            for i, v in enumerate(units[name_field].tolist())
+        ]
+    seen: dict[str, int] = {}
+    names = []
+    for name in raw:
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
+
+
+def _zones_inside(
+    outline: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    tree: shapely.STRtree,
+    census: np.ndarray | None,
+    zones_area: np.ndarray,
+    population_field: str | None,
+) -> gpd.GeoDataFrame | None:
+    """The population zones inside the unit (cut at its border, census shared by area), or None."""
+    unit = outline.to_crs(zones.crs).geometry.iloc[0]
+    candidates = tree.query(unit, predicate="intersects")
+    if len(candidates) == 0:
+        return None
+    candidates.sort()
+    geoms = zones.geometry.to_numpy()[candidates]
+    whole = shapely.covered_by(geoms, unit)
+    pieces = geoms.copy()
+    share = np.ones(len(candidates))
+    cut = ~whole
+    if cut.any():
+        pieces[cut] = _polygonal(shapely.intersection(geoms[cut], unit))
+        piece_area = shapely.area(gpd.GeoSeries(pieces[cut], crs=zones.crs).to_crs(EQUAL_AREA_CRS).to_numpy())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share[cut] = np.where(
+                zones_area[candidates[cut]] > 0, piece_area / zones_area[candidates[cut]], 0.0
+            )
+    keep = whole | (share > 0) & ~shapely.is_empty(pieces)
+    if not keep.any():
+        return None
+    frame = zones.iloc[candidates[keep]].reset_index(drop=True)
+    frame = frame.set_geometry(gpd.GeoSeries(pieces[keep], crs=zones.crs).to_numpy())
+    if census is not None and population_field:
+        frame[population_field] = census[candidates[keep]] * share[keep]
+    return frame
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Only the polygonal parts (a cut can leave lines and points on a shared border)."""
+    out = np.empty(len(geoms), dtype=object)
+    for i, geom in enumerate(geoms):  # only the zones the border crosses
+        parts = shapely.get_parts(geom)
+        parts = parts[(shapely.get_dimensions(parts) == 2) & ~shapely.is_empty(parts)]
+        out[i] = (
+            shapely.Polygon()
+            if len(parts) == 0
+            else parts[0]
+            if len(parts) == 1
+            else shapely.MultiPolygon(list(parts))
+        )
+    return out
+
+
+def _utm_of(gdf: gpd.GeoDataFrame) -> CRS:
+    """The WGS84 UTM zone of the centre of ``gdf``'s bounds (the cut's metric CRS)."""
+    west, south, east, north = gdf.to_crs(4326).total_bounds
+    lon, lat = (west + east) / 2.0, (south + north) / 2.0
+    zone = int(np.clip(np.floor((lon + 180.0) / 6.0) + 1, 1, 60))
+    return _crs(32600 + zone if lat >= 0 else 32700 + zone)
+
+
+@functools.cache
+def _crs(code: int) -> CRS:
+    return CRS.from_epsg(code)
+
+
+def _coarse_area(unit: shapely.Geometry, margin_m: float) -> shapely.Geometry:
+    """A polygon holding every point within ``margin_m`` of ``unit``, cheap to build and test."""
+    tolerance = max(margin_m * 0.02, 10.0)
+    simple = shapely.simplify(unit, tolerance, preserve_topology=False)
+    grown = shapely.buffer(simple, margin_m * _COARSE_SLACK + tolerance + _COARSE_SLACK_M, quad_segs=4)
+    return shapely.segmentize(grown, max(margin_m, 1000.0))
+
+
+def _near(
+    gdf: gpd.GeoDataFrame,
+    tree: shapely.STRtree,
+    unit: shapely.Geometry,
+    coarse: shapely.Geometry,
+    crs: CRS,
+    margin_m: float,
+) -> gpd.GeoDataFrame:
+    """The features of ``gdf`` (any CRS) within ``margin_m`` of ``unit`` (in the metric ``crs``).
+
+    A coarse pass on the layer's own index with the larger area ``coarse``, then the exact
+    distance test in ``crs``.
+    """
+    area = gpd.GeoSeries([coarse], crs=crs).to_crs(gdf.crs).geometry.iloc[0]
+    rows = tree.query(area, predicate="intersects")
+    if len(rows) == 0:
+        return gdf.iloc[:0]
+    rows.sort()
+    candidates = gdf.iloc[rows]
+    metric = candidates.geometry.to_crs(crs).to_numpy()
+    # The prepared unit first: GEOS uses its prepared form only there.
+    inside = shapely.dwithin(unit, metric, margin_m) if margin_m > 0 else shapely.intersects(unit, metric)
+    return candidates[inside].reset_index(drop=True)
+
+
+# -- the projects form ---------------------------------------------------------------------------
+def _project_unit(index: int, path: Path, common: str) -> PlannedUnit:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return PlannedUnit(
+            index, path.stem, None, error=f"The project {path} cannot be read ({err.strerror})."
+        )
+    key = hashlib.sha256(common.encode() + b"|project|" + path.stem.encode() + b"|" + data).hexdigest()
+    task = UnitTask(name=path.stem, key=key, project_bytes=data, project_file=str(path))
+    return PlannedUnit(index, path.stem, None, task=task, weight=float(len(data)))
+
+
+# -- cache keys ----------------------------------------------------------------------------------
+def _common_digest(spec: BatchSpec) -> str:
+    """What every unit's figures depend on besides its own inputs: the catalogue and this code."""
+    h = hashlib.sha256(f"cityplanner-batch|{CACHE_VERSION}".encode())
+    for name in ("kpi_catalogue.yaml", "facility_types.yaml"):
+        try:
+            h.update(resource_path(name).read_bytes())
+        except OSError as err:
+            raise CityPlannerError(f"The shipped {name} cannot be read ({err.strerror}).") from None
+    return h.hexdigest()
+
+
+def _raster_identity(path: Path) -> str:
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def unit_key(task: UnitTask, common: str, raster_id: str | None) -> str:
+    """A hash of everything the unit's figures are computed from (its cache key)."""
+    h = hashlib.sha256(common.encode())
+    record = {
+        "name": task.name,
+        "zones_layer": task.zones_layer,
+        "population_field": task.population_field,
+        "raster": raster_id,
+        "dasymetric": task.dasymetric,
+        "settings": task.settings,
+        "kpi_targets": task.kpi_targets,
+        "crs": task.crs,
+        "layers": sorted(task.layers),
+    }
+    h.update(json.dumps(record, sort_keys=True, default=str).encode())
+    if task.zones is not None:
+        _digest_frame(h, task.zones)
+    for name in sorted(task.layers):
+        h.update(name.encode())
+        _digest_frame(h, task.layers[name])
+    return h.hexdigest()
+
+
+def _digest_frame(h, gdf: gpd.GeoDataFrame) -> None:
+    h.update(CRS.from_user_input(gdf.crs).to_wkt().encode() if gdf.crs is not None else b"no crs")
+    h.update(json.dumps([[str(c), str(t)] for c, t in gdf.dtypes.items()]).encode())
+    h.update(b"".join(shapely.to_wkb(gdf.geometry.to_numpy(), hex=False, output_dimension=2)))
+    attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    if attributes.shape[1]:
+        try:
+            h.update(pd.util.hash_pandas_object(attributes, index=False).to_numpy().tobytes())
+        except TypeError:  # unhashable cells (lists): hash their text
+            h.update(attributes.to_csv(index=False).encode())

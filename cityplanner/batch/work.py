@@ -1,0 +1,156 @@
+"""What a worker does with one unit: make its project as a planner would by hand, evaluate it.
+
+:func:`run_unit` is the one function Dask runs (on a worker process of a ``LocalCluster`` or of a
+remote cluster) and the serial path runs in-process: the same code either way. It never raises
+for a problem of the unit's data: the unit's result then carries the one-sentence error, so the
+other units finish.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pyogrio
+
+from ..assemble import create_project
+from ..errors import CityPlannerError
+from ..io import describe_source
+from ..kpi import Evaluator
+from ..project import Project
+from ..store import load_project
+from ..surface import set_project_surface
+from .units import UnitTask
+
+
+def unit_project(task: UnitTask, folder: str | os.PathLike) -> Project:
+    """The unit's project, made from its zones and layers exactly as ``cityplanner new`` makes one.
+
+    The unit's inputs are written to ``folder/unit.gpkg`` (one table each) and assembled by
+    :func:`~cityplanner.assemble.create_project`; the spec's settings and KPI targets are applied
+    and the population surface is built by :func:`~cityplanner.surface.set_project_surface` (from
+    the raster when the spec gives one, rescaled to the census when the zones carry one).
+    """
+    gpkg = Path(folder) / "unit.gpkg"
+    pyogrio.write_dataframe(task.zones, gpkg, layer=task.zones_layer, driver="GPKG")
+    for name, gdf in task.layers.items():
+        pyogrio.write_dataframe(gdf, gpkg, layer=name, driver="GPKG")
+    project = create_project(
+        f"{gpkg}:{task.zones_layer}",
+        task.population_field,
+        layers={name: f"{gpkg}:{name}" for name in task.layers},
+        crs=task.crs,
+        name=task.name,
+    )
+    project.settings.update(task.settings)
+    project.kpi_targets.update(task.kpi_targets)
+    set_project_surface(
+        project,
+        raster=task.raster,
+        dasymetric_layer=task.dasymetric if task.dasymetric in project.layers else None,
+        use_census=bool(task.population_field),
+    )
+    return project
+
+
+def evaluate_project(project: Project) -> dict[str, Any]:
+    """The baseline KPIs of ``project`` and what they were computed on, as plain values.
+
+    ``rows`` holds one record per catalogue KPI (``kpi``, ``code``, ``name``, ``value``,
+    ``unit_of_measure``, ``target``, ``status``, ``direction``, ``mode``, ``note``): the values of
+    :meth:`cityplanner.kpi.Evaluator.evaluate`, unrounded.
+    """
+    evaluator = Evaluator(project)
+    results = evaluator.evaluate()
+    surface = evaluator.surface
+    return {
+        "rows": [
+            {
+                "kpi": r.id,
+                "code": r.code,
+                "name": r.name,
+                "value": r.value,
+                "unit_of_measure": r.unit,
+                "target": r.target,
+                "status": r.status,
+                "direction": r.direction,
+                "mode": r.mode,
+                "note": r.method_note,
+            }
+            for r in results
+        ],
+        "population": float(surface.population_total),
+        "cells": len(surface),
+        "demand_method": surface.method,
+        "demand_note": surface.note,
+        "distance_mode": project.distance_mode,
+        "crs": project.crs.to_string(),
+    }
+
+
+def run_unit(task: UnitTask) -> dict[str, Any]:
+    """Make and evaluate one unit; a result record (JSON-ready), ``ok`` False with ``error`` on failure."""
+    start = time.perf_counter()
+    record: dict[str, Any] = {"unit": task.name, "key": task.key, "ok": False, "error": None}
+    with tempfile.TemporaryDirectory(prefix="cityplanner-unit-") as folder:
+        try:
+            if task.project_bytes is not None:
+                path = Path(folder) / "unit.cityplan"
+                path.write_bytes(task.project_bytes)
+                project = load_project(path)
+                record["outline_wkb"] = _outline_wkb(project)
+            else:
+                project = unit_project(task, folder)
+            record.update(evaluate_project(project))
+            record["ok"] = True
+        except CityPlannerError as err:
+            record["error"] = _unit_sentence(str(err), task, Path(folder))
+    record["seconds"] = time.perf_counter() - start
+    record["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    record["peak_rss_mb"] = peak_rss_mb()
+    return record
+
+
+def _unit_sentence(message: str, task: UnitTask, folder: Path) -> str:
+    """The error as the user reads it: the unit's temporary files named as the unit's inputs."""
+    if task.project_bytes is not None:
+        return message.replace(str(folder / "unit.cityplan"), task.project_file or task.name)
+    gpkg = folder / "unit.gpkg"
+    for layer in [task.zones_layer, *task.layers]:
+        message = message.replace(describe_source(gpkg, layer), f"layer '{layer}' of unit '{task.name}'")
+    message = message.replace(str(gpkg), f"the inputs of unit '{task.name}'")
+    if f"'{task.name}'" not in message:
+        # "Unit 'X': the population surface of ... holds nobody."
+        start = message[:1].lower() if message[1:2].islower() else message[:1]
+        message = f"Unit '{task.name}': {start}{message[1:]}"
+    return message
+
+
+def _outline_wkb(project: Project) -> str:
+    """The union of the project's zones in WGS84, as hex WKB (the unit's polygon in the outputs)."""
+    import geopandas as gpd
+    import shapely
+
+    geoms = project.zones.geometry.to_numpy()
+    outline = shapely.union_all(geoms[shapely.get_dimensions(geoms) == 2]) if len(geoms) else None
+    if outline is None or outline.is_empty:
+        outline = shapely.convex_hull(shapely.union_all(geoms)).buffer(1.0)
+    return shapely.to_wkb(gpd.GeoSeries([outline], crs=project.crs).to_crs(4326).iloc[0], hex=True)
+
+
+def peak_rss_mb() -> float:
+    """The largest resident memory of this process so far, in MiB."""
+    try:
+        import resource
+    except ImportError:  # Windows: psutil (a dependency of distributed) reads the peak working set
+        import psutil
+
+        info = psutil.Process().memory_info()
+        return float(getattr(info, "peak_wset", info.rss)) / 2**20
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024.0

@@ -1,0 +1,103 @@
+"""``cityplanner batch SPEC.yaml --out DIR [--scheduler ADDRESS] [--workers N]``: KPIs of many units.
+
+Evaluates the KPI catalogue for every unit of a spec (projects, or national layers cut into
+cities, districts or provinces) on dask.distributed and writes one table of units x KPIs, ranking
+charts, maps and a PDF summary into DIR (see :mod:`cityplanner.batch`). Exit status 0 when every
+unit was evaluated, 1 when some failed (each is named with its error; the others' outputs are
+written), 2 when the batch could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..batch import ClusterInfo, UnitOutcome, load_spec, run_batch
+
+_BAR_WIDTH = 30
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "batch",
+        help="evaluate the KPIs of many cities or districts at once (Dask)",
+        description=(
+            "Evaluate the KPI catalogue for every unit of SPEC.yaml: a list of projects, or national "
+            "layers (units, population zones and/or raster, facility and road layers) cut into units. "
+            "Runs on a local Dask cluster (one worker process per core) or on an existing one; "
+            "results are cached per unit in DIR/cache, so a rerun computes only what changed. "
+            "Writes kpis.csv, units.csv, kpis.gpkg, kpis.xlsx, charts/, maps/, map.html and summary.pdf."
+        ),
+    )
+    parser.add_argument("spec", metavar="SPEC.yaml", help="the batch spec")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="address of an existing Dask scheduler (tcp://host:port); default: a local cluster",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the local cluster (default: one per core)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    bar = ProgressBar(sys.stderr)
+    print(f"Cutting {spec.name} into units...", file=sys.stderr)
+    result = run_batch(
+        spec, args.out, scheduler=args.scheduler, workers=args.workers, on_start=_announce, on_unit=bar.update
+    )
+    bar.close()
+    ok = len(result.units) - len(result.failed)
+    print(
+        f"{ok} of {len(result.units)} units evaluated ({result.computed} computed, {result.cached} from the "
+        f"cache); outputs in {args.out}"
+    )
+    for outcome in result.failed:
+        print(f"  failed: {outcome.name}: {outcome.error}")
+    return 1 if result.failed else 0
+
+
+def _announce(info: ClusterInfo) -> None:
+    where = "local cluster" if info.local else "cluster"
+    print(f"Dask {where} at {info.scheduler} with {info.workers} workers", file=sys.stderr)
+    if info.dashboard:
+        print(f"Dask dashboard: {info.dashboard}", file=sys.stderr)
+
+
+class ProgressBar:
+    """``[#####-----] 12/34 units, 1 failed, 0:42  District 7`` on a terminal; one line per unit otherwise."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.start = time.monotonic()
+        self.failed = 0
+        self.shown = False
+
+    def update(self, done: int, total: int, outcome: UnitOutcome) -> None:
+        self.failed += 0 if outcome.ok else 1
+        filled = int(round(_BAR_WIDTH * done / max(total, 1)))
+        elapsed = int(time.monotonic() - self.start)
+        failed = f", {self.failed} failed" if self.failed else ""
+        line = (
+            f"[{'#' * filled}{'-' * (_BAR_WIDTH - filled)}] {done}/{total} units{failed}, "
+            f"{elapsed // 60}:{elapsed % 60:02d}  {outcome.name}{' (cached)' if outcome.cached else ''}"
+        )
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + line[:200])
+            self.shown = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
