@@ -119,6 +119,9 @@ class Placement:
     source: str = "manual"  # "manual" or "optimiser"
     marginal_gain: float | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Capital cost of this placement in the project's currency (a quotation); None: the facility
+    # type's unit_cost (see cityplanner.cost).
+    cost: float | None = None
 
 
 @dataclass

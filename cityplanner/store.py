@@ -6,7 +6,8 @@ Layout of the file
     One feature table per project layer, in the working CRS (names sanitised and made unique).
 ``placements``
     Point layer with the placements of every scenario (``scenario, id, type, name, capacity,
-    source, marginal_gain``), so QGIS shows them.
+    source, marginal_gain, cost``), so QGIS shows them; ``cost`` is NULL for a placement priced at
+    its type's unit cost (files saved before it existed have no such column).
 ``priority_zones``
     The prioritised zones with their geometry (``zone_index, tier``), for QGIS only.
 ``cp_project``, ``cp_layers``, ``cp_facility_types``, ``cp_scenarios``, ``cp_priority``,
@@ -530,6 +531,7 @@ def _placements_frame(project: Project) -> gpd.GeoDataFrame:
             "capacity": _optional_floats([p.capacity for p in places]),
             "source": pd.Series([p.source for p in places], dtype=str),
             "marginal_gain": _optional_floats([p.marginal_gain for p in places]),
+            "cost": _optional_floats([p.cost for p in places]),
         },
         geometry=gpd.points_from_xy([p.x for p in places], [p.y for p in places]),
         crs=project.crs,
@@ -902,6 +904,8 @@ def _read_placements(source: Path, snapshot: bytes, project: Project) -> None:
     y = shapely.get_y(raw.geometry.array).tolist()
     capacity = raw["capacity"].to_numpy(dtype="float64")
     gain = raw["marginal_gain"].to_numpy(dtype="float64")
+    # Placements' own costs came later: files saved before have no such column.
+    cost = raw["cost"].to_numpy(dtype="float64") if "cost" in raw.columns else np.full(len(raw), np.nan)
     for i, scenario in enumerate(raw["scenario"].tolist()):
         if scenario not in project.scenarios:
             raise ProjectError(f"{source} has placements of a scenario '{scenario}' it does not list.")
@@ -915,6 +919,7 @@ def _read_placements(source: Path, snapshot: bytes, project: Project) -> None:
                 source=_text(raw["source"].iat[i]),
                 marginal_gain=None if np.isnan(gain[i]) else float(gain[i]),
                 id=raw["id"].iat[i],
+                cost=None if np.isnan(cost[i]) else float(cost[i]),
             )
         )
 

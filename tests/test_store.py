@@ -106,6 +106,7 @@ def planned_project() -> Project:
             capacity=700.0,
             source="optimiser",
             marginal_gain=1234.5,
+            cost=3.75e9,
         ),
         Placement("park", 10.0, 190.0),
     ]
@@ -222,6 +223,7 @@ def test_file_is_a_geopackage_gdal_lists(saved):
         "capacity",
         "source",
         "marginal_gain",
+        "cost",
         "geometry",
     ]
     assert pyogrio.read_info(path, layer="layer_phuong")["crs"] == "EPSG:32649"
