@@ -23,7 +23,7 @@ QM = REPO / "resources" / "translations" / "cityplanner_vi.qm"
 BIN = Path(sys.executable).parent
 SOURCES = [
     *("ui/app.py", "ui/main_window.py", "ui/i18n.py", "ui/canvas/view.py"),
-    *("ui/docks/*.py", "ui/dialogs/*.py"),
+    *("ui/docks/*.py", "ui/dialogs/*.py", "ui/workshop/*.py"),
 ]
 SCREENSHOT = "main_window_vi_1366x768.png"
 

@@ -1,4 +1,4 @@
-"""Application start-up: ``python main.py [PROJECT.cityplan]``.
+"""Application start-up: ``python main.py [--present] [--lang vi|en] [PROJECT.cityplan]``.
 
 Creates the QApplication (organisation and app name for QSettings), the main window, opens the
 project given on the command line (or offers to restore an autosaved copy after a crash), and
@@ -61,11 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cityplanner-gui", description="CityPlanner desktop application")
     parser.add_argument("project", nargs="?", type=Path, help="a .cityplan project to open")
     parser.add_argument(
+        "--present", action="store_true", help="start in presentation mode (a workshop; F11 or Esc leaves it)"
+    )
+    parser.add_argument(
+        "--lang", choices=sorted(i18n.LANGUAGES), help="interface language for this session (default: as set)"
+    )
+    parser.add_argument(
         "--startup-time", action="store_true", help="print the time to a usable window and quit (benchmarks)"
     )
     args = parser.parse_args(argv)
-    app = create_app()
+    app = create_app(language=args.lang)
     window = start_window(args.project)
+    if args.present:
+        window.toggle_presentation()
     if args.startup_time:
         # Seconds since the process started (imports included), as the user waits for them.
         usable: list[float] = []

@@ -32,6 +32,7 @@ from .docks.palette import PaletteDock
 from .docks.scenarios import ScenariosDock, unique_name
 from .document import ProjectDocument, snapshot
 from .icons import icon
+from .workshop import screenfit
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_PROJECT = REPO / "sample_data" / "hai_chau.cityplan"
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._docks_sized = False
+        self.presentation = None  # ui.workshop.presentation.PresentationMode, made on first use
 
         self.tools = {
             "pan": PanTool(self.canvas),
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
         self.restoreGeometry(self.settings.value("window/geometry", b""))
         self.restoreState(self.settings.value("window/state", b""))
+        screenfit.clamp_to_screen(self)  # first run and restored: inside the screen (1024x768 up)
         self.set_tool("pan")
         self.set_document(ProjectDocument(Project(crs=CRS.from_epsg(32648), name=self.tr("Untitled plan"))))
 
@@ -151,6 +154,7 @@ class MainWindow(QMainWindow):
                 [height * 50 // 100, height * 40 // 100],
                 Qt.Orientation.Vertical,
             )
+            screenfit.arrange_docks(self)  # a short or narrow window: docks tabbed, not squeezed
         self._docks_sized = True
 
     # -- actions, menus, toolbar ----------------------------------------------------------------
@@ -227,6 +231,8 @@ class MainWindow(QMainWindow):
         a("basemap", self.tr("Offline &basemap (MBTiles)…"), self.choose_basemap)
         a("propose", self.tr("&Propose sites…"), self.propose_sites, "Ctrl+P", "propose")
         a("compare", self.tr("&Compare scenarios…"), self.compare_scenarios, "Ctrl+K")
+        a("presentation", self.tr("Presen&tation mode"), self.toggle_presentation, "F11", "presentation")
+        a("decision_log", self.tr("&Decision log…"), self.decision_log)
         group = QActionGroup(self)
         for key, text, shortcut in [
             ("pan", self.tr("&Pan"), "P"),
@@ -259,7 +265,7 @@ class MainWindow(QMainWindow):
         for key in ("tier1", "tier2", "tier3", "tier0", "priority_rule"):
             edit.addAction(act[key])
         view = bar.addMenu(self.tr("&View"))
-        for key in ("zoom_full", "zoom_layer", "zoom_selection", "legend", "basemap"):
+        for key in ("zoom_full", "zoom_layer", "zoom_selection", "legend", "basemap", "presentation"):
             view.addAction(act[key])
         view.addSeparator()
         for dock in (
@@ -278,6 +284,7 @@ class MainWindow(QMainWindow):
         plan = bar.addMenu(self.tr("&Plan"))
         plan.addAction(act["propose"])
         plan.addAction(act["compare"])
+        plan.addAction(act["decision_log"])
         toolbar = QToolBar(self.tr("Main toolbar"), self)
         toolbar.setObjectName("MainToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -294,6 +301,7 @@ class MainWindow(QMainWindow):
             "zoom_selection",
             None,
             "propose",
+            "presentation",
         ):
             if key is None:
                 toolbar.addSeparator()
@@ -302,7 +310,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.toolbar = toolbar
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        for key in ("propose", "tool_place"):
+        for key in ("propose", "tool_place", "presentation"):
             toolbar.widgetForAction(act[key]).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
 
     def _build_language_menu(self, view) -> None:
@@ -941,3 +949,28 @@ class MainWindow(QMainWindow):
         from .dialogs.compare import CompareDialog
 
         CompareDialog(self.doc, self).exec()
+
+    # -- workshop -------------------------------------------------------------------------------
+    def toggle_presentation(self) -> None:
+        """F11: presentation mode for a workshop (full screen, map, KPI tiles), or back."""
+        from .workshop.presentation import PresentationMode
+
+        if self.presentation is None:
+            self.presentation = PresentationMode(self)
+        self.presentation.toggle()
+
+    def decision_log(self) -> None:
+        """The workshop's decision log: record a decision about the current scenario, see the log."""
+        from .workshop import kpi_picker
+        from .workshop.decision_dialog import DecisionDialog
+
+        dialog = DecisionDialog(
+            self.doc,
+            self.doc.current_scenario,
+            self.kpi_dock.results,
+            kpi_picker.chosen_kpis(self.doc.project, self.kpi_dock.results),
+            self.doc.undo_stack.undoText(),
+            self,
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()

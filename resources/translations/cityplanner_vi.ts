@@ -48,6 +48,76 @@
     </message>
 </context>
 <context>
+    <name>DecisionDialog</name>
+    <message>
+        <source>&amp;Agreed</source>
+        <translation>&amp;Thống nhất</translation>
+    </message>
+    <message>
+        <source>&amp;Rejected</source>
+        <translation>&amp;Bác bỏ</translation>
+    </message>
+    <message>
+        <source>To &amp;study</source>
+        <translation>&amp;Nghiên cứu thêm</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Thời gian</translation>
+    </message>
+    <message>
+        <source>Scenario</source>
+        <translation>Kịch bản</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Quyết định</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Thay đổi</translation>
+    </message>
+    <message>
+        <source>KPI changes</source>
+        <translation>Thay đổi chỉ tiêu KPI</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <source>Decision log</source>
+        <translation>Nhật ký quyết định</translation>
+    </message>
+    <message>
+        <source>A short note: who, why, what next</source>
+        <translation>Ghi chú ngắn: ai, vì sao, bước tiếp theo</translation>
+    </message>
+    <message>
+        <source>Remove the selected entry</source>
+        <translation>Xóa mục đang chọn</translation>
+    </message>
+    <message>
+        <source>Add to the log</source>
+        <translation>Thêm vào nhật ký</translation>
+    </message>
+    <message>
+        <source>The log (saved with the project, listed in the report)</source>
+        <translation>Nhật ký (lưu cùng dự án, có trong báo cáo)</translation>
+    </message>
+</context>
+<context>
+    <name>HelpOverlay</name>
+    <message>
+        <source>Workshop keys</source>
+        <translation>Phím tắt của buổi hội thảo</translation>
+    </message>
+    <message>
+        <source>Any key or click closes this list.</source>
+        <translation>Nhấn phím bất kỳ hoặc nhấp chuột để đóng danh sách này.</translation>
+    </message>
+</context>
+<context>
     <name>IdentifyDialog</name>
     <message>
         <source>Field</source>
@@ -114,6 +184,17 @@
     </message>
 </context>
 <context>
+    <name>KpiPickerDialog</name>
+    <message>
+        <source>KPI tiles</source>
+        <translation>Ô chỉ tiêu KPI</translation>
+    </message>
+    <message>
+        <source>Show these KPIs as tiles (three or four read best from the back):</source>
+        <translation>Hiển thị các chỉ tiêu KPI này thành ô (ba hoặc bốn ô dễ đọc nhất từ cuối phòng):</translation>
+    </message>
+</context>
+<context>
     <name>KpiStatus</name>
     <message>
         <source>met</source>
@@ -130,6 +211,25 @@
     <message>
         <source>n/a</source>
         <translation>không áp dụng</translation>
+    </message>
+</context>
+<context>
+    <name>KpiTile</name>
+    <message>
+        <source>computing…</source>
+        <translation>đang tính…</translation>
+    </message>
+    <message>
+        <source>target {target}</source>
+        <translation>mục tiêu {target}</translation>
+    </message>
+    <message>
+        <source>before the plan</source>
+        <translation>trước quy hoạch</translation>
+    </message>
+    <message>
+        <source>change {change}</source>
+        <translation>thay đổi {change}</translation>
     </message>
 </context>
 <context>
@@ -276,6 +376,14 @@
     <message>
         <source>&amp;Compare scenarios…</source>
         <translation>&amp;So sánh kịch bản…</translation>
+    </message>
+    <message>
+        <source>Presen&amp;tation mode</source>
+        <translation>Chế độ &amp;trình chiếu</translation>
+    </message>
+    <message>
+        <source>&amp;Decision log…</source>
+        <translation>&amp;Nhật ký quyết định…</translation>
     </message>
     <message>
         <source>&amp;Pan</source>
@@ -650,6 +758,157 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     </message>
 </context>
 <context>
+    <name>PresentationMode</name>
+    <message>
+        <source>&amp;Place</source>
+        <translation>&amp;Đặt</translation>
+    </message>
+    <message>
+        <source>&amp;Move</source>
+        <translation>&amp;Di chuyển</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>&amp;Xóa</translation>
+    </message>
+    <message>
+        <source>Delete the selected facility</source>
+        <translation>Xóa công trình đang chọn</translation>
+    </message>
+    <message>
+        <source>Next facility type</source>
+        <translation>Loại công trình tiếp theo</translation>
+    </message>
+    <message>
+        <source>Previous facility type</source>
+        <translation>Loại công trình trước đó</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Hoàn tác</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>Làm lại</translation>
+    </message>
+    <message>
+        <source>Next scenario</source>
+        <translation>Kịch bản tiếp theo</translation>
+    </message>
+    <message>
+        <source>Previous scenario</source>
+        <translation>Kịch bản trước đó</translation>
+    </message>
+    <message>
+        <source>&amp;Before / after</source>
+        <translation>&amp;Trước / sau</translation>
+    </message>
+    <message>
+        <source>&amp;Split view</source>
+        <translation>&amp;Chia đôi bản đồ</translation>
+    </message>
+    <message>
+        <source>Divider to the left</source>
+        <translation>Đường chia sang trái</translation>
+    </message>
+    <message>
+        <source>Divider to the right</source>
+        <translation>Đường chia sang phải</translation>
+    </message>
+    <message>
+        <source>&amp;Decision…</source>
+        <translation>&amp;Quyết định…</translation>
+    </message>
+    <message>
+        <source>&amp;KPI tiles…</source>
+        <translation>Ô &amp;KPI…</translation>
+    </message>
+    <message>
+        <source>Whole city</source>
+        <translation>Toàn thành phố</translation>
+    </message>
+    <message>
+        <source>Larger text</source>
+        <translation>Chữ to hơn</translation>
+    </message>
+    <message>
+        <source>Smaller text</source>
+        <translation>Chữ nhỏ hơn</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>Phím tắt</translation>
+    </message>
+    <message>
+        <source>Leave</source>
+        <translation>Thoát</translation>
+    </message>
+    <message>
+        <source>Workshop toolbar</source>
+        <translation>Thanh công cụ hội thảo</translation>
+    </message>
+    <message>
+        <source>Facility type to place (T / Shift+T)</source>
+        <translation>Loại công trình để đặt (T / Shift+T)</translation>
+    </message>
+    <message>
+        <source>Scenario shown (PgUp / PgDown)</source>
+        <translation>Kịch bản đang hiển thị (PgUp / PgDown)</translation>
+    </message>
+    <message>
+        <source>Workshop</source>
+        <translation>Hội thảo</translation>
+    </message>
+    <message>
+        <source>Workshop legend</source>
+        <translation>Chú giải hội thảo</translation>
+    </message>
+    <message>
+        <source>Computing the KPIs…</source>
+        <translation>Đang tính các chỉ tiêu KPI…</translation>
+    </message>
+    <message>
+        <source>Placing: {type}</source>
+        <translation>Đang đặt: {type}</translation>
+    </message>
+    <message>
+        <source>There is no plan yet: place a facility to start one.</source>
+        <translation>Chưa có quy hoạch: hãy đặt một công trình để bắt đầu.</translation>
+    </message>
+    <message>
+        <source>BEFORE: {baseline}</source>
+        <translation>TRƯỚC: {baseline}</translation>
+    </message>
+    <message>
+        <source>Left of the line is the baseline: edit the plan on the right.</source>
+        <translation>Bên trái đường chia là phương án cơ sở: hãy sửa quy hoạch ở bên phải.</translation>
+    </message>
+    <message>
+        <source>New (large) and existing (small):</source>
+        <translation>Mới (lớn) và hiện có (nhỏ):</translation>
+    </message>
+    <message>
+        <source>Existing:</source>
+        <translation>Hiện có:</translation>
+    </message>
+    <message>
+        <source>Within {radius} m of a {type}</source>
+        <translation>Trong bán kính {radius} m quanh {type}</translation>
+    </message>
+    <message>
+        <source>Priority zones (hatched)</source>
+        <translation>Vùng ưu tiên (gạch chéo)</translation>
+    </message>
+    <message>
+        <source>Decision recorded in the project&apos;s log: save to keep it.</source>
+        <translation>Đã ghi quyết định vào nhật ký của dự án: hãy lưu để giữ lại.</translation>
+    </message>
+    <message>
+        <source>The KPIs are still being computed.</source>
+        <translation>Các chỉ tiêu KPI vẫn đang được tính.</translation>
+    </message>
+</context>
+<context>
     <name>PriorityRuleDialog</name>
     <message>
         <source>Priority zones by rule</source>
@@ -1005,6 +1264,29 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     <message>
         <source>Layer colour</source>
         <translation>Màu lớp</translation>
+    </message>
+</context>
+<context>
+    <name>Workshop</name>
+    <message>
+        <source>MET</source>
+        <translation>ĐẠT</translation>
+    </message>
+    <message>
+        <source>NEAR</source>
+        <translation>GẦN ĐẠT</translation>
+    </message>
+    <message>
+        <source>NOT MET</source>
+        <translation>CHƯA ĐẠT</translation>
+    </message>
+    <message>
+        <source>N/A</source>
+        <translation>KHÔNG ÁP DỤNG</translation>
+    </message>
+    <message>
+        <source>BEFORE: {scenario}</source>
+        <translation>TRƯỚC: {scenario}</translation>
     </message>
 </context>
 </TS>
