@@ -19,7 +19,16 @@ from ..errors import ReportError
 from ..progress import Progress
 from ..project import Project
 from ..store import files_replaced_atomically, write_failure_cause
-from .content import ReportContent, ScenarioContent, collect, format_change, format_number, scaled_progress
+from . import i18n
+from .content import (
+    ReportContent,
+    ScenarioContent,
+    collect,
+    format_change,
+    format_number,
+    in_language,
+    scaled_progress,
+)
 
 
 def content_for(
@@ -29,15 +38,19 @@ def content_for(
     progress: Progress | None,
     author: str | None = None,
     title: str | None = None,
+    lang: str | None = None,
 ) -> ReportContent:
     """``content`` when a caller gathered it for several outputs, else a new :func:`collect`.
 
     The evaluation reports on the first half of ``progress``; writing the output takes the rest.
+    ``lang`` (``"en"``, ``"vi"``) is the language of a new collection, or the one a given
+    ``content`` is put in (:func:`~cityplanner.report.content.in_language`, no new evaluation);
+    None keeps ``content``'s, English for a new one.
     """
     if content is not None:
-        return content
+        return content if lang is None else in_language(content, lang)
     evaluation = scaled_progress(progress, 0.0, 0.5)
-    return collect(project, scenarios, author=author, title=title, progress=evaluation)
+    return collect(project, scenarios, author=author, title=title, progress=evaluation, lang=lang or "en")
 
 
 @contextmanager
@@ -112,41 +125,55 @@ class KpiRow(NamedTuple):
     target: str
     status: str
     change: str
+    status_label: str = ""
+    names: tuple[str, str] = ("", "")
 
 
-def kpi_rows(scenario: ScenarioContent) -> list[KpiRow]:
-    """The scenario's KPIs with figures as ``kpis`` prints them; no change column for the baseline."""
+def kpi_rows(scenario: ScenarioContent, lang: str = "en") -> list[KpiRow]:
+    """The scenario's KPIs with figures as ``kpis`` prints them; no change column for the baseline.
+
+    Figures and units in ``lang``'s format; ``status`` stays the status code (``"not met"``, for
+    colours) and ``status_label`` is its word in ``lang``; ``names`` are the KPI's name in ``lang``
+    then in the other language.
+    """
     return [
         KpiRow(
             code=kpi.code,
             name=kpi.name,
             name_vi=kpi.name_vi,
-            value=format_number(kpi.value),
-            unit=kpi.unit,
-            target=format_number(kpi.target),
+            value=format_number(kpi.value, lang),
+            unit=i18n.unit(kpi.unit, lang),
+            target=format_number(kpi.target, lang),
             status=kpi.status,
-            change="" if scenario.is_baseline else format_change(kpi.change),
+            change="" if scenario.is_baseline else format_change(kpi.change, lang),
+            status_label=i18n.status(kpi.status, lang),
+            names=i18n.kpi_names(kpi, lang),
         )
         for kpi in scenario.kpis
     ]
 
 
-def placement_rows(placements: pd.DataFrame, blank: str) -> pd.DataFrame:
+def placement_rows(placements: pd.DataFrame, blank: str, lang: str = "en") -> pd.DataFrame:
     """A scenario's placements as the lists print them, ``blank`` standing for no name or gain.
 
     Columns ``number``, ``type`` (its label), ``name``, ``lon`` and ``lat`` (WGS84, 6 decimals,
-    about 0.1 m), ``marginal_gain`` (whole units), ``source`` and ``id``.
+    about 0.1 m), ``marginal_gain`` (whole units), ``source`` and ``id``; numbers in ``lang``'s
+    format.
     """
     names = placements["name"].fillna("").astype(str)
     gains = placements["marginal_gain"].astype(float)
+
+    def number(decimals: int):
+        return lambda v: i18n.format_number(v, lang, decimals=decimals)
+
     return pd.DataFrame(
         {
             "number": placements["number"].astype(str),
             "type": placements["type_label"],
             "name": names.mask(names == "", blank),
-            "lon": placements["lon"].map("{:.6f}".format),
-            "lat": placements["lat"].map("{:.6f}".format),
-            "marginal_gain": gains.map("{:,.0f}".format).where(np.isfinite(gains), blank),
+            "lon": placements["lon"].map(number(6)),
+            "lat": placements["lat"].map(number(6)),
+            "marginal_gain": gains.map(number(0)).where(np.isfinite(gains), blank),
             "source": placements["source"],
             "id": placements["id"],
         },

@@ -8,6 +8,7 @@ words them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -15,9 +16,11 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
+from ..cost import ScenarioCost, scenario_cost
 from ..kpi import Evaluator, KpiDefinition, KpiResult, district_field, percent_by_group
 from ..progress import Progress, report
 from ..project import Project
+from . import i18n
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 WHOLE_CITY = "Whole city"
@@ -27,7 +30,7 @@ _STATUS_WORDS = {
     "near": "within 10 % of the target",
     "not met": "short of the target",
     "n/a": "not computed",
-}
+}  # the English of i18n's "words_<status>" messages
 
 
 @dataclass
@@ -45,6 +48,8 @@ class ScenarioContent:
         The scenario's placements with ``number`` (1-based), ``id``, ``type``, ``type_label``,
         ``name``, ``source``, ``capacity``, ``marginal_gain``, ``x``, ``y`` (working CRS) and
         ``lon``, ``lat`` (WGS84).
+    cost : ScenarioCost or None
+        The capital cost of the placements (:func:`cityplanner.cost.scenario_cost`).
     """
 
     name: str
@@ -54,11 +59,17 @@ class ScenarioContent:
     zone_values: pd.DataFrame
     zone_covered: pd.DataFrame
     placements: pd.DataFrame
+    cost: ScenarioCost | None = None
 
 
 @dataclass
 class ReportContent:
-    """Everything a report of ``project`` for some scenarios shows (baseline first)."""
+    """Everything a report of ``project`` for some scenarios shows (baseline first).
+
+    ``lang`` is the language the report is written in (``"en"`` or ``"vi"``, see
+    :mod:`cityplanner.report.i18n`); in Vietnamese the baseline's default name, facility type
+    labels and the names the optimiser gave placements are already translated here.
+    """
 
     project: Project
     title: str
@@ -70,6 +81,7 @@ class ReportContent:
     scenarios: list[ScenarioContent]
     district_field: str | None
     attribution: str
+    lang: str = "en"
 
     def definition(self, kpi_id: str) -> KpiDefinition:
         return next(k for k in self.catalogue if k.id == kpi_id)
@@ -86,24 +98,30 @@ class ReportContent:
     def population(self) -> np.ndarray:
         return self.project.population
 
+    @property
+    def whole_city(self) -> str:
+        """The name of the row for the whole city (:data:`WHOLE_CITY` in English)."""
+        return WHOLE_CITY if self.lang != "vi" else i18n.tr(self.lang, "whole_city")
+
     def district_names(self) -> np.ndarray:
         """District of every zone (one name for all when the zones have no district field)."""
         zones = self.project.zones
         if self.district_field is None:
-            return np.full(len(zones), WHOLE_CITY, dtype=object)
-        return zones[self.district_field].astype("string").fillna("(none)").to_numpy(dtype=object)
+            return np.full(len(zones), self.whole_city, dtype=object)
+        none = i18n.tr(self.lang, "no_district")
+        return zones[self.district_field].astype("string").fillna(none).to_numpy(dtype=object)
 
     def district_coverage(self, scenario: ScenarioContent) -> pd.DataFrame:
         """% of each district's population covered, per KPI that counts people.
 
-        Rows are the districts (sorted) and a last ``"Whole city"`` row holding the KPI's value;
+        Rows are the districts (sorted) and a last :attr:`whole_city` row holding the KPI's value;
         columns are KPI ids.
         """
         covered = scenario.zone_covered
         percent = percent_by_group(covered, self.population, self.district_names())
         value = {k.id: k.value for k in scenario.kpis}
         city = pd.DataFrame(
-            [[value[c] for c in covered.columns]], index=[WHOLE_CITY], columns=covered.columns
+            [[value[c] for c in covered.columns]], index=[self.whole_city], columns=covered.columns
         )
         if self.district_field is None:
             return city.astype(float)
@@ -128,42 +146,55 @@ class ReportContent:
         return best_id
 
     def summary(self, scenario: ScenarioContent, most: int = 5) -> list[str]:
-        """Plain sentences on a scenario: what it adds, status counts and the KPIs that change most."""
+        """Plain sentences on a scenario: what it adds, status counts and the KPIs that change most.
+
+        In the report's language (:attr:`lang`).
+        """
+        lang = self.lang
         sentences = []
         if scenario.is_baseline:
-            sentences.append(f"The baseline '{scenario.name}' holds the existing facilities only.")
+            sentences.append(i18n.tr(lang, "baseline_sentence", scenario=scenario.name))
         else:
-            sentences.append(_placement_sentence(scenario, self.project))
-        sentences.append(_status_sentence(scenario.kpis))
+            sentences.append(_placement_sentence(scenario, self.project, lang))
+        sentences.append(_status_sentence(scenario.kpis, lang))
         if scenario.is_baseline:
-            sentences += _furthest_sentences(scenario.kpis, most)
+            sentences += _furthest_sentences(scenario.kpis, most, lang)
             return sentences
         # KPIs the baseline cannot compute (no layer of existing facilities) but the plan's
         # placements give a value: a figure with no change to report, not "no change".
         only_planned = [k for k in scenario.kpis if k.value is not None and k.baseline_value is None]
         if only_planned:
-            named = "; ".join(f"{k.name} {format_quantity(k.value, k.unit)}" for k in only_planned[:most])
-            more = f" and {len(only_planned) - most} more" if len(only_planned) > most else ""
+            named = "; ".join(
+                f"{i18n.kpi_name(k, lang)} {format_quantity(k.value, k.unit, lang)}"
+                for k in only_planned[:most]
+            )
+            more = (
+                i18n.tr(lang, "and_more", n=len(only_planned) - most) if len(only_planned) > most else ""
+            )
             sentences.append(
-                f"{_count(len(only_planned), 'KPI has', 'KPIs have')} a value only with the plan's "
-                f"placements, the baseline having no layer of those facilities: {named}{more}."
+                i18n.tr(
+                    lang,
+                    "only_planned",
+                    count=i18n.tr_count(lang, "kpi_has_count", len(only_planned)),
+                    named=named,
+                    more=more,
+                )
             )
         changed = [k for k in scenario.kpis if k.change is not None and k.change != 0]
         if not changed:
-            sentences.append(
-                "No KPI with a baseline value changes."
-                if only_planned
-                else "No KPI changes from the baseline."
-            )
+            sentences.append(i18n.tr(lang, "no_baseline_change" if only_planned else "no_change"))
             return sentences
         changed.sort(key=_relative_change, reverse=True)
-        sentences += [_change_sentence(k) for k in changed[:most]]
+        sentences += [_change_sentence(k, lang) for k in changed[:most]]
         if len(changed) > most:
-            rest = len(changed) - most
-            sentences.append(
-                f"{rest} more KPI{' changes' if rest == 1 else 's change'} less; see the KPI table."
-            )
+            sentences.append(i18n.tr_count(lang, "more_change_less", len(changed) - most))
         return sentences
+
+    def cost_sentence(self, scenario: ScenarioContent) -> str:
+        """One sentence on what the scenario's placements cost (empty without a cost)."""
+        if scenario.cost is None:
+            return ""
+        return cost_sentence(scenario.cost, self.project, self.lang)
 
 
 def resolve_scenarios(project: Project, names: list[str] | None) -> list[str]:
@@ -190,6 +221,7 @@ def collect(
     author: str | None = None,
     title: str | None = None,
     progress: Progress | None = None,
+    lang: str = "en",
 ) -> ReportContent:
     """Evaluate the KPIs and per-zone measures of the scenarios a report covers.
 
@@ -202,17 +234,20 @@ def collect(
         Shown on the title page; default to the project's ``author`` and ``plan_name`` settings.
     progress : Progress, optional
         Receives fractions in [0, 1] while scenarios are evaluated.
+    lang : {"en", "vi"}
+        The language of the report (:mod:`cityplanner.report.i18n`).
 
     Returns
     -------
     ReportContent
     """
+    lang = i18n.check_lang(lang)
     names = resolve_scenarios(project, scenarios)
     evaluator = Evaluator(project)
     contents = []
     for i, name in enumerate(names):
         report(progress, i / len(names), f"Evaluating KPIs of {name}")
-        kpis = evaluator.evaluate(name)
+        kpis = evaluator.evaluate(name, scaled_progress(progress, i / len(names), (i + 0.5) / len(names)))
         values, covered = {}, {}
         for kpi in evaluator.catalogue:
             metrics = evaluator.zone_metrics(kpi.id, name)
@@ -224,13 +259,14 @@ def collect(
         scenario = project.scenario(name)
         contents.append(
             ScenarioContent(
-                name=name,
+                name=i18n.scenario_name(name, lang) if name == project.baseline.name else name,
                 description=scenario.description,
                 is_baseline=name == project.baseline.name,
                 kpis=kpis,
                 zone_values=pd.DataFrame(values, index=index),
                 zone_covered=pd.DataFrame(covered, index=index),
-                placements=placements_frame(project, name),
+                placements=placements_frame(project, name, lang),
+                cost=scenario_cost(project, name),
             )
         )
     report(progress, 1.0, "KPIs evaluated")
@@ -245,7 +281,28 @@ def collect(
         scenarios=contents,
         district_field=district_field(project),
         attribution=attribution(project),
+        lang=lang,
     )
+
+
+def in_language(content: ReportContent, lang: str) -> ReportContent:
+    """``content`` for a report in ``lang``: the same numbers, the names :func:`collect` translates
+    (the baseline's default name, type labels, generated placement names) in ``lang``."""
+    lang = i18n.check_lang(lang)
+    if lang == content.lang:
+        return content
+    project = content.project
+    scenarios = []
+    for scenario in content.scenarios:
+        original = project.baseline.name if scenario.is_baseline else scenario.name
+        scenarios.append(
+            dataclasses.replace(
+                scenario,
+                name=i18n.scenario_name(original, lang) if scenario.is_baseline else original,
+                placements=placements_frame(project, original, lang),
+            )
+        )
+    return dataclasses.replace(content, scenarios=scenarios, lang=lang)
 
 
 def scaled_progress(progress: Progress | None, start: float, end: float) -> Progress | None:
@@ -255,21 +312,25 @@ def scaled_progress(progress: Progress | None, start: float, end: float) -> Prog
     return Progress(lambda fraction, message: progress.update(start + (end - start) * fraction, message))
 
 
-def placements_frame(project: Project, scenario: str) -> pd.DataFrame:
-    """A scenario's placements as a table, with WGS84 coordinates (see :class:`ScenarioContent`)."""
+def placements_frame(project: Project, scenario: str, lang: str = "en") -> pd.DataFrame:
+    """A scenario's placements as a table, with WGS84 coordinates (see :class:`ScenarioContent`).
+
+    In Vietnamese (``lang="vi"``) type labels are the types' ``label_vi`` and names the optimiser
+    generated are translated (:func:`cityplanner.report.i18n.placement_name`).
+    """
     placed = project.scenario(scenario).placements
     to_wgs84 = Transformer.from_crs(project.crs, CRS.from_epsg(4326), always_xy=True)
     x = np.array([p.x for p in placed], dtype=float)
     y = np.array([p.y for p in placed], dtype=float)
     lon, lat = to_wgs84.transform(x, y)
-    labels = {name: ft.label for name, ft in project.facility_types.items()}
+    labels = {name: i18n.type_label(ft, lang) for name, ft in project.facility_types.items()}
     return pd.DataFrame(
         {
             "number": np.arange(1, len(placed) + 1),
             "id": [p.id for p in placed],
             "type": [p.type for p in placed],
             "type_label": [labels.get(p.type, p.type) for p in placed],
-            "name": [p.name for p in placed],
+            "name": [i18n.placement_name(p.name, p.type, project, lang) for p in placed],
             "source": [p.source for p in placed],
             "capacity": np.array([np.nan if p.capacity is None else p.capacity for p in placed], dtype=float),
             "marginal_gain": np.array(
@@ -295,23 +356,58 @@ def attribution(project: Project) -> str:
     return ""
 
 
-def format_number(value: float | None) -> str:
-    """A KPI figure as ``kpis`` prints it: one decimal, thousands separators, ``n/a`` for None."""
+def format_number(value: float | None, lang: str = "en") -> str:
+    """A KPI figure as ``kpis`` prints it: one decimal, thousands separators, ``n/a`` for None.
+
+    In ``lang``'s number format (:func:`cityplanner.report.i18n.format_number`): ``1,234.5`` in
+    English, ``1.234,5`` in Vietnamese.
+    """
+    return i18n.format_number(value, lang)
+
+
+def format_quantity(value: float | None, unit: str, lang: str = "en") -> str:
+    """A figure with its unit (``"63.2 %"``, ``"4.0 hotspots"``; the unit in ``lang``)."""
     if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{value:,.1f}"
+        return format_number(value, lang)
+    return f"{format_number(value, lang)} {i18n.unit(unit, lang)}"
 
 
-def format_quantity(value: float | None, unit: str) -> str:
-    """A figure with its unit (``"63.2 %"``, ``"4.0 hotspots"``)."""
-    number = format_number(value)
-    return number if number == "n/a" else f"{number} {unit}"
-
-
-def format_change(value: float | None) -> str:
+def format_change(value: float | None, lang: str = "en") -> str:
     if value is None or not np.isfinite(value):
         return ""
-    return f"{value:+,.1f}"
+    return i18n.format_number(value, lang, sign=True)
+
+
+def cost_sentence(cost: ScenarioCost, project: Project, lang: str = "en") -> str:
+    """What a scenario's placements cost, per facility type, in the project's currency.
+
+    ``"Capital cost of the placements: 190,000 USD (Public Wi-Fi hotspot 4 × 2,500; …)."``
+    """
+    total = i18n.format_money(cost.total, cost.currency, lang)
+    if not cost.types:
+        return i18n.tr(lang, "cost_none", total=total)
+    parts = []
+    for t in cost.types:
+        ftype = project.facility_types.get(t.type)
+        label = i18n.type_label(ftype, lang) if ftype is not None else t.type
+        if t.own_cost:
+            parts.append(
+                i18n.tr(
+                    lang,
+                    "cost_part_own",
+                    label=label,
+                    count=t.count,
+                    cost=i18n.format_number(t.cost, lang, decimals=0),
+                    own=t.own_cost,
+                )
+            )
+        else:
+            unit_cost = i18n.format_number(t.unit_cost, lang, decimals=0)
+            parts.append(i18n.tr(lang, "cost_part", label=label, count=t.count, unit_cost=unit_cost))
+    listed = "; ".join(parts)
+    if cost.unpriced:
+        listed += i18n.tr(lang, "cost_unpriced", n=cost.unpriced)
+    return i18n.tr(lang, "cost_line", total=total, parts=listed)
 
 
 def _relative_change(kpi: KpiResult) -> float:
@@ -319,43 +415,51 @@ def _relative_change(kpi: KpiResult) -> float:
     return abs(kpi.change or 0.0) / scale
 
 
-def _placement_sentence(scenario: ScenarioContent, project: Project) -> str:
+def _placement_sentence(scenario: ScenarioContent, project: Project, lang: str = "en") -> str:
     placements = scenario.placements
     if placements.empty:
-        return f"The plan '{scenario.name}' adds no facilities to the baseline."
+        return i18n.tr(lang, "adds_none", scenario=scenario.name)
     counts = placements.groupby("type_label", sort=False).size()
     parts = [f"{n} × {label}" for label, n in counts.items()]
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"The plan '{scenario.name}' adds {len(placements)} facilities to the baseline: {listed}."
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + i18n.tr(lang, "and") + parts[-1]
+    return i18n.tr(lang, "adds", scenario=scenario.name, count=len(placements), listed=listed)
 
 
-def _status_sentence(kpis: list[KpiResult]) -> str:
+def _status_sentence(kpis: list[KpiResult], lang: str = "en") -> str:
     counts = {status: sum(k.status == status for k in kpis) for status in _STATUS_WORDS}
-    sentence = (
-        f"Of {len(kpis)} KPIs, {_count(counts['met'], 'meets its', 'meet their')} target, "
-        f"{_count(counts['near'], 'is', 'are')} within 10 % of it and "
-        f"{_count(counts['not met'], 'falls', 'fall')} short"
+    sentence = i18n.tr(
+        lang,
+        "status_sentence",
+        total=len(kpis),
+        met=i18n.tr_count(lang, "status_met_count", counts["met"]),
+        near=i18n.tr_count(lang, "status_near_count", counts["near"]),
+        short=i18n.tr_count(lang, "status_short_count", counts["not met"]),
     )
     if counts["n/a"]:
-        sentence += f"; {counts['n/a']} cannot be computed for this project"
+        sentence += i18n.tr(lang, "status_na_part", n=counts["n/a"])
     return sentence + "."
 
 
-def _count(n: int, singular_verb: str, plural_verb: str) -> str:
-    return f"{n} {singular_verb if n == 1 else plural_verb}"
-
-
-def _change_sentence(kpi: KpiResult) -> str:
-    verb = "rises" if (kpi.change or 0) > 0 else "falls"
+def _change_sentence(kpi: KpiResult, lang: str = "en") -> str:
+    before = format_quantity(kpi.baseline_value, kpi.unit, lang)
+    after = format_quantity(kpi.value, kpi.unit, lang)
+    verb = i18n.tr(lang, "rises" if (kpi.change or 0) > 0 else "falls", before=before, after=after)
     better = (kpi.change or 0) > 0 if kpi.direction == "higher" else (kpi.change or 0) < 0
-    return (
-        f"{kpi.name} ({kpi.name_vi}) {verb} from {format_quantity(kpi.baseline_value, kpi.unit)} to "
-        f"{format_quantity(kpi.value, kpi.unit)} ({'better' if better else 'worse'}; target "
-        f"{format_quantity(kpi.target, kpi.unit)}, {_STATUS_WORDS[kpi.status]})."
+    return i18n.tr(
+        lang,
+        "change_sentence",
+        name=kpi.name,
+        name_vi=kpi.name_vi or kpi.name,
+        verb=verb,
+        before=before,
+        after=after,
+        judgement=i18n.tr(lang, "better" if better else "worse"),
+        target=format_quantity(kpi.target, kpi.unit, lang),
+        status=i18n.tr(lang, f"words_{kpi.status}"),
     )
 
 
-def _furthest_sentences(kpis: list[KpiResult], most: int) -> list[str]:
+def _furthest_sentences(kpis: list[KpiResult], most: int, lang: str = "en") -> list[str]:
     short = [k for k in kpis if k.status == "not met" and k.value is not None]
     if not short:
         return []
@@ -365,7 +469,13 @@ def _furthest_sentences(kpis: list[KpiResult], most: int) -> list[str]:
 
     short.sort(key=shortfall, reverse=True)
     named = [
-        f"{k.name} ({format_quantity(k.value, k.unit)} against {format_quantity(k.target, k.unit)})"
+        i18n.tr(
+            lang,
+            "against",
+            name=i18n.kpi_name(k, lang),
+            value=format_quantity(k.value, k.unit, lang),
+            target=format_quantity(k.target, k.unit, lang),
+        )
         for k in short[:most]
     ]
-    return ["Furthest from their targets: " + "; ".join(named) + "."]
+    return [i18n.tr(lang, "furthest", named="; ".join(named))]

@@ -21,6 +21,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Flowable
 
 from ..project import Project
+from . import i18n
 from .content import ReportContent, ScenarioContent, format_change, format_number
 from .fonts import BOLD, REGULAR
 
@@ -280,6 +281,7 @@ class MapFigure(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        lang = self.content.lang
         canvas = self.canv
         x0, y0, frame_w, frame_h = 0.0, self.legend_h, self.map_w, self.map_h
         minx, miny, maxx, maxy = self.city.bounds
@@ -309,20 +311,22 @@ class MapFigure(Flowable):
         canvas.setStrokeColor(colors.black)
         canvas.setLineWidth(0.6)
         canvas.rect(x0, y0, frame_w, frame_h, stroke=1, fill=0)
-        _north_arrow(canvas, x0 + frame_w - 16, y0 + frame_h - 36)
-        _scale_bar(canvas, x0 + 8, y0 + 8, scale, frame_w)
+        _north_arrow(canvas, x0 + frame_w - 16, y0 + frame_h - 36, lang)
+        _scale_bar(canvas, x0 + 8, y0 + 8, scale, frame_w, lang)
         if self.content.attribution:
             _attribution(canvas, x0 + frame_w - 3, y0 + 3, self.content.attribution)
         canvas.restoreState()
         if self.legend_beside:
-            _legend(canvas, x0 + frame_w + 8, y0 + frame_h, LEGEND_WIDTH_PT, self.entries, title=True)
+            _legend(
+                canvas, x0 + frame_w + 8, y0 + frame_h, LEGEND_WIDTH_PT, self.entries, title=True, lang=lang
+            )
             if self.figures_w:
                 left = x0 + frame_w + LEGEND_WIDTH_PT + 24
-                _key_figures(canvas, left, y0 + frame_h, self.figures_w, y0, self.scenario)
+                _key_figures(canvas, left, y0 + frame_h, self.figures_w, y0, self.scenario, lang)
         else:
             for i, column in enumerate(self.legend_columns):
                 left = i * (self.legend_col_w + 8.0)
-                _legend(canvas, left, self.legend_h - 4, self.legend_col_w, column, title=i == 0)
+                _legend(canvas, left, self.legend_h - 4, self.legend_col_w, column, title=i == 0, lang=lang)
 
     # -- content ------------------------------------------------------------------------------------
     def _existing_geoms(self) -> tuple[np.ndarray, list[str]]:
@@ -334,7 +338,7 @@ class MapFigure(Flowable):
         types = [t for t in kpi.facility_types if t in project.facility_types]
         existing = [project.existing_facilities(t).geometry.to_numpy() for t in types]
         geoms = np.concatenate(existing) if existing else np.empty(0, dtype=object)
-        return geoms, [project.facility_types[t].label for t in types]
+        return geoms, [i18n.type_label(project.facility_types[t], self.content.lang) for t in types]
 
     def _placement_types(self) -> list[tuple[str, str, str, float, np.ndarray]]:
         """(type, label, colour, service radius in m, row positions) per placed facility type."""
@@ -348,32 +352,44 @@ class MapFigure(Flowable):
         return types
 
     def _legend_entries(self) -> list[_LegendEntry]:
+        lang = self.content.lang
+
+        def tr(key: str, **fields) -> str:
+            return i18n.tr(lang, key, **fields)
+
         entries = []
         if self.headline_kpi is not None:
             kpi = self.content.definition(self.headline_kpi)
-            entries.append(_LegendEntry("heading", "#000000", f"Zones: % of population, {kpi.name}"))
+            entries.append(
+                _LegendEntry("heading", "#000000", tr("legend_zones", kpi=i18n.kpi_name(kpi, lang)))
+            )
             entries += [_LegendEntry("fill", colour, label) for _, _, colour, label in coverage_classes()]
             if not np.isfinite(self.scenario.zone_values[self.headline_kpi].to_numpy(dtype=float)).all():
-                entries.append(_LegendEntry("fill", NO_DATA_COLOUR, "No value"))
-        entries.append(_LegendEntry("heading", "#000000", "Layers"))
+                entries.append(_LegendEntry("fill", NO_DATA_COLOUR, tr("no_value")))
+        entries.append(_LegendEntry("heading", "#000000", tr("legend_layers")))
         if len(self.city.parks):
-            entries.append(_LegendEntry("fill", PARK_COLOUR, "Parks and green space"))
+            entries.append(_LegendEntry("fill", PARK_COLOUR, tr("legend_parks")))
         if len(self.city.buildings):
-            entries.append(_LegendEntry("fill", BUILDING_COLOUR, "Buildings"))
+            entries.append(_LegendEntry("fill", BUILDING_COLOUR, tr("legend_buildings")))
         if len(self.city.major_roads):
-            entries.append(_LegendEntry("line", MAJOR_ROAD_COLOUR, "Main roads", 0.9))
+            entries.append(_LegendEntry("line", MAJOR_ROAD_COLOUR, tr("legend_main_roads"), 0.9))
         if len(self.city.minor_roads):
-            entries.append(_LegendEntry("line", ROAD_COLOUR, "Other streets", 0.25))
+            entries.append(_LegendEntry("line", ROAD_COLOUR, tr("legend_other_streets"), 0.25))
         for tier in sorted(self.city.priority):
-            entries.append(_LegendEntry("outline", priority_colour(tier), f"Priority zone, tier {tier}", 1.6))
+            entries.append(
+                _LegendEntry("outline", priority_colour(tier), tr("legend_priority", tier=tier), 1.6)
+            )
         geoms, labels = self._existing_geoms()
         if len(geoms):
-            entries.append(_LegendEntry("marker", EXISTING_COLOUR, f"Existing: {', '.join(labels)}", 1.6))
-        if self.types:
-            entries.append(_LegendEntry("heading", "#000000", "Placements (numbers as in the list)"))
-        for _, label, colour, radius_m, _ in self.types:
             entries.append(
-                _LegendEntry("circle", colour, f"{label}; dashed: service radius {radius_m:g} m", 4.2)
+                _LegendEntry("marker", EXISTING_COLOUR, tr("legend_existing", labels=", ".join(labels)), 1.6)
+            )
+        if self.types:
+            entries.append(_LegendEntry("heading", "#000000", tr("legend_placements")))
+        for _, label, colour, radius_m, _ in self.types:
+            radius = i18n.format_general(radius_m, lang)
+            entries.append(
+                _LegendEntry("circle", colour, tr("legend_radius", label=label, radius=radius), 4.2)
             )
         return entries
 
@@ -431,7 +447,7 @@ def _stroke(canvas, ops: str, colour: str, width: float, dash: tuple[float, floa
     canvas.setDash()
 
 
-def _north_arrow(canvas, x: float, y: float) -> None:
+def _north_arrow(canvas, x: float, y: float, lang: str = "en") -> None:
     """A north arrow with its tip at (x, y + 24). The working CRS is projected, so grid north is up."""
     canvas.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
     canvas.rect(x - 9, y - 9, 18, 36, stroke=0, fill=1)
@@ -452,7 +468,7 @@ def _north_arrow(canvas, x: float, y: float) -> None:
     path.close()
     canvas.drawPath(path, stroke=1, fill=1)
     canvas.setFont(BOLD, 8)
-    canvas.drawCentredString(x, y - 6, "N")
+    canvas.drawCentredString(x, y - 6, i18n.tr(lang, "north"))
 
 
 def _nice_length(max_m: float) -> float:
@@ -464,11 +480,15 @@ def _nice_length(max_m: float) -> float:
     return float(10**exponent)
 
 
-def _scale_bar(canvas, x: float, y: float, scale: float, frame_w: float) -> None:
+def _scale_bar(canvas, x: float, y: float, scale: float, frame_w: float, lang: str = "en") -> None:
     """A two-segment scale bar about a quarter of the frame wide, on a white box."""
     length_m = _nice_length(0.25 * frame_w / scale)
     bar = length_m * scale
-    label = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
+    label = (
+        f"{i18n.format_general(length_m / 1000, lang)} km"
+        if length_m >= 1000
+        else f"{i18n.format_general(length_m, lang)} m"
+    )
     canvas.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
     canvas.rect(x - 3, y - 3, bar + 6, 17, stroke=0, fill=1)
     canvas.setStrokeColor(colors.black)
@@ -528,7 +548,7 @@ def _split_columns(entries: list[_LegendEntry], width: float, count: int) -> lis
 
 
 def _key_figures(
-    canvas, x: float, top: float, width: float, bottom: float, scenario: ScenarioContent
+    canvas, x: float, top: float, width: float, bottom: float, scenario: ScenarioContent, lang: str = "en"
 ) -> None:
     """The scenario's KPIs stacked from ``top``: status colour, name, value and change from baseline.
 
@@ -537,18 +557,19 @@ def _key_figures(
     y = top - 8
     canvas.setFillColor(colors.black)
     canvas.setFont(BOLD, 8)
-    canvas.drawString(x, y, "Key figures" if scenario.is_baseline else "Key figures (change from baseline)")
+    canvas.drawString(x, y, i18n.tr(lang, "key_figures" if scenario.is_baseline else "key_figures_change"))
     y -= 14
     value_w = 78.0  # right-hand column: the value, its unit (wrapped) and the change
     for kpi in scenario.kpis:
-        lines = simpleSplit(kpi.name, REGULAR, _LEGEND_FONT, width - value_w - 14)
-        number = format_number(kpi.value)
+        lines = simpleSplit(i18n.kpi_name(kpi, lang), REGULAR, _LEGEND_FONT, width - value_w - 14)
+        number = format_number(kpi.value, lang)
         percent = kpi.unit == "%" and kpi.value is not None
         right = [(BOLD, f"{number} %" if percent else number)]
         if kpi.value is not None and not percent:
-            right += [(REGULAR, line) for line in simpleSplit(kpi.unit, REGULAR, _LEGEND_FONT, value_w)]
+            unit = i18n.unit(kpi.unit, lang)
+            right += [(REGULAR, line) for line in simpleSplit(unit, REGULAR, _LEGEND_FONT, value_w)]
         if not scenario.is_baseline and round(kpi.change or 0.0, 1) != 0:
-            right.append((REGULAR, f"({format_change(kpi.change)})"))
+            right.append((REGULAR, f"({format_change(kpi.change, lang)})"))
         height = max(len(lines), len(right)) * _LEGEND_LEADING + 3
         if y - height < bottom:
             break
@@ -564,13 +585,15 @@ def _key_figures(
         y -= height
 
 
-def _legend(canvas, x: float, top: float, width: float, entries: list[_LegendEntry], title: bool) -> None:
+def _legend(
+    canvas, x: float, top: float, width: float, entries: list[_LegendEntry], title: bool, lang: str = "en"
+) -> None:
     """Legend entries stacked downwards from ``top`` (under a title), labels wrapped to ``width``."""
     y = top - 8
     if title:
         canvas.setFillColor(colors.black)
         canvas.setFont(BOLD, 8)
-        canvas.drawString(x, y, "Legend")
+        canvas.drawString(x, y, i18n.tr(lang, "legend"))
     y -= 12
     for entry in entries:
         lines = _entry_lines(entry, width)

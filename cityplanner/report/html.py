@@ -37,6 +37,7 @@ import xstatic.pkg.leaflet as xstatic_leaflet
 from ..errors import ReportError
 from ..progress import Progress, report
 from ..project import Project
+from . import i18n
 from ._common import attribute_table, content_for, kpi_rows, placement_rows, replaced_atomically
 from .content import ReportContent, ScenarioContent, format_number
 from .figures import (
@@ -74,12 +75,13 @@ def write_html(
     progress: Progress | None = None,
     *,
     content: ReportContent | None = None,
+    lang: str | None = None,
 ) -> Path:
     """Write an interactive map of ``project`` for ``scenarios`` as one offline HTML file.
 
     Parameters
     ----------
-    project, scenarios, progress, content
+    project, scenarios, progress, content, lang
         As for :func:`cityplanner.report.pdf.write_pdf`.
     path : path-like
         The HTML file to write (replaced atomically when it exists).
@@ -94,7 +96,7 @@ def write_html(
     ReportError
         If the file cannot be written.
     """
-    content = content_for(project, scenarios, content, progress)
+    content = content_for(project, scenarios, content, progress, lang=lang)
     report(progress, 0.5, "Building the map")
     page = render_map(content)
     target = Path(path)
@@ -107,18 +109,19 @@ def write_html(
 def render_map(content: ReportContent) -> str:
     """The HTML page of the interactive map (Leaflet inlined, no external reference)."""
     project = content.project
+    lang = content.lang
     west, south, east, north = project.zones.geometry.to_crs(4326).total_bounds
     headline = content.headline_kpi()
     last = content.scenarios[-1].name
     layers = [_zones_layer(content, s, headline, show=s.name == last) for s in content.scenarios]
-    layers += _city_layers(project)
-    priority = _priority_layer(project)
+    layers += _city_layers(project, lang)
+    priority = _priority_layer(project, lang)
     if priority is not None:
         layers.append(priority)
-    layers += _existing_layers(project)
+    layers += _existing_layers(project, lang)
     for scenario in content.plans:
         if not scenario.placements.empty:
-            layers += [_coverage_layer(project, scenario), _placements_layer(project, scenario)]
+            layers += [_coverage_layer(project, scenario, lang), _placements_layer(project, scenario, lang)]
     data = {
         # The view opens on the zones (the city), not on everything drawn (1 km service discs).
         "bounds": [[float(south), float(west)], [float(north), float(east)]],
@@ -127,8 +130,9 @@ def render_map(content: ReportContent) -> str:
         "attribution": content.attribution,
         "layers": [layer.to_json() for layer in layers],
     }
+    html = '<html lang="vi">' if lang == "vi" else "<html>"
     return (
-        "<!DOCTYPE html>\n<html>\n<head>\n"
+        f"<!DOCTYPE html>\n{html}\n<head>\n"
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
         f"<title>{escape(content.title)}</title>\n"
@@ -269,10 +273,13 @@ def _zones_layer(
     content: ReportContent, scenario: ScenarioContent, headline: str | None, show: bool
 ) -> _MapLayer:
     project = content.project
+    lang = content.lang
     zones = project.zones
     values = pd.DataFrame(
         {
-            content.definition(k).name: scenario.zone_values[k].map(format_number)
+            i18n.kpi_name(content.definition(k), lang): scenario.zone_values[k].map(
+                lambda v: format_number(v, lang)
+            )
             for k in scenario.zone_values.columns
         },
         index=zones.index,
@@ -283,9 +290,9 @@ def _zones_layer(
         else pd.Series(NO_DATA_COLOUR, index=zones.index)
     )
     table = pd.concat([attribute_table(zones), values], axis=1)
-    what = content.definition(headline).name if headline else "zones"
+    what = i18n.kpi_name(content.definition(headline), lang) if headline else i18n.tr(lang, "zones")
     return _layer(
-        f"Zones, {what}: {scenario.name}",
+        i18n.tr(lang, "layer_zones", what=what, scenario=scenario.name),
         _frame(table, zones.geometry.to_numpy(), project.crs),
         project,
         {"fillOpacity": 0.7, "color": "#ffffff", "weight": 0.5},
@@ -295,15 +302,15 @@ def _zones_layer(
     )
 
 
-def _city_layers(project: Project) -> list[_MapLayer]:
+def _city_layers(project: Project, lang: str = "en") -> list[_MapLayer]:
     layers = []
     styles = {
         "park": (
-            "Parks",
+            i18n.tr(lang, "layer_parks"),
             {"fillColor": PARK_COLOUR, "fillOpacity": 0.6, "color": PARK_COLOUR, "weight": 0.5},
         ),
         "buildings": (
-            "Buildings",
+            i18n.tr(lang, "layer_buildings"),
             {"fillColor": BUILDING_COLOUR, "fillOpacity": 0.6, "color": BUILDING_COLOUR, "weight": 0.3},
         ),
     }
@@ -315,20 +322,30 @@ def _city_layers(project: Project) -> list[_MapLayer]:
     if roads is not None:
         weight = np.where(major_road_mask(roads.gdf), 3.0, 1.0)
         layers.append(
-            _layer("Streets", roads.gdf, project, {"color": "#616161"}, feature_style={"weight": weight})
+            _layer(
+                i18n.tr(lang, "layer_streets"),
+                roads.gdf,
+                project,
+                {"color": "#616161"},
+                feature_style={"weight": weight},
+            )
         )
     return layers
 
 
-def _priority_layer(project: Project) -> _MapLayer | None:
+def _priority_layer(project: Project, lang: str = "en") -> _MapLayer | None:
     if not project.priority:
         return None
     zones, tiers = priority_zones(project)
     table = pd.concat(
-        [pd.DataFrame({"priority tier": tiers}, index=zones.index), attribute_table(zones)], axis=1
+        [
+            pd.DataFrame({i18n.tr(lang, "field_priority_tier"): tiers}, index=zones.index),
+            attribute_table(zones),
+        ],
+        axis=1,
     )
     return _layer(
-        "Priority zones",
+        i18n.tr(lang, "layer_priority"),
         _frame(table, zones.geometry.to_numpy(), project.crs),
         project,
         {"weight": 3, "fillOpacity": 0},
@@ -337,7 +354,7 @@ def _priority_layer(project: Project) -> _MapLayer | None:
     )
 
 
-def _existing_layers(project: Project) -> list[_MapLayer]:
+def _existing_layers(project: Project, lang: str = "en") -> list[_MapLayer]:
     layers = []
     for ft in project.facility_types.values():
         if not ft.layer or ft.layer not in project.layers:
@@ -346,7 +363,7 @@ def _existing_layers(project: Project) -> list[_MapLayer]:
         points = shapely.point_on_surface(gdf.geometry.to_numpy())
         layers.append(
             _layer(
-                f"Existing: {ft.label}",
+                i18n.tr(lang, "layer_existing", label=i18n.type_label(ft, lang)),
                 _frame(attribute_table(gdf), points, project.crs),
                 project,
                 {"fillColor": _colour(ft.color, DEFAULT_FACILITY_COLOUR), "color": EXISTING_COLOUR},
@@ -357,14 +374,26 @@ def _existing_layers(project: Project) -> list[_MapLayer]:
     return layers
 
 
-def _placements_layer(project: Project, scenario: ScenarioContent) -> _MapLayer:
+def _placements_layer(project: Project, scenario: ScenarioContent, lang: str = "en") -> _MapLayer:
     placements = scenario.placements
-    shown = placement_rows(placements, blank="").rename(
-        columns={"number": "#", "lon": "longitude", "lat": "latitude", "marginal_gain": "marginal gain"}
+    shown = placement_rows(placements, blank="", lang=lang)
+    if lang == "vi":
+        shown["source"] = shown["source"].map(lambda v: i18n.source_name(v, lang))
+        names = {c: i18n.tr(lang, f"field_{c}") for c in ("type", "name", "source", "id")}
+    else:
+        names = {}
+    shown = shown.rename(
+        columns={
+            "number": "#",
+            "lon": i18n.tr(lang, "field_longitude"),
+            "lat": i18n.tr(lang, "field_latitude"),
+            "marginal_gain": i18n.tr(lang, "field_marginal_gain"),
+            **names,
+        }
     )
     colours, _ = facility_styles(project, placements["type"])
     return _layer(
-        f"Placements: {scenario.name}",
+        i18n.tr(lang, "layer_placements", scenario=scenario.name),
         _frame(shown, gpd.points_from_xy(placements["x"], placements["y"]), project.crs),
         project,
         {"color": "#ffffff"},
@@ -373,7 +402,7 @@ def _placements_layer(project: Project, scenario: ScenarioContent) -> _MapLayer:
     )
 
 
-def _coverage_layer(project: Project, scenario: ScenarioContent) -> _MapLayer:
+def _coverage_layer(project: Project, scenario: ScenarioContent, lang: str = "en") -> _MapLayer:
     """Service radius (the facility type's ``radius_m``) around each placement."""
     placements = scenario.placements
     colours, radius = facility_styles(project, placements["type"])
@@ -382,12 +411,14 @@ def _coverage_layer(project: Project, scenario: ScenarioContent) -> _MapLayer:
     shown = pd.DataFrame(
         {
             "#": placements["number"].to_numpy(),
-            "type": placements["type_label"].to_numpy(),
-            "service radius (m)": radius.round(1),
+            i18n.tr(lang, "field_type"): placements["type_label"].to_numpy(),
+            i18n.tr(lang, "field_radius"): [i18n.format_general(r, lang) for r in radius.round(1)]
+            if lang == "vi"
+            else radius.round(1),
         }
     )
     return _layer(
-        f"Service radius: {scenario.name}",
+        i18n.tr(lang, "layer_radius", scenario=scenario.name),
         _frame(shown, discs, project.crs),
         project,
         {"fillOpacity": 0.05, "weight": 1.5, "dashArray": "6 4"},
@@ -413,19 +444,25 @@ font:12px/1.3 "DejaVu Sans",Arial,sans-serif}
 .cp-panel .vi{color:#555;font-size:11px}
 .cp-panel .status{color:#fff;border-radius:3px;padding:0 4px;white-space:nowrap}
 .cp-legend span{display:inline-block;width:12px;height:10px;margin-right:4px;border:1px solid #999}
+.cp-cost{margin:0 0 8px}
 </style>"""
 
 
 def _kpi_panel(content: ReportContent, headline: str | None) -> str:
+    lang = content.lang
+
+    def tr(key: str, **fields) -> str:
+        return escape(i18n.tr(lang, key, **fields))
+
     # Starts folded to its title so the map is visible; one click opens the tables.
-    parts = ['<div class="cp-panel"><details><summary>KPI summary</summary>']
+    parts = [f'<div class="cp-panel"><details><summary>{tr("kpi_summary")}</summary>']
     parts.append(f"<div><b>{escape(content.title)}</b>")
     if content.city:
         parts.append(f" — {escape(content.city)}")
     parts.append("</div>")
     if headline is not None:
-        name = escape(content.definition(headline).name)
-        parts.append(f'<div class="cp-legend">Zones: % of population, {name}<br>')
+        name = i18n.kpi_name(content.definition(headline), lang)
+        parts.append(f'<div class="cp-legend">{tr("legend_zones", kpi=name)}<br>')
         parts += [
             f'<span style="background:{colour}"></span>{escape(label)} '
             for _, _, colour, label in coverage_classes()
@@ -434,19 +471,25 @@ def _kpi_panel(content: ReportContent, headline: str | None) -> str:
     for scenario in content.scenarios:
         parts.append(f"<details{' open' if scenario is content.scenarios[-1] else ''}>")
         parts.append(f"<summary>{escape(scenario.name)}</summary><table>")
-        parts.append("<tr><th>KPI</th><th>Value</th><th>Target</th><th>Status</th><th>Change</th></tr>")
-        for kpi in kpi_rows(scenario):
+        head = [tr(key) for key in ("col_kpi", "col_value", "col_target", "col_status", "col_change")]
+        parts.append("<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>")
+        for kpi in kpi_rows(scenario, lang):
             colour = STATUS_COLOURS.get(kpi.status, STATUS_COLOURS["n/a"])
+            first, second = kpi.names
             parts.append(
-                f"<tr><td>{escape(kpi.name)}<div class='vi'>{escape(kpi.name_vi)}</div></td>"
+                f"<tr><td>{escape(first)}<div class='vi'>{escape(second)}</div></td>"
                 f"<td class='num'>{escape(kpi.value)}"
                 f"<div class='vi'>{escape(kpi.unit)}</div></td>"
                 f"<td class='num'>{escape(kpi.target)}</td>"
-                f"<td><span class='status' style='background:{colour}'>{escape(kpi.status)}</span></td>"
+                f"<td><span class='status' style='background:{colour}'>{escape(kpi.status_label)}</span></td>"
                 f"<td class='num'>{escape(kpi.change)}</td></tr>"
             )
-        parts.append("</table></details>")
+        parts.append("</table>")
+        cost = content.cost_sentence(scenario)
+        if cost:
+            parts.append(f"<div class='cp-cost'>{escape(cost)}</div>")
+        parts.append("</details>")
     if content.attribution:
-        parts.append(f"<div class='vi'>Map data {escape(content.attribution)}</div>")
+        parts.append(f"<div class='vi'>{tr('map_data', attribution=content.attribution)}</div>")
     parts.append("</details></div>")
     return "".join(parts)

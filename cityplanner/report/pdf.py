@@ -41,6 +41,7 @@ from ..progress import Progress, report
 from ..project import Project
 from ..settings import AnalysisSettings
 from ..surface import surface_summary
+from . import i18n
 from ._common import content_for, kpi_rows, placement_rows, replaced_atomically
 from .content import ReportContent, ScenarioContent, format_change, format_number
 from .figures import SCENARIO_COLOURS, STATUS_COLOURS, CityLayers, MapFigure, district_bar_chart
@@ -73,6 +74,7 @@ def write_pdf(
     progress: Progress | None = None,
     *,
     content: ReportContent | None = None,
+    lang: str | None = None,
 ) -> Path:
     """Write the plan report of ``project`` for ``scenarios`` to a PDF file.
 
@@ -92,6 +94,9 @@ def write_pdf(
     content : ReportContent, optional
         What :func:`~cityplanner.report.content.collect` gathered for these scenarios, to write
         several outputs from one evaluation.
+    lang : {"en", "vi"}, optional
+        The report's language (headings, tables, sentences, units and number format; see
+        :mod:`cityplanner.report.i18n`); default ``content``'s, else English.
 
     Returns
     -------
@@ -101,7 +106,7 @@ def write_pdf(
     Raises
     ------
     ReportError
-        If the paper size is unknown or the file cannot be written.
+        If the paper size or language is unknown or the file cannot be written.
     ProjectError
         If a scenario is not in the project.
     """
@@ -110,7 +115,11 @@ def write_pdf(
         raise ReportError(f"The paper size '{paper}' is not supported (use a4 or a3).")
     register_fonts()
     target = Path(path)
-    content = _printable(content_for(project, scenarios, content, progress, author=author, title=title))
+    if lang is not None:
+        i18n.check_lang(lang)
+    content = _printable(
+        content_for(project, scenarios, content, progress, author=author, title=title, lang=lang)
+    )
     page_size = to_landscape(PAPERS[paper_key]) if landscape else PAPERS[paper_key]
     buffer = io.BytesIO()
     document = _document(buffer, content, page_size, progress)
@@ -255,7 +264,11 @@ def _document(
         bottomMargin=MARGIN + 4 * mm,
         title=content.title,
         author=content.author,
-        subject=f"Plan report: {content.city}" if content.city else "Plan report",
+        subject=(
+            i18n.tr(content.lang, "plan_report_of", city=content.city)
+            if content.city
+            else i18n.tr(content.lang, "plan_report")
+        ),
         creator="CityPlanner",
         # Otherwise reportlab's canvas starts in Helvetica, a font it cannot embed.
         initialFontName=REGULAR,
@@ -270,7 +283,7 @@ def _document(
         canvas.setFillColor(colors.HexColor("#555555"))
         y = MARGIN
         canvas.drawString(doc.leftMargin, y, _fit_width(content.title, REGULAR, 7, doc.width - 40))
-        canvas.drawRightString(doc.leftMargin + doc.width, y, f"Page {doc.page}")
+        canvas.drawRightString(doc.leftMargin + doc.width, y, i18n.tr(content.lang, "page", page=doc.page))
         canvas.restoreState()
 
     document.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=footer)])
@@ -285,22 +298,23 @@ def _story(content: ReportContent, width: float, height: float) -> list:
     story: list = []
     story += _title_page(content, styles, height)
     story += _summary(content, styles)
+    lang = content.lang
     for scenario in content.scenarios:
-        story += [PageBreak(), Paragraph(f"Map: {escape(scenario.name)}", styles["h1"])]
+        story += [
+            PageBreak(),
+            Paragraph(i18n.tr(lang, "map_heading", scenario=escape(scenario.name)), styles["h1"]),
+        ]
         if scenario.description:
             story.append(Paragraph(escape(scenario.description), styles["body"]))
         story.append(MapFigure(content, scenario, city, height - 70, headline))
     for scenario in content.scenarios:
-        story += [PageBreak(), Paragraph(f"KPIs: {escape(scenario.name)}", styles["h1"])]
-        story.append(_kpi_table(scenario, styles, width))
+        story += [
+            PageBreak(),
+            Paragraph(i18n.tr(lang, "kpis_heading", scenario=escape(scenario.name)), styles["h1"]),
+        ]
+        story.append(_kpi_table(scenario, styles, width, lang))
         story.append(Spacer(1, 4))
-        story.append(
-            Paragraph(
-                "Status: met (green), within 10 % of the target (amber), short of it (red), "
-                "not computed (grey). Change is the value minus the baseline's value.",
-                styles["small"],
-            )
-        )
+        story.append(Paragraph(i18n.tr(lang, "status_note"), styles["small"]))
     story += _district_section(content, styles, width)
     story += _placements_section(content, styles, width)
     story += _methods_section(content, styles, width)
@@ -308,50 +322,64 @@ def _story(content: ReportContent, width: float, height: float) -> list:
 
 
 def _title_page(content: ReportContent, styles, height: float) -> list:
+    lang = content.lang
     lines = [Spacer(1, height * 0.22)]
     if content.city:
         lines.append(Paragraph(escape(content.city), styles["subtitle"]))
         lines.append(Spacer(1, 10))
     lines.append(Paragraph(escape(content.title), styles["title"]))
     lines.append(Spacer(1, 14))
-    lines.append(Paragraph("Plan report", styles["subtitle"]))
+    lines.append(Paragraph(i18n.tr(lang, "plan_report"), styles["subtitle"]))
     lines.append(Spacer(1, 30))
     names = ", ".join(escape(s.name) for s in content.scenarios)
-    lines.append(Paragraph(f"Scenarios: {names}", styles["centre"]))
-    lines.append(Paragraph(f"Date: {content.date.isoformat()}", styles["centre"]))
+    lines.append(Paragraph(i18n.tr(lang, "scenarios_line", names=names), styles["centre"]))
+    date = i18n.format_date(content.date, lang)
+    lines.append(Paragraph(i18n.tr(lang, "date_line", date=date), styles["centre"]))
     if content.author:
-        lines.append(Paragraph(f"Author: {escape(content.author)}", styles["centre"]))
+        lines.append(Paragraph(i18n.tr(lang, "author_line", author=escape(content.author)), styles["centre"]))
     lines.append(Spacer(1, 40))
     if content.attribution:
-        lines.append(Paragraph(f"Map data {escape(content.attribution)}", styles["centre"]))
-    lines.append(Paragraph("Prepared with CityPlanner", styles["centre"]))
+        attribution = escape(content.attribution)
+        lines.append(Paragraph(i18n.tr(lang, "map_data", attribution=attribution), styles["centre"]))
+    lines.append(Paragraph(i18n.tr(lang, "prepared_with"), styles["centre"]))
     return lines
 
 
 def _summary(content: ReportContent, styles) -> list:
-    story = [PageBreak(), Paragraph("Executive summary", styles["h1"])]
+    lang = content.lang
+    story = [PageBreak(), Paragraph(i18n.tr(lang, "executive_summary"), styles["h1"])]
     story.append(
         Paragraph(
-            f"The plan area holds {_people_in_zones(content)}. "
-            f"Distances are measured {_mode_words(content.distance_mode)}.",
+            i18n.tr(
+                lang,
+                "plan_area",
+                people=_people_in_zones(content),
+                mode=_mode_words(content.distance_mode, lang),
+            ),
             styles["body"],
         )
     )
     for scenario in [*content.plans, content.baseline]:
         story.append(Paragraph(escape(scenario.name), styles["h2"]))
-        for sentence in content.summary(scenario):
+        sentences = content.summary(scenario)
+        cost = content.cost_sentence(scenario)
+        for sentence in [*sentences[:1], *([cost] if cost else []), *sentences[1:]]:
             story.append(Paragraph(escape(sentence), styles["bullet"], bulletText="•"))
     return story
 
 
 def _people_in_zones(content: ReportContent) -> str:
-    return f"{content.population.sum():,.0f} people in {len(content.population):,} zones"
+    lang = content.lang
+    return i18n.tr(
+        lang,
+        "people_in_zones",
+        people=i18n.format_number(content.population.sum(), lang, decimals=0),
+        zones=i18n.format_number(len(content.population), lang, decimals=0),
+    )
 
 
-def _mode_words(mode: str) -> str:
-    if mode == "network":
-        return "along the street network where a KPI asks for it, otherwise in a straight line"
-    return "in a straight line (the project has no road layer or is set to Euclidean distances)"
+def _mode_words(mode: str, lang: str = "en") -> str:
+    return i18n.tr(lang, "mode_network" if mode == "network" else "mode_euclidean")
 
 
 def _table(rows: list[list], widths: list[float], extra: list | None = None, header_rows: int = 1) -> Table:
@@ -375,19 +403,31 @@ def _table(rows: list[list], widths: list[float], extra: list | None = None, hea
     return table
 
 
-def _kpi_table(scenario: ScenarioContent, styles, width: float) -> Table:
-    head = ["Standard code", "KPI (English / Tiếng Việt)", "Value", "Unit", "Target", "Status", "Change"]
+def _kpi_table(scenario: ScenarioContent, styles, width: float, lang: str = "en") -> Table:
+    head = [
+        i18n.tr(lang, key)
+        for key in (
+            "col_code",
+            "col_kpi_names",
+            "col_value",
+            "col_unit",
+            "col_target",
+            "col_status",
+            "col_change",
+        )
+    ]
     rows: list[list] = [[Paragraph(h, styles["head"]) for h in head]]
     extra = []
-    for i, kpi in enumerate(kpi_rows(scenario), start=1):
+    for i, kpi in enumerate(kpi_rows(scenario, lang), start=1):
+        first, second = kpi.names
         rows.append(
             [
                 Paragraph(escape(kpi.code), styles["cell"]),
-                [Paragraph(escape(kpi.name), styles["cell"]), Paragraph(escape(kpi.name_vi), styles["vi"])],
+                [Paragraph(escape(first), styles["cell"]), Paragraph(escape(second), styles["vi"])],
                 kpi.value,
                 Paragraph(escape(kpi.unit), styles["small"]),
                 kpi.target,
-                kpi.status,
+                kpi.status_label,
                 kpi.change,
             ]
         )
@@ -400,7 +440,12 @@ def _kpi_table(scenario: ScenarioContent, styles, width: float) -> Table:
         ("ALIGN", (6, 1), (6, -1), "RIGHT"),
     ]
     extra.append(("ALIGN", (5, 1), (5, -1), "CENTER"))
-    fractions = [0.15, 0.37, 0.09, 0.14, 0.08, 0.08, 0.09]
+    # Vietnamese numbers and statuses ("1.234,5", "chưa đạt") need a little more room.
+    fractions = (
+        [0.15, 0.37, 0.09, 0.14, 0.08, 0.08, 0.09]
+        if lang != "vi"
+        else [0.13, 0.35, 0.1, 0.14, 0.09, 0.1, 0.09]
+    )
     return _table(rows, [f * width for f in fractions], extra)
 
 
@@ -409,16 +454,14 @@ def _district_section(content: ReportContent, styles, width: float) -> list:
     if not people_kpis:
         return []
     field = content.district_field
-    place = f"district (zone field '{escape(_fit(field))}')" if field else "district"
-    story = [PageBreak(), Paragraph("Coverage by district", styles["h1"])]
-    story.append(
-        Paragraph(
-            f"Share of the population of each {place} covered, in %, for the KPIs that count people. "
-            "The last row is the whole city (the KPI's value). In plans, the change from the baseline "
-            "follows in brackets.",
-            styles["body"],
-        )
+    lang = content.lang
+    place = (
+        i18n.tr(lang, "district_place_field", field=escape(_fit(field)))
+        if field
+        else i18n.tr(lang, "district_place")
     )
+    story = [PageBreak(), Paragraph(i18n.tr(lang, "coverage_by_district"), styles["h1"])]
+    story.append(Paragraph(i18n.tr(lang, "district_intro", place=place), styles["body"]))
     first_w = 0.16 * width
     col_w = (width - first_w) / len(people_kpis)
     tables = {}
@@ -426,18 +469,18 @@ def _district_section(content: ReportContent, styles, width: float) -> list:
         table = content.district_coverage(scenario)
         tables[scenario.name] = table
         base = content.district_coverage(content.baseline)
-        head = [Paragraph("District", styles["head"])] + [
-            Paragraph(escape(content.definition(k).name), styles["head"]) for k in people_kpis
+        head = [Paragraph(i18n.tr(lang, "col_district"), styles["head"])] + [
+            Paragraph(escape(i18n.kpi_name(content.definition(k), lang)), styles["head"]) for k in people_kpis
         ]
         rows: list[list] = [head]
         for district in table.index:
             cells = []
             for k in people_kpis:
                 value = table.at[district, k]
-                text = format_number(value)
+                text = format_number(value, lang)
                 if not scenario.is_baseline and np.isfinite(value) and np.isfinite(base.at[district, k]):
                     change = value - base.at[district, k]
-                    text += f" ({format_change(change)})" if round(change, 1) != 0 else ""
+                    text += f" ({format_change(change, lang)})" if round(change, 1) != 0 else ""
                 cells.append(text)
             rows.append([Paragraph(escape(_fit(str(district))), styles["cell"]), *cells])
         extra = [
@@ -471,11 +514,8 @@ def _district_charts(
     shown = changed or [k for k in people_kpis if base[k].notna().any()]
     if not shown:
         return []
-    intro = (
-        "Bar charts of the KPIs the plans change, per district and scenario."
-        if changed
-        else "Bar charts of the coverage KPIs per district (no plan changes them)."
-    )
+    lang = content.lang
+    intro = i18n.tr(lang, "charts_changed" if changed else "charts_unchanged")
     chart_w = (width - 10) / 2
     charts = []
     for k in shown:
@@ -484,7 +524,8 @@ def _district_charts(
         series = {
             label: tables[s.name][k].tolist() for label, s in zip(labels, content.scenarios, strict=True)
         }
-        charts.append(district_bar_chart(content.definition(k).name, list(base.index), series, chart_w))
+        name = i18n.kpi_name(content.definition(k), lang)
+        charts.append(district_bar_chart(name, list(base.index), series, chart_w))
     rows = [charts[i : i + 2] + [""] * (2 - len(charts[i : i + 2])) for i in range(0, len(charts), 2)]
     grid = Table(rows, colWidths=[chart_w + 5, chart_w + 5])
     grid.setStyle(
@@ -498,7 +539,7 @@ def _district_charts(
     )
     return [
         CondPageBreak(200),
-        Paragraph("Coverage charts", styles["h2"]),
+        Paragraph(i18n.tr(lang, "coverage_charts"), styles["h2"]),
         Paragraph(intro, styles["body"]),
         grid,
     ]
@@ -507,26 +548,28 @@ def _district_charts(
 def _placements_section(content: ReportContent, styles, width: float) -> list:
     if not content.plans:
         return []
-    story = [PageBreak(), Paragraph("Proposed placements", styles["h1"])]
-    story.append(
-        Paragraph(
-            "Coordinates are WGS84 longitude and latitude in decimal degrees. The marginal gain is what "
-            "the optimiser credits a site with: the people it newly brings within the type's service "
-            "radius (a p-median site that only shortens trips shows 0); placements made by hand have "
-            "none.",
-            styles["body"],
+    lang = content.lang
+    story = [PageBreak(), Paragraph(i18n.tr(lang, "proposed_placements"), styles["h1"])]
+    story.append(Paragraph(i18n.tr(lang, "placements_intro"), styles["body"]))
+    head = [
+        i18n.tr(lang, key)
+        for key in (
+            "col_number", "col_type", "col_name", "col_longitude", "col_latitude", "col_marginal_gain",
+            "col_source",
         )
-    )
-    head = ["#", "Type", "Name", "Longitude", "Latitude", "Marginal gain", "Source"]
+    ]  # fmt: skip
     fractions = [0.05, 0.18, 0.37, 0.11, 0.11, 0.1, 0.08]
     for scenario in content.plans:
         placements = scenario.placements
         story.append(Paragraph(escape(scenario.name), styles["h2"]))
+        cost = content.cost_sentence(scenario)
+        if cost:
+            story.append(Paragraph(escape(cost), styles["body"]))
         if placements.empty:
-            story.append(Paragraph("This plan has no placements.", styles["body"]))
+            story.append(Paragraph(i18n.tr(lang, "no_placements"), styles["body"]))
             continue
         rows: list[list] = [[Paragraph(h, styles["head"]) for h in head]]
-        for p in placement_rows(placements, blank="—").itertuples():
+        for p in placement_rows(placements, blank="—", lang=lang).itertuples():
             rows.append(
                 [
                     p.number,
@@ -535,7 +578,9 @@ def _placements_section(content: ReportContent, styles, width: float) -> list:
                     p.lon,
                     p.lat,
                     p.marginal_gain,
-                    p.source,
+                    Paragraph(escape(i18n.source_name(p.source, lang)), styles["cell"])
+                    if lang == "vi"
+                    else p.source,
                 ]
             )
         extra = [("ALIGN", (3, 1), (5, -1), "RIGHT"), ("ALIGN", (0, 1), (0, -1), "CENTER")]
@@ -546,83 +591,109 @@ def _placements_section(content: ReportContent, styles, width: float) -> list:
 def _methods_section(content: ReportContent, styles, width: float) -> list:
     project = content.project
     settings = AnalysisSettings.of(project)
-    story = [PageBreak(), Paragraph("Appendix: methods and data sources", styles["h1"])]
-    story.append(Paragraph("KPI definitions", styles["h2"]))
-    story.append(
-        Paragraph(
-            "Each KPI is computed by CityPlanner's KPI catalogue (resources/kpi_catalogue.yaml) for every "
-            "scenario from the existing facilities plus the scenario's placements. Status compares the "
-            "value with the target in the KPI's direction; near means short by at most 10 % of the target.",
-            styles["body"],
-        )
-    )
+    lang = content.lang
+    story = [PageBreak(), Paragraph(i18n.tr(lang, "appendix"), styles["h1"])]
+    story.append(Paragraph(i18n.tr(lang, "kpi_definitions"), styles["h2"]))
+    story.append(Paragraph(i18n.tr(lang, "definitions_intro"), styles["body"]))
     modes = {k.id: k.mode for k in content.baseline.kpis}
     notes = {k.id: k.method_note for k in content.baseline.kpis}
     targets = {k.id: k.target for k in content.baseline.kpis}
-    head = ["Standard, code", "KPI", "Definition", "Threshold", "Distance", "Target"]
+    head = [
+        i18n.tr(lang, key)
+        for key in (
+            "col_standard_code",
+            "col_kpi",
+            "col_definition",
+            "col_threshold",
+            "col_distance",
+            "col_target",
+        )
+    ]
     rows: list[list] = [[Paragraph(h, styles["head"]) for h in head]]
     for kpi in content.catalogue:
-        definition = escape(kpi.description)
+        definition = escape(i18n.kpi_description(kpi, lang))
         if notes.get(kpi.id):
-            definition += f"<br/><font color='#555555'>Baseline: {escape(notes[kpi.id])}</font>"
+            note = i18n.tr(lang, "baseline_note", note=escape(notes[kpi.id]))
+            definition += f"<br/><font color='#555555'>{note}</font>"
         # Capacity KPIs: where each scenario's capacities came from and how access is spread.
         for scenario in content.scenarios:
             result = next((k for k in scenario.kpis if k.id == kpi.id), None)
             words = capacity_summary(result) if result is not None else ""
             if words:
                 definition += f"<br/><font color='#555555'>{escape(scenario.name)}: {escape(words)}</font>"
-        better = "higher" if kpi.direction == "higher" else "lower"
+        better = i18n.tr(lang, "higher" if kpi.direction == "higher" else "lower")
+        first, second = i18n.kpi_names(kpi, lang)
+        threshold = f"{i18n.format_general(kpi.threshold_m, lang)} m" if kpi.threshold_m else "—"
+        target = i18n.tr(
+            lang,
+            "target_with_direction",
+            target=format_number(targets[kpi.id], lang),
+            unit=escape(i18n.unit(kpi.unit, lang)),
+            better=better,
+        )
         rows.append(
             [
                 Paragraph(f"{escape(kpi.standard)}<br/>{escape(kpi.code)}", styles["small"]),
-                [Paragraph(escape(kpi.name), styles["small"]), Paragraph(escape(kpi.name_vi), styles["vi"])],
+                [Paragraph(escape(first), styles["small"]), Paragraph(escape(second), styles["vi"])],
                 Paragraph(definition, styles["small"]),
-                Paragraph(f"{kpi.threshold_m:g} m" if kpi.threshold_m else "—", styles["small"]),
-                Paragraph(_distance_words(kpi.distance, modes.get(kpi.id, "")), styles["small"]),
-                Paragraph(
-                    f"{format_number(targets[kpi.id])} {escape(kpi.unit)} ({better} is better)",
-                    styles["small"],
-                ),
+                Paragraph(threshold, styles["small"]),
+                Paragraph(_distance_words(kpi.distance, modes.get(kpi.id, ""), lang), styles["small"]),
+                Paragraph(target, styles["small"]),
             ]
         )
     fractions = [0.13, 0.2, 0.37, 0.09, 0.1, 0.11]
     story.append(_table(rows, [f * width for f in fractions], [("VALIGN", (0, 1), (-1, -1), "TOP")]))
 
-    story.append(Paragraph("Data sources", styles["h2"]))
+    story.append(Paragraph(i18n.tr(lang, "data_sources"), styles["h2"]))
     story.append(
         Paragraph(
-            f"Population: field '{escape(_fit(project.population_field))}' "
-            f"of layer '{escape(_fit(project.zones_layer))}' "
-            f"({_people_in_zones(content)}). Working coordinate system: "
-            f"{escape(project.crs.name)} ({escape(project.crs.to_string())}). Walking speed "
-            f"{settings.walk_speed_kmh:g} km/h; places further than "
-            f"{settings.max_snap_m:g} m from a street are not joined to the network.",
+            i18n.tr(
+                lang,
+                "population_source",
+                field=escape(_fit(project.population_field)),
+                layer=escape(_fit(project.zones_layer)),
+                people=_people_in_zones(content),
+                crs_name=escape(project.crs.name),
+                crs_code=escape(project.crs.to_string()),
+                speed=i18n.format_general(settings.walk_speed_kmh, lang),
+                snap=i18n.format_general(settings.max_snap_m, lang),
+            ),
             styles["body"],
         )
     )
     surface = surface_summary(project)
-    cells = f", {surface['cells']:,} cells" if surface["cells"] is not None else ""
+    cells = (
+        i18n.tr(lang, "surface_cells", cells=i18n.format_number(surface["cells"], lang, decimals=0))
+        if surface["cells"] is not None
+        else ""
+    )
     story.append(
         Paragraph(
-            f"Where people live: a population surface of {surface['cell_size_m']:g} m cells{cells} "
-            f"({escape(surface['method'])} method). {escape(_fit(surface['note'], TEXT_CHARS))} Every KPI "
-            "that counts people, and every proposal, counts them on these cells: a cell is covered or "
-            "not from one point inside it; along the streets, the walk to the nearest street is "
-            "counted and cells beyond the snap distance are unreachable.",
+            i18n.tr(
+                lang,
+                "surface_sentence",
+                cell=i18n.format_general(surface["cell_size_m"], lang),
+                cells=cells,
+                method=escape(
+                    i18n.tr(lang, f"method_{surface['method']}") if lang == "vi" else surface["method"]
+                ),
+                note=escape(_fit(surface["note"], TEXT_CHARS)),
+            ),
             styles["body"],
         )
     )
-    head = ["Layer", "Role", "Features", "Source"]
+    head = [i18n.tr(lang, key) for key in ("col_layer", "col_role", "col_features", "col_source")]
     rows = [[Paragraph(h, styles["head"]) for h in head]]
     for layer in project.layers.values():
-        source = Path(layer.source).name if layer.source else "(generated)"
+        source = Path(layer.source).name if layer.source else i18n.tr(lang, "generated")
         if layer.source_layer:
             source += f" : {layer.source_layer}"
+        role = i18n.role_name(layer.role, project, lang)
         rows.append(
             [
                 Paragraph(escape(_fit(layer.name)), styles["cell"]),
-                Paragraph(escape(_fit(layer.role or "—")), styles["cell"]),
-                f"{layer.feature_count:,}",
+                Paragraph(escape(_fit(role or "—")), styles["cell"]),
+                i18n.format_number(layer.feature_count, lang, decimals=0),
                 Paragraph(escape(_fit(source, TITLE_CHARS)), styles["cell"]),
             ]
         )
@@ -630,26 +701,17 @@ def _methods_section(content: ReportContent, styles, width: float) -> list:
     story.append(_table(rows, [f * width for f in fractions], [("ALIGN", (2, 1), (2, -1), "RIGHT")]))
     if content.attribution:
         story.append(Spacer(1, 6))
-        story.append(
-            Paragraph(
-                f"Map data {escape(content.attribution)}"
-                + (
-                    ", available under the Open Database License 1.0."
-                    if "OpenStreetMap" in content.attribution
-                    else "."
-                ),
-                styles["body"],
-            )
-        )
+        key = "map_data_odbl" if "OpenStreetMap" in content.attribution else "map_data_sentence"
+        story.append(Paragraph(i18n.tr(lang, key, attribution=escape(content.attribution)), styles["body"]))
     colours = ", ".join(
         f"<font color='{SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]}'>■</font> {escape(s.name)}"
         for i, s in enumerate(content.scenarios)
     )
-    story.append(Paragraph(f"Scenario colours in charts: {colours}.", styles["small"]))
+    story.append(Paragraph(i18n.tr(lang, "scenario_colours", colours=colours), styles["small"]))
     return story
 
 
-def _distance_words(distance: str, mode: str) -> str:
+def _distance_words(distance: str, mode: str, lang: str = "en") -> str:
     if distance == "euclidean":
-        return "straight line"
-    return "street network" if mode == "network" else "straight line (no road network)"
+        return i18n.tr(lang, "distance_straight")
+    return i18n.tr(lang, "distance_network" if mode == "network" else "distance_no_network")

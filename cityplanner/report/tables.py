@@ -40,6 +40,7 @@ from ..errors import ReportError
 from ..progress import Progress, report
 from ..project import Project
 from ..store import write_failure_cause
+from . import i18n
 from ._common import all_replaced_atomically, attribute_table, content_for, replaced_atomically
 from .content import ReportContent, ScenarioContent
 from .figures import STATUS_COLOURS, coverage_classes, priority_colour, priority_zones
@@ -152,6 +153,62 @@ def district_frame(content: ReportContent) -> pd.DataFrame:
     return out[["scenario", "district", "kpi_id", "kpi_name", "percent_covered"]]
 
 
+COST_COLUMNS = (
+    "scenario",
+    "type",
+    "type_label",
+    "placements",
+    "unit_cost",
+    "at_own_cost",
+    "cost",
+    "currency",
+)
+
+
+def cost_frame(content: ReportContent) -> pd.DataFrame:
+    """The capital cost of each reported scenario: one row per facility type placed, then its total.
+
+    Costs are :func:`cityplanner.cost.scenario_cost` (placements x the type's unit cost, or a
+    placement's own cost; ``at_own_cost`` counts those), in the project's ``currency``. The total
+    row of a scenario has an empty ``type`` and ``type_label`` "Total".
+    """
+    project = content.project
+    rows = []
+    for scenario in content.scenarios:
+        cost = scenario.cost
+        if cost is None:
+            continue
+        for t in cost.types:
+            ftype = project.facility_types.get(t.type)
+            rows.append(
+                {
+                    "scenario": scenario.name,
+                    "type": t.type,
+                    "type_label": i18n.type_label(ftype, content.lang) if ftype is not None else t.type,
+                    "placements": t.count,
+                    "unit_cost": t.unit_cost,
+                    "at_own_cost": t.own_cost,
+                    "cost": t.cost,
+                    "currency": cost.currency,
+                }
+            )
+        rows.append(
+            {
+                "scenario": scenario.name,
+                "type": "",
+                "type_label": "Total",
+                "placements": cost.placements,
+                "unit_cost": float("nan"),
+                "at_own_cost": sum(t.own_cost for t in cost.types),
+                "cost": cost.total,
+                "currency": cost.currency,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COST_COLUMNS)).astype(
+        {"placements": "int64", "unit_cost": "float64", "at_own_cost": "int64", "cost": "float64"}
+    )
+
+
 def placement_frame(content: ReportContent) -> pd.DataFrame:
     """Every reported plan's placements, with WGS84 and working-CRS coordinates."""
     frames = [s.placements.assign(scenario=s.name) for s in content.scenarios if not s.placements.empty]
@@ -229,10 +286,10 @@ def write_xlsx(
 ) -> Path:
     """Write the KPI, district, placement and per-zone tables to one Excel workbook.
 
-    Sheets: ``KPIs`` (every scenario), ``Districts``, ``Placements`` and ``Zones <n>`` per
-    scenario (sheet names are limited to 31 characters; each zone sheet names its scenario in
-    its first column). Text that starts like a formula is quoted (:func:`spreadsheet_text`), so
-    no cell is ever a formula.
+    Sheets: ``KPIs`` (every scenario), ``Districts``, ``Placements``, ``Costs`` (the capital cost
+    of each scenario, :func:`cost_frame`) and ``Zones <n>`` per scenario (sheet names are limited
+    to 31 characters; each zone sheet names its scenario in its first column). Text that starts
+    like a formula is quoted (:func:`spreadsheet_text`), so no cell is ever a formula.
 
     Parameters
     ----------
@@ -257,6 +314,7 @@ def write_xlsx(
         "KPIs": kpi_frame(content),
         "Districts": district_frame(content),
         "Placements": placement_frame(content),
+        "Costs": cost_frame(content),
     }
     for i, scenario in enumerate(content.scenarios):
         name = spreadsheet_text(_SHEET_FORBIDDEN.sub(" ", f"Zones {i} {scenario.name}")[:31])
