@@ -201,7 +201,7 @@ WRAP(pwrite64, (int fd, const void *buf, size_t count, off_t offset), (fd, buf, 
 _CHILD = r"""
 import ctypes, gc, json, os, resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past RLIMIT_FSIZE a write fails with EFBIG
-import cityplanner.cli.report as verb
+import cityplanner.tasks.report as verb  # the Report task `cityplanner report` runs
 from cityplanner.cli import main
 from cityplanner.errors import CityPlannerError
 from cityplanner.store import load_project, save_project

@@ -278,7 +278,9 @@ def test_json_keeps_its_keys_and_adds_distribution_and_capacity_source(line_city
         "direction", "mode", "note",
     }  # fmt: skip
     for record in records.values():
-        assert set(record) == old_keys | {"distribution", "capacity_source"}
+        # Issue 11 added the scenario's capital cost to every record (see tests/test_cost.py).
+        cost_keys = {"cost_total", "cost_by_type", "cost_currency"}
+        assert set(record) == old_keys | {"distribution", "capacity_source"} | cost_keys
     health = records["health_capacity_2sfca"]
     assert health["capacity_source"].startswith("field 'beds' of layer 'health'")
     assert set(health["distribution"]) == {"p10", "median", "gini", "unit"}

@@ -67,15 +67,13 @@ def read_source(
 
 
 def check_scenarios(project, path: str, names) -> None:
-    """Raise naming the project file when it has no scenario of one of ``names`` (None: baseline)."""
-    from ..errors import ProjectError
+    """Raise naming the project file when it has no scenario of one of ``names`` (None: baseline).
 
-    if names is None or isinstance(names, str):
-        names = [names]
-    for name in names:
-        if name is not None and name != project.baseline.name and name not in project.scenarios:
-            known = ", ".join(project.scenarios)
-            raise ProjectError(f"Project '{path}' has no scenario named '{name}' (it has: {known}).")
+    :func:`cityplanner.tasks.check_scenarios`, the check every task makes.
+    """
+    from ..tasks.base import check_scenarios as check
+
+    check(project, path, names)
 
 
 def add_demand_arguments(parser: argparse.ArgumentParser, *, demand_model: bool = False) -> None:

@@ -1,12 +1,19 @@
-"""``cityplanner kpis PROJECT.cityplan [--scenario NAME] [--json]``: the KPI table of a scenario."""
+"""``cityplanner kpis PROJECT.cityplan [--scenario NAME] [--json]``: the KPI table of a scenario.
+
+A face on :class:`cityplanner.tasks.EvaluateKpis`. ``--json`` prints the list of KPI records it
+always printed; each record also carries the scenario's capital cost (``cost_total``,
+``cost_by_type``, ``cost_currency``), the same on every record.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ..kpi import KpiResult, capacity_summary, evaluate
-from ..store import load_project
-from ._common import check_scenarios, print_json
+from ..cost import ScenarioCost
+from ..kpi import KpiResult, capacity_summary
+from ..tasks import EvaluateKpis
+from ._common import print_json
+from ._tasks import add_task_arguments, build_task
 
 _COLUMNS = ("id", "code", "name", "value", "unit", "target", "status", "baseline", "change")
 
@@ -15,30 +22,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "kpis",
         help="evaluate the KPI catalogue for a scenario",
-        description=(
-            "Evaluate every KPI of the catalogue for a scenario (the baseline by default), with its "
-            "target, status (met / near / not met / n/a) and the baseline's value."
-        ),
+        description=EvaluateKpis.description,
     )
-    parser.add_argument("project", metavar="PROJECT.cityplan", help="the project file")
-    parser.add_argument("--scenario", metavar="NAME", help="scenario to evaluate (default: the baseline)")
+    add_task_arguments(parser, EvaluateKpis)
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    project = load_project(args.project)
-    check_scenarios(project, args.project, args.scenario)
-    results = evaluate(project, args.scenario)
+    task = build_task(EvaluateKpis, args)
+    table = task.run()
     if args.json:
-        print_json([result.as_dict() for result in results])
+        print_json(table.records())
     else:
-        print(format_table(results))
+        print(format_table(table.results, table.cost, task.load_project()))
     return 0
 
 
-def format_table(results: list[KpiResult]) -> str:
-    """The results as an aligned plain-text table, one KPI per line."""
+def format_table(results: list[KpiResult], cost: ScenarioCost | None = None, project=None) -> str:
+    """The results as an aligned plain-text table, one KPI per line, then the scenario's cost."""
     rows = [
         (
             r.id,
@@ -63,6 +65,10 @@ def format_table(results: list[KpiResult]) -> str:
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
+    if cost is not None and project is not None:
+        from ..report.content import cost_sentence
+
+        lines += ["", cost_sentence(cost, project)]
     capacity = [f"{r.id} {capacity_summary(r)}" for r in results if capacity_summary(r)]
     if capacity:
         lines += ["", "Capacity KPIs (2SFCA):", *capacity]

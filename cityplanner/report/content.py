@@ -168,9 +168,7 @@ class ReportContent:
                 f"{i18n.kpi_name(k, lang)} {format_quantity(k.value, k.unit, lang)}"
                 for k in only_planned[:most]
             )
-            more = (
-                i18n.tr(lang, "and_more", n=len(only_planned) - most) if len(only_planned) > most else ""
-            )
+            more = i18n.tr(lang, "and_more", n=len(only_planned) - most) if len(only_planned) > most else ""
             sentences.append(
                 i18n.tr(
                     lang,
