@@ -252,7 +252,8 @@ def network_coverage(
         share = np.zeros(len(demand))
         regions = np.array([], dtype=object)
     elif demand.model == "point":
-        distance, _ = network.nearest_distance(sources, demand.points, max_snap_m=max_snap_m)
+        # Only whether a point is within the radius matters: the walk stops there.
+        distance, _ = network.nearest_distance(sources, demand.points, max_snap_m=max_snap_m, limit_m=radius)
         share = (np.asarray(distance) <= radius).astype("float64")
         regions = None
     else:

@@ -11,10 +11,21 @@ Demand and facility points are attached to the nearest point of the nearest edge
 offset ``t`` along edge ``(u, v)`` of length ``L``, ``s`` metres off the street, is ``s + t`` from
 ``u`` and ``s + L - t`` from ``v``. All facilities are handled in one scipy Dijkstra run through
 one virtual node per facility (outgoing edges only, so no path passes through another facility).
+
+The nearest edge is found exactly with a k-d tree over the midpoints of short pieces of the edges
+(at most ``_PIECE_M`` long): an edge none of whose pieces is among a point's ``k`` nearest is at
+least the ``k``-th midpoint distance minus half a piece away, so when the best edge among the
+candidates is closer than that, it is the nearest of all; the few points where this does not
+hold are asked again with more neighbours, and the last ones with the geometric index. Ties go to
+the lowest edge index. Snaps of the same points are kept (:meth:`StreetNetwork.snap`), so the KPIs
+of one project snap its demand once.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,8 +42,20 @@ DEFAULT_WALK_SPEED_KMH = 4.8
 DEFAULT_MAX_SNAP_M = 250.0
 DEFAULT_MERGE_M = 1.0
 DEFAULT_SERVICE_BUFFER_M = 35.0
-# Dense distance rows held at once when listing all source-target pairs within a limit.
-_PAIR_BATCH_CELLS = 20_000_000
+# Sources per Dijkstra batch when listing all source-target pairs within a limit; a batch runs on
+# the nodes within the limit (plus this margin) of its sources (see StreetNetwork._limited_runs).
+_PAIR_BATCH_SOURCES = 64
+_PAIR_REGION_MARGIN_M = 100.0
+# Snapping index: edges are cut into pieces whose midpoints go in a k-d tree; a piece is at most
+# twice the median edge length, within these bounds (a tight bound on the half piece matters more
+# than the number of pieces).
+_PIECE_M = (5.0, 35.0)
+# Nearest piece midpoints asked for, pass by pass, until the nearest edge is certain.
+_SNAP_NEIGHBOURS = (4, 8, 32, 128)
+# Points snapped per block, blocks on all cores (keeps the work arrays in cache).
+_SNAP_BLOCK = 32_768
+# Snaps of this many distinct point sets are kept per network (least recently used dropped).
+_SNAP_CACHE_SIZE = 4
 
 
 @dataclass
@@ -149,6 +172,11 @@ class StreetNetwork:
         self.n_components, self.component = connected_components(self.graph, directed=False)
         self._edge_lines = edge_lines
         self._tree: shapely.STRtree | None = None
+        self._piece_index: _PieceIndex | None = None
+        self._snaps: list[tuple[np.ndarray, _Attachment]] = []
+        self._pair_caches: list[tuple[tuple[float, float], _PairCache]] = []
+        self._node_caches: list[tuple[tuple[float, float], np.ndarray, np.ndarray, np.ndarray]] = []
+        self._snaps_lock = threading.Lock()
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -272,6 +300,10 @@ class StreetNetwork:
     def snap(self, xy, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Snap:
         """Attach points to the nearest point of the nearest edge.
 
+        The attachment of a set of points is kept (for the last few sets, compared by value), so
+        snapping the same demand points again (every KPI of a project does) costs a comparison.
+        The arrays of the returned :class:`Snap` are read-only.
+
         Parameters
         ----------
         xy : array_like
@@ -283,41 +315,116 @@ class StreetNetwork:
         -------
         Snap
         """
-        xy = _as_xy(xy)
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.edges)
-        edge = np.zeros(len(xy), dtype=np.int64)
-        if len(xy):
-            hit = self._tree.query_nearest(shapely.points(xy), all_matches=False)
-            edge[hit[0]] = hit[1]
+        return self._attachment(_as_xy(xy)).snap(max_snap_m)
+
+    def _attachment(self, xy: np.ndarray) -> _Attachment:
+        """Nearest edge, offset, distance and point per point, from the cache when the same.
+
+        A set that extends a kept one (facilities with a placement added at the end) reuses the
+        kept attachments of its first points.
+        """
+        head: _Attachment | None = None
+        with self._snaps_lock:
+            for i, (seen, found) in enumerate(self._snaps):
+                if seen.shape == xy.shape and np.array_equal(seen, xy):
+                    self._snaps.insert(0, self._snaps.pop(i))
+                    return found
+            for seen, found in self._snaps:
+                if 0 < len(seen) < len(xy) and (head is None or len(seen) > len(head.edge)):
+                    if np.array_equal(seen, xy[: len(seen)]):
+                        head = found
+        skip = 0 if head is None else len(head.edge)
+        tail = xy[skip:]
+        edge = self._nearest_edges(tail)
         x0, y0 = self.edge_xy[edge, 0], self.edge_xy[edge, 1]
         dx, dy = self.edge_xy[edge, 2] - x0, self.edge_xy[edge, 3] - y0
-        frac = np.clip(((xy[:, 0] - x0) * dx + (xy[:, 1] - y0) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+        frac = np.clip(((tail[:, 0] - x0) * dx + (tail[:, 1] - y0) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
         on_edge = np.column_stack([x0 + frac * dx, y0 + frac * dy])
-        distance = np.hypot(xy[:, 0] - on_edge[:, 0], xy[:, 1] - on_edge[:, 1])
-        return Snap(
+        found = _Attachment(
             edge=edge,
             offset_m=frac * self.edge_length_m[edge],
-            distance_m=distance,
+            distance_m=np.hypot(tail[:, 0] - on_edge[:, 0], tail[:, 1] - on_edge[:, 1]),
             xy=on_edge,
-            too_far=distance > max_snap_m,
         )
+        if head is not None:
+            found = _Attachment(
+                *(np.concatenate([a, b]) for a, b in zip(head.arrays(), found.arrays(), strict=True))
+            )
+        for array in found.arrays():
+            array.flags.writeable = False
+        with self._snaps_lock:
+            self._snaps.insert(0, (xy.copy(), found))
+            del self._snaps[_SNAP_CACHE_SIZE:]
+        return found
+
+    def _nearest_edges(self, xy: np.ndarray) -> np.ndarray:
+        """Index of the nearest edge per point (exact; ties to the lowest index)."""
+        edge = np.zeros(len(xy), dtype=np.int64)
+        if len(xy) == 0:
+            return edge
+        index = self._pieces()
+        # Points in grid order (neighbouring queries walk the same branches of the tree), in
+        # blocks shared among the cores.
+        order = _grid_order(xy, 4.0 * index.half)
+        blocks = [order[start : start + _SNAP_BLOCK] for start in range(0, len(order), _SNAP_BLOCK)]
+        workers = min(len(blocks), os.cpu_count() or 1)
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                found = list(pool.map(lambda block: index.nearest(self.edge_xy, xy[block]), blocks))
+        else:
+            found = [index.nearest(self.edge_xy, xy[block]) for block in blocks]
+        left = []
+        for block, (block_edge, sure) in zip(blocks, found, strict=True):
+            edge[block] = block_edge
+            left.append(block[~sure])
+        left = np.concatenate(left)
+        if len(left):
+            edge[left] = self._nearest_edges_by_geometry(xy[left])
+        return edge
+
+    def _pieces(self) -> _PieceIndex:
+        if self._piece_index is None:
+            self._piece_index = _PieceIndex.build(self.edge_xy, self.edge_length_m)
+        return self._piece_index
+
+    def _nearest_edges_by_geometry(self, xy: np.ndarray) -> np.ndarray:
+        """Nearest edges of a few points, from the edges' STRtree (points far from every street)."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.edges)
+        points = shapely.points(xy)
+        first = self._tree.query_nearest(points, all_matches=False)
+        upper = _segment_distance(xy[first[0]], self.edge_xy[first[1]])
+        best = np.full(len(xy), np.inf)
+        np.minimum.at(best, first[0], upper)
+        # Every edge within that distance (and a hair more): the nearest is among them.
+        point_i, edge_i = self._tree.query(points, predicate="dwithin", distance=best * (1 + 1e-9) + 1e-9)
+        return _lowest_nearest(point_i, edge_i, _segment_distance(xy[point_i], self.edge_xy[edge_i]), len(xy))
 
     # -- shortest paths -------------------------------------------------------------------------
-    def _with_sources(self, snap: Snap, which: np.ndarray) -> tuple[sparse.csr_array, np.ndarray]:
+    def _with_sources(
+        self, snap: Snap, which: np.ndarray, region: np.ndarray | None = None
+    ) -> tuple[sparse.csr_array, np.ndarray]:
         """The graph plus one virtual node per chosen source with edges to its edge's two ends.
 
         Virtual rows only have outgoing edges, so no path runs through a source to another.
-        Returns the augmented graph and the virtual node indices.
+        With ``region`` (sorted node indices holding both ends of every chosen source's edge),
+        the graph is the part on those nodes, numbered in their order. Returns the augmented
+        graph and the virtual node indices.
         """
-        n = self.n_nodes
         e = snap.edge[which]
         to_u = snap.distance_m[which] + snap.offset_m[which]
         to_v = snap.distance_m[which] + self.edge_length_m[e] - snap.offset_m[which]
+        ends = np.column_stack([self.edge_u[e], self.edge_v[e]]).ravel()
+        if region is None:
+            base = self.graph
+        else:
+            base = self.graph[region][:, region]
+            base.sort_indices()
+            ends = np.searchsorted(region, ends)
+        n = base.shape[0]
         k = len(which)
-        base = self.graph
         indptr = np.concatenate([base.indptr, base.indptr[-1] + 2 * np.arange(1, k + 1)])
-        indices = np.concatenate([base.indices, np.column_stack([self.edge_u[e], self.edge_v[e]]).ravel()])
+        indices = np.concatenate([base.indices, ends])
         data = np.concatenate([base.data, np.column_stack([to_u, to_v]).ravel()])
         graph = sparse.csr_array((data, indices, indptr), shape=(n + k, n + k))
         return graph, n + np.arange(k)
@@ -386,23 +493,112 @@ class StreetNetwork:
         A target is cut off when it is beyond the maximum snap distance from the streets or lies on
         a part of the network (connected component) that holds no source.
         """
-        source_parts = self.component[self.edge_u[sources.edge[~sources.too_far]]]
-        target_parts = self.component[self.edge_u[targets.edge]]
-        return targets.too_far | ~np.isin(target_parts, source_parts)
+        has_source = np.zeros(self.n_components, dtype=bool)
+        has_source[self.component[self.edge_u[sources.edge[~sources.too_far]]]] = True
+        return targets.too_far | ~has_source[self.component[self.edge_u[targets.edge]]]
 
-    def _node_distances(self, src: Snap) -> tuple[np.ndarray, np.ndarray]:
-        usable = np.flatnonzero(~src.too_far)
+    def _limited_runs(self, src: Snap, chosen: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Dijkstra from sources ``chosen`` up to ``limit_m``, on the nodes around them.
+
+        The runs use the nodes within ``limit_m`` (and a margin) of the sources' attachment
+        points. That is exact when no node of that region's rim (a node with an edge leaving the
+        region) is reached within the limit: a path within the limit that left the region would
+        have to reach the rim first. Otherwise the batch is run on the whole graph.
+
+        Returns
+        -------
+        dist : numpy.ndarray
+            (len(chosen), len(region)) metres from each source to each node of the region
+            (``inf`` beyond the limit).
+        region : numpy.ndarray
+            The nodes of the columns, in increasing order.
+        """
+        margin = limit_m + _PAIR_REGION_MARGIN_M
+        xy = src.xy[chosen]
+        low, high = xy.min(axis=0) - margin, xy.max(axis=0) + margin
+        inside = (
+            (self.nodes_xy[:, 0] >= low[0])
+            & (self.nodes_xy[:, 0] <= high[0])
+            & (self.nodes_xy[:, 1] >= low[1])
+            & (self.nodes_xy[:, 1] <= high[1])
+        )
+        e = src.edge[chosen]
+        inside[self.edge_u[e]] = True
+        inside[self.edge_v[e]] = True
+        region = np.flatnonzero(inside)
+        if len(region) < self.n_nodes:
+            crossing = inside[self.edge_u] != inside[self.edge_v]
+            rim = np.union1d(
+                self.edge_u[crossing & inside[self.edge_u]], self.edge_v[crossing & inside[self.edge_v]]
+            )
+            graph, virtual = self._with_sources(src, chosen, region)
+            dist = dijkstra(graph, directed=True, indices=virtual, limit=limit_m)[:, : len(region)]
+            if not (dist[:, np.searchsorted(region, rim)] <= limit_m).any():
+                return dist, region
+        graph, virtual = self._with_sources(src, chosen)
+        dist = dijkstra(graph, directed=True, indices=virtual, limit=limit_m)[:, : self.n_nodes]
+        return dist, np.arange(self.n_nodes)
+
+    def _node_distances(
+        self, src: Snap, limit_m: float = np.inf, first: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance from every node to its nearest source ``first:`` (one Dijkstra for all).
+
+        Nodes farther than ``limit_m`` get ``inf``; ``nearest`` indexes all of ``src``.
+        """
+        usable = first + np.flatnonzero(~src.too_far[first:])
         if len(usable) == 0:
             return np.full(self.n_nodes, np.inf), np.full(self.n_nodes, -1, dtype=np.int64)
         graph, virtual = self._with_sources(src, usable)
         dist, _, origin = dijkstra(
-            graph, directed=True, indices=virtual, min_only=True, return_predecessors=True
+            graph, directed=True, indices=virtual, min_only=True, return_predecessors=True, limit=limit_m
         )
         dist, origin = dist[: self.n_nodes], origin[: self.n_nodes]
         nearest = np.where(origin >= 0, usable[np.maximum(origin - self.n_nodes, 0)], -1)
         return dist, nearest
 
-    def measure(self, sources_xy, targets_xy, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> NetworkDistances:
+    def _limited_node_distances(
+        self, sources_xy: np.ndarray, src: Snap, limit_m: float, max_snap_m: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_node_distances` up to ``limit_m``, kept for the last few source sets.
+
+        Sources that extend a kept set (a placement added at the end) only run a Dijkstra from
+        the new ones: the distance to the nearest of all sources is the smaller of the two, and
+        with the limit that run stays near the new sources.
+        """
+        key = (float(limit_m), float(max_snap_m))
+        head = None
+        with self._snaps_lock:
+            for i, (k, seen, dist, nearest) in enumerate(self._node_caches):
+                if (
+                    k != key
+                    or len(seen) > len(sources_xy)
+                    or not np.array_equal(seen, sources_xy[: len(seen)])
+                ):
+                    continue
+                if len(seen) == len(sources_xy):
+                    self._node_caches.insert(0, self._node_caches.pop(i))
+                    return dist, nearest
+                if head is None or len(seen) > len(head[0]):
+                    head = (seen, dist, nearest)
+        if head is None:
+            dist, nearest = self._node_distances(src, limit_m)
+        else:
+            seen, old_dist, old_nearest = head
+            new_dist, new_nearest = self._node_distances(src, limit_m, first=len(seen))
+            better = new_dist < old_dist
+            dist = np.where(better, new_dist, old_dist)
+            nearest = np.where(better, new_nearest, old_nearest)
+        dist.flags.writeable = False
+        nearest.flags.writeable = False
+        with self._snaps_lock:
+            self._node_caches.insert(0, (key, sources_xy.copy(), dist, nearest))
+            del self._node_caches[_SNAP_CACHE_SIZE:]
+        return dist, nearest
+
+    def measure(
+        self, sources_xy, targets_xy, max_snap_m: float = DEFAULT_MAX_SNAP_M, limit_m: float | None = None
+    ) -> NetworkDistances:
         """Network distance from each target to its nearest source, with unreachable reasons.
 
         Parameters
@@ -411,14 +607,24 @@ class StreetNetwork:
             (k, 2) facilities and (n, 2) demand points.
         max_snap_m : float
             Maximum snap distance for both.
+        limit_m : float, optional
+            Only distances up to this matter (a coverage radius): a target farther than that
+            from every source gets ``inf`` and nearest -1 as if unreachable (``too_far`` and
+            :attr:`NetworkDistances.disconnected` then say only which are beyond the limit
+            too). The walk stays within the limit and, for sources that extend the last ones
+            measured with this limit (a placement), only the new sources are walked from.
 
         Returns
         -------
         NetworkDistances
         """
+        sources_xy = _as_xy(sources_xy)
         src = self.snap(sources_xy, max_snap_m)
         tgt = self.snap(targets_xy, max_snap_m)
-        node_dist, node_nearest = self._node_distances(src)
+        if limit_m is None:
+            node_dist, node_nearest = self._node_distances(src)
+        else:
+            node_dist, node_nearest = self._limited_node_distances(sources_xy, src, limit_m, max_snap_m)
         e, t = tgt.edge, tgt.offset_m
         via_u = node_dist[self.edge_u[e]] + t
         via_v = node_dist[self.edge_v[e]] + self.edge_length_m[e] - t
@@ -436,14 +642,18 @@ class StreetNetwork:
             nearest[tgt_i[best][better]] = src_i[best][better]
         distance = along + tgt.distance_m
         unreachable = tgt.too_far | ~np.isfinite(distance)
+        if limit_m is not None:
+            unreachable |= distance > limit_m
         distance[unreachable] = np.inf
         nearest[unreachable] = -1
         return NetworkDistances(distance_m=distance, nearest=nearest, targets=tgt, sources=src)
 
     def nearest_distance(
-        self, sources_xy, targets_xy, max_snap_m: float = DEFAULT_MAX_SNAP_M
+        self, sources_xy, targets_xy, max_snap_m: float = DEFAULT_MAX_SNAP_M, limit_m: float | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Network distance (snap distances included) from each target to its nearest source.
+
+        ``limit_m`` as in :meth:`measure`: beyond it a target's distance is ``inf``.
 
         Returns
         -------
@@ -453,7 +663,7 @@ class StreetNetwork:
         nearest_idx : numpy.ndarray
             Index of the nearest source, -1 where unreachable.
         """
-        result = self.measure(sources_xy, targets_xy, max_snap_m)
+        result = self.measure(sources_xy, targets_xy, max_snap_m, limit_m)
         return result.distance_m, result.nearest
 
     def pairs_within(
@@ -466,16 +676,47 @@ class StreetNetwork:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every (source, target) pair whose network distance is at most ``limit_m``.
 
-        Dijkstra runs for a batch of sources at a time with ``limit=limit_m`` so the dense
-        distance rows stay small.
+        Dijkstra runs for a batch of neighbouring sources at a time with ``limit=limit_m``, on
+        the part of the graph around them. A source's pairs depend on that source only, so they
+        are kept per set of targets, limit and maximum snap: asked again with one source more
+        (a placement), only the new source is measured.
 
         Returns
         -------
         source_idx, target_idx, distance_m : numpy.ndarray
-            One entry per pair within the limit (snap distances included).
+            One entry per pair within the limit (snap distances included), ordered by source
+            then target.
         """
+        src_xy = _as_xy(sources_xy)
+        targets = self._attachment(_as_xy(targets_xy))
+        key = (float(limit_m), float(max_snap_m))
+        with self._snaps_lock:
+            cache = next((c for k, c in self._pair_caches if k == key and c.targets is targets), None)
+            if cache is None:
+                cache = _PairCache.empty(targets)
+                self._pair_caches.insert(0, (key, cache))
+                del self._pair_caches[_SNAP_CACHE_SIZE:]
+        keys = src_xy[:, 0] + 1j * src_xy[:, 1]
+        with self._snaps_lock:
+            _, known = cache.find(keys)
+        if not known.all():
+            new_keys, first = np.unique(keys[~known], return_index=True)
+            new_xy = src_xy[~known][first]
+            s, g, d = self._pairs_of(new_xy, targets.snap(max_snap_m), limit_m, max_snap_m, progress)
+            with self._snaps_lock:
+                _, still = cache.find(new_keys)
+                if not still.any():
+                    cache.add(new_keys, s, g, d)
+        report(progress, 1.0, "Network distances measured")
+        with self._snaps_lock:
+            position, known = cache.find(keys)
+            return cache.pairs(position)
+
+    def _pairs_of(
+        self, sources_xy: np.ndarray, tgt: Snap, limit_m: float, max_snap_m: float, progress: Progress | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`pairs_within` measured (no cache), ordered by source then target."""
         src = self.snap(sources_xy, max_snap_m)
-        tgt = self.snap(targets_xy, max_snap_m)
         usable_src = np.flatnonzero(~src.too_far)
         usable_tgt = np.flatnonzero(~tgt.too_far)
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -485,21 +726,39 @@ class StreetNetwork:
             t = tgt.offset_m[usable_tgt]
             rest = self.edge_length_m[e] - t
             snap_t = tgt.distance_m[usable_tgt]
-            batch = max(1, _PAIR_BATCH_CELLS // (self.n_nodes + len(usable_tgt)))
-            for start in range(0, len(usable_src), batch):
-                report(progress, start / len(usable_src), "Measuring network distances")
-                chosen = usable_src[start : start + batch]
-                graph, virtual = self._with_sources(src, chosen)
-                dist = dijkstra(graph, directed=True, indices=virtual, limit=limit_m)
-                to_target = np.minimum(dist[:, u] + t, dist[:, v] + rest) + snap_t
-                rows, cols = np.nonzero(to_target <= limit_m)
-                found.append((chosen[rows], usable_tgt[cols], to_target[rows, cols]))
+            # Targets by end node of their edge: a target is within the limit only when one of
+            # its edge's ends is, so only the targets at nodes a run reached are measured.
+            at_node, by_node = _group_by_node(np.concatenate([u, v]), self.n_nodes)
+            # Sources in batches of neighbours, each run on the part of the graph around them.
+            ordered = usable_src[_z_order(src.xy[usable_src], max(limit_m, 1.0))]
+            local = np.full(self.n_nodes, -1, dtype=np.int64)
+            for start in range(0, len(ordered), _PAIR_BATCH_SOURCES):
+                report(progress, start / len(ordered), "Measuring network distances")
+                chosen = ordered[start : start + _PAIR_BATCH_SOURCES]
+                dist, region = self._limited_runs(src, chosen, limit_m)
+                local[region] = np.arange(len(region))
+                row, node = np.nonzero(dist <= limit_m)
+                node = region[node]
+                count = at_node[node + 1] - at_node[node]
+                row = np.repeat(row, count)
+                position = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+                entry = by_node[np.repeat(at_node[node], count) + position]
+                # A target listed under u, or under v when u was not reached: each pair once.
+                via_v = entry >= len(e)
+                j = np.where(via_v, entry - len(e), entry)
+                to_u = _lookup(dist, row, local[u[j]])
+                once = ~via_v | ~(to_u <= limit_m)
+                row, j, to_u = row[once], j[once], to_u[once]
+                to_v = _lookup(dist, row, local[v[j]])
+                to_target = np.minimum(to_u + t[j], to_v + rest[j]) + snap_t[j]
+                keep = to_target <= limit_m
+                found.append((chosen[row[keep]], usable_tgt[j[keep]], to_target[keep]))
+                local[region] = -1
             tgt_i, src_i = _same_edge_pairs(src, tgt)
             direct = np.abs(tgt.offset_m[tgt_i] - src.offset_m[src_i]) + src.distance_m[src_i]
             direct += tgt.distance_m[tgt_i]
             ok = direct <= limit_m
             found.append((src_i[ok], tgt_i[ok], direct[ok]))
-        report(progress, 1.0, "Network distances measured")
         if not found:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
@@ -703,10 +962,208 @@ def _same_edge_pairs(src: Snap, tgt: Snap) -> tuple[np.ndarray, np.ndarray]:
     usable_src = np.flatnonzero(~src.too_far)
     usable_tgt = np.flatnonzero(~tgt.too_far)
     by_edge = usable_src[np.argsort(src.edge[usable_src], kind="stable")]
-    sorted_edges = src.edge[by_edge]
-    lo = np.searchsorted(sorted_edges, tgt.edge[usable_tgt], side="left")
-    hi = np.searchsorted(sorted_edges, tgt.edge[usable_tgt], side="right")
-    count = hi - lo
+    # Sources per edge and where each edge's run starts in by_edge (a counting sort).
+    per_edge = np.bincount(
+        src.edge[usable_src], minlength=int(max(src.edge.max(initial=0), tgt.edge.max(initial=0))) + 1
+    )
+    run_start = np.cumsum(per_edge) - per_edge
+    lo = run_start[tgt.edge[usable_tgt]]
+    count = per_edge[tgt.edge[usable_tgt]]
     tgt_i = np.repeat(usable_tgt, count)
     position = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
     return tgt_i, by_edge[position]
+
+
+@dataclass
+class _Attachment:
+    """Where a set of points attaches (a :class:`Snap` without the maximum snap distance)."""
+
+    edge: np.ndarray
+    offset_m: np.ndarray
+    distance_m: np.ndarray
+    xy: np.ndarray
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.edge, self.offset_m, self.distance_m, self.xy
+
+    def snap(self, max_snap_m: float) -> Snap:
+        return Snap(self.edge, self.offset_m, self.distance_m, self.xy, self.distance_m > max_snap_m)
+
+
+@dataclass
+class _PairCache:
+    """Pairs within a limit of each source measured so far, for one set of targets.
+
+    ``keys`` are the sources' coordinates (``x + 1j * y``, sorted); the pairs of ``keys[i]`` are
+    ``target[start[i]:start[i + 1]]`` at ``distance[...]``, by target index. ``targets`` keeps
+    the targets' attachment alive (the cache is found by its identity).
+    """
+
+    targets: _Attachment
+    keys: np.ndarray
+    start: np.ndarray
+    target: np.ndarray
+    distance: np.ndarray
+
+    @classmethod
+    def empty(cls, targets: _Attachment) -> _PairCache:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(targets, np.zeros(0, dtype=complex), np.zeros(1, dtype=np.int64), none, np.zeros(0))
+
+    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Position of each key among the cached ones, and whether it is there."""
+        position = np.searchsorted(self.keys, keys)
+        known = position < len(self.keys)
+        known[known] = self.keys[position[known]] == keys[known]
+        return position, known
+
+    def add(self, keys: np.ndarray, source: np.ndarray, target: np.ndarray, distance: np.ndarray) -> None:
+        """Add the pairs of new sources ``keys`` (pairs by ``source`` index into ``keys``, sorted)."""
+        count = np.bincount(source, minlength=len(keys))
+        old_count = np.diff(self.start)
+        all_keys = np.concatenate([self.keys, keys])
+        order = np.argsort(all_keys, kind="stable")
+        counts = np.concatenate([old_count, count])[order]
+        begin = np.concatenate([self.start[:-1], len(self.target) + np.cumsum(count) - count])[order]
+        take = _ranges(begin, counts)
+        merged_target = np.concatenate([self.target, target])
+        merged_distance = np.concatenate([self.distance, distance])
+        self.keys = all_keys[order]
+        self.start = np.concatenate([[0], np.cumsum(counts)])
+        self.target = merged_target[take]
+        self.distance = merged_distance[take]
+
+    def pairs(self, position: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(source, target, distance) for sources at cached ``position`` (source = row)."""
+        begin, count = self.start[position], np.diff(self.start)[position]
+        take = _ranges(begin, count)
+        return np.repeat(np.arange(len(position)), count), self.target[take], self.distance[take]
+
+
+@dataclass
+class _PieceIndex:
+    """Edges cut into short pieces: their midpoints in a k-d tree.
+
+    ``half`` is the longest half piece: a point ``r`` from a piece's midpoint is at least
+    ``r - half`` from the piece. ``segments`` holds each edge as ``x0, y0, dx, dy, 1 / length²``.
+    """
+
+    tree: cKDTree
+    edge: np.ndarray
+    half: float
+    segments: np.ndarray
+
+    @classmethod
+    def build(cls, edge_xy: np.ndarray, length: np.ndarray) -> _PieceIndex:
+        low, high = _PIECE_M
+        piece = float(np.clip(2.0 * np.median(length), low, high)) if len(length) else high
+        count = np.maximum(np.ceil(length / piece), 1).astype(np.int64)
+        edge = np.repeat(np.arange(len(length)), count)
+        step = np.arange(len(edge)) - np.repeat(np.cumsum(count) - count, count)
+        frac = (step + 0.5) / count[edge]
+        x0, y0 = edge_xy[edge, 0], edge_xy[edge, 1]
+        mid = np.column_stack([x0 + frac * (edge_xy[edge, 2] - x0), y0 + frac * (edge_xy[edge, 3] - y0)])
+        half = float(np.max(length / (2 * count))) if len(length) else 0.0
+        dx, dy = edge_xy[:, 2] - edge_xy[:, 0], edge_xy[:, 3] - edge_xy[:, 1]
+        with np.errstate(divide="ignore"):
+            inverse = np.where(length > 0, 1.0 / (dx * dx + dy * dy), 0.0)
+        segments = np.column_stack([edge_xy[:, 0], edge_xy[:, 1], dx, dy, inverse])
+        return cls(cKDTree(mid), edge, half, segments)
+
+    def nearest(self, edge_xy: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest edge per point, and whether it is certain (else left to the geometric index).
+
+        Pass by pass with more neighbours (:data:`_SNAP_NEIGHBOURS`): the nearest edge among the
+        pieces of a point's ``k`` nearest midpoints is certain when it is nearer than any other
+        edge can be, the ``k``-th midpoint distance minus ``half`` (with a margin for rounding).
+        Candidates are ranked by squared distance; ties go to the lowest edge index.
+        """
+        edge = np.zeros(len(xy), dtype=np.int64)
+        sure = np.zeros(len(xy), dtype=bool)
+        todo = np.arange(len(xy))
+        for k in _SNAP_NEIGHBOURS:
+            k = min(k, len(self.edge))
+            points = xy[todo]
+            reach, piece = self.tree.query(points, k=k)
+            reach, piece = reach.reshape(len(points), k), piece.reshape(len(points), k)
+            candidate = self.edge[piece]
+            seg = self.segments[candidate]
+            px, py = points[:, 0, None] - seg[..., 0], points[:, 1, None] - seg[..., 1]
+            frac = np.clip((px * seg[..., 2] + py * seg[..., 3]) * seg[..., 4], 0.0, 1.0)
+            ex, ey = px - frac * seg[..., 2], py - frac * seg[..., 3]
+            squared = ex * ex + ey * ey
+            best = squared.min(axis=1)
+            tied = np.where(squared == best[:, None], candidate, np.iinfo(np.int64).max)
+            edge[todo] = tied.min(axis=1)
+            bound = reach[:, -1] - self.half
+            certain = (k == len(self.edge)) | ((bound > 0) & (best * (1 + 1e-9) + 1e-9 < bound * bound))
+            sure[todo[certain]] = True
+            todo = todo[~certain]
+            if len(todo) == 0:
+                break
+        return edge, sure
+
+
+def _segment_distance(xy: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Distance from points to segments ``x0, y0, x1, y1`` (broadcast), as :meth:`snap` measures it."""
+    x0, y0 = seg[..., 0], seg[..., 1]
+    dx, dy = seg[..., 2] - x0, seg[..., 3] - y0
+    px, py = xy[..., 0] - x0, xy[..., 1] - y0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.clip((px * dx + py * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+    frac = np.where(np.isfinite(frac), frac, 0.0)
+    return np.hypot(px - frac * dx, py - frac * dy)
+
+
+def _lowest_nearest(point_i: np.ndarray, edge_i: np.ndarray, distance: np.ndarray, n: int) -> np.ndarray:
+    """Per point, the lowest edge index among its (point, edge) pairs at the smallest distance."""
+    order = np.lexsort((edge_i, distance, point_i))
+    first = order[_run_starts(point_i[order])]
+    edge = np.zeros(n, dtype=np.int64)
+    edge[point_i[first]] = edge_i[first]
+    return edge
+
+
+def _grid_order(xy: np.ndarray, cell_m: float) -> np.ndarray:
+    """Point indices ordered by grid cell (rows of ``cell_m`` cells), for cache-friendly queries."""
+    if len(xy) < 2:
+        return np.arange(len(xy))
+    lower = xy.min(axis=0)
+    cell = np.floor((xy - lower) / cell_m).astype(np.int64)
+    key = cell[:, 1] * (int(cell[:, 0].max()) + 1) + cell[:, 0]
+    return np.argsort(key, kind="stable")
+
+
+def _group_by_node(node: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Entries grouped by node: entries of node ``k`` are ``by_node[at_node[k]:at_node[k + 1]]``."""
+    by_node = np.argsort(node, kind="stable")
+    at_node = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(node, minlength=n_nodes), out=at_node[1:])
+    return at_node, by_node
+
+
+def _lookup(dist: np.ndarray, row: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """``dist[row, column]``, ``inf`` where the column is -1 (a node outside the region)."""
+    out = np.full(len(row), np.inf)
+    known = column >= 0
+    out[known] = dist[row[known], column[known]]
+    return out
+
+
+def _z_order(xy: np.ndarray, cell_m: float) -> np.ndarray:
+    """Point indices along a Z (Morton) curve over ``cell_m`` cells: runs of it are compact."""
+    if len(xy) < 2:
+        return np.arange(len(xy))
+    cell = np.floor((xy - xy.min(axis=0)) / cell_m).astype(np.uint64)
+    cell = np.minimum(cell, np.uint64(0xFFFF))
+    key = np.zeros(len(xy), dtype=np.uint64)
+    for bit in range(16):
+        one = np.uint64(1 << bit)
+        key |= ((cell[:, 0] & one) << np.uint64(bit)) | ((cell[:, 1] & one) << np.uint64(bit + 1))
+    return np.argsort(key, kind="stable")
+
+
+def _ranges(begin: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(b, b + c) for b, c in zip(begin, count)])``, vectorised."""
+    total = int(count.sum())
+    return np.repeat(begin - np.cumsum(count) + count, count) + np.arange(total)
