@@ -31,6 +31,7 @@ The method and what it fell back on are recorded (:attr:`PopulationSurface.note`
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,6 +186,13 @@ class PopulationSurface:
 
 
 # -- the grid -----------------------------------------------------------------------------------
+# Zones are first tested against tiles of this many cells a side: the cells of a tile wholly
+# inside (or outside) a zone need no test of their own.
+_TILE_CELLS = 8
+# Border pieces per thread when the GEOS work is shared among the cores (GEOS runs without the GIL).
+_GEOS_CHUNK = 2_000
+
+
 @dataclass
 class _Pieces:
     geometry: np.ndarray
@@ -195,12 +203,30 @@ class _Pieces:
     n_rows: int
     n_columns: int
     cell: float
+    area: np.ndarray
+    whole: np.ndarray  # the piece is its whole cell (a box)
+
+    def points(self) -> np.ndarray:
+        """(n, 2) the point each piece is measured from: ``shapely.point_on_surface``.
+
+        For a whole cell that is its centre, computed here as GEOS computes it (the midpoints of
+        the box's sides), without building the points.
+        """
+        x0, y0 = self.origin
+        xy = np.empty((len(self.zone), 2))
+        w = self.whole
+        xy[w, 0] = ((x0 + self.col[w] * self.cell) + (x0 + (self.col[w] + 1) * self.cell)) / 2
+        xy[w, 1] = ((y0 + self.row[w] * self.cell) + (y0 + (self.row[w] + 1) * self.cell)) / 2
+        xy[~w] = shapely.get_coordinates(_on_cores(shapely.point_on_surface, self.geometry[~w]))
+        return xy
 
 
 def _pieces(zones: np.ndarray, cell: float, source: str) -> _Pieces:
     """Zones cut by the grid: every (zone, cell) overlap with a positive area, vectorised.
 
-    Cells wholly inside a zone are kept as boxes; only border cells are intersected.
+    Cells wholly inside a zone are kept as boxes; only border cells are intersected. Whole tiles
+    of cells inside or outside a zone are settled by one test; the intersections run on all cores.
+    Pieces are ordered by zone, then row and column.
     """
     bounds = shapely.bounds(zones)
     x0 = float(np.floor(np.nanmin(bounds[:, 0]) / cell) * cell)
@@ -217,24 +243,90 @@ def _pieces(zones: np.ndarray, cell: float, source: str) -> _Pieces:
             f"A {cell:g} m grid over {source} would have {per_zone.sum():,} cells (at most "
             f"{MAX_CELLS:,}); choose a larger cell size."
         )
-    # Every cell of every zone's bounding box, as (zone, column, row).
-    zone = np.repeat(np.arange(len(zones)), per_zone)
-    local = np.arange(per_zone.sum()) - np.repeat(np.cumsum(per_zone) - per_zone, per_zone)
-    width = np.repeat(c1 - c0, per_zone)
-    col = np.repeat(c0, per_zone) + local % width
-    row = np.repeat(r0, per_zone) + local // width
-    boxes = shapely.box(x0 + col * cell, y0 + row * cell, x0 + (col + 1) * cell, y0 + (row + 1) * cell)
+
+    def boxes(col_a, row_a, col_b, row_b):
+        # Cells and tiles share this formula, so a tile's edges are exactly its cells' edges.
+        return shapely.box(x0 + col_a * cell, y0 + row_a * cell, x0 + col_b * cell, y0 + row_b * cell)
+
     shapely.prepare(zones)
-    touching = shapely.intersects(zones[zone], boxes)
-    zone, col, row, boxes = zone[touching], col[touching], row[touching], boxes[touching]
-    inside = shapely.contains_properly(zones[zone], boxes)
-    geometry = boxes.copy()
+    # Tiles over each zone's range of cells, clipped to that range, as (zone, cell ranges).
+    t = _TILE_CELLS
+    tile_c0, tile_r0 = c0 // t, r0 // t
+    tiles_across, tiles_up = -(-c1 // t) - tile_c0, -(-r1 // t) - tile_r0
+    tile_zone, tile_col, tile_row = _grid_cells(tile_c0, tile_r0, tiles_across, tiles_up)
+    col_a = np.maximum(tile_col * t, c0[tile_zone])
+    col_b = np.minimum((tile_col + 1) * t, c1[tile_zone])
+    row_a = np.maximum(tile_row * t, r0[tile_zone])
+    row_b = np.minimum((tile_row + 1) * t, r1[tile_zone])
+    tile_boxes = boxes(col_a, row_a, col_b, row_b)
+    touching = shapely.intersects(zones[tile_zone], tile_boxes)
+    inside_tile = np.zeros(len(tile_zone), dtype=bool)
+    inside_tile[touching] = shapely.contains_properly(zones[tile_zone[touching]], tile_boxes[touching])
+    edge_tile = touching & ~inside_tile
+
+    # Cells of the tiles inside a zone are inside it; the cells of edge tiles are tested.
+    def cells_of(which):
+        zone, col, row = _grid_cells(
+            col_a[which], row_a[which], (col_b - col_a)[which], (row_b - row_a)[which]
+        )
+        return tile_zone[which][zone], col, row
+
+    in_zone, in_col, in_row = cells_of(inside_tile)
+    edge_zone, edge_col, edge_row = cells_of(edge_tile)
+    edge_boxes = boxes(edge_col, edge_row, edge_col + 1, edge_row + 1)
+    hit = shapely.intersects(zones[edge_zone], edge_boxes)
+    edge_zone, edge_col, edge_row, edge_boxes = edge_zone[hit], edge_col[hit], edge_row[hit], edge_boxes[hit]
+    inside = shapely.contains_properly(zones[edge_zone], edge_boxes)
     border = ~inside
-    geometry[border] = shapely.intersection(zones[zone[border]], boxes[border], grid_size=None)
+    cut = _on_cores(shapely.intersection, zones[edge_zone[border]], edge_boxes[border])
     # Keep only the polygonal part of a border piece (a zone may touch a cell along a line).
-    geometry[border] = _polygonal(geometry[border])
-    keep = shapely.area(geometry) > 0
-    return _Pieces(geometry[keep], zone[keep], row[keep], col[keep], (x0, y0), n_rows, n_cols, cell)
+    cut = _polygonal(cut)
+
+    zone = np.concatenate([in_zone, edge_zone[inside], edge_zone[border]])
+    col = np.concatenate([in_col, edge_col[inside], edge_col[border]])
+    row = np.concatenate([in_row, edge_row[inside], edge_row[border]])
+    whole = np.arange(len(zone)) < len(zone) - int(border.sum())
+    geometry = np.concatenate([boxes(in_col, in_row, in_col + 1, in_row + 1), edge_boxes[inside], cut])
+    order = np.lexsort((col, row, zone))
+    geometry, zone, col, row, whole = geometry[order], zone[order], col[order], row[order], whole[order]
+    area = shapely.area(geometry)
+    keep = area > 0
+    return _Pieces(
+        geometry[keep],
+        zone[keep],
+        row[keep],
+        col[keep],
+        (x0, y0),
+        n_rows,
+        n_cols,
+        cell,
+        area[keep],
+        whole[keep],
+    )
+
+
+def _grid_cells(col0, row0, across, up) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell of the ranges ``col0 + [0, across)`` x ``row0 + [0, up)``, row by row.
+
+    Returns (range index, column, row) per cell.
+    """
+    count = across * up
+    owner = np.repeat(np.arange(len(count)), count)
+    local = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    width = across[owner]
+    return owner, col0[owner] + local % width, row0[owner] + local // width
+
+
+def _on_cores(func, *arrays: np.ndarray) -> np.ndarray:
+    """``func(*arrays)`` for an element-wise shapely function, in chunks on all cores."""
+    n = len(arrays[0])
+    workers = min(os.cpu_count() or 1, n // _GEOS_CHUNK)
+    if workers < 2:
+        return func(*arrays)
+    chunks = np.array_split(np.arange(n), 4 * workers)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(lambda chunk: func(*(a[chunk] for a in arrays)), chunks))
+    return np.concatenate(parts)
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -300,7 +392,7 @@ def build_surface(
     if (shapely.get_dimensions(geoms) < 2).all():
         return _point_surface(zones, census, cell_size_m, source)
     pieces = _pieces(geoms, float(cell_size_m), source)
-    area = shapely.area(pieces.geometry)
+    area = pieces.area
     n_zones = len(geoms)
     uniform = _share_by(area, pieces.zone, n_zones)  # each piece's share of its zone's area
     if raster is not None:
@@ -310,7 +402,7 @@ def build_surface(
     else:
         people = census[pieces.zone] * uniform
         method, note = "uniform", f"Population spread evenly over each zone of {source}."
-    xy = shapely.get_coordinates(shapely.point_on_surface(pieces.geometry))
+    xy = pieces.points()
     surface = PopulationSurface(
         population=people,
         xy=xy,
