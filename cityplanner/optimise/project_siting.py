@@ -21,6 +21,8 @@ from .pmedian import PMedian
 from .result import SitingResult
 
 MODELS = {"mclp": MCLP, "lscp": LSCP, "pmedian": PMedian}
+# How proposed sites are named unless the caller says otherwise (the command line's names).
+PROPOSAL_NAME = "{label} {model} {rank}"
 
 
 def grid_candidates(zones: gpd.GeoDataFrame, spacing_m: float) -> np.ndarray:
@@ -137,12 +139,30 @@ def optimise_project(
     return built.solve(solver=solver, time_limit_s=time_limit_s, progress=progress, **gap)
 
 
+def proposal_name(label: str, model: str, rank: int, name_format: str | None = None) -> str:
+    """The name of a proposed site: ``name_format`` filled with ``{label}`` (the facility type's
+    label), ``{model}`` (``MCLP``, ``LSCP``, ``PMEDIAN``) and ``{rank}`` (1 adds the most).
+
+    The default, :data:`PROPOSAL_NAME`, is the command line's ``"Clinic MCLP 1"``; the app passes
+    its own format in the UI language (``"Clinic (proposed) 1"``, ``"Trạm y tế (đề xuất) 1"``).
+    """
+    return (name_format or PROPOSAL_NAME).format(label=label, model=model.upper(), rank=rank)
+
+
 def propose_into_scenario(
-    project: Project, type_name: str, result: SitingResult, candidates_xy: np.ndarray, scenario_name: str
+    project: Project,
+    type_name: str,
+    result: SitingResult,
+    candidates_xy: np.ndarray,
+    scenario_name: str,
+    name_format: str | None = None,
+    label: str | None = None,
 ) -> Scenario:
     """Add the result's sites as optimiser placements to a scenario (created if missing).
 
-    Sites are numbered in greedy order (``result.greedy_order``): "1" adds the most.
+    Sites are numbered in greedy order (``result.greedy_order``): "1" adds the most. Their names
+    are :func:`proposal_name` of ``label`` (default: the facility type's label) and
+    ``name_format`` (default :data:`PROPOSAL_NAME`, ``"Clinic MCLP 1"``).
 
     Each :class:`~cityplanner.project.Placement` carries ``source="optimiser"`` and its
     ``marginal_gain``. The baseline cannot receive proposals: it describes what exists.
@@ -161,7 +181,7 @@ def propose_into_scenario(
                 type=type_name,
                 x=float(xy[row, 0]),
                 y=float(xy[row, 1]),
-                name=f"{ftype.label} {result.model.upper()} {rank}",
+                name=proposal_name(label or ftype.label, result.model, rank, name_format),
                 capacity=ftype.capacity or None,
                 source="optimiser",
                 marginal_gain=float(gain),
