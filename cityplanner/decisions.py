@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -44,11 +45,21 @@ class KpiDelta:
     change: float | None
     target: float | None = None
     status: str = ""
+    name_vi: str = ""
 
-    def text(self) -> str:
-        """'Green Area Accessibility: 69.5 → 72.1 % (+2.6)' ('–' where there is no value)."""
+    @property
+    def changed(self) -> bool:
+        """The scenario's value differs from the baseline's (also from none to one, or back)."""
+        if self.baseline is None or self.value is None:
+            return (self.baseline is None) != (self.value is None)
+        return not math.isclose(self.value, self.baseline, rel_tol=1e-9, abs_tol=1e-12)
+
+    def text(self, name: str | None = None) -> str:
+        """'Green Area Accessibility: 69.5 → 72.1 % (+2.6)'; '–' where there is no value, and no
+        change in brackets when either value is missing. ``name`` replaces the English name."""
         unit = f" {self.unit}" if self.unit else ""
-        return f"{self.name}: {_number(self.baseline)} → {_number(self.value)}{unit} ({_signed(self.change)})"
+        change = f" ({_signed(self.change)})" if self.change is not None else ""
+        return f"{name or self.name}: {_number(self.baseline)} → {_number(self.value)}{unit}{change}"
 
 
 @dataclass
@@ -89,7 +100,7 @@ class DecisionEntry:
 
     def kpi_text(self) -> str:
         """The KPI changes in one line, '; ' between KPIs ('no KPI changed' when none did)."""
-        changed = [k for k in self.kpis if k.change]
+        changed = [k for k in self.kpis if k.changed]
         return "; ".join(k.text() for k in changed) if changed else "no KPI changed"
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,13 +152,11 @@ def remove_decision(project: Project, index: int) -> DecisionEntry:
 def kpi_deltas(results: Iterable[Any], shown: Iterable[str] = ()) -> list[KpiDelta]:
     """The KPI changes of evaluated ``results`` (:class:`cityplanner.kpi.KpiResult`).
 
-    The KPIs whose value differs from the baseline's, in catalogue order; when none does, those
-    with ids in ``shown`` (what the room was looking at), so the entry still says where they stood.
+    The KPIs whose value differs from the baseline's (a KPI the baseline cannot compute and the
+    scenario can counts), in catalogue order; when none does, those with ids in ``shown`` (what
+    the room was looking at), so the entry still says where they stood.
     """
-    results = list(results)
-    changed = [r for r in results if r.change is not None and r.change != 0]
-    chosen = changed or [r for r in results if r.id in set(shown)]
-    return [
+    deltas = [
         KpiDelta(
             id=r.id,
             code=r.code,
@@ -158,9 +167,12 @@ def kpi_deltas(results: Iterable[Any], shown: Iterable[str] = ()) -> list[KpiDel
             change=_float(r.change),
             target=_float(r.target),
             status=r.status,
+            name_vi=getattr(r, "name_vi", "") or "",
         )
-        for r in chosen
+        for r in results
     ]
+    shown = set(shown)
+    return [d for d in deltas if d.changed] or [d for d in deltas if d.id in shown]
 
 
 def describe_change(project: Project, scenario: str) -> str:

@@ -41,12 +41,18 @@ def test_entry_records_change_kpi_deltas_and_note(project):
     assert "1 Clinic" in entry.change
     # Only the KPIs the plan moves, with their baseline and plan values.
     by_id = {r.id: r for r in results}
-    assert entry.kpis and all(k.change for k in entry.kpis)
-    assert {k.id for k in entry.kpis} == {r.id for r in results if r.change}
+    assert entry.kpis and all(k.changed for k in entry.kpis)
+    moved = {r.id for r in results if r.change or (r.value is None) != (r.baseline_value is None)}
+    assert {k.id for k in entry.kpis} == moved
+    # From none in the baseline (no hotspot layer) to the plan's four: a change, without a sign.
+    hotspots = next(k for k in entry.kpis if k.id == "wifi_hotspots")
+    assert hotspots.baseline is None and hotspots.value == 4
+    assert "Availability of Wi-Fi in Public Areas: – → 4 hotspots;" in entry.kpi_text()
     health = next(k for k in entry.kpis if k.id == "health_access_1km")
     assert health.baseline == pytest.approx(by_id["health_access_1km"].baseline_value)
     assert health.value == pytest.approx(by_id["health_access_1km"].value)
     assert "Health facility access: " in entry.kpi_text() and "→" in entry.kpi_text()
+    assert health.name_vi == by_id["health_access_1km"].name_vi
     assert entry.note == "Trạm y tế ở chợ Hàn; Sở Y tế đồng ý"
 
 

@@ -165,6 +165,9 @@ def test_f11_enters_presentation_mode_and_esc_leaves_it(qtbot, window):
         assert theme.STATUS_MARKS[result.status] in tile.values[0].text()
         assert "target" in tile.detail.text()
 
+    for button in mode.buttons.values():
+        assert button.sizeHint().width() <= button.width(), button.text()
+
     press(qtbot, win, Qt.Key.Key_Escape)
     assert not mode.active and not win.isFullScreen()
     qtbot.waitUntil(lambda: win.size() == size)
@@ -178,6 +181,39 @@ def test_f11_enters_presentation_mode_and_esc_leaves_it(qtbot, window):
     assert mode.active and win.isFullScreen()
     press(qtbot, win, Qt.Key.Key_F11)
     assert not mode.active and not win.isFullScreen()
+
+
+def test_presentation_mode_in_vietnamese_fits_its_words(qtbot, tmp_path):
+    from ui.app import create_app
+
+    create_app([], language="vi")
+    try:
+        win = new_window(qtbot, tmp_path)
+        assert win.open_project(sample_project_path(tmp_path), ask=False)
+        mode = enter(qtbot, win)
+        to_plan(qtbot, win)
+        assert mode.actions["before_after"].text() == "&Trước / sau"
+        words = {theme.status_word(s) for s in ("met", "near", "not met", "n/a")}
+        assert words == {"ĐẠT", "GẦN ĐẠT", "CHƯA ĐẠT", "KHÔNG ÁP DỤNG"}
+        for kpi_id, tile in mode.tiles.tiles.items():
+            result = win.kpi_dock.result(kpi_id)
+            assert tile.name_label.text() == result.name_vi
+            assert theme.status_word(result.status) in tile.badge.text()
+            assert "mục tiêu" in tile.detail.text()
+        # Every button's words fit on it; every toolbar item is on the toolbar.
+        for button in mode.buttons.values():
+            assert button.sizeHint().width() <= button.width(), button.text()
+        for action in mode.toolbar.actions():
+            widget = mode.toolbar.widgetForAction(action)
+            if widget is not None and action.isVisible():
+                assert widget.isVisible() and widget.geometry().right() <= mode.toolbar.width(), action.text()
+        assert "Điểm phát Wi-Fi công cộng" in mode.legend.texts()
+        target = screenshot_dir(tmp_path)
+        target.mkdir(parents=True, exist_ok=True)
+        assert win.grab().save(str(target / "workshop_present_vi_test.png"))
+        press(qtbot, win, Qt.Key.Key_Escape)
+    finally:
+        i18n.install_translator("en")
 
 
 def test_place_and_undo_in_presentation_mode_the_tiles_follow(qtbot, window):
@@ -353,7 +389,8 @@ def test_decision_recorded_with_keys_and_clicks_is_saved_with_the_project(qtbot,
     log = decisions.decision_log(win.doc.project)
     assert len(log) == 1 and log[0].state == "agreed" and log[0].scenario == plan
     assert log[0].note == "Hotspots at the markets; Đà Nẵng ICT to cost them"
-    assert "new facilities" in log[0].change and log[0].kpis
+    assert "9 new facilities: 4 Public Wi-Fi hotspot" in log[0].change
+    assert "wifi_hotspots" in {k.id for k in log[0].kpis}
     assert win.doc.is_dirty
 
     path = tmp_path / "workshop.cityplan"

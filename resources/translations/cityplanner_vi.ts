@@ -86,6 +86,26 @@
         <translation>Ghi chú</translation>
     </message>
     <message>
+        <source>{scenario}: the existing facilities</source>
+        <translation>{scenario}: các công trình hiện có</translation>
+    </message>
+    <message>
+        <source>no new facilities</source>
+        <translation>không có công trình mới</translation>
+    </message>
+    <message>
+        <source>1 new facility: {types}</source>
+        <translation>1 công trình mới: {types}</translation>
+    </message>
+    <message>
+        <source>{count} new facilities: {types}</source>
+        <translation>{count} công trình mới: {types}</translation>
+    </message>
+    <message>
+        <source>no KPI changed</source>
+        <translation>không chỉ tiêu KPI nào thay đổi</translation>
+    </message>
+    <message>
         <source>Decision log</source>
         <translation>Nhật ký quyết định</translation>
     </message>
@@ -805,7 +825,7 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     </message>
     <message>
         <source>&amp;Split view</source>
-        <translation>&amp;Chia đôi bản đồ</translation>
+        <translation>&amp;Chia đôi</translation>
     </message>
     <message>
         <source>Divider to the left</source>

@@ -7,6 +7,8 @@ kept in the project, so saving the project saves the log, and the report lists i
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from cityplanner import decisions
 
+from .. import i18n
 from ..document import ProjectDocument
 
 STATE_TEXTS = {
@@ -47,6 +50,39 @@ LOG_COLUMNS = [
 def state_text(state: str) -> str:
     """'Agreed', 'Rejected', 'To study' in the UI language (without the mnemonic)."""
     return QCoreApplication.translate("DecisionDialog", STATE_TEXTS.get(state, state)).replace("&", "")
+
+
+def change_text(project, scenario: str, last_edit: str = "") -> str:
+    """The scenario's placements against the baseline in the UI language, the last edit first
+    (the words the room used; :func:`cityplanner.decisions.describe_change` is the English)."""
+    if scenario == project.baseline.name:
+        text = QCoreApplication.translate("DecisionDialog", "{scenario}: the existing facilities").format(
+            scenario=scenario
+        )
+    else:
+        placements = project.scenario(scenario).placements
+        counts = Counter(p.type for p in placements)
+        types = ", ".join(
+            f"{n} {i18n.facility_label(project.facility_types[t]) if t in project.facility_types else t}"
+            for t, n in counts.most_common()
+        )
+        if not placements:
+            text = QCoreApplication.translate("DecisionDialog", "no new facilities")
+        elif len(placements) == 1:
+            text = QCoreApplication.translate("DecisionDialog", "1 new facility: {types}").format(types=types)
+        else:
+            text = QCoreApplication.translate("DecisionDialog", "{count} new facilities: {types}").format(
+                count=len(placements), types=types
+            )
+    return f"{last_edit}; {text}" if last_edit else text
+
+
+def kpi_changes_text(entry: decisions.DecisionEntry) -> str:
+    """The entry's KPI changes with the KPI names in the UI language."""
+    changed = [k for k in entry.kpis if k.changed]
+    if not changed:
+        return QCoreApplication.translate("DecisionDialog", "no KPI changed")
+    return "; ".join(k.text(i18n.catalogue_label(k.name, k.name_vi)) for k in changed)
 
 
 class DecisionDialog(QDialog):
@@ -71,6 +107,7 @@ class DecisionDialog(QDialog):
         self.doc = doc
         self.entry_scenario = scenario
         self.draft = decisions.new_entry(doc.project, scenario, "to study", "", results, shown, last_edit)
+        self.draft.change = change_text(doc.project, scenario, last_edit)
         self.state_buttons: dict[str, QRadioButton] = {}
         self.states = QButtonGroup(self)
         states_row = QHBoxLayout()
@@ -87,7 +124,7 @@ class DecisionDialog(QDialog):
         self.note.setObjectName("DecisionNote")
         self.note.setMaxLength(decisions.NOTE_CHARS)
         self.note.setPlaceholderText(self.tr("A short note: who, why, what next"))
-        self.kpis = QLabel(self.draft.kpi_text())
+        self.kpis = QLabel(kpi_changes_text(self.draft))
         self.kpis.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("Scenario"), QLabel(scenario))
@@ -160,7 +197,7 @@ class DecisionDialog(QDialog):
         entries = decisions.decision_log(self.doc.project)
         self.log.setRowCount(len(entries))
         for row, e in enumerate(entries):
-            cells = [e.time, e.scenario, state_text(e.state), e.change, e.kpi_text(), e.note]
+            cells = [e.time, e.scenario, state_text(e.state), e.change, kpi_changes_text(e), e.note]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)

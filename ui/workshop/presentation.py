@@ -172,8 +172,7 @@ class PresentationMode(QObject):
         self.type_combo = QComboBox()
         self.type_combo.setObjectName("WorkshopType")
         self.type_combo.setToolTip(self.tr("Facility type to place (T / Shift+T)"))
-        self.type_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.type_combo.setMinimumContentsLength(14)
+        self.type_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.type_combo.activated.connect(self._type_chosen)
         bar.addWidget(self.type_combo)
         bar.addSeparator()
@@ -184,10 +183,7 @@ class PresentationMode(QObject):
         self.scenario_combo = QComboBox()
         self.scenario_combo.setObjectName("WorkshopScenario")
         self.scenario_combo.setToolTip(self.tr("Scenario shown (PgUp / PgDown)"))
-        self.scenario_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.scenario_combo.setMinimumContentsLength(12)
+        self.scenario_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scenario_combo.activated.connect(self._scenario_chosen)
         bar.addWidget(self.scenario_combo)
         spacer = QWidget()
@@ -221,12 +217,12 @@ class PresentationMode(QObject):
         self.tiles = KpiTiles()
         self.legend = RoomLegend()
         self.buttons: dict[str, QPushButton] = {}
-        grid = QGridLayout()
+        grid = self.button_grid = QGridLayout()
         grid.setSpacing(6)
         for i, key in enumerate(("before_after", "split", "decision", "kpis")):
             action = self.actions[key]
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            button = QPushButton(f"{action.text().replace('&', '')}  [{keys}]")
+            button = QPushButton(f"{action.text().replace('&', '')} [{keys}]")
             button.setObjectName(f"workshop_button_{key}")
             button.setCheckable(action.isCheckable())
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -466,11 +462,16 @@ class PresentationMode(QObject):
         sizes = self.sizes = theme.RoomSizes.for_screen(screen, self.zoom)
         toolbar_font = QFont()
         toolbar_font.setPixelSize(sizes.toolbar)
-        self.toolbar.setFont(toolbar_font)
         self.toolbar.setIconSize(QSize(sizes.icon, sizes.icon))
+        for action in self.toolbar.actions():
+            button = self.toolbar.widgetForAction(action)
+            if button is not None and not isinstance(button, QComboBox):
+                button.setFont(toolbar_font)
         for combo in (self.type_combo, self.scenario_combo):
             combo.setFont(toolbar_font)
             combo.setIconSize(QSize(sizes.px(22), sizes.px(22)))
+            # Whole names where the screen has room for them (a long one is cut with '…').
+            combo.setMaximumWidth(sizes.px(270))
         header_font = QFont()
         header_font.setPixelSize(sizes.px(20))
         header_font.setBold(True)
@@ -479,7 +480,7 @@ class PresentationMode(QObject):
         message_font.setPixelSize(sizes.detail)
         self.message.setFont(message_font)
         button_font = QFont()
-        button_font.setPixelSize(sizes.detail)
+        button_font.setPixelSize(sizes.px(14))
         button_font.setBold(True)
         for button in self.buttons.values():
             button.setFont(button_font)
@@ -490,11 +491,14 @@ class PresentationMode(QObject):
         width = max(sizes.panel_width, screen.width() - (screen.height() - toolbar_height))
         width = min(width, screen.width() // 2)
         self.panel_dock.setFixedWidth(width)
-        two_columns = width >= 2 * sizes.px(290)
+        two_columns = width >= sizes.px(580)
         self.body.setDirection(
             QBoxLayout.Direction.LeftToRight if two_columns else QBoxLayout.Direction.TopToBottom
         )
-        self.side.setFixedWidth(width // 2 - sizes.px(10) if two_columns else width - sizes.px(20))
+        # Two columns: the tiles take the wider one (long KPI names wrap less), the buttons stack.
+        self.side.setFixedWidth(width * 2 // 5 if two_columns else width - sizes.px(20))
+        for i, button in enumerate(self.buttons.values()):
+            self.button_grid.addWidget(button, *((i, 0) if two_columns else (i // 2, i % 2)))
         # Beside the tiles when the panel has two columns, else a strip under the map.
         if two_columns:
             self.side_layout.insertWidget(1, self.legend)
@@ -758,10 +762,10 @@ class PresentationMode(QObject):
             self._message_timer.stop()
 
     # -- dialogs and help -------------------------------------------------------------------------
-    def _dialog_font(self) -> QFont:
-        font = QFont()
-        font.setPixelSize(self.sizes.detail + 1)
-        return font
+    def _room_dialog(self, dialog) -> None:
+        """A dialog's text sized for the room (a style sheet: the app's one stops setFont reaching
+        the dialog's children)."""
+        dialog.setStyleSheet(f"QWidget {{ font-size: {self.sizes.detail + 1}px; }}")
 
     def record_decision(self) -> None:
         """D: mark the plan shown agreed, rejected or to study, with a short note."""
@@ -777,7 +781,7 @@ class PresentationMode(QObject):
             doc.undo_stack.undoText(),
             self.win,
         )
-        dialog.setFont(self._dialog_font())
+        self._room_dialog(dialog)
         dialog.accepted.connect(
             lambda: self.show_message(self.tr("Decision recorded in the project's log: save to keep it."))
         )
@@ -791,7 +795,7 @@ class PresentationMode(QObject):
             self.show_message(self.tr("The KPIs are still being computed."))
             return
         dialog = kpi_picker.KpiPickerDialog(self.results, self.tiles.kpi_ids, self.win)
-        dialog.setFont(self._dialog_font())
+        self._room_dialog(dialog)
 
         def chosen() -> None:
             ids = dialog.chosen()

@@ -72,9 +72,13 @@ class KpiTile(QFrame):
         layout = QVBoxLayout(self)
         layout.setSpacing(2)
         layout.addWidget(self.name_label)
-        for label in self.values:
-            layout.addWidget(label)
-        layout.addWidget(self.unit_label)
+        # The unit (when not %) in small type after the first value, so it costs no line of its own.
+        first = QHBoxLayout()
+        first.setSpacing(8)
+        first.addWidget(self.values[0])
+        first.addWidget(self.unit_label, 1, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(first)
+        layout.addWidget(self.values[1])
         layout.addLayout(bottom)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.set_sizes(theme.RoomSizes(1.0))
@@ -120,14 +124,17 @@ class KpiTile(QFrame):
         status = sides[-1][1]
         self.badge.setText(f"{theme.STATUS_MARKS.get(status, '')} {theme.status_word(status)}".strip())
         self.badge.show()
-        target = self.tr("target {target}").format(
-            target=format_value(result.target, decimals, "%" if result.unit == "%" else "")
-        )
+        parts = [
+            self.tr("target {target}").format(
+                target=format_value(result.target, decimals, "%" if result.unit == "%" else "")
+            )
+        ]
         if mode == BEFORE:
-            change = self.tr("before the plan")
-        else:
-            change = self.tr("change {change}").format(change=format_change(result.change, decimals))
-        self.detail.setText(f"{target} · {change}")
+            parts.append(self.tr("before the plan"))
+        elif mode == AFTER and result.change is not None:
+            parts.append(self.tr("change {change}").format(change=format_change(result.change, decimals)))
+        # (The split view's two values show the change; a KPI without a baseline value has none.)
+        self.detail.setText(" · ".join(parts))
         self._colour(status, busy)
 
     def _colour(self, status: str, busy: bool) -> None:
