@@ -15,7 +15,7 @@ import sys
 from ..errors import CityPlannerError
 
 # Verb modules, in the order ``--help`` lists them.
-_VERBS = ["info", "new", "show", "coverage", "optimise", "access", "kpis", "report", "batch"]
+_VERBS = ["info", "new", "show", "coverage", "optimise", "access", "kpis", "report", "selftest", "batch"]
 
 
 def build_parser() -> argparse.ArgumentParser:
