@@ -101,3 +101,53 @@ def test_a_damaged_log_is_reported_in_one_sentence(project):
     project.settings[decisions.SETTING] = "{not json"
     with pytest.raises(ProjectError, match="decision log cannot be read"):
         decisions.decision_log(project)
+
+
+def _pdf_text(path: Path) -> str:
+    import re
+
+    import pypdf
+
+    reader = pypdf.PdfReader(path)
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_saved_log_is_a_section_of_the_pdf_report(project, tmp_path, lang):
+    from cityplanner.report.pdf import write_pdf
+
+    results = Evaluator(project).evaluate(PLAN)
+    when = dt.datetime(2026, 12, 2, 10, 15)
+    decisions.add_decision(
+        project,
+        decisions.new_entry(project, PLAN, "agreed", "Sở TT&TT lắp đặt <b>trước</b> Tết", results, when=when),
+    )
+    decisions.add_decision(
+        project, decisions.new_entry(project, PLAN, "rejected", "No EV chargers on Bạch Đằng", when=when)
+    )
+    path = tmp_path / "workshop.cityplan"
+    save_project(project, path)
+    pdf = write_pdf(load_project(path), [PLAN], tmp_path / f"report_{lang}.pdf", lang=lang)
+    text = _pdf_text(pdf)
+    heading = "Workshop decisions" if lang == "en" else "Quyết định tại hội thảo"
+    assert heading in text
+    # Before the maps: the outcome is the report's story.
+    assert text.index(heading) < text.index("Map: " if lang == "en" else "Bản đồ: ")
+    assert "2026-12-02 10:15" in text and PLAN in text
+    # The notes as written (markup shown, not applied), diacritics intact.
+    assert "Sở TT&TT lắp đặt <b>trước</b> Tết" in text
+    assert "No EV chargers on Bạch Đằng" in text
+    if lang == "en":
+        assert "2 decisions: 1 agreed, 1 rejected." in text
+        assert "Agreed" in text and "Rejected" in text
+        assert "9 new facilities: 4 Public Wi-Fi hotspot" in text
+        assert "Availability of Wi-Fi in Public Areas: – → 4 hotspots" in text
+    else:
+        assert "2 quyết định: 1 thống nhất, 1 bác bỏ." in text
+        assert "Mức độ sẵn có Wi-Fi tại khu vực công cộng: – → 4" in text
+
+
+def test_report_without_decisions_has_no_section(project, tmp_path):
+    from cityplanner.report.content import collect
+
+    assert collect(project, [PLAN]).decisions == []

@@ -3,9 +3,11 @@ decision log, shortcut overlay, and every window fitting a 1024x768 screen."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
+import pypdf
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDockWidget, QTool
 from test_ui_support import new_window, sample_project_path, screenshot_dir, settle_view
 
 from cityplanner import decisions
+from cityplanner.report.pdf import write_pdf
 from cityplanner.store import load_project
 from ui import i18n
 from ui.workshop import screenfit, theme
@@ -397,6 +400,10 @@ def test_decision_recorded_with_keys_and_clicks_is_saved_with_the_project(qtbot,
     assert win.save_to(path)
     again = load_project(path)
     assert decisions.decision_log(again) == log
+    # ... and the report of the saved project has it, in its own section.
+    pdf = write_pdf(again, [plan], tmp_path / "report.pdf")
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages))
+    assert "Workshop decisions" in text and "Hotspots at the markets; Đà Nẵng ICT to cost them" in text
     # The log shows in the dialog next time (Plan > Decision log… outside presentation mode).
     press(qtbot, win, Qt.Key.Key_Escape)
     win.actions["decision_log"].trigger()

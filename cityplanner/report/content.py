@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
 from ..cost import ScenarioCost, scenario_cost
+from ..decisions import STATES as DECISION_STATES
+from ..decisions import DecisionEntry, decision_log
 from ..kpi import Evaluator, KpiDefinition, KpiResult, district_field, percent_by_group
 from ..progress import Progress, report
 from ..project import Project
@@ -82,6 +84,8 @@ class ReportContent:
     district_field: str | None
     attribution: str
     lang: str = "en"
+    # The workshop's decision log (cityplanner.decisions), oldest first.
+    decisions: list[DecisionEntry] = field(default_factory=list)
 
     def definition(self, kpi_id: str) -> KpiDefinition:
         return next(k for k in self.catalogue if k.id == kpi_id)
@@ -280,6 +284,7 @@ def collect(
         district_field=district_field(project),
         attribution=attribution(project),
         lang=lang,
+        decisions=decision_log(project),
     )
 
 
@@ -477,3 +482,76 @@ def _furthest_sentences(kpis: list[KpiResult], most: int, lang: str = "en") -> l
         for k in short[:most]
     ]
     return [i18n.tr(lang, "furthest", named="; ".join(named))]
+
+
+# -- the workshop's decision log ----------------------------------------------------------------
+# key -> (English, Vietnamese): the decision-log section's words (see cityplanner.report.i18n).
+DECISION_TEXTS: dict[str, tuple[str, str]] = {
+    "heading": ("Workshop decisions", "Quyết định tại hội thảo"),
+    "intro": (
+        "What the workshop marked, oldest first: the scenario shown, the change discussed, its KPIs "
+        "against the baseline and the facilitator's note.",
+        "Những gì hội thảo đã ghi nhận, theo thứ tự thời gian: kịch bản được trình chiếu, thay đổi "
+        "được thảo luận, các chỉ tiêu KPI so với phương án cơ sở và ghi chú của người điều phối.",
+    ),
+    "count": ("{n} decisions: {states}.", "{n} quyết định: {states}."),
+    "count_one": ("1 decision: {states}.", "1 quyết định: {states}."),
+    "col_time": ("Time", "Thời gian"),
+    "col_scenario": ("Scenario", "Kịch bản"),
+    "col_decision": ("Decision", "Quyết định"),
+    "col_change": ("Change", "Thay đổi"),
+    "col_kpis": ("KPI changes", "Thay đổi chỉ tiêu KPI"),
+    "col_note": ("Note", "Ghi chú"),
+    "agreed": ("Agreed", "Thống nhất"),
+    "rejected": ("Rejected", "Bác bỏ"),
+    "to study": ("To study", "Nghiên cứu thêm"),
+    "no_kpi_changed": ("no KPI changed", "không chỉ tiêu KPI nào thay đổi"),
+}
+
+
+def decision_text(key: str, lang: str = "en", **fields) -> str:
+    english, vietnamese = DECISION_TEXTS[key]
+    text = vietnamese if lang == "vi" else english
+    return text.format(**fields) if fields else text
+
+
+def decision_summary(entries: list[DecisionEntry], lang: str = "en") -> str:
+    """'3 decisions: 1 agreed, 1 rejected, 1 to study.'"""
+    counts = [(state, sum(e.state == state for e in entries)) for state in DECISION_STATES]
+    states = ", ".join(f"{n} {decision_text(state, lang).lower()}" for state, n in counts if n)
+    key = "count_one" if len(entries) == 1 else "count"
+    return decision_text(key, lang, n=len(entries), states=states)
+
+
+def decision_rows(entries: list[DecisionEntry], lang: str = "en") -> list[dict[str, str]]:
+    """The log as the report prints it: time, scenario, decision, change, KPI changes, note."""
+    rows = []
+    for e in entries:
+        changed = [k for k in e.kpis if k.changed]
+        kpis = "; ".join(_delta_text(k, lang) for k in changed) or decision_text("no_kpi_changed", lang)
+        rows.append(
+            {
+                "time": e.time,
+                "scenario": i18n.scenario_name(e.scenario, lang),
+                "decision": decision_text(e.state, lang),
+                "change": e.change,
+                "kpis": kpis,
+                "note": e.note,
+            }
+        )
+    return rows
+
+
+def _delta_text(delta, lang: str) -> str:
+    """'Health facility access: 97.2 → 98.4 % (+1.2)' with the name and numbers in ``lang``."""
+    name = (delta.name_vi or delta.name) if lang == "vi" else delta.name
+    numbers = [v for v in (delta.baseline, delta.value) if v is not None]
+    whole = all(float(v).is_integer() for v in numbers)
+    decimals = 0 if whole else (2 if numbers and max(abs(v) for v in numbers) < 10 else 1)
+    unit = i18n.unit(delta.unit, lang)
+    change = ""
+    if delta.change is not None:
+        change = f" ({i18n.format_number(delta.change, lang, decimals, sign=True)})"
+    before = "–" if delta.baseline is None else i18n.format_number(delta.baseline, lang, decimals)
+    after = "–" if delta.value is None else i18n.format_number(delta.value, lang, decimals)
+    return f"{name}: {before} → {after}{' ' + unit if unit else ''}{change}"

@@ -43,7 +43,15 @@ from ..settings import AnalysisSettings
 from ..surface import surface_summary
 from . import i18n
 from ._common import content_for, kpi_rows, placement_rows, replaced_atomically
-from .content import ReportContent, ScenarioContent, format_change, format_number
+from .content import (
+    ReportContent,
+    ScenarioContent,
+    decision_rows,
+    decision_summary,
+    decision_text,
+    format_change,
+    format_number,
+)
 from .figures import SCENARIO_COLOURS, STATUS_COLOURS, CityLayers, MapFigure, district_bar_chart
 from .fonts import BOLD, REGULAR, register_fonts
 
@@ -298,6 +306,7 @@ def _story(content: ReportContent, width: float, height: float) -> list:
     story: list = []
     story += _title_page(content, styles, height)
     story += _summary(content, styles)
+    story += _decisions_section(content, styles, width)
     lang = content.lang
     for scenario in content.scenarios:
         story += [
@@ -585,6 +594,27 @@ def _placements_section(content: ReportContent, styles, width: float) -> list:
             )
         extra = [("ALIGN", (3, 1), (5, -1), "RIGHT"), ("ALIGN", (0, 1), (0, -1), "CENTER")]
         story.append(_table(rows, [f * width for f in fractions], extra))
+    return story
+
+
+def _decisions_section(content: ReportContent, styles, width: float) -> list:
+    """The workshop's decision log (cityplanner.decisions), after the summary: the outcome first."""
+    if not content.decisions:
+        return []
+    lang = content.lang
+    story = [
+        CondPageBreak(160),
+        Paragraph(escape(decision_text("heading", lang)), styles["h1"]),
+        Paragraph(escape(decision_text("intro", lang)), styles["body"]),
+        Paragraph(escape(decision_summary(content.decisions, lang)), styles["body"]),
+    ]
+    keys = ("time", "scenario", "decision", "change", "kpis", "note")
+    head = [Paragraph(escape(decision_text(f"col_{k}", lang)), styles["head"]) for k in keys]
+    rows: list[list] = [head]
+    for row in decision_rows(content.decisions, lang):
+        rows.append([Paragraph(escape(_fit(row[k], 600)), styles["cell"]) for k in keys])
+    fractions = [0.1, 0.12, 0.09, 0.23, 0.26, 0.2]
+    story.append(_table(rows, [f * width for f in fractions], [("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return story
 
 
