@@ -547,7 +547,7 @@ def _delta_text(delta, lang: str) -> str:
     name = (delta.name_vi or delta.name) if lang == "vi" else delta.name
     numbers = [v for v in (delta.baseline, delta.value) if v is not None]
     whole = all(float(v).is_integer() for v in numbers)
-    decimals = 0 if whole else (2 if numbers and max(abs(v) for v in numbers) < 10 else 1)
+    decimals = 0 if whole else (2 if delta.unit != "%" and max(abs(v) for v in numbers) < 10 else 1)
     unit = i18n.unit(delta.unit, lang)
     change = ""
     if delta.change is not None:
