@@ -316,7 +316,7 @@ html,body{width:100%;height:100%;margin:0;padding:0}
 #cp-map{position:absolute;top:0;bottom:0;right:0;left:0}
 .leaflet-container{font:12px/1.4 "DejaVu Sans",Arial,sans-serif}
 .cp-popup th{text-align:left;padding-right:6px;vertical-align:top}
-.cp-panel{position:fixed;left:10px;bottom:30px;z-index:1000;max-height:70vh;max-width:min(380px,45vw);overflow:auto;
+.cp-panel{position:fixed;left:10px;bottom:48px;z-index:1000;max-height:70vh;max-width:min(380px,45vw);overflow:auto;
 background:rgba(255,255,255,.95);border:1px solid #999;border-radius:4px;padding:4px 8px;
 font:12px/1.3 "DejaVu Sans",Arial,sans-serif}
 .cp-panel summary{font-weight:bold;cursor:pointer}

@@ -22,14 +22,14 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import CityPlannerError
 from .spec import BatchError, BatchSpec
-from .units import PlannedUnit, UnitPlan, plan_units
+from .units import PlannedUnit, UnitPlan, open_units, reaches
 from .work import run_unit
 
 # How long the client waits for an existing scheduler to answer (seconds).
@@ -137,11 +137,9 @@ def run_batch(
         raise BatchError("--workers sizes the local cluster; an existing cluster (--scheduler) has its own.")
     if workers is not None and workers < 1:
         raise BatchError(f"The number of workers must be at least 1 (got {workers}).")
-    plan = plan_units(spec)
+    total, units = open_units(spec)
     cache = UnitCache(out / "cache")
     outcomes: dict[int, UnitOutcome] = {}
-    pending: list[PlannedUnit] = []
-    total = len(plan.units)
 
     def finish(unit: PlannedUnit, record: dict, cached: bool) -> None:
         outcome = UnitOutcome(unit.name, unit.index, unit.geometry, record, cached, list(unit.absent))
@@ -155,68 +153,102 @@ def run_batch(
         if on_unit is not None:
             on_unit(len(outcomes), total, outcome)
 
-    for unit in plan.units:
-        if unit.error is not None:
-            finish(unit, {"unit": unit.name, "ok": False, "error": unit.error}, cached=False)
-            continue
-        hit = cache.get(unit)
-        if hit is not None:
-            finish(unit, hit, cached=True)
-        else:
-            pending.append(unit)
-
-    info = None
-    if pending and serial:
-        for unit in pending:
-            finish(unit, run_unit(unit.task), cached=False)
-    elif pending:
-        with _client(client, scheduler, workers, dashboard) as (dask_client, info):
-            if on_start is not None:
-                on_start(info)
-            _run_on_dask(dask_client, pending, finish)
+    computed = 0
+    info: ClusterInfo | None = None
+    with ExitStack() as stack:
+        runner: _DaskRunner | None = None
+        # Units are cut one by one; each that needs computing goes to the cluster at once, so the
+        # workers compute the first units while this process cuts the next ones. The cluster is
+        # started (or reached) only when a first unit needs computing.
+        for unit in units:
+            if unit.error is not None:
+                finish(unit, {"unit": unit.name, "ok": False, "error": unit.error}, cached=False)
+                continue
+            hit = cache.get(unit)
+            if hit is not None:
+                finish(unit, hit, cached=True)
+                continue
+            computed += 1
+            if serial:
+                finish(unit, run_unit(unit.task), cached=False)
+                continue
+            if runner is None:
+                dask_client, info = stack.enter_context(_client(client, scheduler, workers, dashboard))
+                if on_start is not None:
+                    on_start(info)
+                runner = stack.enter_context(_DaskRunner(dask_client, finish))
+            runner.submit(unit)
+            runner.collect(block=False)
+        if runner is not None:
+            runner.collect(block=True)
+    reach, roads_reach = reaches(spec)
     result = BatchResult(
         spec=spec,
         units=[outcomes[i] for i in sorted(outcomes)],
-        computed=len(pending),
+        computed=computed,
         cached=sum(1 for o in outcomes.values() if o.cached),
-        reach_m=plan.reach_m,
-        roads_reach_m=plan.roads_reach_m,
-        workers=info.workers if info else (1 if pending else 0),
+        reach_m=reach,
+        roads_reach_m=roads_reach,
+        workers=info.workers if info else (1 if computed else 0),
         dashboard=info.dashboard if info else None,
     )
     result.files = write_outputs(result, out, figures=figures)
     return result
 
 
-def _run_on_dask(
-    client, pending: list[PlannedUnit], finish: Callable[[PlannedUnit, dict, bool], None]
-) -> None:
-    """One task per unit, the largest first; results handled as they complete."""
-    from distributed import as_completed
+class _DaskRunner:
+    """One task per unit on a Dask client; results handed to ``finish`` as they complete.
 
-    by_key = {}
-    futures = []
-    with warnings.catch_warnings():
-        # A unit's layers may be a few MB; sending them with the task is what we want.
-        warnings.filterwarnings("ignore", message=".*Large object.*")
-        warnings.filterwarnings("ignore", message=".*Sending large graph.*")
-        for unit in pending:
-            future = client.submit(
+    A context manager: leaving it cancels the tasks still running (after an error or Ctrl+C).
+    """
+
+    def __init__(self, client, finish: Callable[[PlannedUnit, dict, bool], None]) -> None:
+        from distributed import as_completed
+
+        self.client = client
+        self.finish = finish
+        self.units: dict[str, PlannedUnit] = {}
+        self.running: dict[str, object] = {}
+        self.done = as_completed()
+
+    def __enter__(self) -> _DaskRunner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.running:
+            self.client.cancel(list(self.running.values()))
+
+    def submit(self, unit: PlannedUnit) -> None:
+        with warnings.catch_warnings():
+            # A unit's layers may be a few MB; sending them with its task is what is meant.
+            warnings.filterwarnings("ignore", message=".*Large object.*")
+            warnings.filterwarnings("ignore", message=".*Sending large graph.*")
+            future = self.client.submit(
                 run_unit, unit.task, key=f"cityplanner-unit-{unit.task.key}", priority=unit.weight, retries=0
             )
-            by_key[future.key] = unit
-            futures.append(future)
-    try:
-        for future in as_completed(futures):
-            unit = by_key[future.key]
-            if future.status == "finished":
-                record = future.result()
-            else:
-                record = {"unit": unit.name, "key": unit.key, "ok": False, "error": _task_error(unit, future)}
-            finish(unit, record, False)
-            future.release()
-    finally:
-        client.cancel([f for f in futures if not f.done()])
+        self.units[future.key] = unit
+        self.running[future.key] = future
+        self.done.add(future)
+
+    def collect(self, block: bool) -> None:
+        """Hand over the results ready now (``block``: every result, waiting for them)."""
+        while not self.done.is_empty():
+            if not block and not self.done.has_ready():
+                return
+            for future in self.done.next_batch(block=True):
+                unit = self.units[future.key]
+                if future.status == "finished":
+                    record = future.result()
+                else:
+                    record = {
+                        "unit": unit.name,
+                        "key": unit.key,
+                        "ok": False,
+                        "error": _task_error(unit, future),
+                    }
+                self.running.pop(future.key, None)
+                self.finish(unit, record, False)
+                future.release()
 
 
 def _task_error(unit: PlannedUnit, future) -> str:

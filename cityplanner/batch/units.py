@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,7 @@ def reach_m(catalogue=None) -> float:
 
 
 def plan_units(spec: BatchSpec) -> UnitPlan:
-    """Read the spec's layers once and cut them into one :class:`UnitTask` per unit.
+    """Read the spec's layers once and cut them into one :class:`UnitTask` per unit (all at once).
 
     Raises
     ------
@@ -118,13 +119,33 @@ def plan_units(spec: BatchSpec) -> UnitPlan:
         When a layer of the spec cannot be read or checked (one sentence naming the file); a
         problem of one unit only (no zone inside it) is kept as that unit's ``error``.
     """
+    _, units = open_units(spec)
+    return UnitPlan(list(units), *reaches(spec))
+
+
+def reaches(spec: BatchSpec) -> tuple[float, float]:
+    """How far around a unit its facilities and its streets are taken (metres)."""
+    if spec.form == "projects":
+        return 0.0, 0.0
+    reach = reach_m()
+    snap = AnalysisSettings(**{k: v for k, v in spec.settings.items() if k == "max_snap_m"}).max_snap_m
+    return reach, reach + snap
+
+
+def open_units(spec: BatchSpec) -> tuple[int, Iterator[PlannedUnit]]:
+    """Read the spec's layers now; the number of units, and the units cut one by one in spec order.
+
+    A caller can start computing the first units while the next ones are cut.
+
+    Raises
+    ------
+    CityPlannerError
+        As :func:`plan_units`, when reading (not later, while cutting).
+    """
     common = _common_digest(spec)
     if spec.form == "projects":
-        return UnitPlan([_project_unit(i, path, common) for i, path in enumerate(spec.projects)], 0.0, 0.0)
-
-    settings = AnalysisSettings(**{k: v for k, v in spec.settings.items() if k in ("max_snap_m",)})
-    reach = reach_m()
-    roads_reach = reach + settings.max_snap_m
+        return len(spec.projects), (_project_unit(i, p, common) for i, p in enumerate(spec.projects))
+    reach, roads_reach = reaches(spec)
     units = read_layer(spec.units.path, spec.units.layer).gdf
     units_label = describe_source(spec.units.path, spec.units.layer)
     if not (shapely.get_dimensions(units.geometry.to_numpy()) == 2).all():
@@ -146,57 +167,60 @@ def plan_units(spec: BatchSpec) -> UnitPlan:
     zone_tree = shapely.STRtree(zones.geometry.to_numpy()) if zones is not None else None
     raster_id = _raster_identity(spec.raster) if spec.raster else None
 
-    planned = []
-    for i, name in enumerate(names):
-        outline = units.iloc[[i]]
-        unit_crs = CRS.from_user_input(spec.crs) if spec.crs else _utm_of(outline)
-        metric = outline.to_crs(unit_crs).geometry.iloc[0]
-        shapely.prepare(metric)
-        wgs84 = outline.to_crs(4326).geometry.iloc[0]
-        unit = PlannedUnit(index=i, name=name, geometry=wgs84, weight=float(shapely.area(metric)))
-        unit_zones, unit_field = None, None
-        if zones is not None:
-            unit_zones = _zones_inside(outline, zones, zone_tree, census, zones_area, spec.population_field)
-            unit_field = spec.population_field if census is not None else None
-            if unit_zones is None and spec.raster is None:
-                unit.error = f"No population zone of {_label(spec.zones)} lies inside unit '{name}'."
-                planned.append(unit)
-                continue
-        if unit_zones is None:
-            # A raster alone (or no zone here): the unit is its one zone, with the raster's counts.
-            unit_zones, unit_field = outline.reset_index(drop=True), None
-        task_layers = {}
-        coarse: dict[float, shapely.Geometry] = {}
-        for layer_name, gdf in layers.items():
-            role = guess_role(layer_name)
-            margin = 0.0 if role in _INSIDE_ROLES else roads_reach if role == "roads" else reach
-            if margin not in coarse:
-                coarse[margin] = _coarse_area(metric, margin)
-            near = _near(gdf, trees[layer_name], metric, coarse[margin], unit_crs, margin)
-            if len(near):
-                task_layers[layer_name] = near
-            else:
-                unit.absent.append(layer_name)
-        zones_layer = spec.zones.layer if spec.zones is not None and spec.zones.layer else "zones"
-        if zones_layer in task_layers:
-            zones_layer = "population_zones"
-        task = UnitTask(
-            name=name,
-            key="",
-            zones=unit_zones,
-            zones_layer=zones_layer,
-            population_field=unit_field,
-            layers=task_layers,
-            raster=str(spec.raster) if spec.raster else None,
-            dasymetric=spec.dasymetric if spec.dasymetric in task_layers else None,
-            settings=dict(spec.settings),
-            kpi_targets=dict(spec.kpi_targets),
-            crs=spec.crs,
-        )
-        task.key = unit_key(task, common, raster_id)
-        unit.task = task
-        planned.append(unit)
-    return UnitPlan(planned, reach, roads_reach)
+    def cut() -> Iterator[PlannedUnit]:
+        for i, name in enumerate(names):
+            outline = units.iloc[[i]]
+            unit_crs = CRS.from_user_input(spec.crs) if spec.crs else _utm_of(outline)
+            metric = outline.to_crs(unit_crs).geometry.iloc[0]
+            shapely.prepare(metric)
+            wgs84 = outline.to_crs(4326).geometry.iloc[0]
+            unit = PlannedUnit(index=i, name=name, geometry=wgs84, weight=float(shapely.area(metric)))
+            unit_zones, unit_field = None, None
+            if zones is not None:
+                unit_zones = _zones_inside(
+                    outline, zones, zone_tree, census, zones_area, spec.population_field
+                )
+                unit_field = spec.population_field if census is not None else None
+                if unit_zones is None and spec.raster is None:
+                    unit.error = f"No population zone of {_label(spec.zones)} lies inside unit '{name}'."
+                    yield unit
+                    continue
+            if unit_zones is None:
+                # A raster alone (or no zone here): the unit is its one zone, with the raster's counts.
+                unit_zones, unit_field = outline.reset_index(drop=True), None
+            task_layers = {}
+            coarse: dict[float, shapely.Geometry] = {}
+            for layer_name, gdf in layers.items():
+                role = guess_role(layer_name)
+                margin = 0.0 if role in _INSIDE_ROLES else roads_reach if role == "roads" else reach
+                if margin not in coarse:
+                    coarse[margin] = _coarse_area(metric, margin)
+                near = _near(gdf, trees[layer_name], metric, coarse[margin], unit_crs, margin)
+                if len(near):
+                    task_layers[layer_name] = near
+                else:
+                    unit.absent.append(layer_name)
+            zones_layer = spec.zones.layer if spec.zones is not None and spec.zones.layer else "zones"
+            if zones_layer in task_layers:
+                zones_layer = "population_zones"
+            task = UnitTask(
+                name=name,
+                key="",
+                zones=unit_zones,
+                zones_layer=zones_layer,
+                population_field=unit_field,
+                layers=task_layers,
+                raster=str(spec.raster) if spec.raster else None,
+                dasymetric=spec.dasymetric if spec.dasymetric in task_layers else None,
+                settings=dict(spec.settings),
+                kpi_targets=dict(spec.kpi_targets),
+                crs=spec.crs,
+            )
+            task.key = unit_key(task, common, raster_id)
+            unit.task = task
+            yield unit
+
+    return len(names), cut()
 
 
 def _label(source: Source) -> str:

@@ -95,7 +95,7 @@ def evaluate_project(project: Project) -> dict[str, Any]:
 
 def run_unit(task: UnitTask) -> dict[str, Any]:
     """Make and evaluate one unit; a result record (JSON-ready), ``ok`` False with ``error`` on failure."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     record: dict[str, Any] = {"unit": task.name, "key": task.key, "ok": False, "error": None}
     with tempfile.TemporaryDirectory(prefix="cityplanner-unit-") as folder:
         try:
@@ -111,6 +111,7 @@ def run_unit(task: UnitTask) -> dict[str, Any]:
         except CityPlannerError as err:
             record["error"] = _unit_sentence(str(err), task, Path(folder))
     record["seconds"] = time.perf_counter() - start
+    record["cpu_seconds"] = time.process_time() - cpu
     record["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     record["peak_rss_mb"] = peak_rss_mb()
     return record

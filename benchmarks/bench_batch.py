@@ -1,0 +1,222 @@
+"""A national batch: 34 provinces x 100,000 population cells, serially and on a LocalCluster(2).
+
+Run: ``.venv/bin/python benchmarks/bench_batch.py [--units 34] [--workers 2]``.
+
+A synthetic country (written to a temporary folder, in WGS84 like a national OSM extract) of
+34 provinces of 31.6 x 31.6 km; at the default 100 m cells each holds 100,000 cells. Each has
+25 communes with a census field, a street grid (every 200 m over an 8 x 8 km core, 4 trunk roads
+across), 160 bus stops, 20 clinics with a capacity field, 40 schools and 30 parks. The same
+:func:`cityplanner.batch.run_batch` runs twice in one process: serially (``serial=True``: every
+unit in this process, one after the other) and on a fresh ``LocalCluster`` of two single-threaded
+worker processes, each into its own empty output folder (no cache). Printed: both times, end to
+end (reading and cutting the national layers, starting the cluster, the units, the tables) and
+for the units alone, the speed-up (goal >= 1.7x on 2 cores), and each worker's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+import yaml
+
+SIDE_M = 31_623.0  # 1,000 km2: 100,000 cells of 100 m
+COLUMNS = 6
+ORIGIN = (300_000.0, 1_150_000.0)  # UTM 48N, about 105.2 E, 10.4 N
+CORE_M, STREET_M = 8_000.0, 200.0
+
+
+def write_country(folder: Path, n_units: int, seed: int = 34) -> Path:
+    """The national layers as one GeoPackage in WGS84; returns the spec file's path."""
+    rng = np.random.default_rng(seed)
+    provinces, communes, roads, stops, clinics, schools, parks = [], [], [], [], [], [], []
+    for i in range(n_units):
+        x0 = ORIGIN[0] + (i % COLUMNS) * SIDE_M
+        y0 = ORIGIN[1] + (i // COLUMNS) * SIDE_M
+        provinces.append(
+            {"name": f"Tỉnh {i + 1:02d}", "geometry": shapely.box(x0, y0, x0 + SIDE_M, y0 + SIDE_M)}
+        )
+        step = SIDE_M / 5
+        for j in range(25):
+            cx, cy = x0 + (j % 5) * step, y0 + (j // 5) * step
+            core = (j % 5, j // 5) == (2, 2)
+            people = rng.uniform(150_000, 250_000) if core else rng.uniform(5_000, 40_000)
+            communes.append(
+                {
+                    "commune": f"Xã {i + 1}.{j + 1}",
+                    "pop": round(people),
+                    "geometry": shapely.box(cx, cy, cx + step, cy + step),
+                }
+            )
+        # Street grid over the core: one segment per block side, so junctions share vertices.
+        cx0, cy0 = x0 + (SIDE_M - CORE_M) / 2, y0 + (SIDE_M - CORE_M) / 2
+        ticks = np.arange(0.0, CORE_M + 1.0, STREET_M)
+        a, b = np.meshgrid(ticks[:-1], ticks)
+        a, b = a.ravel(), b.ravel()
+        roads += list(
+            shapely.linestrings(np.stack([np.c_[cx0 + a, cy0 + b], np.c_[cx0 + a + STREET_M, cy0 + b]], 1))
+        )
+        roads += list(
+            shapely.linestrings(np.stack([np.c_[cx0 + b, cy0 + a], np.c_[cx0 + b, cy0 + a + STREET_M]], 1))
+        )
+        mid = SIDE_M / 2
+        roads += [
+            shapely.LineString([(x0, y0 + mid), (cx0, y0 + mid)]),
+            shapely.LineString([(cx0 + CORE_M, y0 + mid), (x0 + SIDE_M, y0 + mid)]),
+            shapely.LineString([(x0 + mid, y0), (x0 + mid, cy0)]),
+            shapely.LineString([(x0 + mid, cy0 + CORE_M), (x0 + mid, y0 + SIDE_M)]),
+        ]
+
+        corner, core = (x0, y0), (cx0, cy0)
+        stops += _scatter(rng, 160, 0.8, corner, core)
+        clinics += _scatter(rng, 20, 0.6, corner, core)
+        schools += _scatter(rng, 40, 0.6, corner, core)
+        parks += list(shapely.buffer(np.array(_scatter(rng, 30, 0.7, corner, core)), 120.0))
+    utm = "EPSG:32648"
+    gpkg = folder / "country.gpkg"
+
+    def write(layer: str, gdf: gpd.GeoDataFrame) -> None:
+        gdf.set_crs(utm).to_crs(4326).to_file(gpkg, layer=layer, engine="pyogrio")
+
+    write("provinces", gpd.GeoDataFrame(provinces))
+    write("communes", gpd.GeoDataFrame(communes))
+    write("roads", gpd.GeoDataFrame({"highway": ["residential"] * len(roads)}, geometry=roads))
+    write("bus_stops", gpd.GeoDataFrame(geometry=stops))
+    write(
+        "health",
+        gpd.GeoDataFrame({"capacity": rng.integers(10, 200, len(clinics)).astype(float)}, geometry=clinics),
+    )
+    write("schools", gpd.GeoDataFrame(geometry=schools))
+    write("parks", gpd.GeoDataFrame(geometry=parks))
+    spec = {
+        "name": "Synthetic country",
+        "units": {"file": gpkg.name, "layer": "provinces", "name_field": "name"},
+        "population": {"zones": {"file": gpkg.name, "layer": "communes", "field": "pop"}},
+        "layers": {
+            name: f"{gpkg.name}:{name}" for name in ("bus_stops", "health", "schools", "parks", "roads")
+        },
+        "settings": {"cell_size_m": 100.0},
+    }
+    path = folder / "country.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _scatter(rng, n: int, core_share: float, corner: tuple, core: tuple) -> list:
+    """``n`` points in a province, ``core_share`` of them in its core."""
+    k = int(n * core_share)
+    xs = np.r_[core[0] + rng.uniform(0, CORE_M, k), corner[0] + rng.uniform(0, SIDE_M, n - k)]
+    ys = np.r_[core[1] + rng.uniform(0, CORE_M, k), corner[1] + rng.uniform(0, SIDE_M, n - k)]
+    return list(shapely.points(xs, ys))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=34)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    from distributed import Client, LocalCluster
+
+    from cityplanner.batch import load_spec, run_batch
+
+    print(f"machine: {os.uname().machine}, {os.cpu_count()} cores, load average {_load()}")
+    with tempfile.TemporaryDirectory(prefix="bench_batch-") as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        spec = load_spec(write_country(folder, args.units))
+        print(f"synthetic country: {args.units} units written in {time.perf_counter() - start:.1f} s")
+
+        start = time.perf_counter()
+        serial = run_batch(spec, folder / "serial", serial=True, figures=False)
+        serial_total = time.perf_counter() - start
+        serial_units = sum(u.record["seconds"] for u in serial.units)
+        cells = [u.record["cells"] for u in serial.units]
+        people = sum(u.record["population"] for u in serial.units)
+        print(f"cells per unit: {min(cells):,} to {max(cells):,}; {people:,.0f} people")
+        print(
+            f"serial: {serial_total:.1f} s end to end, {serial_units:.1f} s in the units "
+            f"(median {_median(serial):.2f} s per unit, {_median(serial, 'cpu_seconds'):.2f} s of CPU)"
+        )
+
+        start = time.perf_counter()
+        cluster = LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+        started = time.perf_counter() - start
+        units_start = time.perf_counter()
+        first: list[float] = []
+        parallel = run_batch(
+            spec,
+            folder / "parallel",
+            client=client,
+            figures=False,
+            on_unit=lambda done, total, o: first.append(time.perf_counter()),
+        )
+        parallel_total = time.perf_counter() - start
+        peaks = client.run(_peak_rss_mb)
+        client.close()
+        cluster.close()
+        span = (first[-1] - units_start) if first else float("nan")
+        print(
+            f"LocalCluster({args.workers}): {parallel_total:.1f} s end to end "
+            f"(cluster start {started:.1f} s); "
+            f"{span:.1f} s from the call to the last unit (median {_median(parallel):.2f} s per unit, "
+            f"{_median(parallel, 'cpu_seconds'):.2f} s of CPU)"
+        )
+        cpu = sum(u.record["cpu_seconds"] for u in parallel.units)
+        print(
+            f"the workers computed {cpu:.1f} CPU seconds in {span:.1f} s: {cpu / span:.2f} of the "
+            f"{args.workers} cores they could use (the rest went to other processes, or waiting)"
+        )
+        same = [u.record["rows"] for u in serial.units] == [u.record["rows"] for u in parallel.units]
+        print(f"same figures serially and on the cluster: {same}")
+        print(
+            f"speed-up: {serial_total / parallel_total:.2f}x end to end (goal >= 1.7x on 2 cores), "
+            f"{serial_total / (parallel_total - started):.2f}x once the cluster is up"
+        )
+        by_worker: dict[str, float] = {}
+        for u in parallel.units:
+            by_worker[u.record["worker"]] = max(
+                by_worker.get(u.record["worker"], 0.0), u.record["peak_rss_mb"]
+            )
+        for address, peak in peaks.items():
+            print(f"worker {address}: peak memory {peak:,.0f} MiB")
+        counts = [sum(u.record["worker"] == w for u in parallel.units) for w in by_worker]
+        print(f"units per worker: {', '.join(map(str, counts))}")
+    print(f"load average at the end: {_load()}")
+    return 0 if same else 1
+
+
+def _median(result, key: str = "seconds") -> float:
+    return float(np.median([u.record[key] for u in result.units]))
+
+
+def _peak_rss_mb() -> float:
+    from cityplanner.batch.work import peak_rss_mb
+
+    return peak_rss_mb()
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
