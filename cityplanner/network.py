@@ -44,14 +44,14 @@ DEFAULT_MERGE_M = 1.0
 DEFAULT_SERVICE_BUFFER_M = 35.0
 # Sources per Dijkstra batch when listing all source-target pairs within a limit; a batch runs on
 # the nodes within the limit (plus this margin) of its sources (see StreetNetwork._limited_runs).
-_PAIR_BATCH_SOURCES = 64
+_PAIR_BATCH_SOURCES = 32
 _PAIR_REGION_MARGIN_M = 100.0
 # Snapping index: edges are cut into pieces whose midpoints go in a k-d tree; a piece is at most
 # twice the median edge length, within these bounds (a tight bound on the half piece matters more
 # than the number of pieces).
 _PIECE_M = (5.0, 35.0)
 # Nearest piece midpoints asked for, pass by pass, until the nearest edge is certain.
-_SNAP_NEIGHBOURS = (4, 8, 32, 128)
+_SNAP_NEIGHBOURS = (6, 16, 64, 256)
 # Points snapped per block, blocks on all cores (keeps the work arrays in cache).
 _SNAP_BLOCK = 32_768
 # Snaps of this many distinct point sets are kept per network (least recently used dropped).
@@ -173,6 +173,7 @@ class StreetNetwork:
         self._edge_lines = edge_lines
         self._tree: shapely.STRtree | None = None
         self._piece_index: _PieceIndex | None = None
+        self._by_x: tuple[np.ndarray, np.ndarray] | None = None
         self._snaps: list[tuple[np.ndarray, _Attachment]] = []
         self._pair_caches: list[tuple[tuple[float, float], _PairCache]] = []
         self._node_caches: list[tuple[tuple[float, float], np.ndarray, np.ndarray, np.ndarray]] = []
@@ -497,6 +498,13 @@ class StreetNetwork:
         has_source[self.component[self.edge_u[sources.edge[~sources.too_far]]]] = True
         return targets.too_far | ~has_source[self.component[self.edge_u[targets.edge]]]
 
+    def _nodes_by_x(self) -> tuple[np.ndarray, np.ndarray]:
+        """Node indices sorted by x, and their x (to cut bands of nodes quickly)."""
+        if self._by_x is None:
+            order = np.argsort(self.nodes_xy[:, 0], kind="stable")
+            self._by_x = (order, self.nodes_xy[order, 0])
+        return self._by_x
+
     def _limited_runs(self, src: Snap, chosen: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
         """Dijkstra from sources ``chosen`` up to ``limit_m``, on the nodes around them.
 
@@ -516,24 +524,24 @@ class StreetNetwork:
         margin = limit_m + _PAIR_REGION_MARGIN_M
         xy = src.xy[chosen]
         low, high = xy.min(axis=0) - margin, xy.max(axis=0) + margin
-        inside = (
-            (self.nodes_xy[:, 0] >= low[0])
-            & (self.nodes_xy[:, 0] <= high[0])
-            & (self.nodes_xy[:, 1] >= low[1])
-            & (self.nodes_xy[:, 1] <= high[1])
-        )
+        by_x, sorted_x = self._nodes_by_x()
+        band = by_x[np.searchsorted(sorted_x, low[0]) : np.searchsorted(sorted_x, high[0], side="right")]
+        band_y = self.nodes_xy[band, 1]
         e = src.edge[chosen]
+        inside = np.zeros(self.n_nodes, dtype=bool)
+        inside[band[(band_y >= low[1]) & (band_y <= high[1])]] = True
         inside[self.edge_u[e]] = True
         inside[self.edge_v[e]] = True
         region = np.flatnonzero(inside)
         if len(region) < self.n_nodes:
-            crossing = inside[self.edge_u] != inside[self.edge_v]
-            rim = np.union1d(
-                self.edge_u[crossing & inside[self.edge_u]], self.edge_v[crossing & inside[self.edge_v]]
-            )
+            # The rim: nodes of the region with a neighbour outside it.
+            graph = self.graph
+            degree = graph.indptr[region + 1] - graph.indptr[region]
+            outside = ~inside[graph.indices[_ranges(graph.indptr[region], degree)]]
+            rim = np.repeat(np.arange(len(region)), degree)[outside]
             graph, virtual = self._with_sources(src, chosen, region)
             dist = dijkstra(graph, directed=True, indices=virtual, limit=limit_m)[:, : len(region)]
-            if not (dist[:, np.searchsorted(region, rim)] <= limit_m).any():
+            if not (dist[:, rim] <= limit_m).any():
                 return dist, region
         graph, virtual = self._with_sources(src, chosen)
         dist = dijkstra(graph, directed=True, indices=virtual, limit=limit_m)[:, : self.n_nodes]
@@ -1068,7 +1076,7 @@ class _PieceIndex:
         with np.errstate(divide="ignore"):
             inverse = np.where(length > 0, 1.0 / (dx * dx + dy * dy), 0.0)
         segments = np.column_stack([edge_xy[:, 0], edge_xy[:, 1], dx, dy, inverse])
-        return cls(cKDTree(mid), edge, half, segments)
+        return cls(cKDTree(mid, balanced_tree=False), edge, half, segments)
 
     def nearest(self, edge_xy: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nearest edge per point, and whether it is certain (else left to the geometric index).
