@@ -26,6 +26,8 @@ is identical to a full run.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,6 +49,10 @@ _MAX_RADIUS_CLASSES = 8
 # cKDTree's distance_upper_bound is exclusive; widen it and test ``d <= radius`` ourselves.
 _BOUND_SLACK = 1.0 + 1e-9
 _WORKERS = -1
+# Coverages kept per point demand (see _kept_points_covered); up to this many new facilities are
+# checked against every point (a box test) rather than through a k-d tree of the points.
+_KEPT_RUNS = 4
+_KEPT_SCAN = 8
 
 
 @dataclass(eq=False)
@@ -198,7 +204,10 @@ def euclidean_coverage(
     fac = _Facilities.build(facilities, radius_m, demand)
     fac.check_reaches(demand)
     report(progress, 0.05, "Matching demand to facilities")
-    share = _covered_share(demand, np.arange(len(demand)), fac, np.arange(fac.count))
+    if demand.model == "point" and fac.geoms is None and fac.count and (fac.radius == fac.radius[0]).all():
+        share = _kept_points_covered(demand, fac.xy, float(fac.radius[0])).astype("float64")
+    else:
+        share = _covered_share(demand, np.arange(len(demand)), fac, np.arange(fac.count))
     report(progress, 1.0, "Coverage computed")
     regions = (lambda: fac.regions(np.arange(fac.count))) if demand.model == "area" else None
     return CoverageResult.from_share(demand, share, "euclidean", fac.radius_label, regions)
@@ -614,6 +623,76 @@ def _points_covered(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: n
             tree = shapely.STRtree(fac.geoms[other_keys[fac.radius[other_keys] == radius]])
             covered[tree.query(point_geoms, predicate="dwithin", distance=radius)[0]] = True
     return covered
+
+
+@dataclass(eq=False)
+class _KeptCoverage:
+    """A point demand's coverage by the last few point facility sets (one radius each)."""
+
+    tree: cKDTree | None = None
+    runs: list = field(default_factory=list)  # (radius, facilities' xy, covered), newest first
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_KEPT: weakref.WeakKeyDictionary[Demand, _KeptCoverage] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept_points_covered(demand: Demand, xy: np.ndarray, radius: float) -> np.ndarray:
+    """Which demand points are within ``radius`` of one of the point facilities ``xy``.
+
+    Equal to :func:`_points_covered` for one radius class. The result is kept per demand for the
+    last few facility sets: the same set again is a lookup, and a set extending a kept one (a
+    placement appended) only tests the points near its new facilities, with the same k-d tree
+    distance and bound as the full test, so the answer is the same.
+    """
+    with _KEPT_LOCK:
+        kept = _KEPT.get(demand)
+        if kept is None:
+            kept = _KEPT[demand] = _KeptCoverage()
+    head = None
+    with kept.lock:
+        for i, (r, seen, covered) in enumerate(kept.runs):
+            if r != radius or len(seen) > len(xy) or not np.array_equal(seen, xy[: len(seen)]):
+                continue
+            if len(seen) == len(xy):
+                kept.runs.insert(0, kept.runs.pop(i))
+                return covered.copy()
+            if head is None or len(seen) > len(head[0]):
+                head = (seen, covered)
+    if head is None:
+        covered = _points_covered(
+            demand,
+            np.arange(len(demand)),
+            _Facilities(xy, np.full(len(xy), radius), None),
+            np.arange(len(xy)),
+        )
+    else:
+        seen, covered = head
+        covered = covered.copy()
+        new = xy[len(seen) :]
+        reach = radius * (1.0 + 1e-9)  # candidates: a superset of the points within the radius
+        if len(new) <= _KEPT_SCAN:
+            points = demand.points
+            near_any = np.zeros(len(points), dtype=bool)
+            for x, y in new:
+                near_any |= (np.abs(points[:, 0] - x) <= reach) & (np.abs(points[:, 1] - y) <= reach)
+            near = np.flatnonzero(near_any & ~covered)
+        else:
+            if kept.tree is None:
+                kept.tree = cKDTree(demand.points)
+            hits = kept.tree.query_ball_point(new, reach, return_sorted=False)
+            near = np.unique(np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]))
+            near = near[~covered[near]]
+        if len(near):
+            distance, _ = cKDTree(new).query(
+                demand.points[near], k=1, distance_upper_bound=radius * _BOUND_SLACK
+            )
+            covered[near[distance <= radius]] = True
+    with kept.lock:
+        kept.runs.insert(0, (radius, xy.copy(), covered))
+        del kept.runs[_KEPT_RUNS:]
+    return covered.copy()
 
 
 def _boxes_overlap(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:

@@ -56,9 +56,9 @@ def test_propose_sites_gives_an_editable_scenario_with_marginal_gains(qtbot, win
     assert dialog.running and not dialog.run_button.isEnabled()
     qtbot.waitUntil(lambda: dialog.create_button.isEnabled(), timeout=60_000)
 
-    # The progress bar followed the engine's own checkpoints up to the end.
+    # The progress bar followed the engine's own checkpoints (the Propose task's) up to the end.
     messages = [m for _f, m in seen]
-    assert messages[0] == "Preparing candidate sites" and "Greedy siting" in messages
+    assert "Preparing candidate sites" in messages and "Greedy siting" in messages
     assert dialog.progress.value() == 100
     result = dialog.result
     assert len(result.selected) == 3 and result.percent_covered > result.percent_covered_before

@@ -74,6 +74,56 @@ class DeleteFacility(QUndoCommand):
         self.doc.notify_placements(self.scenario)
 
 
+class EditPlacement(QUndoCommand):
+    """Change a placement's properties (``name``, ``type``, ``capacity``, ``cost``); undo restores them.
+
+    ``changes`` maps attribute names of :class:`~cityplanner.project.Placement` to new values;
+    ``text`` is the undo stack's description (the dialog passes it in the UI language).
+    """
+
+    FIELDS = ("name", "type", "capacity", "cost")
+
+    def __init__(
+        self, doc: ProjectDocument, scenario: str, placement_id: str, changes: dict, text: str = ""
+    ) -> None:
+        unknown = set(changes) - set(self.FIELDS)
+        if unknown:
+            raise ValueError(f"A placement has no editable property {', '.join(sorted(unknown))}.")
+        placement = doc.project.scenario(scenario).find(placement_id)
+        super().__init__(text or f"Edit {placement.name or placement.type}")
+        self.doc, self.scenario, self.placement_id = doc, scenario, placement_id
+        self.new = dict(changes)
+        self.old = {key: getattr(placement, key) for key in changes}
+
+    def _set(self, values: dict) -> None:
+        placement = self.doc.project.scenario(self.scenario).find(self.placement_id)
+        for key, value in values.items():
+            setattr(placement, key, value)
+        self.doc.notify_placements(self.scenario)
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+
+class SetDisplayName(QUndoCommand):
+    """Name a layer for display in the legend and the Layers dock (the layer keeps its own name)."""
+
+    def __init__(self, doc: ProjectDocument, layer_name: str, text: str | None, label: str = "") -> None:
+        super().__init__(label or f"Name layer {layer_name} '{text}'")
+        self.doc, self.layer_name = doc, layer_name
+        self.old = doc.display_names.get(layer_name)
+        self.new = text
+
+    def redo(self) -> None:
+        self.doc.set_display_name(self.layer_name, self.new)
+
+    def undo(self) -> None:
+        self.doc.set_display_name(self.layer_name, self.old)
+
+
 class SetPriority(QUndoCommand):
     """Give zone rows a priority tier 1..3, or clear it (``tier`` 0)."""
 
@@ -253,6 +303,8 @@ class RenameLayer(QUndoCommand):
                 ft.layer = new
         if old in self.doc.styles:
             self.doc.styles[new] = self.doc.styles.pop(old)
+        if old in self.doc.display_names:
+            self.doc.display_names[new] = self.doc.display_names.pop(old)
         if old in self.doc.selections:
             self.doc.selections[new] = self.doc.selections.pop(old)
         self.doc.notify_layers()

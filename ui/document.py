@@ -18,10 +18,15 @@ from PySide6.QtGui import QUndoStack
 
 from cityplanner.project import Project
 
+from . import i18n
 from .styles import LayerStyle, default_style
 
 # Key in Project.settings holding the layer styles as JSON (settings hold plain strings only).
 STYLE_SETTING = "ui.layer_styles"
+# Key in Project.settings holding the layers' display names the planner chose, as JSON
+# {layer name: display name}; layers without one show their default (see display_name).
+NAME_SETTING = "ui.layer_names"
+MAX_DISPLAY_NAME_CHARS = 200
 
 
 class ProjectDocument(QObject):
@@ -42,6 +47,7 @@ class ProjectDocument(QObject):
     scenarios_changed = Signal()
     current_scenario_changed = Signal(str)
     facility_types_changed = Signal()
+    display_names_changed = Signal(str)
     selection_changed = Signal(str)
     dirty_changed = Signal(bool)
     path_changed = Signal()
@@ -54,6 +60,7 @@ class ProjectDocument(QObject):
         self.current_scenario = project.baseline.name
         self.selections: dict[str, np.ndarray] = {}
         self.styles: dict[str, LayerStyle] = self._read_styles()
+        self.display_names: dict[str, str] = self._read_display_names()
         self._view_dirty = False
         self._network = None
         self._network_generation = 0
@@ -94,10 +101,65 @@ class ProjectDocument(QObject):
         return styles
 
     def write_styles(self) -> None:
-        """Store the styles in ``project.settings`` so they are saved with the project."""
+        """Store the styles and display names in ``project.settings`` so they are saved with the project."""
         self.project.settings[STYLE_SETTING] = json.dumps(
             {name: style.to_json() for name, style in self.styles.items() if name in self.project.layers}
         )
+        names = {k: v for k, v in self.display_names.items() if k in self.project.layers}
+        if names:
+            self.project.settings[NAME_SETTING] = json.dumps(names, ensure_ascii=False)
+        else:
+            self.project.settings.pop(NAME_SETTING, None)
+
+    # -- display names --------------------------------------------------------------------------
+    def _read_display_names(self) -> dict[str, str]:
+        stored = self.project.settings.get(NAME_SETTING)
+        try:
+            names = json.loads(stored) if isinstance(stored, str) and stored else {}
+        except ValueError:
+            return {}
+        if not isinstance(names, dict):
+            return {}
+        return {
+            str(k): v.strip()[:MAX_DISPLAY_NAME_CHARS]
+            for k, v in names.items()
+            if isinstance(v, str) and v.strip()
+        }
+
+    def _base_name(self, layer_name: str) -> str:
+        layer = self.project.layers.get(layer_name)
+        role = layer.role if layer is not None else None
+        ftype = self.project.facility_types.get(role or "")
+        if ftype is not None:
+            return i18n.facility_label(ftype)
+        return i18n.role_label(role) or layer_name
+
+    def default_display_name(self, layer_name: str) -> str:
+        """How a layer is named when the planner has not named it: its facility type's label
+        ("Clinic" for a layer ``poi_medical``), its role ("Zones", "Streets") or its own name, in
+        the UI language; two layers that would share one also show their own name."""
+        base = self._base_name(layer_name)
+        if base != layer_name and any(
+            other != layer_name and self._base_name(other) == base for other in self.project.layers
+        ):
+            return f"{base} ({layer_name})"
+        return base
+
+    def display_name(self, layer_name: str) -> str:
+        """The name the legend and the Layers dock show for a layer (the planner's, or the default)."""
+        return self.display_names.get(layer_name) or self.default_display_name(layer_name)
+
+    def set_display_name(self, layer_name: str, text: str | None) -> None:
+        """Name a layer for display (``None``, empty or the default: back to the default).
+
+        Called by :class:`ui.commands.SetDisplayName`, which makes it undoable.
+        """
+        text = (text or "").strip()[:MAX_DISPLAY_NAME_CHARS]
+        if not text or text == self.default_display_name(layer_name):
+            self.display_names.pop(layer_name, None)
+        else:
+            self.display_names[layer_name] = text
+        self.display_names_changed.emit(layer_name)
 
     def style(self, layer_name: str) -> LayerStyle:
         if layer_name not in self.styles:

@@ -1,5 +1,8 @@
 """Map tools: what a click or drag on the canvas does (pan, identify, select, place).
 
+Identify shows a placed facility before the layers under it; in Place mode a double-click on a
+placement opens its properties editor.
+
 A tool returns True from :meth:`MapTool.click` / :meth:`MapTool.drag` when it used the event;
 otherwise the view pans (left drag) and zooms (wheel) as usual.
 """
@@ -39,27 +42,53 @@ class PanTool(MapTool):
 
 
 class IdentifyTool(MapTool):
-    """Click a feature to see its attributes: the topmost visible layer with a hit wins."""
+    """Click to see what is there: a placed facility first, else the topmost visible layer's feature.
+
+    ``on_identify(layer, row)`` shows a layer feature (the main window selects it too);
+    ``on_identify_placement(placement_id, features)`` shows a placement of the current scenario
+    with the ``(layer, row)`` feature under it (by default in the Identify dialog).
+    """
 
     name = "identify"
     cursor = Qt.CursorShape.WhatsThisCursor
 
-    def __init__(self, canvas: MapCanvas, on_identify: Callable[[str, int], None]) -> None:
+    def __init__(
+        self,
+        canvas: MapCanvas,
+        on_identify: Callable[[str, int], None],
+        on_identify_placement: Callable[[str, list[tuple[str, int]]], None] | None = None,
+    ) -> None:
         super().__init__(canvas)
         self.on_identify = on_identify
+        self.on_identify_placement = on_identify_placement or self._show_placement
 
-    def click(self, ev) -> bool:
-        if ev.button() != Qt.MouseButton.LeftButton:
-            return False
-        xy = self.canvas.to_map(ev.scenePos())
+    def _show_placement(self, placement_id: str, features: list[tuple[str, int]]) -> None:
+        from ..dialogs.identify import IdentifyDialog
+
+        IdentifyDialog.show_hits(self.canvas.window(), self.canvas.doc, placement_id, features)
+
+    def feature_at(self, xy: tuple[float, float]) -> tuple[str, int] | None:
+        """(layer, row) of the topmost visible layer's feature at ``xy``, or None."""
         doc = self.canvas.doc
         for name in reversed(list(doc.project.layers)):
             if not doc.style(name).visible:
                 continue
             rows = self.canvas.features_at(name, xy)
             if len(rows):
-                self.on_identify(name, int(rows[-1]))
-                return True
+                return name, int(rows[-1])
+        return None
+
+    def click(self, ev) -> bool:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return False
+        xy = self.canvas.to_map(ev.scenePos())
+        feature = self.feature_at(xy)
+        # Placements are drawn over every layer: the one under the click comes first.
+        placement = self.canvas.placement_at(xy)
+        if placement is not None:
+            self.on_identify_placement(placement, [feature] if feature else [])
+        elif feature is not None:
+            self.on_identify(*feature)
         return True
 
 
@@ -155,10 +184,22 @@ class PlaceTool(MapTool):
         if ev.button() != Qt.MouseButton.LeftButton:
             return False
         if hit is not None:
-            self.editor.select_placement(hit)
+            if ev.double():
+                self.edit_properties(hit)
+            else:
+                self.editor.select_placement(hit)
         else:
             self.editor.place_facility(xy)
         return True
+
+    def edit_properties(self, placement_id: str) -> None:
+        """Double-click on a placement: its properties editor (name, type, capacity, cost)."""
+        from ..dialogs.placement_properties import PlacementPropertiesDialog
+
+        doc = self.canvas.doc
+        dialog = PlacementPropertiesDialog(doc, doc.current_scenario, placement_id, self.canvas.window())
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def drag(self, ev) -> bool:
         if ev.isStart():

@@ -1,16 +1,22 @@
-"""Propose sites: run the engine's maximal covering model (MCLP) with progress and Cancel.
+"""Propose sites: the engine's Propose task (maximal covering, MCLP) with progress and Cancel.
 
-Candidates, the model run and the proposal all come from :mod:`cityplanner.optimise`
-(``grid_candidates``, ``optimise_project``, ``propose_into_scenario``), the functions
-``cityplanner optimise PROJECT`` calls. After a run the dialog shows what the proposal covers and
-each site's marginal gain; "Create scenario" hands the proposal over as
-:attr:`ProposeSitesDialog.scenario`, which the planner then edits like any other plan.
+The dialog is a face of :class:`cityplanner.tasks.Propose`, the task ``cityplanner optimise
+PROJECT`` runs: it picks the candidates, builds the distances and writes the proposal, so the
+dialog and the command line cannot drift apart. The task runs on a snapshot of the project
+through :func:`ui.workers.start`; the proposal's sites are named in the UI language ("Clinic
+(proposed) 1") and listed with their marginal gain and WGS84 position. "Create scenario" hands
+the proposal over as :attr:`ProposeSitesDialog.scenario`, which the planner then edits like any
+other plan.
+
+The settings are remembered per open project for the next time the dialog opens, after Cancel
+too. The dialog fits a 1024x768 screen: the settings in two columns, the result table scrolls
+and the buttons stay in view.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import shapely
+import weakref
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,10 +25,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -32,7 +40,9 @@ from PySide6.QtWidgets import (
 from .. import i18n, workers
 from ..docks.scenarios import unique_name
 from ..document import ProjectDocument, snapshot
+from .identify import to_wgs84
 
+# Candidate kinds offered (key: the dialog's, value: its text); see candidate_values().
 CANDIDATES = {
     "grid": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Regular grid over the zones"),
     "streets": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Street network vertices"),
@@ -42,6 +52,18 @@ DISTANCES = {
     "euclidean": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Straight line"),
     "network": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Along the streets"),
 }
+# Result rows shown without scrolling (the rest scroll): keeps the dialog within 768 pixels.
+VISIBLE_SITES = 8
+
+# The settings of the last dialog of each open project (kept after Cancel), by document.
+_REMEMBERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def candidate_values(kind: str, spacing: float) -> dict:
+    """The Propose task's ``candidates`` / ``grid`` values for a candidate kind of the dialog."""
+    if kind == "grid":
+        return {"grid": float(spacing)}
+    return {"candidates": "network" if kind == "streets" else "zones"}
 
 
 class ProposeSitesDialog(QDialog):
@@ -59,6 +81,7 @@ class ProposeSitesDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("ProposeSitesDialog")
         self.setWindowTitle(self.tr("Propose sites"))
+        self.setSizeGripEnabled(True)
         self.doc = doc
         self.scenario = None
         self.result = None
@@ -85,6 +108,8 @@ class ProposeSitesDialog(QDialog):
         self.limit.currentIndexChanged.connect(lambda _i: self._limit_changed())
         self.radius = QDoubleSpinBox()
         self.radius.setRange(10, 50_000)
+        self.radius.setDecimals(0)
+        self.radius.setGroupSeparatorShown(True)
         self.radius.setSuffix(" m")
         self.distance = QComboBox()
         for key, text in DISTANCES.items():
@@ -98,6 +123,8 @@ class ProposeSitesDialog(QDialog):
                 self.candidates.addItem(self.tr(text), key)
         self.spacing = QDoubleSpinBox()
         self.spacing.setRange(5, 5000)
+        self.spacing.setDecimals(0)
+        self.spacing.setGroupSeparatorShown(True)
         self.spacing.setValue(100)
         self.spacing.setSuffix(" m")
         self.candidates.currentIndexChanged.connect(
@@ -110,6 +137,7 @@ class ProposeSitesDialog(QDialog):
         self.name = QLineEdit(unique_name(project.scenarios, self.tr("Proposal")))
         self.type_combo.currentIndexChanged.connect(self._type_changed)
         self._type_changed()
+        self._restore()
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.message = QLabel(
@@ -119,29 +147,36 @@ class ProposeSitesDialog(QDialog):
             )
         )
         self.message.setWordWrap(True)
-        self.sites_table = QTableWidget(0, 3)
+        self.sites_table = QTableWidget(0, 4)
         self.sites_table.setHorizontalHeaderLabels(
-            [self.tr("Site"), self.tr("Marginal gain (people)"), self.tr("Position (x, y)")]
+            [self.tr("Site"), self.tr("Marginal gain (people)"), self.tr("Longitude"), self.tr("Latitude")]
         )
+        self.sites_table.setToolTip(self.tr("Positions are WGS84 longitude and latitude in decimal degrees."))
         self.sites_table.verticalHeader().setVisible(False)
         self.sites_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.sites_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2):
+        for col in (1, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.sites_table.setWordWrap(False)
+        self.sites_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.sites_table.hide()
-        form = QFormLayout()
-        form.addRow(self.tr("Facility type"), self.type_combo)
-        form.addRow(self.tr("Limit"), self.limit)
-        form.addRow(self.tr("New sites"), self.sites)
-        form.addRow(self.tr("Budget"), self.budget)
-        form.addRow(self.tr("Service radius"), self.radius)
-        form.addRow(self.tr("Distance"), self.distance)
-        form.addRow(self.tr("Candidates"), self.candidates)
-        form.addRow(self.tr("Candidate spacing"), self.spacing)
-        form.addRow(self.tr("Time limit"), self.time_limit)
-        form.addRow(self.tr("Scenario name"), self.name)
+        # Two columns of settings, so that the result table has room on a 768-pixel screen.
+        left, right = QFormLayout(), QFormLayout()
+        left.addRow(self.tr("Facility type"), self.type_combo)
+        left.addRow(self.tr("Limit"), self.limit)
+        left.addRow(self.tr("New sites"), self.sites)
+        left.addRow(self.tr("Budget"), self.budget)
+        left.addRow(self.tr("Service radius"), self.radius)
+        right.addRow(self.tr("Distance"), self.distance)
+        right.addRow(self.tr("Candidates"), self.candidates)
+        right.addRow(self.tr("Candidate spacing"), self.spacing)
+        right.addRow(self.tr("Time limit"), self.time_limit)
+        right.addRow(self.tr("Scenario name"), self.name)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addSpacing(12)
+        columns.addLayout(right, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.run_button = self.buttons.addButton(self.tr("Run"), QDialogButtonBox.ButtonRole.ActionRole)
         self.create_button = self.buttons.addButton(
@@ -152,13 +187,15 @@ class ProposeSitesDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(columns)
         layout.addWidget(self.message)
         layout.addWidget(self.progress)
-        layout.addWidget(self.sites_table)
+        layout.addWidget(self.sites_table, 1)
         layout.addWidget(self.buttons)
         self._limit_changed()
+        self.spacing.setEnabled(self.candidates.currentData() == "grid")
 
+    # -- settings ---------------------------------------------------------------------------------
     def _type_changed(self) -> None:
         ft = self.doc.project.facility_types.get(self.type_combo.currentData())
         if ft is not None:
@@ -171,13 +208,92 @@ class ProposeSitesDialog(QDialog):
         self.sites.setEnabled(not by_budget)
         self.budget.setEnabled(by_budget)
 
+    def settings(self) -> dict:
+        """What the dialog is set to (kept for the next dialog on this project)."""
+        return {
+            "type": self.type_combo.currentData(),
+            "limit": self.limit.currentData(),
+            "sites": self.sites.value(),
+            "budget": self.budget.value(),
+            "radius": self.radius.value(),
+            "distance": self.distance.currentData(),
+            "candidates": self.candidates.currentData(),
+            "spacing": self.spacing.value(),
+            "time_limit": self.time_limit.value(),
+            "name": self.name.text().strip(),
+        }
+
+    def _restore(self) -> None:
+        """The settings the last dialog on this project closed with (after Run, Cancel or Create)."""
+        kept = _REMEMBERED.get(self.doc)
+        if not kept:
+            return
+        for combo, key in (
+            (self.type_combo, "type"),
+            (self.limit, "limit"),
+            (self.distance, "distance"),
+            (self.candidates, "candidates"),
+        ):
+            index = combo.findData(kept.get(key))
+            if index >= 0:
+                combo.setCurrentIndex(index)  # the type sets its radius and budget first
+        self.sites.setValue(kept["sites"])
+        self.budget.setValue(kept["budget"])
+        self.radius.setValue(kept["radius"])
+        self.spacing.setValue(kept["spacing"])
+        self.time_limit.setValue(kept["time_limit"])
+        if kept["name"] and kept["name"] not in self.doc.project.scenarios:
+            self.name.setText(kept["name"])
+
+    def done(self, result: int) -> None:
+        _REMEMBERED[self.doc] = self.settings()
+        super().done(result)
+
+    # -- running ----------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
         return self.worker is not None
 
+    def _refer(self, parameter, _metavar: bool = False) -> str:
+        """How the task's messages name a parameter: by this dialog's (translated) label."""
+        labels = {
+            "type": self.tr("Facility type"),
+            "sites": self.tr("New sites"),
+            "budget": self.tr("Budget"),
+            "radius": self.tr("Service radius"),
+            "mode": self.tr("Distance"),
+            "candidates": self.tr("Candidates"),
+            "grid": self.tr("Candidate spacing"),
+            "time_limit": self.tr("Time limit"),
+            "into_scenario": self.tr("Scenario name"),
+        }
+        return labels.get(parameter.name, parameter.title)
+
+    def task(self):
+        """The engine's Propose task for the current settings, on a snapshot of the project."""
+        from cityplanner.tasks import Propose
+
+        by_budget = self.limit.currentData() == "budget"
+        return Propose(
+            refer=self._refer,
+            project=snapshot(self.doc.project),
+            type=self.type_combo.currentData(),
+            into_scenario=self.name.text().strip(),
+            # The current plan's placements stay and count, as existing facilities do.
+            keep_scenario=self.doc.current_scenario,
+            model="mclp",
+            sites=None if by_budget else self.sites.value(),
+            budget=self.budget.value() if by_budget else None,
+            radius=self.radius.value(),
+            mode=self.distance.currentData(),
+            time_limit=float(self.time_limit.value()),
+            **candidate_values(self.candidates.currentData(), self.spacing.value()),
+        )
+
     def run(self) -> None:
-        """Solve on a worker thread; the proposal is built on a copy of the project."""
-        from cityplanner.optimise import grid_candidates, optimise_project, propose_into_scenario
+        """Validate, then run the task on a worker thread (the street network built there too)."""
+        from cityplanner.errors import CityPlannerError
+        from cityplanner.optimise.project_siting import proposal_name
 
         name = self.name.text().strip()
         if not name or name in self.doc.project.scenarios:
@@ -185,44 +301,26 @@ class ProposeSitesDialog(QDialog):
                 self.tr("Choose a new scenario name ('{name}' is empty or already used).").format(name=name)
             )
             return
+        task = self.task()
+        try:
+            task.validate()
+        except CityPlannerError as err:
+            self.message.setText(str(err))
+            return
         doc = self.doc
-        project = snapshot(doc.project)
-        type_name = self.type_combo.currentData()
-        sites, radius, limit = self.sites.value(), self.radius.value(), float(self.time_limit.value())
-        budget = self.budget.value() if self.limit.currentData() == "budget" else None
-        if budget is not None:
-            sites = None
-        kind, spacing = self.candidates.currentData(), self.spacing.value()
-        along_streets = self.distance.currentData() == "network"
-        current = doc.current_scenario
-
-        preparing = self.tr("Preparing candidate sites")
+        needs_network = task.distance_mode(task["project"]) == "network" or task.candidate_kind() == "network"
+        ftype = doc.project.facility_type(task["type"])
+        label, name_format = i18n.facility_label(ftype), self.tr("{label} (proposed) {rank}")
 
         def job(progress):
-            progress.update(0.0, preparing)
-            network = doc.street_network() if along_streets or kind == "streets" else None
-            if kind == "grid":
-                candidates_xy = grid_candidates(project.zones, spacing)
-            elif kind == "streets":
-                candidates_xy = np.asarray(network.nodes_xy)
-            else:
-                candidates_xy = shapely.get_coordinates(
-                    shapely.point_on_surface(project.zones.geometry.values)
-                )
-            result = optimise_project(
-                project,
-                type_name,
-                "mclp",
-                candidates_xy,
-                sites=sites,
-                radius_m=radius,
-                network=network if along_streets else None,
-                scenario=current,
-                time_limit_s=limit,
-                progress=progress,
-                budget=budget,
-            )
-            return result, propose_into_scenario(project, type_name, result, candidates_xy, name)
+            if needs_network:
+                task.network = doc.street_network()  # the app's cached network, built once
+            proposal = task.run(progress)
+            # Named in the UI language, in the task's order (greedy: site 1 adds the most).
+            proposed = [p for p in proposal.scenario.placements if p.source == "optimiser"]
+            for rank, placement in enumerate(proposed, start=1):
+                placement.name = proposal_name(label, proposal.result.model, rank, name_format)
+            return proposal
 
         self.run_button.setEnabled(False)
         self.create_button.setEnabled(False)
@@ -236,15 +334,17 @@ class ProposeSitesDialog(QDialog):
         if message:
             self.message.setText(message)
 
-    def _done(self, outcome) -> None:
-        result, scenario = outcome
+    def _done(self, proposal) -> None:
+        result, scenario = proposal.result, proposal.scenario
         self.worker = None
         self.result, self.scenario = result, scenario
         self.progress.setValue(100)
         status = (
             self.tr("optimal")
             if result.optimal
-            else self.tr("within {gap} of the best possible").format(gap=f"{result.gap:.1%}")
+            else self.tr("within {gap} % of the best possible").format(
+                gap=i18n.format_number(100 * result.gap)
+            )
         )
         self.message.setText(
             self.tr(
@@ -252,45 +352,73 @@ class ProposeSitesDialog(QDialog):
                 "({percent} %, {before} % before); {status}, {seconds} s."
             ).format(
                 scenario=scenario.name,
-                sites=len(result.selected),
-                covered=f"{result.population_covered:,.0f}",
-                total=f"{result.population_total:,.0f}",
-                percent=f"{result.percent_covered:.1f}",
-                before=f"{result.percent_covered_before:.1f}",
+                sites=i18n.format_number(len(result.selected), 0),
+                covered=i18n.format_number(result.population_covered, 0),
+                total=i18n.format_number(result.population_total, 0),
+                percent=i18n.format_number(result.percent_covered),
+                before=i18n.format_number(result.percent_covered_before),
                 status=status,
-                seconds=f"{result.seconds:.1f}",
+                seconds=i18n.format_number(result.seconds),
             )
         )
-        # Largest marginal gain first (the scenario is new: it holds this run's sites only).
-        placements = sorted(scenario.placements, key=lambda p: -p.marginal_gain)
-        self.sites_table.setRowCount(len(placements))
+        self._fill_table(scenario.placements)
+        self.run_button.setEnabled(True)
+        self.create_button.setEnabled(True)
+        self.create_button.setDefault(True)
+
+    def _fill_table(self, placements) -> None:
+        """Sites, largest marginal gain first, with WGS84 positions; the table scrolls past eight."""
+        placements = sorted(placements, key=lambda p: -(p.marginal_gain or 0.0))
+        lon, lat = to_wgs84(self.doc.project.crs, [p.x for p in placements], [p.y for p in placements])
+        table = self.sites_table
+        table.setRowCount(len(placements))
         for row, p in enumerate(placements):
-            cells = [p.name, f"{p.marginal_gain:,.0f}", f"{p.x:,.0f}, {p.y:,.0f}"]
+            cells = [
+                p.name,
+                i18n.format_number(p.marginal_gain, 0),
+                i18n.format_degrees(lon[row]),
+                i18n.format_degrees(lat[row]),
+            ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.sites_table.setItem(row, col, item)
-        # Room for the header and up to eight sites (the rest scroll); the dialog grows to fit them,
-        # where the table used to get one row and a header cut at both ends.
-        table = self.sites_table
-        shown = min(len(placements), 8)
+                table.setItem(row, col, item)
+        header = table.horizontalHeader()
+        shown = min(len(placements), VISIBLE_SITES)
         table.setMinimumHeight(
-            table.horizontalHeader().sizeHint().height()
-            + shown * table.verticalHeader().defaultSectionSize()
+            header.sizeHint().height()
+            + min(shown, 3) * table.verticalHeader().defaultSectionSize()
             + 2 * table.frameWidth()
         )
-        header = table.horizontalHeader()
         table.setMinimumWidth(
-            sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(3))
+            sum(
+                max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(table.columnCount())
+            )
             + table.verticalScrollBar().sizeHint().width()
             + 2 * table.frameWidth()
         )
         table.show()
-        self.adjustSize()
-        self.run_button.setEnabled(True)
-        self.create_button.setEnabled(True)
-        self.create_button.setDefault(True)
+        self._fit_to_screen(
+            header.sizeHint().height()
+            + shown * table.verticalHeader().defaultSectionSize()
+            + 2 * table.frameWidth()
+        )
+
+    def _fit_to_screen(self, table_height: int) -> None:
+        """Grow to show up to eight sites, never beyond the screen: the buttons stay in view."""
+        self.layout().activate()
+        screen = (self.screen() or self.parentWidget().screen()).availableGeometry()
+        frame_extra = max(0, self.frameGeometry().height() - self.height())
+        wanted = self.sizeHint().height() - self.sites_table.minimumHeight() + table_height
+        height = min(wanted, screen.height() - frame_extra)
+        width = min(max(self.width(), self.sizeHint().width()), screen.width())
+        self.resize(width, max(height, self.minimumSizeHint().height()))
+        # Keep the whole dialog on the screen after growing.
+        frame = self.frameGeometry()
+        x = min(max(frame.left(), screen.left()), screen.right() - frame.width() + 1)
+        y = min(max(frame.top(), screen.top()), screen.bottom() - frame.height() + 1)
+        self.move(max(x, screen.left()), max(y, screen.top()))
 
     def _failed(self, message: str) -> None:
         self.worker = None
