@@ -9,12 +9,11 @@ import pytest
 import shapely
 from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox
 from test_ui_support import settle_view
 from test_ui_workflow import click_map, no_modal_dialogs, send_mouse, view_point  # noqa: F401 (fixture)
 
 from cityplanner.optimise.project_siting import PROPOSAL_NAME, proposal_name
-from ui import i18n
 from ui.dialogs.identify import IdentifyDialog, to_wgs84
 from ui.dialogs.placement_properties import PlacementPropertiesDialog
 from ui.dialogs.propose import ProposeSitesDialog
