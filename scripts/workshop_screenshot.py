@@ -64,9 +64,11 @@ def main() -> int:
         mode = window.presentation
         ready = wait(
             args.timeout,
-            lambda: bool(dock.results)
-            and not dock.runner.busy
-            and (mode is None or not mode.active or mode.results == dock.results),
+            lambda: (
+                bool(dock.results)
+                and not dock.runner.busy
+                and (mode is None or not mode.active or mode.results == dock.results)
+            ),
         )
         wait(1.5)  # the window manager's full screen, the tiles' final layout, the map's repaint
         image = QApplication.primaryScreen().grabWindow(0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -448,9 +449,12 @@ class PresentationMode(QObject):
         self._update_legend()
 
     def _update_undo(self, *_args) -> None:
-        stack = self.win.doc.undo_stack
-        self.actions["undo"].setEnabled(stack.canUndo())
-        self.actions["redo"].setEnabled(stack.canRedo())
+        doc = self.doc
+        # The stack may be going away with its document (the window closing, a project replaced).
+        if doc is None or not shiboken6.isValid(doc) or not shiboken6.isValid(doc.undo_stack):
+            return
+        self.actions["undo"].setEnabled(doc.undo_stack.canUndo())
+        self.actions["redo"].setEnabled(doc.undo_stack.canRedo())
 
     # -- sizes ------------------------------------------------------------------------------------
     def screen_size(self) -> QSize:
