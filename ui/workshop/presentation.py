@@ -517,8 +517,9 @@ class PresentationMode(QObject):
         self.legend.set_sizes(sizes)
         self.split.set_font_pixels(sizes.px(18))
         self.map_theme.sizes = sizes
+        # The scale bar's and north arrow's text: larger, but no more than their fixed boxes hold.
         canvas_font = QFont(self._saved.get("font", self.win.canvas.font()))
-        canvas_font.setPointSizeF(12.0 * sizes.scale)
+        canvas_font.setPointSizeF(11.5)
         self.win.canvas.setFont(canvas_font)
 
     def set_zoom(self, zoom: float) -> None:
