@@ -1,7 +1,11 @@
-"""KPI dock: the catalogue's KPIs for the current scenario, and a per-district breakdown chart.
+"""KPI dock: the catalogue's KPIs for the current scenario, its capital cost, and a per-district
+breakdown chart.
 
-Every number comes from :class:`cityplanner.kpi.Evaluator`, run on a worker thread; a request made
-while one runs supersedes it, so the dock always ends on the latest edit and the UI never waits.
+Every number comes from the engine's :class:`~cityplanner.tasks.EvaluateKpis` task (the
+:class:`cityplanner.kpi.Evaluator` kept here, and :func:`cityplanner.cost.scenario_cost`), run on a
+worker thread; a request made while one runs supersedes it, so the dock always ends on the latest
+edit and the UI never waits. Another project clears the dock at once: it says "computing" and shows
+no number until the new project's values come.
 """
 
 from __future__ import annotations
@@ -76,20 +80,22 @@ def fit_labels(names: list[str], metrics: QFontMetricsF, slot_px: float) -> list
 
 
 def format_value(value: float | None, decimals: int, unit: str = "") -> str:
-    """A value with thousands separators and the given decimals ('–' when there is none)."""
+    """A value with thousands separators and the given decimals in the UI language's number format
+    (``1,234.5`` in English, ``1.234,5`` in Vietnamese; '–' when there is none)."""
     if value is None or not np.isfinite(value):
         return "–"
-    text = f"{value:,.{decimals}f}"
+    text = i18n.format_number(value, decimals)
     return f"{text} {unit}" if unit else text
 
 
 def format_change(change: float | None, decimals: int) -> str:
-    """Change from the baseline with its sign ('+3.4', '-1.0'), '0.0' when it rounds to nothing."""
+    """Change from the baseline with its sign ('+3.4', '-1.0'), '0.0' when it rounds to nothing
+    (in the UI language's number format)."""
     if change is None or not np.isfinite(change):
         return "–"
     if round(change, decimals) == 0:
-        return f"{0:.{decimals}f}"
-    return f"{change:+,.{decimals}f}"
+        return i18n.format_number(0.0, decimals)
+    return i18n.format_number(change, decimals, sign=True)
 
 
 class KpiDock(QDockWidget):
@@ -108,6 +114,9 @@ class KpiDock(QDockWidget):
         self.setObjectName("KpiDock")
         self.doc: ProjectDocument | None = None
         self.evaluator = None
+        # Bumped whenever cached inputs go stale (another project, other layers): a job started
+        # before never hands its evaluator to a later one.
+        self._generation = 0
         self.results: list = []
         # The chart's figures: KPI value per group of zones, as the engine aggregates them.
         self.group_values = None
@@ -118,6 +127,12 @@ class KpiDock(QDockWidget):
         self.runner.busy_changed.connect(self._busy)
         self.status = QLabel(self.tr("No project"))
         self.status.setWordWrap(True)
+        # The scenario's capital cost (placements x unit cost, or a placement's own cost).
+        self.cost = None
+        self.cost_label = QLabel()
+        self.cost_label.setObjectName("KpiCost")
+        self.cost_label.setWordWrap(True)
+        self.cost_label.hide()
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -166,6 +181,7 @@ class KpiDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.status)
+        layout.addWidget(self.cost_label)
         layout.addWidget(splitter)
         self.setWidget(body)
 
@@ -193,11 +209,31 @@ class KpiDock(QDockWidget):
         doc.current_scenario_changed.connect(lambda _s: self.refresh())
         doc.facility_types_changed.connect(self.refresh)
         doc.layers_changed.connect(self.reset)
+        # Another project: none of the previous one's numbers stay while its values are computed.
+        self.clear()
+        self.status.setText(self.tr("Computing the KPIs of {project}…").format(project=doc.title))
         self.reset()
+
+    def clear(self) -> None:
+        """Show no value: an empty table, chart and cost (a project's values are on their way)."""
+        self.results = []
+        self.cost = None
+        self.group_values = None
+        self._chart_names = []
+        self.table.blockSignals(True)
+        self.table.clearContents()
+        self.table.setRowCount(0)
+        self.table.blockSignals(False)
+        self.chart.clear()
+        self.chart_title.clear()
+        self.chart.setToolTip("")
+        self.cost_label.clear()
+        self.cost_label.hide()
 
     def reset(self) -> None:
         """Forget cached analysis inputs (layers or zones changed) and re-evaluate."""
         self.evaluator = None
+        self._generation += 1
         self.group_combo.blockSignals(True)
         self.group_combo.clear()
         project = self.doc.project
@@ -216,32 +252,42 @@ class KpiDock(QDockWidget):
         self.group_combo.blockSignals(False)
         self.refresh()
 
-    def _evaluator_for(self, project_copy):
+    def _evaluator_for(self, project_copy, generation: int | None = None):
         # Imported on first use: the analysis stack is not needed to show the window (start-up time).
         from cityplanner.kpi import Evaluator
 
-        if self.evaluator is None:
-            self.evaluator = Evaluator(project_copy)
+        generation = self._generation if generation is None else generation
+        evaluator = self.evaluator
+        if evaluator is None or getattr(evaluator, "_dock_generation", None) != generation:
+            evaluator = Evaluator(project_copy)
+            evaluator._dock_generation = generation
+            if generation == self._generation:
+                self.evaluator = evaluator
         else:
             # Cached demand and network stay valid (same layers); placements come from the copy.
-            self.evaluator.project = project_copy
-        return self.evaluator
+            evaluator.project = project_copy
+        return evaluator
 
     def refresh(self) -> None:
-        """Evaluate the current scenario on a worker (superseding one still running)."""
+        """Evaluate the current scenario and its cost on a worker (superseding one still running)."""
         if self.doc is None:
             return
         project_copy = snapshot(self.doc.project)
         scenario = self.doc.current_scenario
+        doc = self.doc
+        generation = self._generation
 
         def job(progress):
-            evaluator = self._evaluator_for(project_copy)
-            return scenario, evaluator.evaluate(scenario, progress)
+            from cityplanner.tasks import EvaluateKpis
+
+            evaluator = self._evaluator_for(project_copy, generation)
+            task = EvaluateKpis(project=project_copy, scenario=scenario, evaluator=evaluator)
+            return doc, task.run(progress)
 
         self.runner.request(job)
 
     def _busy(self, busy: bool) -> None:
-        if busy:
+        if busy and self.results:
             self.status.setText(
                 self.tr("Updating KPIs for {scenario}…").format(scenario=self.doc.current_scenario)
             )
@@ -251,8 +297,12 @@ class KpiDock(QDockWidget):
         self.status.setToolTip(message)
 
     def _show(self, outcome) -> None:
-        scenario, results = outcome
+        doc, table = outcome
+        if doc is not self.doc:
+            return  # another project's values, finished after this one was opened
+        scenario, results = table.scenario, table.results
         self.results = results
+        self._show_cost(table.cost)
         selected = self.selected_kpi()
         self.table.setRowCount(len(results))
         for row, r in enumerate(results):
@@ -292,6 +342,35 @@ class KpiDock(QDockWidget):
         self.table.blockSignals(False)
         self.update_chart()
         self.evaluated.emit(results)
+
+    def _show_cost(self, cost) -> None:
+        """The scenario's capital cost, and what it is made of (per facility type) in the tooltip."""
+        self.cost = cost
+        total = format_value(cost.total, 0, cost.currency)
+        if not cost.types:
+            text = self.tr("Capital cost: {total} (no new facilities)").format(total=total)
+        else:
+            text = self.tr("Capital cost: {total} for {count} new facilities").format(
+                total=total, count=format_value(cost.placements, 0)
+            )
+        types = self.doc.project.facility_types
+        lines = [
+            self.tr("{count} × {type}: {cost}").format(
+                count=t.count,
+                type=i18n.facility_label(types[t.type]) if t.type in types else t.type,
+                cost=format_value(t.cost, 0, cost.currency),
+            )
+            for t in cost.types
+        ]
+        if cost.unpriced:
+            lines.append(
+                self.tr("{count} placements of types the project does not define cost nothing.").format(
+                    count=cost.unpriced
+                )
+            )
+        self.cost_label.setText(text)
+        self.cost_label.setToolTip("\n".join(lines))
+        self.cost_label.show()
 
     def selected_kpi(self) -> str | None:
         items = self.table.selectedItems()
