@@ -54,8 +54,10 @@ _PIECE_M = (5.0, 35.0)
 _SNAP_NEIGHBOURS = (6, 16, 64, 256)
 # Points snapped per block, blocks on all cores (keeps the work arrays in cache).
 _SNAP_BLOCK = 32_768
-# Snaps of this many distinct point sets are kept per network (least recently used dropped).
+# Snaps of this many distinct point sets are kept per network (least recently used dropped), and
+# as many sets of pairs within a limit, unless one holds more than _PAIR_CACHE_MAX pairs.
 _SNAP_CACHE_SIZE = 4
+_PAIR_CACHE_MAX = 4_000_000
 
 
 @dataclass
@@ -715,6 +717,9 @@ class StreetNetwork:
                 _, still = cache.find(new_keys)
                 if not still.any():
                     cache.add(new_keys, s, g, d)
+                if len(cache.target) > _PAIR_CACHE_MAX:
+                    # Too many to keep (an optimiser's candidate sites): answer, then forget.
+                    self._pair_caches = [(k, c) for k, c in self._pair_caches if c is not cache]
         report(progress, 1.0, "Network distances measured")
         with self._snaps_lock:
             position, known = cache.find(keys)
