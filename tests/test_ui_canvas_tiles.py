@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QStyleOptionGraphicsItem
 import ui.canvas.layer_items as layer_items
 from cityplanner.io import read_layer
 from cityplanner.project import Layer, Project
+from cityplanner.report.figures import PRIORITY_COLOURS
 from ui.canvas.basemap import WORLD, MBTilesBasemap
 from ui.canvas.view import MapCanvas
 from ui.document import ProjectDocument
@@ -162,7 +163,9 @@ def test_restyle_opacity_visibility_selection_and_priority_reach_the_tiled_view(
     doc.project.priority = {row: 1}
     doc.notify_priority()
     hatch = sharp_view(qtbot, canvas)[h // 2 - 20 : h // 2 + 20, w // 2 - 20 : w // 2 + 20].reshape(-1, 3)
-    tier_1 = np.all(np.abs(hatch.astype(int) - (0xD7, 0x19, 0x1C)) <= 8, axis=-1)
+    tier_colour = QColor(PRIORITY_COLOURS[1])  # the tiers' one palette (report and map)
+    rgb = (tier_colour.red(), tier_colour.green(), tier_colour.blue())
+    tier_1 = np.all(np.abs(hatch.astype(int) - rgb) <= 8, axis=-1)
     assert 0.05 < tier_1.mean() < 0.9, "priority hatching missing over the tiles"
     doc.project.priority = {}
     doc.notify_priority()

@@ -96,9 +96,16 @@ class ProjectDocument(QObject):
         styles = {}
         for i, (name, layer) in enumerate(self.project.layers.items()):
             styles[name] = (
-                LayerStyle.from_json(saved[name]) if name in saved else default_style(name, layer.role, i)
+                LayerStyle.from_json(saved[name])
+                if name in saved
+                else default_style(name, layer.role, i, self._type_colour(layer.role))
             )
         return styles
+
+    def _type_colour(self, role: str | None) -> str | None:
+        """The colour of the facility type a layer holds (None for other roles)."""
+        ftype = self.project.facility_types.get(role or "")
+        return ftype.color if ftype is not None else None
 
     def write_styles(self) -> None:
         """Store the styles and display names in ``project.settings`` so they are saved with the project."""
@@ -132,12 +139,17 @@ class ProjectDocument(QObject):
         ftype = self.project.facility_types.get(role or "")
         if ftype is not None:
             return i18n.facility_label(ftype)
-        return i18n.role_label(role) or layer_name
+        label = i18n.role_label(role)
+        if label:
+            return label
+        # A file's own name, readable: "boundary" -> "Boundary", "study_area" -> "Study area".
+        words = layer_name.replace("_", " ").strip() or layer_name
+        return words[0].upper() + words[1:]
 
     def default_display_name(self, layer_name: str) -> str:
         """How a layer is named when the planner has not named it: its facility type's label
-        ("Clinic" for a layer ``poi_medical``), its role ("Zones", "Streets") or its own name, in
-        the UI language; two layers that would share one also show their own name."""
+        ("Clinic" for a layer ``poi_medical``), its role ("Zones", "Streets") or its own name made
+        readable, in the UI language; two layers that would share one also show their own name."""
         base = self._base_name(layer_name)
         if base != layer_name and any(
             other != layer_name and self._base_name(other) == base for other in self.project.layers
@@ -164,7 +176,9 @@ class ProjectDocument(QObject):
     def style(self, layer_name: str) -> LayerStyle:
         if layer_name not in self.styles:
             layer = self.project.layer(layer_name)
-            self.styles[layer_name] = default_style(layer_name, layer.role, len(self.styles))
+            self.styles[layer_name] = default_style(
+                layer_name, layer.role, len(self.styles), self._type_colour(layer.role)
+            )
         return self.styles[layer_name]
 
     def set_style(self, layer_name: str, style: LayerStyle) -> None:

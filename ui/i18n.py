@@ -58,7 +58,7 @@ STATUS_TEXTS = {
 # named by their type's label instead); shown through translate("LayerRole", ...).
 ROLE_TEXTS = {
     "zones": QT_TRANSLATE_NOOP("LayerRole", "Zones"),
-    "population_surface": QT_TRANSLATE_NOOP("LayerRole", "Population density (people per km²)"),
+    "population_surface": QT_TRANSLATE_NOOP("LayerRole", "People per km²"),
     "roads": QT_TRANSLATE_NOOP("LayerRole", "Streets"),
     "buildings": QT_TRANSLATE_NOOP("LayerRole", "Buildings"),
     "hazard": QT_TRANSLATE_NOOP("LayerRole", "Hazard areas"),

@@ -105,9 +105,28 @@ OTHER_COLOUR = "#bdbdbd"
 # Natural breaks of larger layers are computed on this many quantiles of the values.
 JENKS_SAMPLE = 1000
 
-# Default colours for new layers, by role and geometry.
+# Default colours for new layers, by role and geometry (a facility type's layer takes the type's).
 _ROLE_COLOURS = {"zones": "#fdd49e", "roads": "#7f7f7f", "buildings": "#bcaaa4", "hazard": "#9ecae1"}
 _CYCLE = ["#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#b2df8a"]
+
+# Overlays of the map. Zone outlines: thin, dark and translucent, over every layer (the population
+# surface hides the zone layer's own edges). The coverage wash (radius discs, service areas): a
+# light tint with a clear edge, so that the streets and buildings under it stay readable.
+ZONE_OUTLINE = "#3c3c3c"
+ZONE_OUTLINE_ALPHA = 105
+ZONE_OUTLINE_WIDTH = 0.7
+COVERAGE_COLOUR = "#1e78c8"
+COVERAGE_FILL_ALPHA = 26
+COVERAGE_EDGE_ALPHA = 210
+
+
+def priority_colours() -> dict[int, str]:
+    """The priority tiers' colours {tier: colour}: the engine's one palette
+    (:data:`cityplanner.report.figures.PRIORITY_COLOURS`), shared by the map, its legend and the
+    report. Imported when first needed (the report module loads reportlab)."""
+    from cityplanner.report.figures import PRIORITY_COLOURS
+
+    return dict(PRIORITY_COLOURS)
 
 
 @dataclass
@@ -140,10 +159,12 @@ class LayerStyle:
         return cls(**known)
 
 
-def default_style(name: str, role: str | None, index: int) -> LayerStyle:
+def default_style(name: str, role: str | None, index: int, colour: str | None = None) -> LayerStyle:
     """A readable first style for layer ``name`` with ``role``, added as the ``index``-th layer.
 
-    Outlines (boundaries, study areas) are drawn unfilled so they do not hide what lies beneath.
+    ``colour``: the facility type's colour for a layer of existing facilities (so existing and
+    placed facilities of a type share it). Outlines (boundaries, study areas) are drawn unfilled
+    so they do not hide what lies beneath.
     """
     if role == "population_surface":
         # Where people live: density in quantile classes, cells without outlines.
@@ -151,7 +172,7 @@ def default_style(name: str, role: str | None, index: int) -> LayerStyle:
             kind="graduated", field="density_km2", palette="YlOrRd", method="quantiles", classes=5,
             opacity=0.7, line_width=0.0,
         )  # fmt: skip
-    colour = _ROLE_COLOURS.get(role or "", _CYCLE[index % len(_CYCLE)])
+    colour = colour or _ROLE_COLOURS.get(role or "", _CYCLE[index % len(_CYCLE)])
     outline = any(word in name.lower() for word in ("boundary", "outline", "border", "extent"))
     opacity = 0.55 if role == "zones" else 0.8
     return LayerStyle(
@@ -177,11 +198,19 @@ def palette_colours(name: str, n: int) -> list[str]:
 
 @dataclass
 class Classification:
-    """Result of :func:`classify`: ``class_index[i]`` is feature i's class (-1: no data)."""
+    """Result of :func:`classify`: ``class_index[i]`` is feature i's class (-1: no data).
+
+    ``labels`` are English (``1,234 – 5,678``); a legend in another language writes graduated
+    classes from ``bounds`` ((lower, upper) per class) with ``decimals``, and a categorised style's
+    last class as "other" when ``other_count`` values share it.
+    """
 
     class_index: np.ndarray
     colours: list[str]
     labels: list[str]
+    bounds: list[tuple[float, float]] | None = None
+    decimals: int = 0
+    other_count: int = 0
 
 
 def classify(values: pd.Series | None, style: LayerStyle) -> Classification:
@@ -201,11 +230,13 @@ def _categorised(values: pd.Series, style: LayerStyle) -> Classification:
     codes = pd.Categorical(text, categories=shown).codes.astype(np.int32)
     labels = [str(v) for v in shown]
     colours = palette_colours(style.palette if style.palette in QUALITATIVE else "Paired", len(shown))
+    other = 0
     if len(counts) > MAX_CATEGORIES:
         codes = np.where(codes < 0, len(shown), codes).astype(np.int32)
-        labels.append(f"other ({len(counts) - MAX_CATEGORIES} values)")
+        other = len(counts) - MAX_CATEGORIES
+        labels.append(f"other ({other} values)")
         colours.append(OTHER_COLOUR)
-    return Classification(codes, colours, labels)
+    return Classification(codes, colours, labels, other_count=other)
 
 
 def _graduated(values: pd.Series, style: LayerStyle) -> Classification:
@@ -242,8 +273,11 @@ def _graduated(values: pd.Series, style: LayerStyle) -> Classification:
     class_index[valid] = np.minimum(np.searchsorted(bins, numbers[valid], side="left"), len(bins) - 1)
     lower = np.concatenate([[distinct[0]], bins[:-1]])
     decimals = _label_decimals(np.concatenate([lower[:1], bins]))
-    labels = [f"{lo:,.{decimals}f} – {hi:,.{decimals}f}" for lo, hi in zip(lower, bins, strict=True)]
-    return Classification(class_index, palette_colours(style.palette, len(bins)), labels)
+    bounds = [(float(lo), float(hi)) for lo, hi in zip(lower, bins, strict=True)]
+    labels = [f"{lo:,.{decimals}f} – {hi:,.{decimals}f}" for lo, hi in bounds]
+    return Classification(
+        class_index, palette_colours(style.palette, len(bins)), labels, bounds=bounds, decimals=decimals
+    )
 
 
 def _label_decimals(bounds: np.ndarray) -> int:

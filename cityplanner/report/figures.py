@@ -38,7 +38,10 @@ MIN_MAP_HEIGHT_PT = 330.0
 COVERAGE_BREAKS = (20.0, 40.0, 60.0, 80.0)
 COVERAGE_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 NO_DATA_COLOUR = "#e0e0e0"
-PRIORITY_COLOURS = {1: "#b10026", 2: "#fc4e2a", 3: "#feb24c"}
+# Priority tiers, darkest first (ColorBrewer RdPu): magenta, a hue no default layer style, facility
+# type, coverage class or population ramp uses. The one palette of the tiers: the app's map and
+# legend take it from here too (ui.styles.priority_colours).
+PRIORITY_COLOURS = {1: "#ae017e", 2: "#dd3497", 3: "#f768a1"}
 PARK_COLOUR = "#74c476"
 BUILDING_COLOUR = "#9e9e9e"
 ROAD_COLOUR = "#757575"

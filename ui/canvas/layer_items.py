@@ -29,6 +29,8 @@ from ..styles import Classification
 from .geometry_paths import chunk_of_features, grouped_paths
 
 NO_DATA_COLOUR = "#d9d9d9"
+# Edge of point symbols (existing facilities and other point layers).
+POINT_EDGE = "#303030"
 # Layers with more vertices than this get the overview image and cached tiles.
 LOD_MIN_VERTICES = 200_000
 # Simplification tolerance of the overview's geometry, as a fraction of the layer's extent.
@@ -473,7 +475,8 @@ class PointLayerItem(PassiveScatterItem):
             symbol=self.symbol,
             size=self.size,
             brush=[brushes[c] for c in classes] if len(colours) > 2 else brushes[0],
-            pen=pg.mkPen("#ffffff", width=1.0),
+            # A dark edge: the symbols of light colours stay readable on a light or dark map.
+            pen=pg.mkPen(POINT_EDGE, width=1.0),
         )
 
 
@@ -516,6 +519,14 @@ class HighlightItem(pg.GraphicsObject):
 
     def set_brush(self, brush: QBrush) -> None:
         self._brush = brush
+        self.update()
+
+    def set_colour(self, colour: QColor, pattern: Qt.BrushStyle | None = None) -> None:
+        """Outline in ``colour`` (its width kept) and, with a ``pattern``, the fill in it too."""
+        self._pen.setColor(colour)
+        self._thin_pen.setColor(colour)
+        if pattern is not None:
+            self._brush = QBrush(colour, pattern)
         self.update()
 
     def boundingRect(self) -> QRectF:

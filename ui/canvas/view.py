@@ -1,4 +1,12 @@
-"""The map view: pyqtgraph GraphicsView with an equal-aspect ViewBox showing a ProjectDocument."""
+"""The map view: pyqtgraph GraphicsView with an equal-aspect ViewBox showing a ProjectDocument.
+
+Overlays: zone outlines over every layer, priority tiers (hatched, in the engine's tier palette),
+the coverage wash, placements, the scale bar and north arrow, and the legend. The legend is a
+panel in the map's top-right corner (:class:`MapLegend`), grouped as Plan (placements, priority
+tiers, coverage) / Existing facilities / Base layers under the layers' display names, each group
+collapsible and the whole legend too; zooming to an extent fits the extent beside or below it,
+collapsing it when the map is too small for both, so it never covers the city fitted.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,24 @@ import math
 import numpy as np
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from .. import i18n
 from ..document import ProjectDocument
-from ..styles import classify
+from ..styles import (
+    COVERAGE_COLOUR,
+    COVERAGE_EDGE_ALPHA,
+    COVERAGE_FILL_ALPHA,
+    ZONE_OUTLINE,
+    ZONE_OUTLINE_ALPHA,
+    ZONE_OUTLINE_WIDTH,
+    classify,
+    priority_colours,
+)
 from .layer_items import (
+    POINT_EDGE,
     HighlightItem,
     PassiveScatterItem,
     PointLayerItem,
@@ -22,7 +41,6 @@ from .layer_items import (
 )
 from .symbols import letter_for, lettered_disc
 
-PRIORITY_COLOURS = {1: "#d7191c", 2: "#fd8d3c", 3: "#e6c700"}
 PRIORITY_HATCH = {
     1: Qt.BrushStyle.DiagCrossPattern,
     2: Qt.BrushStyle.BDiagPattern,
@@ -31,6 +49,15 @@ PRIORITY_HATCH = {
 # Pixels within which a click picks a point, line or placement.
 PICK_PIXELS = 8
 LEGEND_MAX_CLASSES = 6
+# Legend panel: distance from the map's edges, room kept free for the scale bar under it, and its
+# width range in pixels.
+LEGEND_MARGIN = 12
+LEGEND_BOTTOM_RESERVE = 58
+LEGEND_MIN_WIDTH, LEGEND_MAX_WIDTH = 150, 210
+# Zooming to an extent keeps the legend open unless that shrinks the map by more than this factor.
+LEGEND_MAX_SHRINK = 1.75
+# Legend groups, in order.
+PLAN, EXISTING, BASE = "plan", "existing", "base"
 
 
 class MapViewBox(pg.ViewBox):
@@ -79,21 +106,30 @@ class MapCanvas(pg.GraphicsView):
         self.tool = None
         self.layer_items: dict[str, pg.GraphicsObject] = {}
         self._trees: dict[str, shapely.STRtree] = {}
-        self.show_legend = True
+        self._show_legend = True
         self.coverage_type: str | None = None
         self.basemap = None
         self.selection_item = HighlightItem(QPen(QColor("#00b7ff"), 2.5), QBrush(QColor(0, 183, 255, 70)))
+        # Tier colours come with the first tiers shown (set_priority_colours): the palette is the
+        # engine report's, whose module is only imported when a project has tiers.
         self.priority_items = {
-            tier: HighlightItem(QPen(QColor(c), 2.0), QBrush(QColor(c), PRIORITY_HATCH[tier]))
-            for tier, c in PRIORITY_COLOURS.items()
+            tier: HighlightItem(QPen(QColor("#808080"), 2.0), QBrush(QColor("#808080"), PRIORITY_HATCH[tier]))
+            for tier in PRIORITY_HATCH
         }
-        self.coverage_item = HighlightItem(
-            QPen(QColor(30, 120, 200, 200), 1.2), QBrush(QColor(30, 120, 200, 45))
-        )
+        self._priority_palette: dict[int, str] | None = None
+        self._service_areas_shown = False
+        outline = QColor(ZONE_OUTLINE)
+        outline.setAlpha(ZONE_OUTLINE_ALPHA)
+        self.zone_outline_item = HighlightItem(QPen(outline, ZONE_OUTLINE_WIDTH))
+        edge, wash = QColor(COVERAGE_COLOUR), QColor(COVERAGE_COLOUR)
+        edge.setAlpha(COVERAGE_EDGE_ALPHA)
+        wash.setAlpha(COVERAGE_FILL_ALPHA)
+        self.coverage_item = HighlightItem(QPen(edge, 1.4), QBrush(wash))
         self.placement_item = PassiveScatterItem(pxMode=True)
         self.rubber_band = RubberBandItem()
         for z, item in enumerate(
             [
+                self.zone_outline_item,
                 self.coverage_item,
                 *self.priority_items.values(),
                 self.selection_item,
@@ -109,6 +145,9 @@ class MapCanvas(pg.GraphicsView):
         # pans or zooms: at start-up the docks take their room after the project is first shown.
         self._fitted_bounds: tuple | None = None
         self.vb.sigRangeChangedManually.connect(self._navigated)
+        self.legend = MapLegend(self)
+        self.legend.toggled.connect(self._legend_toggled)
+        self.legend.hide()
 
     # -- document -------------------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument) -> None:
@@ -120,6 +159,7 @@ class MapCanvas(pg.GraphicsView):
         doc.placements_changed.connect(lambda _s: self.update_placements())
         doc.current_scenario_changed.connect(lambda _s: self.update_placements())
         doc.facility_types_changed.connect(self.update_placements)
+        doc.display_names_changed.connect(lambda _n: self.update_legend())
         self.rebuild_layers()
         self.zoom_full()
 
@@ -138,6 +178,7 @@ class MapCanvas(pg.GraphicsView):
             self._apply_visibility(name)
         self._update_selection()
         self.update_priority()
+        self.update_zone_outlines()
         self.update_placements()
         self.viewport().update()
 
@@ -180,6 +221,7 @@ class MapCanvas(pg.GraphicsView):
             self.vb.addItem(self.layer_items[name])
             self.layer_items[name].setZValue(item.zValue())
             self._apply_visibility(name)
+            self.update_legend()
             return
         classes = classify(layer.gdf[style.field] if style.field in layer.gdf.columns else None, style)
         if len(classes.class_index) != len(layer.gdf):
@@ -189,6 +231,7 @@ class MapCanvas(pg.GraphicsView):
         item.set_classification(classes)
         item.classification = classes
         self._apply_visibility(name)
+        self.update_legend()
         self.viewport().update()
 
     def _apply_visibility(self, name: str) -> None:
@@ -196,6 +239,27 @@ class MapCanvas(pg.GraphicsView):
         item = self.layer_items[name]
         item.setVisible(style.visible)
         item.setOpacity(style.opacity)
+        if name == self.doc.project.zones_layer:
+            self.zone_outline_item.setVisible(style.visible)
+
+    def update_zone_outlines(self) -> None:
+        """The zones' outlines over every layer (a population surface or fill hides their edges)."""
+        project = self.doc.project
+        zones = project.zones_layer
+        if not zones or zones not in project.layers:
+            self.zone_outline_item.set_geometries(np.empty(0, dtype=object))
+            return
+        self.zone_outline_item.set_geometries(project.layers[zones].gdf.geometry.to_numpy())
+        self.zone_outline_item.setVisible(self.doc.style(zones).visible)
+
+    def set_priority_colours(self) -> dict[int, str]:
+        """The tier palette (:func:`ui.styles.priority_colours`), applied to the tier overlays once."""
+        if self._priority_palette is None:
+            self._priority_palette = priority_colours()
+            for tier, item in self.priority_items.items():
+                colour = QColor(self._priority_palette.get(tier, self._priority_palette[1]))
+                item.set_colour(colour, PRIORITY_HATCH[tier])
+        return self._priority_palette
 
     def _update_selection(self, _name: str | None = None) -> None:
         geoms = [
@@ -215,10 +279,12 @@ class MapCanvas(pg.GraphicsView):
         rows = np.fromiter(project.priority.keys(), dtype=np.int64, count=len(project.priority))
         tiers = np.fromiter(project.priority.values(), dtype=np.int64, count=len(project.priority))
         valid = (rows >= 0) & (rows < len(zones))
+        if valid.any():
+            self.set_priority_colours()
         for tier, item in self.priority_items.items():
             item.set_geometries(zones[rows[valid & (tiers == tier)]])
-        # The legend lists the tiers in use: repaint the whole view, not just the zones' area.
-        self.viewport().update()
+        # The legend lists the tiers in use.
+        self.update_legend()
 
     def update_placements(self) -> None:
         """Redraw the current scenario's placements and the coverage discs of the chosen type."""
@@ -241,11 +307,13 @@ class MapCanvas(pg.GraphicsView):
             )
         self.placement_item.setData(spots)
         self.update_coverage()
-        # The legend lists the planned types: without a full repaint it kept the previous scenario's.
-        self.viewport().update()
+        # The legend lists the planned types (it kept the previous scenario's without an update).
+        self.update_legend()
 
     def update_coverage(self) -> None:
         """Coverage discs (radius of the type) around existing and placed facilities of the chosen type."""
+        self._service_areas_shown = False
+        self.update_legend()
         if not self.coverage_type or self.coverage_type not in self.doc.project.facility_types:
             self.coverage_item.set_geometries(np.empty(0, dtype=object))
             return
@@ -259,6 +327,8 @@ class MapCanvas(pg.GraphicsView):
     def set_service_areas(self, geoms: np.ndarray) -> None:
         """Show network service areas (computed by the engine) in place of the discs."""
         self.coverage_item.set_geometries(geoms)
+        self._service_areas_shown = len(geoms) > 0
+        self.update_legend()
 
     def set_basemap(self, basemap) -> None:
         """Show an offline basemap item under the layers (None removes it)."""
@@ -325,27 +395,65 @@ class MapCanvas(pg.GraphicsView):
         super().resizeEvent(event)
         # pyqtgraph calls this from its constructor (before ours has run) and from close(), after
         # clearing the scene: touching the deleted view box then crashes.
-        if getattr(self, "_fitted_bounds", None) is not None and not getattr(self, "closed", False):
+        if getattr(self, "closed", False) or not hasattr(self, "legend"):
+            return
+        self.place_legend()
+        if self._fitted_bounds is not None:
             self.zoom_to_bounds(self._fitted_bounds)
 
     def zoom_to_bounds(self, bounds) -> None:
+        """Show ``bounds`` (x0, y0, x1, y1) whole, with a margin, where the legend covers none of it.
+
+        The extent goes left of the legend or under it, whichever shows it larger; when either
+        would shrink it by more than :data:`LEGEND_MAX_SHRINK`, the legend is collapsed to its
+        title (unless the planner opened it) and the extent fitted beside that.
+        """
         x0, y0, x1, y1 = (float(v) for v in bounds)
         if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
             return
         self._fitted_bounds = (x0, y0, x1, y1)
         pad = max(x1 - x0, y1 - y0, 50.0) * 0.05
         x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
-        view_w, view_h = self.vb.width(), self.vb.height()
-        legend_w = self._legend_layout(self.viewport().fontMetrics())[2] if self.show_legend else 0.0
-        if legend_w and view_w > 2 * (legend_w + 24) and view_h > 0:
-            # Fit the extent left of the legend, so the legend covers none of it.
-            free_w = view_w - legend_w - 24
-            size = max((x1 - x0) / free_w, (y1 - y0) / view_h)
-            cy = (y0 + y1) / 2
-            xmin = x0 - (free_w * size - (x1 - x0)) / 2
-            self.vb.setRange(QRectF(xmin, cy - view_h * size / 2, view_w * size, view_h * size), padding=0)
+        view_w, view_h = float(self.vb.width()), float(self.vb.height())
+        if view_w <= 0 or view_h <= 0:
+            self.vb.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0)
             return
-        self.vb.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0)
+        region = QRectF(0, 0, view_w, view_h)
+        if self.legend.isVisibleTo(self):
+            region = self._free_region(x1 - x0, y1 - y0, view_w, view_h)
+        size = max((x1 - x0) / region.width(), (y1 - y0) / region.height())
+        # The extent's centre at the free region's centre (screen y grows downwards).
+        xmin = (x0 + x1) / 2 - region.center().x() * size
+        ymax = (y0 + y1) / 2 + region.center().y() * size
+        self.vb.setRange(QRectF(xmin, ymax - view_h * size, view_w * size, view_h * size), padding=0)
+
+    def _free_region(self, ext_w: float, ext_h: float, view_w: float, view_h: float) -> QRectF:
+        """The part of the map (pixels) an extent is fitted into: beside or under the legend.
+
+        May collapse or reopen the legend (see :meth:`zoom_to_bounds`).
+        """
+        full = max(ext_w / view_w, ext_h / view_h)
+
+        def best(collapsed: bool) -> tuple[float, QRectF]:
+            size = self.legend.panel_size(collapsed, self.viewport().size())
+            room_w = view_w - size.width() - 2 * LEGEND_MARGIN
+            room_h = view_h - size.height() - 2 * LEGEND_MARGIN
+            options = []
+            if room_w > 0:
+                options.append((max(ext_w / room_w, ext_h / view_h), QRectF(0, 0, room_w, view_h)))
+            if room_h > 0:
+                top = size.height() + 2 * LEGEND_MARGIN
+                options.append((max(ext_w / view_w, ext_h / room_h), QRectF(0, top, view_w, room_h)))
+            return min(options, key=lambda o: o[0]) if options else (math.inf, QRectF(0, 0, view_w, view_h))
+
+        collapsed = self.legend.collapsed
+        if self.legend.user_choice is None:
+            # Open when the map can afford it, else collapsed to its title.
+            collapsed = best(False)[0] > LEGEND_MAX_SHRINK * full
+        size, region = best(collapsed)
+        if collapsed != self.legend.collapsed:
+            self.legend.set_collapsed(collapsed, by_user=False)
+        return region if math.isfinite(size) else QRectF(0, 0, view_w, view_h)
 
     def zoom_to_layer(self, name: str) -> None:
         self.zoom_to_bounds(self.doc.project.layer(name).gdf.total_bounds)
@@ -394,8 +502,10 @@ class MapCanvas(pg.GraphicsView):
         else:
             self._draw_scale_bar(painter)
             self._draw_north_arrow(painter)
-            if self.show_legend:
-                self._draw_legend(painter)
+            # On screen the legend is its own panel (MapLegend); a picture of the map (the view
+            # rendered into an image) gets it painted in the same corner.
+            if self.show_legend and not isinstance(painter.device(), QWidget):
+                self.paint_legend(painter)
         painter.restore()
 
     def _draw_start_hint(self, painter: QPainter) -> None:
@@ -434,12 +544,14 @@ class MapCanvas(pg.GraphicsView):
         painter.setPen(QPen(QColor("#202020"), 1))
         painter.drawRect(QRectF(x0 + width_px / 2, y0 - 4, width_px / 2, 5))
         painter.drawRect(QRectF(x0, y0 - 4, width_px, 5))
-        label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
+        label = f"{i18n.format_plain(nice / 1000)} km" if nice >= 1000 else f"{i18n.format_plain(nice)} m"
         # "0" over the bar's start and the distance centred over its end.
         painter.drawText(QPointF(x0, y0 - 9), "0")
         label_width = painter.fontMetrics().horizontalAdvance(label)
         painter.drawText(QPointF(x0 + max(width_px - label_width / 2, 12.0), y0 - 9), label)
-        painter.drawText(QPointF(x0 + width_px + 8, y0 + 2), f"1:{self.scale_denominator():,.0f}")
+        painter.drawText(
+            QPointF(x0 + width_px + 8, y0 + 2), f"1:{i18n.format_number(self.scale_denominator(), 0)}"
+        )
 
     def _draw_north_arrow(self, painter: QPainter) -> None:
         x, y = 30, 18
@@ -452,99 +564,438 @@ class MapCanvas(pg.GraphicsView):
         painter.drawPolygon(QPolygonF([QPointF(x, y + 4), QPointF(x - 8, y + 34), QPointF(x, y + 28)]))
         painter.drawText(QRectF(x - 10, y + 30, 20, 16), Qt.AlignmentFlag.AlignCenter, "N")
 
-    def legend_entries(self) -> list[tuple[str, str, str]]:
-        """(kind, colour, text) rows of the legend: layer headers and class swatches, top layer first."""
-        rows: list[tuple[str, str, str]] = []
-        project = self.doc.project
-        if project.priority:
-            rows.append(("header", "", self.tr("Priority zones")))
-            rows += [
-                (f"hatch{t}", PRIORITY_COLOURS[t], self.tr("Tier {tier}").format(tier=t))
-                for t in (1, 2, 3)
-                if t in set(project.priority.values())
+    # -- legend -------------------------------------------------------------------------------
+    @property
+    def show_legend(self) -> bool:
+        """Whether the legend is shown (View > Legend; presentation mode has its own)."""
+        return self._show_legend
+
+    @show_legend.setter
+    def show_legend(self, on: bool) -> None:
+        self._show_legend = bool(on)
+        self.update_legend()
+
+    def _layer_rows(self, name: str) -> list[tuple]:
+        """Legend rows of one visible layer: one swatch, or its name then one swatch per class."""
+        style = self.doc.style(name)
+        item = self.layer_items.get(name)
+        if item is None:
+            return []
+        layer = self.doc.project.layers[name]
+        kind = item.legend_kind
+        title = self.doc.display_name(name)
+        ftype = self.doc.project.facility_types.get(layer.role or "")
+        letter = letter_for(ftype.icon, ftype.label) if ftype is not None and kind == "point" else ""
+        if style.kind == "single" or not style.field:
+            return [(kind, style.colour, title, 0, letter)]
+        if layer.role != "population_surface":  # its name says what it shows
+            title = f"{title} — {style.field}"
+        classes = item.classification
+        if classes.bounds is not None and len(classes.bounds) == len(classes.colours):
+            labels = [
+                f"{i18n.format_number(lo, classes.decimals)} – {i18n.format_number(hi, classes.decimals)}"
+                for lo, hi in classes.bounds
             ]
-        types = {p.type for p in self.doc.scenario.placements}
-        if types:
-            rows.append(
-                ("header", "", self.tr("Planned ({scenario})").format(scenario=self.doc.current_scenario))
-            )
-            rows += [
-                ("point", project.facility_types[t].color, i18n.facility_label(project.facility_types[t]))
-                for t in sorted(types)
-                if t in project.facility_types
-            ]
-        for name in reversed(list(project.layers)):
-            style = self.doc.style(name)
-            if not style.visible:
-                continue
-            item = self.layer_items.get(name)
-            if item is None:
-                continue
-            kind = item.legend_kind
-            if style.kind == "single" or not style.field:
-                rows.append((kind, style.colour, name))
-                continue
-            rows.append(("header", "", f"{name} — {style.field}"))
-            classes = item.classification
-            shown = list(zip(classes.colours, classes.labels, strict=True))
-            for colour, label in shown[:LEGEND_MAX_CLASSES]:
-                rows.append((kind, colour, label))
-            if len(shown) > LEGEND_MAX_CLASSES:
-                rows.append(
-                    ("header", "", self.tr("… {count} more").format(count=len(shown) - LEGEND_MAX_CLASSES))
+        else:
+            labels = list(classes.labels)
+            if classes.other_count and labels:
+                labels[-1] = self.tr("other ({count} values)").format(
+                    count=i18n.format_number(classes.other_count, 0)
                 )
+        rows: list[tuple] = [("header", "", title, 0, "")]
+        shown = list(zip(classes.colours, labels, strict=True))
+        rows += [(kind, colour, label, 1, letter) for colour, label in shown[:LEGEND_MAX_CLASSES]]
+        if len(shown) > LEGEND_MAX_CLASSES:
+            more = i18n.format_number(len(shown) - LEGEND_MAX_CLASSES, 0)
+            rows.append(("note", "", self.tr("… {count} more").format(count=more), 1, ""))
         return rows
 
-    def _legend_layout(self, metrics) -> tuple[list[tuple[str, str, str]], int, float, float]:
-        """The legend's rows that fit, its line height, width and height in pixels."""
-        rows = self.legend_entries()
-        if not rows:
-            return [], 0, 0.0, 0.0
-        line = metrics.height() + 3
-        max_rows = max(1, (self.viewport().height() - 90) // line)
-        rows = rows[:max_rows]
-        width = min(260, max(metrics.horizontalAdvance(t) for _, _, t in rows) + 40)
-        return rows, line, float(width), float(line * len(rows) + 12)
+    def legend_groups(self) -> list[tuple[str, str, list[tuple]]]:
+        """The legend as (key, title, rows) groups: Plan, Existing facilities, Base layers.
 
-    def _draw_legend(self, painter: QPainter) -> None:
-        metrics = painter.fontMetrics()
-        rows, line, width, height = self._legend_layout(metrics)
-        if not rows:
-            return
-        x0 = self.viewport().width() - width - 12
-        y0 = 12
-        painter.setPen(QPen(QColor("#b0b0b0"), 1))
-        painter.setBrush(QColor(255, 255, 255, 225))
-        painter.drawRoundedRect(QRectF(x0, y0, width, height), 4, 4)
-        y = y0 + 6
-        for kind, colour, text in rows:
-            swatch = QRectF(x0 + 8, y + 3, 18, line - 8)
-            if kind == "fill":
-                painter.setPen(QPen(QColor(colour).darker(150), 1))
-                painter.setBrush(QColor(colour))
-                painter.drawRect(swatch)
-            elif kind.startswith("hatch"):
-                # The tier's own pattern, as the map draws it.
-                painter.setPen(QPen(QColor(colour), 1.5))
-                painter.setBrush(QBrush(QColor(colour), PRIORITY_HATCH[int(kind[5:])]))
-                painter.drawRect(swatch)
-            elif kind == "line":
-                painter.setPen(QPen(QColor(colour), 2.5))
-                painter.drawLine(
-                    QPointF(swatch.left(), swatch.center().y()), QPointF(swatch.right(), swatch.center().y())
+        A row is (kind, colour, text, indent, letter); kinds: ``placed`` (a placement's symbol),
+        ``point``, ``fill``, ``line``, ``outline`` (zone edges), ``hatch1``-``hatch3`` (tiers),
+        ``area`` (coverage), ``header`` (a layer with classes), ``note``. Empty groups are left out.
+        """
+        project = self.doc.project
+        plan: list[tuple] = []
+        types = {p.type for p in self.doc.scenario.placements}
+        for name, ft in project.facility_types.items():
+            if name in types:
+                plan.append(("placed", ft.color, i18n.facility_label(ft), 0, letter_for(ft.icon, ft.label)))
+        tiers = set(project.priority.values())
+        if tiers:
+            palette = self.set_priority_colours()
+            plan += [
+                (
+                    f"hatch{t}",
+                    palette.get(t, palette[1]),
+                    self.tr("Priority tier {tier}").format(tier=t),
+                    0,
+                    "",
                 )
-            elif kind == "point":
-                painter.setPen(QPen(QColor("#ffffff"), 1))
-                painter.setBrush(QColor(colour))
-                painter.drawEllipse(swatch.center(), 6, 6)
+                for t in sorted(tiers)
+                if t in PRIORITY_HATCH
+            ]
+        coverage = project.facility_types.get(self.coverage_type or "")
+        if coverage is not None:
+            plan.append(
+                (
+                    "area",
+                    COVERAGE_COLOUR,
+                    self.tr("Within {radius} m of a {type}").format(
+                        radius=i18n.format_plain(coverage.radius_m), type=i18n.facility_label(coverage)
+                    ),
+                    0,
+                    "",
+                )
+            )
+        elif self._service_areas_shown:
+            plan.append(("area", COVERAGE_COLOUR, self.tr("Service areas along the streets"), 0, ""))
+        existing: list[tuple] = []
+        base: list[tuple] = []
+        for name in reversed(list(project.layers)):
+            if not self.doc.style(name).visible:
+                continue
+            rows = self._layer_rows(name)
+            if name == project.zones_layer:
+                rows.append(("outline", ZONE_OUTLINE, self.tr("Zone boundaries"), 0, ""))
+            role = project.layers[name].role
+            (existing if role in project.facility_types else base).extend(rows)
+        groups = [
+            (PLAN, self.tr("Plan ({scenario})").format(scenario=self.doc.current_scenario), plan),
+            (EXISTING, self.tr("Existing facilities"), existing),
+            (BASE, self.tr("Base layers"), base),
+        ]
+        return [g for g in groups if g[2]]
+
+    def legend_entries(self) -> list[tuple[str, str, str]]:
+        """The legend flattened to (kind, colour, text) rows, each group's title as a ``group`` row."""
+        rows: list[tuple[str, str, str]] = []
+        for _key, title, group in self.legend_groups():
+            rows.append(("group", "", title))
+            rows += [(kind, colour, text) for kind, colour, text, *_ in group]
+        return rows
+
+    def update_legend(self) -> None:
+        """Rebuild the legend panel from the document and place it; refit a fitted extent around it."""
+        legend = getattr(self, "legend", None)
+        if legend is None:
+            return
+        on = self._show_legend and self.doc is not None and bool(self.doc.project.layers)
+        legend.set_groups(self.legend_groups() if on else [])
+        legend.setVisible(on)
+        self.place_legend()
+        if (
+            on
+            and self._fitted_bounds is not None
+            and legend.geometry() != getattr(self, "_legend_at_fit", None)
+        ):
+            self.zoom_to_bounds(self._fitted_bounds)
+        self._legend_at_fit = legend.geometry()
+        self.viewport().update()
+
+    def place_legend(self) -> None:
+        """The legend in the top-right corner, as tall as its rows or the map allows (it scrolls)."""
+        size = self.legend.fit(self.viewport().size())
+        x = self.viewport().width() - size.width() - LEGEND_MARGIN
+        self.legend.setGeometry(QRect(max(0, x), LEGEND_MARGIN, size.width(), size.height()))
+
+    def _legend_toggled(self) -> None:
+        self.place_legend()
+        if self._fitted_bounds is not None:
+            self.zoom_to_bounds(self._fitted_bounds)
+        self._legend_at_fit = self.legend.geometry()
+
+    def paint_legend(self, painter: QPainter) -> None:
+        """The whole legend (every group open) in the top-right corner: for pictures of the map."""
+        groups = self.legend_groups()
+        if not groups:
+            return
+        metrics = painter.fontMetrics()
+        width = legend_width(groups, metrics, set())
+        height = legend_layout(groups, painter.font(), width, set())[1]
+        x0 = self.viewport().width() - width - LEGEND_MARGIN
+        painter.setPen(QPen(QColor("#b0b0b0"), 1))
+        painter.setBrush(QColor(255, 255, 255, 230))
+        painter.drawRoundedRect(QRectF(x0, LEGEND_MARGIN, width, height + 8), 4, 4)
+        paint_legend_rows(painter, groups, QPointF(x0, LEGEND_MARGIN + 4), width, set())
+
+
+# -- the legend ---------------------------------------------------------------------------------------
+def _line_height(metrics) -> int:
+    return metrics.height() + 4
+
+
+def _bold(font: QFont, bold: bool = True, italic: bool = False) -> QFont:
+    font = QFont(font)
+    font.setBold(bold)
+    font.setItalic(italic)
+    return font
+
+
+def _text_left(kind: str, indent: int) -> int:
+    """Where a row's text starts: after the symbol (titles and notes have none)."""
+    left = 10 + 12 * indent
+    return left if kind in ("header", "note") else left + 24
+
+
+def legend_width(groups, metrics, closed: set[str]) -> int:
+    """The legend's width: what its longest line needs, within LEGEND_MIN_WIDTH..LEGEND_MAX_WIDTH
+    (longer lines wrap)."""
+    needs = []
+    for key, title, rows in groups:
+        needs.append(metrics.horizontalAdvance(title) * 1.1 + 30)
+        if key not in closed:
+            needs += [metrics.horizontalAdvance(r[2]) * 1.05 + _text_left(r[0], r[3]) + 8 for r in rows]
+    return int(min(LEGEND_MAX_WIDTH, max([LEGEND_MIN_WIDTH, *needs])))
+
+
+def legend_layout(groups, font: QFont, width: float, closed: set[str]) -> tuple[list[tuple], int]:
+    """Each line of the legend as (key or None, row or title, y, height, text rect) and the total
+    height: titles and rows wrap onto more lines within ``width``."""
+    line = _line_height(QFontMetrics(font))
+    laid: list[tuple] = []
+    y = 0
+    wrap = int(Qt.TextFlag.TextWordWrap.value)
+    for key, title, rows in groups:
+        metrics = QFontMetrics(_bold(font))
+        text = QRect(20, 0, int(width - 26), 10_000)
+        height = max(line, metrics.boundingRect(text, wrap, title).height() + 4)
+        laid.append((key, title, y, height, QRect(20, y, text.width(), height)))
+        y += height + 2
+        if key in closed:
+            continue
+        for row in rows:
+            kind, _colour, label, indent, _letter = row
+            metrics = QFontMetrics(_bold(font, kind == "header", kind == "note"))
+            left = _text_left(kind, indent)
+            text = QRect(left, 0, int(width - left - 6), 10_000)
+            height = max(line, metrics.boundingRect(text, wrap, label).height() + 4)
+            laid.append((None, row, y, height, QRect(left, y, text.width(), height)))
+            y += height
+    return laid, y
+
+
+def _draw_symbol(painter: QPainter, kind: str, colour: str, letter: str, swatch: QRectF) -> None:
+    """A legend swatch drawn as the map draws the thing."""
+    if kind == "fill":
+        painter.setPen(QPen(QColor(colour).darker(150), 1))
+        painter.setBrush(QColor(colour))
+        painter.drawRect(swatch)
+    elif kind == "outline":
+        outline = QColor(colour)
+        outline.setAlpha(ZONE_OUTLINE_ALPHA)
+        painter.setPen(QPen(outline, 1.2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(swatch)
+    elif kind == "area":
+        edge, wash = QColor(colour), QColor(colour)
+        edge.setAlpha(COVERAGE_EDGE_ALPHA)
+        wash.setAlpha(COVERAGE_FILL_ALPHA * 2)  # a small swatch needs a little more to be seen
+        painter.setPen(QPen(edge, 1.2))
+        painter.setBrush(wash)
+        painter.drawRect(swatch)
+    elif kind.startswith("hatch"):
+        # The tier's own pattern, as the map draws it.
+        painter.setPen(QPen(QColor(colour), 1.5))
+        painter.setBrush(QBrush(QColor(colour), PRIORITY_HATCH[int(kind[5:])]))
+        painter.drawRect(swatch)
+    elif kind == "line":
+        painter.setPen(QPen(QColor(colour), 2.5))
+        painter.drawLine(
+            QPointF(swatch.left(), swatch.center().y()), QPointF(swatch.right(), swatch.center().y())
+        )
+    elif kind in ("point", "placed"):
+        # The map's symbols: a lettered disc (larger, with a darker edge, for placements).
+        placed = kind == "placed"
+        radius = 7.5 if placed else 5.5
+        edge = QColor("#202020" if placed else POINT_EDGE)
+        painter.save()
+        painter.translate(swatch.center())
+        if letter:
+            painter.scale(2 * radius, 2 * radius)
+            pen = QPen(edge, 1.5 if placed else 1.0)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(QColor(colour))
+            painter.drawPath(lettered_disc(letter))
+        else:
+            painter.setPen(QPen(edge, 1))
+            painter.setBrush(QColor(colour))
+            painter.drawEllipse(QPointF(0, 0), radius, radius)
+        painter.restore()
+
+
+def paint_legend_rows(painter: QPainter, groups, origin: QPointF, width: float, closed: set[str]) -> None:
+    """Draw the legend's groups (titles with an open/closed mark) and rows from ``origin`` down."""
+    base_font = QFont(painter.font())
+    laid, _height = legend_layout(groups, base_font, width, closed)
+    painter.save()
+    painter.translate(origin)
+    flags = int(Qt.TextFlag.TextWordWrap.value) | int(Qt.AlignmentFlag.AlignVCenter.value)
+    line = _line_height(painter.fontMetrics())
+    for key, item, y, height, rect in laid:
+        painter.setPen(QColor("#202020"))
+        if key is not None:  # a group's title
+            painter.setFont(_bold(base_font))
+            mark = "▸" if key in closed else "▾"
+            painter.drawText(QRectF(6, y, 14, line), int(Qt.AlignmentFlag.AlignVCenter.value), mark)
+            painter.drawText(rect, flags, item)
+            continue
+        kind, colour, text, indent, letter = item
+        painter.setFont(_bold(base_font, kind == "header", kind == "note"))
+        if kind not in ("header", "note"):
+            top = y + (height - line) / 2
+            _draw_symbol(painter, kind, colour, letter, QRectF(10 + 12 * indent, top + 3, 18, line - 7))
             painter.setPen(QColor("#202020"))
-            text_x = x0 + 8 if kind == "header" else x0 + 32
-            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(x0 + width - text_x - 6))
-            font = painter.font()
-            font.setBold(kind == "header")
-            painter.setFont(font)
-            painter.drawText(QPointF(text_x, y + line - 6), shown)
-            y += line
-        font = painter.font()
-        font.setBold(False)
-        painter.setFont(font)
+        painter.drawText(rect, flags, text)
+    painter.restore()
+    painter.setFont(base_font)
+
+
+class _LegendBody(QWidget):
+    """The legend's rows; a click on a group's title opens or closes the group."""
+
+    def __init__(self, legend: MapLegend) -> None:
+        super().__init__()
+        self.legend = legend
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def content_height(self, width: int) -> int:
+        return legend_layout(self.legend.groups, self.font(), width, self.legend.closed_groups)[1] + 4
+
+    def sizeHint(self) -> QSize:
+        width = legend_width(self.legend.groups, self.fontMetrics(), self.legend.closed_groups)
+        return QSize(width, self.content_height(width))
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        paint_legend_rows(painter, self.legend.groups, QPointF(0, 0), self.width(), self.legend.closed_groups)
+        painter.end()
+
+    def mousePressEvent(self, event) -> None:
+        laid, _height = legend_layout(
+            self.legend.groups, self.font(), self.width(), self.legend.closed_groups
+        )
+        y = event.position().y()
+        for key, _item, top, height, _rect in laid:
+            if key is not None and top <= y < top + height + 2:
+                self.legend.toggle_group(key)
+                return
+        super().mousePressEvent(event)
+
+
+class MapLegend(QFrame):
+    """The map's legend: a title button that collapses it, and its groups in a scroll area.
+
+    Attributes
+    ----------
+    groups : list
+        (key, title, rows) from :meth:`MapCanvas.legend_groups`.
+    collapsed : bool
+        Only the title shows.
+    closed_groups : set of str
+        Keys of the groups closed by a click on their title.
+    user_choice : bool or None
+        The collapsed state the planner chose with the title button (None: the map chooses).
+
+    Signals
+    -------
+    toggled()
+        The legend or one of its groups was opened or closed: its size changed.
+    """
+
+    toggled = Signal()
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas.viewport())
+        self.setObjectName("MapLegend")
+        self.groups: list = []
+        self.collapsed = False
+        self.closed_groups: set[str] = set()
+        self.user_choice: bool | None = None
+        self.setAutoFillBackground(False)
+        self.setStyleSheet(
+            "#MapLegend { background: rgba(255, 255, 255, 232); border: 1px solid #b0b0b0;"
+            " border-radius: 4px; }"
+        )
+        self.title = QToolButton(self)
+        self.title.setObjectName("MapLegendTitle")
+        self.title.setAutoRaise(True)
+        self.title.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        font = QFont(self.title.font())
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.clicked.connect(lambda: self.set_collapsed(not self.collapsed, by_user=True))
+        self.body = _LegendBody(self)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidget(self.body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 4)
+        layout.setSpacing(0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.scroll)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        mark = "▸" if self.collapsed else "▾"
+        self.title.setText(f"{mark} {self.tr('Legend')}")
+        self.title.setToolTip(self.tr("Show the legend") if self.collapsed else self.tr("Hide the legend"))
+        self.scroll.setVisible(not self.collapsed)
+
+    def set_groups(self, groups: list) -> None:
+        self.groups = groups
+        self.body.updateGeometry()
+        self.body.adjustSize()
+        self.body.update()
+
+    def set_collapsed(self, collapsed: bool, by_user: bool = True) -> None:
+        if by_user:
+            self.user_choice = collapsed
+        if collapsed != self.collapsed:
+            self.collapsed = collapsed
+            self._update_title()
+            self.toggled.emit()
+
+    def toggle_group(self, key: str) -> None:
+        self.closed_groups ^= {key}
+        self.body.updateGeometry()
+        self.body.adjustSize()
+        self.body.update()
+        self.toggled.emit()
+
+    def panel_size(self, collapsed: bool, viewport: QSize) -> QSize:
+        """The panel's size in a map of ``viewport`` size, open or collapsed (rows scroll beyond)."""
+        return self._measure(collapsed, viewport)[0]
+
+    def _measure(self, collapsed: bool, viewport: QSize) -> tuple[QSize, int]:
+        """(panel size, body height) in a map of ``viewport`` size."""
+        margins = self.layout().contentsMargins()
+        side = margins.left() + margins.right()
+        title = self.title.sizeHint()
+        if collapsed or not self.groups:
+            return QSize(title.width() + side, title.height() + margins.top() + 2), 0
+        room = max(title.height() + 40, viewport.height() - LEGEND_MARGIN - LEGEND_BOTTOM_RESERVE)
+        width = min(
+            max(legend_width(self.groups, self.body.fontMetrics(), self.closed_groups), title.width()),
+            max(LEGEND_MIN_WIDTH, viewport.width() // 2 - side),
+        )
+        body = self.body.content_height(width)
+        chrome = title.height() + margins.top() + margins.bottom()
+        if chrome + body > room:  # the rows scroll: a scroll bar beside them
+            width += self.scroll.verticalScrollBar().sizeHint().width()
+        return QSize(width + side, min(chrome + body, room)), body
+
+    def fit(self, viewport: QSize) -> QSize:
+        """Size the rows for a map of ``viewport`` size; the panel's size."""
+        size, body = self._measure(self.collapsed, viewport)
+        if body:
+            self.body.setFixedHeight(body)
+        return size

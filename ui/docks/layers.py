@@ -1,4 +1,10 @@
-"""Layers dock: visibility, drawing order (drag to reorder), opacity, rename, remove, style."""
+"""Layers dock: visibility, drawing order (drag to reorder), opacity, display name, remove, style.
+
+Layers are listed under their display names (:meth:`ui.document.ProjectDocument.display_name`:
+the facility type's label for a layer of existing facilities, a role's name, or the planner's
+own); renaming one here changes its display name, as one undoable step, and the legend follows.
+The layer's own name (the project's and the command line's) shows in its tooltip.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import commands
+from .. import commands, i18n
 from ..dialogs.errors import show_error
 from ..document import ProjectDocument
 from ..styles import LayerStyle, palette_colours
@@ -90,6 +96,7 @@ class LayersDock(QDockWidget):
         self.doc = doc
         doc.layers_changed.connect(self.refresh)
         doc.layer_style_changed.connect(lambda _n: self.refresh())
+        doc.display_names_changed.connect(lambda _n: self.refresh())
         self.refresh()
 
     def current_layer(self) -> str | None:
@@ -115,7 +122,7 @@ class LayersDock(QDockWidget):
         for name in reversed(list(project.layers)):
             layer = project.layers[name]
             style = self.doc.style(name)
-            item = QListWidgetItem(style_swatch(style), name)
+            item = QListWidgetItem(style_swatch(style), self.doc.display_name(name))
             item.setData(NAME_ROLE, name)
             item.setFlags(
                 item.flags()
@@ -126,8 +133,10 @@ class LayersDock(QDockWidget):
             item.setCheckState(Qt.CheckState.Checked if style.visible else Qt.CheckState.Unchecked)
             role = f", {layer.role}" if layer.role else ""
             item.setToolTip(
-                self.tr("{geometry}, {count} features{role}").format(
-                    geometry=layer.geometry_type, count=f"{layer.feature_count:,}", role=role
+                self.tr("Layer {name}").format(name=name)
+                + "\n"
+                + self.tr("{geometry}, {count} features{role}").format(
+                    geometry=layer.geometry_type, count=i18n.format_number(layer.feature_count, 0), role=role
                 )
                 + f"\n{layer.source}"
                 + ("\n" + "\n".join(layer.notes) if layer.notes else "")
@@ -142,17 +151,23 @@ class LayersDock(QDockWidget):
     def _item_changed(self, item: QListWidgetItem) -> None:
         if self._updating:
             return
-        old = item.data(NAME_ROLE)
-        new = item.text().strip()
-        if new and new != old:
-            if new in self.doc.project.layers:
-                self._updating = True
-                item.setText(old)
-                self._updating = False
-            else:
-                self.doc.undo_stack.push(commands.RenameLayer(self.doc, old, new))
-                return
-        self.doc.set_visible(old, item.checkState() == Qt.CheckState.Checked)
+        name = item.data(NAME_ROLE)
+        shown = self.doc.display_name(name)
+        text = item.text().strip()
+        if text != shown:
+            # A new display name (empty: back to the default one); the layer keeps its own name.
+            self.doc.undo_stack.push(
+                commands.SetDisplayName(
+                    self.doc,
+                    name,
+                    text or None,
+                    self.tr("Name layer {layer} '{name}'").format(
+                        layer=name, name=text or self.doc.default_display_name(name)
+                    ),
+                )
+            )
+            return
+        self.doc.set_visible(name, item.checkState() == Qt.CheckState.Checked)
 
     def _rows_moved(self, *_args) -> None:
         order = [self.list.item(i).data(NAME_ROLE) for i in range(self.list.count())]
@@ -183,6 +198,7 @@ class LayersDock(QDockWidget):
             (self.tr("Style…"), lambda: self.style_requested.emit(name)),
             (self.tr("Attribute table"), lambda: self.table_requested.emit(name)),
             (self.tr("Rename"), lambda: self.list.editItem(item)),
+            (self.tr("Default name"), lambda: self.reset_name(name)),
             (self.tr("Remove"), lambda: self.remove(name)),
         ]
         for text, slot in actions:
@@ -191,13 +207,27 @@ class LayersDock(QDockWidget):
             menu.addAction(action)
         menu.exec(self.list.mapToGlobal(pos))
 
+    def reset_name(self, name: str) -> None:
+        """Back to the layer's default display name (its facility type's or role's)."""
+        if name in self.doc.display_names:
+            self.doc.undo_stack.push(
+                commands.SetDisplayName(
+                    self.doc,
+                    name,
+                    None,
+                    self.tr("Name layer {layer} '{name}'").format(
+                        layer=name, name=self.doc.default_display_name(name)
+                    ),
+                )
+            )
+
     def remove(self, name: str) -> None:
         if name == self.doc.project.zones_layer:
             show_error(
                 self,
                 self.tr("Remove layer"),
                 self.tr("Layer '{name}' holds the zones and population and cannot be removed.").format(
-                    name=name
+                    name=self.doc.display_name(name)
                 ),
             )
             return

@@ -34,7 +34,8 @@ NUMERIC = {1: "radius_m", 2: "capacity", 3: "unit_cost"}
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+    """A setting in the UI language's number format (``2,500`` / ``2.500``, ``4.8`` / ``4,8``)."""
+    return i18n.format_plain(value)
 
 
 def facility_icon(colour: str, icon: str, label: str, size: int = 18) -> QIcon:
@@ -156,12 +157,12 @@ class PaletteDock(QDockWidget):
         ft = copy.copy(self.doc.project.facility_type(item.data(Qt.ItemDataRole.UserRole)))
         col = item.column()
         try:
-            value = float(item.text().replace(",", ""))
+            value = i18n.parse_number(item.text())
         except ValueError:
             value = -1.0
         if value < 0:
             self._filling = True
-            item.setText(f"{getattr(ft, NUMERIC[col]):g}")
+            item.setText(_number(getattr(ft, NUMERIC[col])))
             self._filling = False
             return
         setattr(ft, NUMERIC[col], value)
