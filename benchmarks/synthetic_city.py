@@ -377,3 +377,90 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# Facilities per type of a synthetic city of about 9 million people (HCMC's size), used by
+# :func:`city_project`; parks are polygons, the others points.
+CITY_FACILITIES = {
+    "bus_stop": 4_000,
+    "wifi": 2_000,
+    "small_cell": 3_000,
+    "cctv": 1_500,
+    "iot_sensor": 500,
+    "ev_charger": 300,
+    "clinic": 400,
+    "school": 1_500,
+    "park": 600,
+}
+
+
+def city_project(
+    size_m: float,
+    n_zones: int = 322,
+    seed: int = 0,
+    spacing_m: float = 100.0,
+    cell_size_m: float = 100.0,
+    population: float = 9_000_000.0,
+    facilities: dict[str, int] | None = None,
+    surface: bool = True,
+):
+    """A :class:`cityplanner.project.Project` of a synthetic square city, for KPI benchmarks.
+
+    Zones (Voronoi, :func:`zones`) with a population field ``population`` summing to about
+    ``population``, a street layer (:func:`street_grid`, ``spacing_m``; role ``roads``), one layer
+    of existing facilities per facility type of the shipped catalogue (counts from
+    ``facilities``, default :data:`CITY_FACILITIES`; drawn near where people live; parks as
+    50-200 m rectangles), a hazard layer (30 flood discs of 300-1,500 m) and, when ``surface`` is
+    True, the population surface (uniform, ``cell_size_m`` cells) stored as a loaded project
+    would hold it.
+
+    Returns
+    -------
+    project : cityplanner.project.Project
+    grid : StreetGrid
+        The street network drawn into the road layer.
+    """
+    import pyproj
+
+    from cityplanner.facility_types import load_catalogue
+    from cityplanner.project import Layer, Project
+    from cityplanner.surface import set_project_surface
+
+    rng = np.random.default_rng(seed)
+    extent = Extent.square(size_m)
+    counts = dict(CITY_FACILITIES if facilities is None else facilities)
+    zone_gdf = zones(n_zones, extent, seed=seed + 2, mean_population=population / n_zones)
+    grid = street_grid(extent, spacing_m=spacing_m, seed=seed + 3, n_diagonals=6, n_bridges=20)
+    people_xy, _ = demand_points(200_000, extent, seed=seed)
+    project = Project(
+        crs=pyproj.CRS.from_user_input(CRS), name="Synthetic city", settings={"cell_size_m": cell_size_m}
+    )
+    project.add_layer(Layer("zones", zone_gdf, role="zones"))
+    project.zones_layer, project.population_field = "zones", "population"
+    project.add_layer(Layer("roads", grid.lines, role="roads"))
+    types, _currency = load_catalogue()
+    for i, ft in enumerate(types):
+        n = counts.get(ft.name, 0)
+        if n <= 0:
+            continue
+        xy = facility_points(n, extent, seed=seed + 10 + i, near=people_xy)
+        if ft.name == "park":
+            half = rng.uniform(25.0, 100.0, (n, 2))
+            geoms = shapely.box(
+                xy[:, 0] - half[:, 0], xy[:, 1] - half[:, 1], xy[:, 0] + half[:, 0], xy[:, 1] + half[:, 1]
+            )
+        else:
+            geoms = shapely.points(xy)
+        layer = project.add_layer(
+            Layer(f"{ft.name}_existing", gpd.GeoDataFrame(geometry=geoms, crs=CRS), role=ft.name)
+        )
+        ft.layer = layer.name
+        project.facility_types[ft.name] = ft
+    for ft in types:
+        project.facility_types.setdefault(ft.name, ft)
+    centres = facility_points(30, extent, seed=seed + 40)
+    flood = shapely.buffer(shapely.points(centres), rng.uniform(300.0, 1_500.0, 30))
+    project.add_layer(Layer("flood", gpd.GeoDataFrame(geometry=flood, crs=CRS), role="hazard"))
+    if surface:
+        set_project_surface(project, cell_size_m=cell_size_m)
+    return project, grid
