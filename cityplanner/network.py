@@ -712,7 +712,11 @@ class StreetNetwork:
         if not known.all():
             new_keys, first = np.unique(keys[~known], return_index=True)
             new_xy = src_xy[~known][first]
-            s, g, d = self._pairs_of(new_xy, targets.snap(max_snap_m), limit_m, max_snap_m, progress)
+            if cache.by_node is None:
+                cache.by_node = self._targets_by_node(targets.snap(max_snap_m))
+            s, g, d = self._pairs_of(
+                new_xy, targets.snap(max_snap_m), cache.by_node, limit_m, max_snap_m, progress
+            )
             with self._snaps_lock:
                 _, still = cache.find(new_keys)
                 if not still.any():
@@ -725,23 +729,41 @@ class StreetNetwork:
             position, known = cache.find(keys)
             return cache.pairs(position)
 
+    def _targets_by_node(self, tgt: Snap) -> tuple[np.ndarray, ...]:
+        """The usable targets, their edge's ends, offsets and snaps, and the targets by end node.
+
+        A target is within a limit only when one of its edge's ends is, so a run measures only
+        the targets listed at the nodes it reached: ``by_node[at_node[k]:at_node[k + 1]]`` are
+        the entries at node ``k`` (an entry ``j`` is target ``j`` via ``u``, ``j + n`` via ``v``).
+        """
+        usable_tgt = np.flatnonzero(~tgt.too_far)
+        e = tgt.edge[usable_tgt]
+        u, v = self.edge_u[e], self.edge_v[e]
+        t = tgt.offset_m[usable_tgt]
+        rest = self.edge_length_m[e] - t
+        snap_t = tgt.distance_m[usable_tgt]
+        at_node, by_node = _group_by_node(np.concatenate([u, v]), self.n_nodes)
+        return usable_tgt, u, v, t, rest, snap_t, at_node, by_node
+
     def _pairs_of(
-        self, sources_xy: np.ndarray, tgt: Snap, limit_m: float, max_snap_m: float, progress: Progress | None
+        self,
+        sources_xy: np.ndarray,
+        tgt: Snap,
+        targets_index: tuple[np.ndarray, ...],
+        limit_m: float,
+        max_snap_m: float,
+        progress: Progress | None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`pairs_within` measured (no cache), ordered by source then target."""
+        """:meth:`pairs_within` measured (no cache), ordered by source then target.
+
+        ``targets_index`` is :meth:`_targets_by_node` of ``tgt``.
+        """
         src = self.snap(sources_xy, max_snap_m)
         usable_src = np.flatnonzero(~src.too_far)
-        usable_tgt = np.flatnonzero(~tgt.too_far)
+        usable_tgt, u, v, t, rest, snap_t, at_node, by_node = targets_index
+        n_targets = len(usable_tgt)
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        if len(usable_src) and len(usable_tgt):
-            e = tgt.edge[usable_tgt]
-            u, v = self.edge_u[e], self.edge_v[e]
-            t = tgt.offset_m[usable_tgt]
-            rest = self.edge_length_m[e] - t
-            snap_t = tgt.distance_m[usable_tgt]
-            # Targets by end node of their edge: a target is within the limit only when one of
-            # its edge's ends is, so only the targets at nodes a run reached are measured.
-            at_node, by_node = _group_by_node(np.concatenate([u, v]), self.n_nodes)
+        if len(usable_src) and n_targets:
             # Sources in batches of neighbours, each run on the part of the graph around them.
             ordered = usable_src[_z_order(src.xy[usable_src], max(limit_m, 1.0))]
             local = np.full(self.n_nodes, -1, dtype=np.int64)
@@ -757,8 +779,8 @@ class StreetNetwork:
                 position = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
                 entry = by_node[np.repeat(at_node[node], count) + position]
                 # A target listed under u, or under v when u was not reached: each pair once.
-                via_v = entry >= len(e)
-                j = np.where(via_v, entry - len(e), entry)
+                via_v = entry >= n_targets
+                j = np.where(via_v, entry - n_targets, entry)
                 to_u = _lookup(dist, row, local[u[j]])
                 once = ~via_v | ~(to_u <= limit_m)
                 row, j, to_u = row[once], j[once], to_u[once]
@@ -1017,6 +1039,7 @@ class _PairCache:
     start: np.ndarray
     target: np.ndarray
     distance: np.ndarray
+    by_node: tuple[np.ndarray, ...] | None = None
 
     @classmethod
     def empty(cls, targets: _Attachment) -> _PairCache:
