@@ -1,6 +1,6 @@
 """The app's paths into the engine, driven through real widgets (offscreen): Propose sites (run and
-cancel), network service areas, snapping to streets, priority by rule, the per-district chart and
-the New-project wizard."""
+cancel), network service areas, snapping to streets, priority by rule and the per-district chart
+(the New-project wizard: test_ui_new_project.py, driven with clicks)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ import numpy as np
 import pytest
 import shapely
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
-from test_ui_support import SAMPLE_GPKG, SAMPLE_PROJECT, new_window
 from test_ui_workflow import no_modal_dialogs  # noqa: F401 (fixture)
 
 from cityplanner.kpi import Evaluator, district_field
 from cityplanner.network import StreetNetwork
 from cityplanner.priority import DENSITY, tiers_from_score, weighted_score, zone_criteria
-from ui.dialogs.new_project import NewProjectWizard
 from ui.dialogs.priority import PriorityRuleDialog
 from ui.dialogs.propose import ProposeSitesDialog
 from ui.docks.kpis import CHANGE_COLUMN, STATUS_MARKS, VALUE_COLUMN, format_change, format_value
@@ -248,57 +245,3 @@ def test_change_and_value_formats():
     assert format_change(0.0, 1) == "0.0" and format_change(-0.01, 1) == "0.0"
     assert format_change(-12.0, 0) == "-12" and format_change(None, 1) == "–"
     assert format_value(1234.5, 1, "%") == "1,234.5 %" and format_value(4.0, 0) == "4"
-
-
-def test_new_project_wizard_opens_the_sample(qtbot, tmp_path):
-    win = new_window(qtbot, tmp_path)
-    win.actions["new"].trigger()
-    wizard = win.findChild(NewProjectWizard)
-    assert wizard is not None and wizard.isVisible()
-    assert wizard.sample_choice.isChecked() == SAMPLE_PROJECT.exists()
-    if not SAMPLE_PROJECT.exists():
-        pytest.skip("needs sample_data/hai_chau.cityplan (make sample)")
-    wizard.button(QWizard.WizardButton.FinishButton).click()
-    qtbot.waitUntil(lambda: win.doc.path == SAMPLE_PROJECT)
-    assert win.doc.project.zones_layer == "zones" and not win.doc.is_dirty
-    win.kpi_dock.runner.wait()
-
-
-def test_new_project_wizard_from_a_zone_layer(qtbot, tmp_path, monkeypatch):
-    if not SAMPLE_GPKG.exists():
-        pytest.skip("needs sample_data/hai_chau.gpkg (make sample)")
-    win = new_window(qtbot, tmp_path)
-    errors = []
-    monkeypatch.setattr("ui.dialogs.new_project.show_error", lambda _p, title, text: errors.append(text))
-    win.actions["new"].trigger()
-    wizard = win.findChild(NewProjectWizard)
-    wizard.files_choice.setChecked(True)
-    wizard.next()
-    assert wizard.currentId() == wizard.zones_id
-    wizard.set_zone_file(SAMPLE_GPKG)
-    wizard.zone_layer.setCurrentText("zones")
-    # Fields are offered with population-like names first.
-    assert wizard.population_field.itemText(0) == "population"
-    wizard.name.setText("Hải Châu test plan")
-    wizard.next()
-    assert wizard.currentId() == wizard.layers_id
-    wizard.add_other_layers([SAMPLE_GPKG])
-    listed = [wizard.other_layers.item(i).text().split(" = ")[0] for i in range(wizard.other_layers.count())]
-    assert "zones" not in listed and {"roads", "bus_stops", "schools"} <= set(listed)
-
-    # A field that is not a population: the engine's one-sentence error, and the wizard stays open.
-    wizard.population_field.setCurrentText("district")
-    wizard.button(QWizard.WizardButton.FinishButton).click()
-    assert len(errors) == 1 and "district" in errors[0] and wizard.isVisible()
-
-    wizard.population_field.setCurrentText("population")
-    wizard.button(QWizard.WizardButton.FinishButton).click()
-    qtbot.waitUntil(lambda: win.doc.project.zones_layer == "zones")
-    project = win.doc.project
-    assert project.name == "Hải Châu test plan" and project.population_field == "population"
-    assert set(listed) <= set(project.layers)
-    assert project.layer_with_role("roads") is not None
-    assert project.population.sum() > 0
-    assert win.doc.path is None and win.doc.is_dirty
-    assert set(win.canvas.layer_items) == set(project.layers)
-    win.kpi_dock.runner.wait()

@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         a("save", self.tr("&Save"), self.save, QKeySequence.StandardKey.Save, "save")
         a("save_as", self.tr("Save &As…"), self.save_as, QKeySequence.StandardKey.SaveAs)
         a("add_layer", self.tr("&Add layer…"), self.add_layer_dialog, "Ctrl+L", "add_layer")
+        a("export", self.tr("&Export…"), self.export_dialog, "Ctrl+E")
         a("quit", self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         undo = self.undo_action = QAction(icon("undo"), self.tr("&Undo"), self)
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu(self.tr("Open &recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
-        for key in ("save", "save_as", "add_layer"):
+        for key in ("save", "save_as", "add_layer", "export"):
             file_menu.addAction(act[key])
         file_menu.addSeparator()
         file_menu.addAction(act["quit"])
@@ -467,22 +468,70 @@ class MainWindow(QMainWindow):
             self.open_project(Path(path), ask=False)
 
     def open_project(self, path: Path, ask: bool = True) -> bool:
-        """Open a ``.cityplan``; engine errors are shown in a dialog. Returns True on success."""
-        from cityplanner.store import load_project
+        """Open a ``.cityplan``; engine errors are shown in a dialog. Returns True on success.
 
+        The file is read on a worker (a progress dialog with Cancel shows when it takes long);
+        the window keeps answering meanwhile.
+        """
         if ask and not self.maybe_save():
             return False
-        self.statusBar().showMessage(self.tr("Opening {file}…").format(file=Path(path).name))
-        try:
-            project = load_project(path)
-        except CityPlannerError as err:
+        path = Path(path)
+        opening = self.tr("Opening {file}…").format(file=path.name)
+        self.statusBar().showMessage(opening)
+
+        def job(progress):
+            from cityplanner.store import load_project
+
+            return load_project(path, progress), []
+
+        status, value = self.run_with_progress(opening, job)
+        if status != "done":
             self.statusBar().clearMessage()  # not left saying "Opening …" after the error
-            show_error(self, self.tr("Open project"), str(err))
+            if status == "error":
+                show_error(self, self.tr("Open project"), value)
             return False
-        self.set_document(ProjectDocument(project, Path(path)))
-        self._add_recent(Path(path))
-        self.statusBar().showMessage(self.tr("Opened {file}").format(file=Path(path).name), 5000)
+        project, dropped = value
+        self.set_document(ProjectDocument(project, path))
+        self._add_recent(path)
+        self.statusBar().showMessage(self.tr("Opened {file}").format(file=path.name), 5000)
         return True
+
+    def run_with_progress(self, title: str, fn) -> tuple[str, object]:
+        """Run ``fn(progress)`` on a worker and wait for it while the window keeps answering.
+
+        A window-modal progress dialog with Cancel appears when the work lasts more than a moment.
+        Returns ``("done", result)``, ``("error", message)`` or ``("cancelled", None)``.
+        """
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QProgressDialog
+
+        dialog = QProgressDialog(title, self.tr("Cancel"), 0, 100, self)
+        dialog.setObjectName("BackgroundProgress")
+        dialog.setWindowTitle("CityPlanner")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        loop = QEventLoop(self)
+        outcome: list = ["cancelled", None]
+
+        def finish(status: str, value=None) -> None:
+            outcome[:] = [status, value]
+            loop.quit()
+
+        worker = workers.start(
+            fn,
+            lambda result: finish("done", result),
+            lambda message: finish("error", message),
+            lambda fraction, _message: dialog.setValue(int(round(fraction * 100))),
+            lambda: finish("cancelled"),
+        )
+        dialog.canceled.connect(worker.cancel)
+        loop.exec()
+        dialog.canceled.disconnect(worker.cancel)
+        dialog.close()
+        dialog.deleteLater()
+        return outcome[0], outcome[1]
 
     def save(self) -> bool:
         if self.doc.path is None:
@@ -658,27 +707,63 @@ class MainWindow(QMainWindow):
         for path in paths:
             self.add_layer_file(Path(path))
 
-    def add_layer_file(self, path: Path) -> bool:
-        """Add every layer of a file through the engine's IO (errors shown in a dialog)."""
-        from cityplanner.assemble import add_layer_from_file
-        from cityplanner.io import list_layers
+    def add_layer_file(self, path: Path, layer: str | None = None) -> bool:
+        """Add ONE layer of a file through the engine's AddLayer task, on a worker (errors shown
+        in a dialog). True when the layer was added.
 
-        try:
-            infos = list_layers(path)
-            for info in infos:
-                spec = f"{path}:{info.name}" if len(infos) > 1 else str(path)
-                source_crs = None
-                if info.crs is None:
-                    # The engine's message names command-line options; here the user picks one.
-                    label = path.name if len(infos) == 1 else f"{path.name}:{info.name}"
-                    source_crs = self.ask_source_crs(label)
-                    if source_crs is None:
-                        return False
-                layer = add_layer_from_file(self.doc.project, spec, source_crs=source_crs)
-                self.doc.undo_stack.push(commands.AddLayer(self.doc, layer))
-        except CityPlannerError as err:
-            show_error(self, self.tr("Add layer"), str(err))
+        A file of several layers (a GeoPackage) opens the layer picker and returns False: the
+        layer chosen there is added when the picker is accepted, and no other.
+        """
+        from cityplanner.tasks import AddLayer
+
+        from .dialogs.layer_picker import LayerPickerDialog, list_layers_job
+
+        path = Path(path)
+        status, value = self.run_with_progress(
+            self.tr("Reading {file}…").format(file=path.name), list_layers_job(path)
+        )
+        if status != "done":
+            if status == "error":
+                show_error(self, self.tr("Add layer"), value)
             return False
+        _path, infos, error = value
+        if error is not None:
+            show_error(self, self.tr("Add layer"), error)
+            return False
+        if layer is None and len(infos) > 1:
+            picker = LayerPickerDialog(path, infos, self)
+            picker.accepted.connect(lambda: self.add_layer_file(path, picker.chosen().name))
+            picker.finished.connect(picker.deleteLater)
+            picker.open()
+            return False
+        info = next((i for i in infos if i.name == layer), infos[0])
+        source_crs = None
+        if info.crs is None:
+            # The engine's message names command-line options; here the user picks one.
+            label = path.name if len(infos) == 1 else f"{path.name}:{info.name}"
+            source_crs = self.ask_source_crs(label)
+            if source_crs is None:
+                return False
+        task = AddLayer(
+            project=snapshot(self.doc.project),
+            file=path,
+            layer=info.name if len(infos) > 1 else None,
+            source_crs=source_crs,
+        )
+        status, value = self.run_with_progress(self.tr("Adding {layer}…").format(layer=info.name), task.run)
+        if status != "done":
+            if status == "error":
+                show_error(self, self.tr("Add layer"), value)
+            return False
+        added = value.layer
+        # As the engine links them in the copy: a facility type without a layer takes this one.
+        project = self.doc.project
+        project.layers[added.name] = added
+        for name, ftype in value.project.facility_types.items():
+            if ftype.layer == added.name and name in project.facility_types:
+                project.facility_types[name].layer = added.name
+        self.doc.undo_stack.push(commands.AddLayer(self.doc, added))
+        self.statusBar().showMessage(self.tr("Added layer {layer}").format(layer=added.name), 5000)
         return True
 
     def ask_source_crs(self, label: str) -> str | None:
@@ -714,12 +799,13 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        # Opened after the drop has finished: reading runs on a worker while the window waits.
         for url in event.mimeData().urls():
             path = Path(url.toLocalFile())
             if path.suffix == ".cityplan":
-                self.open_project(path)
+                QTimer.singleShot(0, lambda p=path: self.open_project(p))
             else:
-                self.add_layer_file(path)
+                QTimer.singleShot(0, lambda p=path: self.add_layer_file(p))
         event.acceptProposedAction()
 
     def edit_style(self, name: str) -> None:
@@ -948,7 +1034,17 @@ class MainWindow(QMainWindow):
     def compare_scenarios(self) -> None:
         from .dialogs.compare import CompareDialog
 
-        CompareDialog(self.doc, self).exec()
+        dialog = CompareDialog(self.doc, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def export_dialog(self) -> None:
+        """File > Export: the report, the exports and the map view as an image."""
+        from .dialogs.export import ExportDialog
+
+        dialog = ExportDialog(self.doc, self.canvas, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     # -- workshop -------------------------------------------------------------------------------
     def toggle_presentation(self) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 import shapely
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from .. import i18n
@@ -999,3 +999,44 @@ class MapLegend(QFrame):
         if body:
             self.body.setFixedHeight(body)
         return size
+
+
+# -- export ---------------------------------------------------------------------------------------------
+def render_to_image(canvas: MapCanvas, dpi: float) -> QImage:
+    """The map as the canvas shows it now (layers, overlays, scale bar, north arrow, legend) as an
+    image at ``dpi`` dots per inch.
+
+    The view's extent is kept and drawn ``dpi / screen dpi`` times as finely: a view of W x H
+    screen pixels becomes round(W x dpi / screen dpi) x round(H x dpi / screen dpi) pixels, its
+    physical size in the image's metadata that of the map on the screen. Runs on the UI thread
+    (the scene is Qt's); encode and write the image elsewhere (``QImage.save`` is safe on a worker
+    thread), which takes several times longer than drawing it.
+    """
+    viewport = canvas.viewport()
+    width, height = viewport.width(), viewport.height()
+    screen_dpi = float(canvas.logicalDpiX() or 96)
+    scale = float(dpi) / screen_dpi
+    image = QImage(
+        max(1, round(width * scale)), max(1, round(height * scale)), QImage.Format.Format_ARGB32_Premultiplied
+    )
+    # Drawn in screen pixels (fonts sized at the screen's dpi), stored finer: text, symbols and
+    # line widths keep their look; the image's own dpi is set once it is drawn.
+    screen_dots_per_metre = round(screen_dpi / 0.0254)
+    image.setDotsPerMeterX(screen_dots_per_metre)
+    image.setDotsPerMeterY(screen_dots_per_metre)
+    image.setDevicePixelRatio(scale)
+    image.fill(canvas.backgroundBrush().color() if canvas.backgroundBrush().style() else QColor("#ffffff"))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        # The scene and the view's foreground (scale bar, north arrow, and the legend, which the
+        # foreground paints into images where the screen shows its panel).
+        canvas.render(painter, QRectF(0, 0, width, height), viewport.rect())
+    finally:
+        painter.end()
+    image.setDevicePixelRatio(1.0)
+    dots_per_metre = round(float(dpi) / 0.0254)
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    return image
