@@ -108,10 +108,10 @@ def test_main_window_in_vietnamese(qtbot, tmp_path, in_language):
     assert dock.chart_title.height() > dock.chart_title.fontMetrics().height()
     chart_bottom = dock.chart.mapTo(dock, QPoint(0, dock.chart.height())).y()
     assert chart_bottom <= dock.height(), (chart_bottom, dock.height())
-    # The map legend names the planned facility types in Vietnamese too.
+    # The map legend names its groups, the planned facility types and the tiers in Vietnamese too.
     labels = {text for _kind, _colour, text in win.canvas.legend_entries()}
     assert "Điểm phát Wi-Fi công cộng" in labels
-    assert {"Vùng ưu tiên", "Mức 1", "Dự kiến (Smart Hải Châu 2030)"} <= labels
+    assert {"Phương án (Smart Hải Châu 2030)", "Ưu tiên mức 1", "Công trình hiện có", "Lớp nền"} <= labels
     image = win.grab().toImage()
     assert (image.width(), image.height()) == (1366, 768)
     target = screenshot_dir(tmp_path)

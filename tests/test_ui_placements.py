@@ -9,11 +9,12 @@ import pytest
 import shapely
 from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from test_ui_support import settle_view
 from test_ui_workflow import click_map, no_modal_dialogs, send_mouse, view_point  # noqa: F401 (fixture)
 
 from cityplanner.optimise.project_siting import PROPOSAL_NAME, proposal_name
+from ui import i18n
 from ui.dialogs.identify import IdentifyDialog, to_wgs84
 from ui.dialogs.placement_properties import PlacementPropertiesDialog
 from ui.dialogs.propose import ProposeSitesDialog
@@ -244,3 +245,25 @@ def test_propose_fits_a_1024x768_screen(qtbot, window):
     assert dialog.height() <= screen.height()
     press(dialog.create_button)
     assert len(win.doc.scenario.placements) == 40
+
+
+def test_vietnamese_proposal_names(qtbot, tmp_path):
+    from test_ui_support import open_sample_window
+
+    from ui.app import create_app
+
+    create_app([], language="vi")
+    try:
+        win = open_sample_window(qtbot, tmp_path)
+        dialog = open_propose(qtbot, win)
+        run_proposal(qtbot, dialog, 2)
+        assert [p.name for p in dialog.scenario.placements] == [
+            "Trạm y tế (đề xuất) 1",
+            "Trạm y tế (đề xuất) 2",
+        ]
+        lon_text = dialog.sites_table.item(0, 2).text()
+        assert "," in lon_text and "." not in lon_text  # 108,2xxxx
+        press(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel))
+        QApplication.processEvents()
+    finally:
+        i18n.install_translator("en")

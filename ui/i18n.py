@@ -155,6 +155,11 @@ def placement_label(placement, project) -> str:
     return engine_i18n.placement_name(placement.name, placement.type, project, current_language())
 
 
+def scenario_label(name: str) -> str:
+    """A scenario's name as shown: the default baseline name ('Baseline') in the UI language."""
+    return engine_i18n.scenario_name(name, current_language())
+
+
 # -- numbers ----------------------------------------------------------------------------------------
 def number_locale() -> QLocale:
     """The Qt locale of the UI language's number format (Vietnamese: ``1.234,5``)."""

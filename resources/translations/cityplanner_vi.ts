@@ -21,10 +21,77 @@
     </message>
 </context>
 <context>
+    <name>CheckPage</name>
+    <message>
+        <source>Coordinate systems and check</source>
+        <translation>Hệ tọa độ và kiểm tra</translation>
+    </message>
+    <message>
+        <source>Every layer is reprojected to one working CRS in metres. Finish builds the project.</source>
+        <translation>Mọi lớp được chuyển về một hệ tọa độ làm việc tính bằng mét. Bấm Hoàn tất để tạo dự án.</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>Lớp</translation>
+    </message>
+    <message>
+        <source>CRS</source>
+        <translation>Hệ tọa độ</translation>
+    </message>
+    <message>
+        <source>EPSG:4326 (longitude/latitude, WGS 84)</source>
+        <translation>EPSG:4326 (kinh độ/vĩ độ, WGS 84)</translation>
+    </message>
+    <message>
+        <source>CRS of layers without one</source>
+        <translation>Hệ tọa độ cho các lớp không có</translation>
+    </message>
+    <message>
+        <source>Accept overlapping zones (their people are counted twice)</source>
+        <translation>Chấp nhận các khu vực chồng lấn (dân số phần chồng lấn bị tính hai lần)</translation>
+    </message>
+    <message>
+        <source>Working CRS</source>
+        <translation>Hệ tọa độ làm việc</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>không có</translation>
+    </message>
+    <message>
+        <source>Automatic: the UTM zone of the zones&apos; centre</source>
+        <translation>Tự động: múi UTM tại tâm các khu vực</translation>
+    </message>
+    <message>
+        <source>Automatic: {crs}</source>
+        <translation>Tự động: {crs}</translation>
+    </message>
+    <message>
+        <source>{layers} have no CRS: choose the one their coordinates are in.</source>
+        <translation>{layers} không có hệ tọa độ: hãy chọn hệ tọa độ của các tọa độ trong đó.</translation>
+    </message>
+    <message>
+        <source>✓ {count} layers will be reprojected to {crs}, in metres.</source>
+        <translation>✓ {count} lớp sẽ được chuyển về {crs}, tính bằng mét.</translation>
+    </message>
+    <message>
+        <source>✓ The working CRS will be the UTM zone of the zones&apos; centre, in metres.</source>
+        <translation>✓ Hệ tọa độ làm việc sẽ là múi UTM tại tâm các khu vực, tính bằng mét.</translation>
+    </message>
+    <message>
+        <source>Layers without a CRS are read as {crs}.</source>
+        <translation>Các lớp không có hệ tọa độ được đọc theo {crs}.</translation>
+    </message>
+</context>
+<context>
     <name>CompareDialog</name>
     <message>
         <source>Compare scenarios</source>
         <translation>So sánh kịch bản</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
     </message>
     <message>
         <source>Scenario A</source>
@@ -35,12 +102,20 @@
         <translation>Kịch bản B</translation>
     </message>
     <message>
-        <source>Evaluating…</source>
-        <translation>Đang đánh giá…</translation>
+        <source>Evaluating {a} and {b}…</source>
+        <translation>Đang tính {a} và {b}…</translation>
+    </message>
+    <message>
+        <source>Comparison cancelled.</source>
+        <translation>Đã hủy so sánh.</translation>
     </message>
     <message>
         <source>KPI</source>
         <translation>Chỉ tiêu KPI</translation>
+    </message>
+    <message>
+        <source>Capital cost: {a} {cost_a}, {b} {cost_b} ({b} − {a}: {change})</source>
+        <translation>Chi phí đầu tư: {a} {cost_a}, {b} {cost_b} ({b} − {a}: {change})</translation>
     </message>
     <message>
         <source>{count} KPIs; colours show each scenario&apos;s status against the target.</source>
@@ -127,6 +202,156 @@
     </message>
 </context>
 <context>
+    <name>ExportDialog</name>
+    <message>
+        <source>PDF report</source>
+        <translation>Báo cáo PDF</translation>
+    </message>
+    <message>
+        <source>HTML map (works offline)</source>
+        <translation>Bản đồ HTML (dùng không cần mạng)</translation>
+    </message>
+    <message>
+        <source>Excel workbook</source>
+        <translation>Sổ tính Excel</translation>
+    </message>
+    <message>
+        <source>GeoPackage (QGIS styles)</source>
+        <translation>GeoPackage (kèm kiểu hiển thị QGIS)</translation>
+    </message>
+    <message>
+        <source>CSV tables (folder)</source>
+        <translation>Bảng CSV (thư mục)</translation>
+    </message>
+    <message>
+        <source>Map view as a PNG image</source>
+        <translation>Khung bản đồ thành ảnh PNG</translation>
+    </message>
+    <message>
+        <source>Portrait</source>
+        <translation>Khổ dọc</translation>
+    </message>
+    <message>
+        <source>Landscape</source>
+        <translation>Khổ ngang</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Xuất</translation>
+    </message>
+    <message>
+        <source>Write</source>
+        <translation>Ghi ra</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Duyệt…</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>Độ phân giải</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>Báo cáo</translation>
+    </message>
+    <message>
+        <source>The baseline is always in the report.</source>
+        <translation>Hiện trạng luôn có trong báo cáo.</translation>
+    </message>
+    <message>
+        <source>Scenarios</source>
+        <translation>Kịch bản</translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation>Khổ giấy</translation>
+    </message>
+    <message>
+        <source>Author</source>
+        <translation>Tác giả</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Ngôn ngữ</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+    <message>
+        <source>CSV folder</source>
+        <translation>Thư mục CSV</translation>
+    </message>
+    <message>
+        <source>{width} × {height} pixels</source>
+        <translation>{width} × {height} điểm ảnh</translation>
+    </message>
+    <message>
+        <source>The map image {file} must end in .png.</source>
+        <translation>Tên ảnh bản đồ {file} phải kết thúc bằng .png.</translation>
+    </message>
+    <message>
+        <source>The folder of the map image {file} does not exist.</source>
+        <translation>Thư mục của ảnh bản đồ {file} không tồn tại.</translation>
+    </message>
+    <message>
+        <source>Gathering the KPIs of {count} scenarios…</source>
+        <translation>Đang tính các chỉ tiêu KPI của {count} kịch bản…</translation>
+    </message>
+    <message>
+        <source>Writing the map image…</source>
+        <translation>Đang ghi ảnh bản đồ…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Đang hủy…</translation>
+    </message>
+    <message>
+        <source>Written:</source>
+        <translation>Đã ghi:</translation>
+    </message>
+    <message>
+        <source>Export cancelled; no file is left half-written.</source>
+        <translation>Đã hủy xuất; không có tệp nào bị ghi dở.</translation>
+    </message>
+</context>
+<context>
+    <name>FilesPage</name>
+    <message>
+        <source>Your layers</source>
+        <translation>Các lớp dữ liệu của bạn</translation>
+    </message>
+    <message>
+        <source>Add the files holding your zones, roads, facilities and other layers, then tick the layers to use. A GeoPackage may hold many layers: tick only those the plan needs.</source>
+        <translation>Thêm các tệp chứa khu vực, đường giao thông, công trình và các lớp khác, rồi đánh dấu các lớp cần dùng. Một GeoPackage có thể chứa nhiều lớp: chỉ đánh dấu các lớp quy hoạch cần.</translation>
+    </message>
+    <message>
+        <source>Type a file path, or Browse…</source>
+        <translation>Gõ đường dẫn tệp, hoặc bấm Duyệt…</translation>
+    </message>
+    <message>
+        <source>Add file</source>
+        <translation>Thêm tệp</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Duyệt…</translation>
+    </message>
+    <message>
+        <source>Reading the layers of {file}…</source>
+        <translation>Đang đọc các lớp của {file}…</translation>
+    </message>
+    <message>
+        <source>{file} holds {count} layers: tick the ones to use.</source>
+        <translation>{file} có {count} lớp: hãy đánh dấu các lớp cần dùng.</translation>
+    </message>
+    <message>
+        <source>{file} added.</source>
+        <translation>Đã thêm {file}.</translation>
+    </message>
+</context>
+<context>
     <name>HelpOverlay</name>
     <message>
         <source>Workshop keys</source>
@@ -140,12 +365,84 @@
 <context>
     <name>IdentifyDialog</name>
     <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <source>Scenario</source>
+        <translation>Kịch bản</translation>
+    </message>
+    <message>
+        <source>Capacity</source>
+        <translation>Công suất</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Chi phí</translation>
+    </message>
+    <message>
+        <source>Service radius</source>
+        <translation>Bán kính phục vụ</translation>
+    </message>
+    <message>
+        <source>Longitude (WGS84)</source>
+        <translation>Kinh độ (WGS84)</translation>
+    </message>
+    <message>
+        <source>Latitude (WGS84)</source>
+        <translation>Vĩ độ (WGS84)</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Nguồn</translation>
+    </message>
+    <message>
+        <source>Marginal gain (people)</source>
+        <translation>Số người tăng thêm</translation>
+    </message>
+    <message>
+        <source>{value} (the type&apos;s)</source>
+        <translation>{value} (theo loại công trình)</translation>
+    </message>
+    <message>
+        <source>{value} (unit cost of the type)</source>
+        <translation>{value} (đơn giá của loại công trình)</translation>
+    </message>
+    <message>
+        <source>{value} m (the type&apos;s)</source>
+        <translation>{value} m (theo loại công trình)</translation>
+    </message>
+    <message>
+        <source>placed by hand</source>
+        <translation>đặt thủ công</translation>
+    </message>
+    <message>
+        <source>proposed by the optimiser</source>
+        <translation>do bộ tối ưu hóa đề xuất</translation>
+    </message>
+    <message>
+        <source>Under the click</source>
+        <translation>Tại điểm nhấp</translation>
+    </message>
+    <message>
         <source>Field</source>
         <translation>Trường</translation>
     </message>
     <message>
         <source>Value</source>
         <translation>Giá trị</translation>
+    </message>
+    <message>
+        <source>Properties…</source>
+        <translation>Thuộc tính…</translation>
+    </message>
+    <message>
+        <source>Placement: {name}</source>
+        <translation>Công trình đề xuất: {name}</translation>
     </message>
     <message>
         <source>{layer} — feature {number}</source>
@@ -191,12 +488,32 @@
         <translation>Theo</translation>
     </message>
     <message>
+        <source>Computing the KPIs of {project}…</source>
+        <translation>Đang tính các chỉ tiêu KPI của {project}…</translation>
+    </message>
+    <message>
         <source>Updating KPIs for {scenario}…</source>
         <translation>Đang cập nhật chỉ tiêu KPI cho {scenario}…</translation>
     </message>
     <message>
         <source>{scenario}: {met} of {total} KPI targets met</source>
         <translation>{scenario}: đạt {met} / {total} chỉ tiêu KPI</translation>
+    </message>
+    <message>
+        <source>Capital cost: {total} (no new facilities)</source>
+        <translation>Chi phí đầu tư: {total} (không có công trình mới)</translation>
+    </message>
+    <message>
+        <source>Capital cost: {total} for {count} new facilities</source>
+        <translation>Chi phí đầu tư: {total} cho {count} công trình mới</translation>
+    </message>
+    <message>
+        <source>{count} × {type}: {cost}</source>
+        <translation>{count} × {type}: {cost}</translation>
+    </message>
+    <message>
+        <source>{count} placements of types the project does not define cost nothing.</source>
+        <translation>{count} công trình thuộc loại mà dự án không định nghĩa được tính chi phí bằng 0.</translation>
     </message>
     <message>
         <source>{kpi}{unit} by {group}</source>
@@ -253,6 +570,95 @@
     </message>
 </context>
 <context>
+    <name>LayerPicker</name>
+    <message>
+        <source>Points</source>
+        <translation>Điểm</translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation>Đường</translation>
+    </message>
+    <message>
+        <source>Polygons</source>
+        <translation>Vùng</translation>
+    </message>
+    <message>
+        <source>No geometry (a table)</source>
+        <translation>Không có hình học (bảng)</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>Lớp</translation>
+    </message>
+    <message>
+        <source>Geometry</source>
+        <translation>Hình học</translation>
+    </message>
+    <message>
+        <source>Features</source>
+        <translation>Đối tượng</translation>
+    </message>
+    <message>
+        <source>CRS</source>
+        <translation>Hệ tọa độ</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Tệp</translation>
+    </message>
+    <message>
+        <source>Mixed</source>
+        <translation>Hỗn hợp</translation>
+    </message>
+    <message>
+        <source>none: to be chosen</source>
+        <translation>không có: cần chọn</translation>
+    </message>
+    <message>
+        <source>{layer} in {file}: {geometry}, {count} features, CRS {crs}</source>
+        <translation>{layer} trong {file}: {geometry}, {count} đối tượng, hệ tọa độ {crs}</translation>
+    </message>
+    <message>
+        <source>{layer} is a table without geometry, not a map layer.</source>
+        <translation>{layer} là bảng không có hình học, không phải lớp bản đồ.</translation>
+    </message>
+</context>
+<context>
+    <name>LayerPickerDialog</name>
+    <message>
+        <source>Add layer</source>
+        <translation>Thêm lớp</translation>
+    </message>
+    <message>
+        <source>{file} holds {count} layers. Choose the one to add (add others one at a time).</source>
+        <translation>{file} có {count} lớp. Hãy chọn lớp cần thêm (thêm các lớp khác lần lượt từng lớp).</translation>
+    </message>
+</context>
+<context>
+    <name>LayerRole</name>
+    <message>
+        <source>Zones</source>
+        <translation>Khu vực</translation>
+    </message>
+    <message>
+        <source>People per km²</source>
+        <translation>Người/km²</translation>
+    </message>
+    <message>
+        <source>Streets</source>
+        <translation>Đường phố</translation>
+    </message>
+    <message>
+        <source>Buildings</source>
+        <translation>Tòa nhà</translation>
+    </message>
+    <message>
+        <source>Hazard areas</source>
+        <translation>Vùng thiên tai</translation>
+    </message>
+</context>
+<context>
     <name>LayersDock</name>
     <message>
         <source>Layers</source>
@@ -263,8 +669,16 @@
         <translation>Độ mờ đục</translation>
     </message>
     <message>
+        <source>Layer {name}</source>
+        <translation>Lớp {name}</translation>
+    </message>
+    <message>
         <source>{geometry}, {count} features{role}</source>
         <translation>{geometry}, {count} đối tượng{role}</translation>
+    </message>
+    <message>
+        <source>Name layer {layer} &apos;{name}&apos;</source>
+        <translation>Đặt tên lớp {layer} là &apos;{name}&apos;</translation>
     </message>
     <message>
         <source>Zoom to layer</source>
@@ -281,6 +695,10 @@
     <message>
         <source>Rename</source>
         <translation>Đổi tên</translation>
+    </message>
+    <message>
+        <source>Default name</source>
+        <translation>Tên mặc định</translation>
     </message>
     <message>
         <source>Remove</source>
@@ -340,6 +758,10 @@
     <message>
         <source>&amp;Add layer…</source>
         <translation>&amp;Thêm lớp…</translation>
+    </message>
+    <message>
+        <source>&amp;Export…</source>
+        <translation>&amp;Xuất…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -498,6 +920,10 @@
         <translation>Đã mở {file}</translation>
     </message>
     <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+    <message>
         <source>Save project as</source>
         <translation>Lưu dự án thành</translation>
     </message>
@@ -546,8 +972,20 @@
         <translation>Thêm lớp</translation>
     </message>
     <message>
+        <source>Reading {file}…</source>
+        <translation>Đang đọc {file}…</translation>
+    </message>
+    <message>
         <source>Add layer</source>
         <translation>Thêm lớp</translation>
+    </message>
+    <message>
+        <source>Adding {layer}…</source>
+        <translation>Đang thêm {layer}…</translation>
+    </message>
+    <message>
+        <source>Added layer {layer}</source>
+        <translation>Đã thêm lớp {layer}</translation>
     </message>
     <message>
         <source>{code} (the project&apos;s working CRS, in metres)</source>
@@ -643,20 +1081,55 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>Kéo thả tệp lớp bản đồ (GeoPackage, Shapefile, GeoJSON, KML, CSV…) vào đây để thêm.</translation>
     </message>
     <message>
-        <source>Priority zones</source>
-        <translation>Vùng ưu tiên</translation>
+        <source>other ({count} values)</source>
+        <translation>khác ({count} giá trị)</translation>
     </message>
     <message>
-        <source>Tier {tier}</source>
-        <translation>Mức {tier}</translation>
+        <source>Priority tier {tier}</source>
+        <translation>Ưu tiên mức {tier}</translation>
     </message>
     <message>
-        <source>Planned ({scenario})</source>
-        <translation>Dự kiến ({scenario})</translation>
+        <source>Within {radius} m of a {type}</source>
+        <translation>Trong bán kính {radius} m quanh {type}</translation>
+    </message>
+    <message>
+        <source>Service areas along the streets</source>
+        <translation>Vùng phục vụ theo đường phố</translation>
+    </message>
+    <message>
+        <source>Zone boundaries</source>
+        <translation>Ranh giới khu vực</translation>
+    </message>
+    <message>
+        <source>Plan ({scenario})</source>
+        <translation>Phương án ({scenario})</translation>
+    </message>
+    <message>
+        <source>Existing facilities</source>
+        <translation>Công trình hiện có</translation>
+    </message>
+    <message>
+        <source>Base layers</source>
+        <translation>Lớp nền</translation>
     </message>
     <message>
         <source>… {count} more</source>
         <translation>… và {count} nhóm khác</translation>
+    </message>
+</context>
+<context>
+    <name>MapLegend</name>
+    <message>
+        <source>Legend</source>
+        <translation>Chú giải</translation>
+    </message>
+    <message>
+        <source>Show the legend</source>
+        <translation>Hiện chú giải</translation>
+    </message>
+    <message>
+        <source>Hide the legend</source>
+        <translation>Ẩn chú giải</translation>
     </message>
 </context>
 <context>
@@ -666,64 +1139,60 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>Lớp vector (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.parquet *.osm *.csv *.zip);;Mọi tệp (*)</translation>
     </message>
     <message>
+        <source>Population rasters (*.tif *.tiff);;All files (*)</source>
+        <translation>Ảnh raster dân số (*.tif *.tiff);;Mọi tệp (*)</translation>
+    </message>
+    <message>
         <source>New project</source>
         <translation>Dự án mới</translation>
     </message>
     <message>
-        <source>Start a plan</source>
-        <translation>Bắt đầu quy hoạch</translation>
+        <source>Zone layer</source>
+        <translation>Lớp khu vực</translation>
     </message>
     <message>
-        <source>Open the sample city ({file}: central Hải Châu, Đà Nẵng)</source>
-        <translation>Mở thành phố mẫu ({file}: trung tâm quận Hải Châu, Đà Nẵng)</translation>
+        <source>Population raster</source>
+        <translation>Raster dân số</translation>
     </message>
     <message>
-        <source>Create a plan from my own layers</source>
-        <translation>Tạo quy hoạch từ các lớp dữ liệu của tôi</translation>
+        <source>Place each zone&apos;s people in its buildings</source>
+        <translation>Phân bố dân của mỗi khu vực vào các tòa nhà</translation>
     </message>
     <message>
-        <source>Zones and population</source>
-        <translation>Khu vực và dân số</translation>
+        <source>Cell size</source>
+        <translation>Kích thước ô</translation>
     </message>
     <message>
-        <source>The zone layer holds the areas (or points) where people live and how many.</source>
-        <translation>Lớp khu vực chứa các vùng (hoặc điểm) dân cư và số dân của từng nơi.</translation>
+        <source>Layers</source>
+        <translation>Các lớp</translation>
     </message>
     <message>
-        <source>Browse…</source>
-        <translation>Duyệt…</translation>
+        <source>Working CRS</source>
+        <translation>Hệ tọa độ làm việc</translation>
     </message>
     <message>
-        <source>Zone file</source>
-        <translation>Tệp khu vực</translation>
+        <source>CRS of layers without one</source>
+        <translation>Hệ tọa độ cho các lớp không có</translation>
     </message>
     <message>
-        <source>Layer</source>
-        <translation>Lớp</translation>
+        <source>Accept overlapping zones</source>
+        <translation>Chấp nhận các khu vực chồng lấn</translation>
+    </message>
+    <message>
+        <source>Building the project…</source>
+        <translation>Đang tạo dự án…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Đang hủy…</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was built.</source>
+        <translation>Đã hủy: chưa tạo gì.</translation>
     </message>
     <message>
         <source>Population field</source>
         <translation>Trường dân số</translation>
-    </message>
-    <message>
-        <source>Plan name</source>
-        <translation>Tên quy hoạch</translation>
-    </message>
-    <message>
-        <source>Other layers</source>
-        <translation>Các lớp khác</translation>
-    </message>
-    <message>
-        <source>Roads, existing facilities, buildings… (roles are guessed from layer names).</source>
-        <translation>Đường giao thông, công trình hiện trạng, nhà… (vai trò được đoán theo tên lớp).</translation>
-    </message>
-    <message>
-        <source>Add file…</source>
-        <translation>Thêm tệp…</translation>
-    </message>
-    <message>
-        <source>Each layer of a GeoPackage is added under its own name.</source>
-        <translation>Mỗi lớp của GeoPackage được thêm với tên riêng của nó.</translation>
     </message>
 </context>
 <context>
@@ -775,6 +1244,73 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     <message>
         <source>Colour of {facility}</source>
         <translation>Màu của {facility}</translation>
+    </message>
+</context>
+<context>
+    <name>PlacementPropertiesDialog</name>
+    <message>
+        <source>Properties of {name}</source>
+        <translation>Thuộc tính của {name}</translation>
+    </message>
+    <message>
+        <source>Name on the map and in the report</source>
+        <translation>Tên trên bản đồ và trong báo cáo</translation>
+    </message>
+    <message>
+        <source>{lon}° E, {lat}° N (WGS84)</source>
+        <translation>{lon}° Đ, {lat}° B (WGS84)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <source>Capacity</source>
+        <translation>Công suất</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Chi phí</translation>
+    </message>
+    <message>
+        <source>Service radius</source>
+        <translation>Bán kính phục vụ</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>Vị trí</translation>
+    </message>
+    <message>
+        <source>Scenario</source>
+        <translation>Kịch bản</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Nguồn</translation>
+    </message>
+    <message>
+        <source>At its lowest value, capacity or cost is the facility type&apos;s: it then follows edits of the type in the Facilities dock.</source>
+        <translation>Ở giá trị thấp nhất, công suất hoặc chi phí lấy theo loại công trình: khi đó chúng thay đổi theo các chỉnh sửa loại đó trong bảng Công trình.</translation>
+    </message>
+    <message>
+        <source>Type default ({value})</source>
+        <translation>Mặc định của loại ({value})</translation>
+    </message>
+    <message>
+        <source>Unit cost ({value})</source>
+        <translation>Đơn giá ({value})</translation>
+    </message>
+    <message>
+        <source>{value} m (the type&apos;s; edit it in the Facilities dock)</source>
+        <translation>{value} m (theo loại công trình; sửa trong bảng Công trình)</translation>
+    </message>
+    <message>
+        <source>Edit {name}</source>
+        <translation>Sửa {name}</translation>
     </message>
 </context>
 <context>
@@ -1022,8 +1558,24 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>Số người tăng thêm</translation>
     </message>
     <message>
-        <source>Position (x, y)</source>
-        <translation>Tọa độ (x, y)</translation>
+        <source>Longitude</source>
+        <translation>Kinh độ</translation>
+    </message>
+    <message>
+        <source>Latitude</source>
+        <translation>Vĩ độ</translation>
+    </message>
+    <message>
+        <source>Positions are WGS84 longitude and latitude in decimal degrees.</source>
+        <translation>Vị trí là kinh độ và vĩ độ WGS84 theo độ thập phân.</translation>
+    </message>
+    <message>
+        <source>{label} (proposed) {rank}</source>
+        <translation>{label} (đề xuất) {rank}</translation>
+    </message>
+    <message>
+        <source>within {gap} % of the best possible</source>
+        <translation>cách phương án tốt nhất không quá {gap} %</translation>
     </message>
     <message>
         <source>Facility type</source>
@@ -1074,20 +1626,12 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>Hãy chọn tên kịch bản mới (&apos;{name}&apos; đang trống hoặc đã được dùng).</translation>
     </message>
     <message>
-        <source>Preparing candidate sites</source>
-        <translation>Đang chuẩn bị các vị trí ứng viên</translation>
-    </message>
-    <message>
         <source>Solving…</source>
         <translation>Đang giải…</translation>
     </message>
     <message>
         <source>optimal</source>
         <translation>tối ưu</translation>
-    </message>
-    <message>
-        <source>within {gap} of the best possible</source>
-        <translation>cách lời giải tốt nhất trong vòng {gap}</translation>
     </message>
     <message>
         <source>&apos;{scenario}&apos;: {sites} new sites cover {covered} of {total} people ({percent} %, {before} % before); {status}, {seconds} s.</source>
@@ -1146,6 +1690,65 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     <message>
         <source>Cancel</source>
         <translation>Hủy</translation>
+    </message>
+</context>
+<context>
+    <name>RolesPage</name>
+    <message>
+        <source>No role (shown on the map)</source>
+        <translation>Không có vai trò (chỉ hiển thị trên bản đồ)</translation>
+    </message>
+    <message>
+        <source>Roads (street centre lines)</source>
+        <translation>Đường giao thông (tim đường)</translation>
+    </message>
+    <message>
+        <source>Buildings</source>
+        <translation>Tòa nhà</translation>
+    </message>
+    <message>
+        <source>Hazard area (e.g. flooding)</source>
+        <translation>Vùng nguy cơ (ví dụ ngập lụt)</translation>
+    </message>
+    <message>
+        <source>Boundary</source>
+        <translation>Ranh giới</translation>
+    </message>
+    <message>
+        <source>What each layer is</source>
+        <translation>Vai trò của từng lớp</translation>
+    </message>
+    <message>
+        <source>Roads give walking distances; existing facilities count towards the KPIs of their type. Roles are guessed from layer names: check them.</source>
+        <translation>Đường giao thông cho khoảng cách đi bộ; công trình hiện có được tính vào các chỉ tiêu KPI của loại công trình đó. Vai trò được đoán theo tên lớp: hãy kiểm tra lại.</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>Lớp</translation>
+    </message>
+    <message>
+        <source>Geometry</source>
+        <translation>Hình học</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Vai trò</translation>
+    </message>
+    <message>
+        <source>Place each zone&apos;s people in its buildings (footprint × storeys)</source>
+        <translation>Phân bố dân của mỗi khu vực vào các tòa nhà (diện tích chiếm đất × số tầng)</translation>
+    </message>
+    <message>
+        <source>Existing facilities: {type}</source>
+        <translation>Công trình hiện có: {type}</translation>
+    </message>
+    <message>
+        <source>{layer} holds {geometry}; the road layer must hold street centre lines.</source>
+        <translation>{layer} chứa {geometry}; lớp đường giao thông phải chứa tim đường.</translation>
+    </message>
+    <message>
+        <source>No road layer: distances will be measured in a straight line.</source>
+        <translation>Không có lớp đường giao thông: khoảng cách sẽ được đo theo đường thẳng.</translation>
     </message>
 </context>
 <context>
@@ -1217,6 +1820,21 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     <message>
         <source>New name for &apos;{scenario}&apos;:</source>
         <translation>Tên mới cho &apos;{scenario}&apos;:</translation>
+    </message>
+</context>
+<context>
+    <name>StartPage</name>
+    <message>
+        <source>Start a plan</source>
+        <translation>Bắt đầu quy hoạch</translation>
+    </message>
+    <message>
+        <source>Open the sample city ({file}: central Hải Châu, Đà Nẵng)</source>
+        <translation>Mở thành phố mẫu ({file}: trung tâm quận Hải Châu, Đà Nẵng)</translation>
+    </message>
+    <message>
+        <source>Create a plan from my own layers</source>
+        <translation>Tạo quy hoạch từ các lớp dữ liệu của tôi</translation>
     </message>
 </context>
 <context>
@@ -1307,6 +1925,81 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     <message>
         <source>BEFORE: {scenario}</source>
         <translation>TRƯỚC: {scenario}</translation>
+    </message>
+</context>
+<context>
+    <name>ZonesPage</name>
+    <message>
+        <source>Zones and population</source>
+        <translation>Khu vực và dân số</translation>
+    </message>
+    <message>
+        <source>The zone layer holds the areas (or points) where people live and how many.</source>
+        <translation>Lớp khu vực chứa các vùng (hoặc điểm) dân cư và số dân của từng nơi.</translation>
+    </message>
+    <message>
+        <source>Optional: a GeoTIFF of people per pixel (WorldPop…)</source>
+        <translation>Tùy chọn: GeoTIFF số người trên mỗi điểm ảnh (WorldPop…)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Duyệt…</translation>
+    </message>
+    <message>
+        <source>Size of the population surface&apos;s grid cells</source>
+        <translation>Kích thước ô lưới của bề mặt dân số</translation>
+    </message>
+    <message>
+        <source>Zone layer</source>
+        <translation>Lớp khu vực</translation>
+    </message>
+    <message>
+        <source>Population field</source>
+        <translation>Trường dân số</translation>
+    </message>
+    <message>
+        <source>Population raster</source>
+        <translation>Raster dân số</translation>
+    </message>
+    <message>
+        <source>Cell size</source>
+        <translation>Kích thước ô</translation>
+    </message>
+    <message>
+        <source>Plan name</source>
+        <translation>Tên quy hoạch</translation>
+    </message>
+    <message>
+        <source>Reading {layer}…</source>
+        <translation>Đang đọc {layer}…</translation>
+    </message>
+    <message>
+        <source>(none: the raster&apos;s counts as they are)</source>
+        <translation>(không có: dùng nguyên số liệu của raster)</translation>
+    </message>
+    <message>
+        <source>Tick a layer of polygons or points on the previous page.</source>
+        <translation>Hãy đánh dấu một lớp vùng hoặc điểm ở trang trước.</translation>
+    </message>
+    <message>
+        <source>The population raster {file} does not exist.</source>
+        <translation>Raster dân số {file} không tồn tại.</translation>
+    </message>
+    <message>
+        <source>People come from the raster {file}: its counts within the zones.</source>
+        <translation>Dân số lấy từ raster {file}: số người nằm trong các khu vực.</translation>
+    </message>
+    <message>
+        <source>{layer} has no numeric field to count people with; give a population raster.</source>
+        <translation>{layer} không có trường số để đếm dân; hãy cung cấp raster dân số.</translation>
+    </message>
+    <message>
+        <source>Population: {people} people in {zones} zones ({field}).</source>
+        <translation>Dân số: {people} người trong {zones} khu vực ({field}).</translation>
+    </message>
+    <message>
+        <source>The raster places them within each zone.</source>
+        <translation>Raster phân bố họ trong từng khu vực.</translation>
     </message>
 </context>
 </TS>

@@ -663,7 +663,11 @@ class MapCanvas(pg.GraphicsView):
             role = project.layers[name].role
             (existing if role in project.facility_types else base).extend(rows)
         groups = [
-            (PLAN, self.tr("Plan ({scenario})").format(scenario=self.doc.current_scenario), plan),
+            (
+                PLAN,
+                self.tr("Plan ({scenario})").format(scenario=i18n.scenario_label(self.doc.current_scenario)),
+                plan,
+            ),
             (EXISTING, self.tr("Existing facilities"), existing),
             (BASE, self.tr("Base layers"), base),
         ]
@@ -946,7 +950,8 @@ class MapLegend(QFrame):
 
     def _update_title(self) -> None:
         mark = "▸" if self.collapsed else "▾"
-        self.title.setText(f"{mark} {self.tr('Legend')}")
+        title = self.tr("Legend")
+        self.title.setText(f"{mark} {title}")
         self.title.setToolTip(self.tr("Show the legend") if self.collapsed else self.tr("Hide the legend"))
         self.scroll.setVisible(not self.collapsed)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -42,57 +42,71 @@ def to_wgs84(crs, x, y) -> tuple[np.ndarray, np.ndarray]:
     return np.atleast_1d(lon), np.atleast_1d(lat)
 
 
+# Placement fields and their value forms, translated in the "IdentifyDialog" context.
+FIELD_TEXTS = {
+    "name": QT_TRANSLATE_NOOP("IdentifyDialog", "Name"),
+    "type": QT_TRANSLATE_NOOP("IdentifyDialog", "Type"),
+    "scenario": QT_TRANSLATE_NOOP("IdentifyDialog", "Scenario"),
+    "capacity": QT_TRANSLATE_NOOP("IdentifyDialog", "Capacity"),
+    "cost": QT_TRANSLATE_NOOP("IdentifyDialog", "Cost"),
+    "radius": QT_TRANSLATE_NOOP("IdentifyDialog", "Service radius"),
+    "longitude": QT_TRANSLATE_NOOP("IdentifyDialog", "Longitude (WGS84)"),
+    "latitude": QT_TRANSLATE_NOOP("IdentifyDialog", "Latitude (WGS84)"),
+    "source": QT_TRANSLATE_NOOP("IdentifyDialog", "Source"),
+    "gain": QT_TRANSLATE_NOOP("IdentifyDialog", "Marginal gain (people)"),
+    "type_capacity": QT_TRANSLATE_NOOP("IdentifyDialog", "{value} (the type's)"),
+    "type_cost": QT_TRANSLATE_NOOP("IdentifyDialog", "{value} (unit cost of the type)"),
+    "type_radius": QT_TRANSLATE_NOOP("IdentifyDialog", "{value} m (the type's)"),
+    "manual": QT_TRANSLATE_NOOP("IdentifyDialog", "placed by hand"),
+    "optimiser": QT_TRANSLATE_NOOP("IdentifyDialog", "proposed by the optimiser"),
+}
+
+
+def _text(key: str) -> str:
+    return QCoreApplication.translate("IdentifyDialog", FIELD_TEXTS[key])
+
+
 def source_text(source: str) -> str:
     """Where a placement came from, in the UI language."""
-    texts = {
-        "manual": QCoreApplication.translate("IdentifyDialog", "placed by hand"),
-        "optimiser": QCoreApplication.translate("IdentifyDialog", "proposed by the optimiser"),
-    }
-    return texts.get(source, source)
+    return _text(source) if source in ("manual", "optimiser") else source
 
 
 def placement_fields(doc, scenario: str, placement) -> list[tuple[str, str]]:
     """(field, value) rows describing a placement, in the UI language and number format."""
-
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("IdentifyDialog", text)
-
     project = doc.project
     ftype = project.facility_types.get(placement.type)
     currency = str(project.setting("currency", "") or "")
     if placement.capacity is not None:
         capacity = i18n.format_plain(placement.capacity)
     elif ftype is not None and ftype.capacity:
-        capacity = tr("{value} (the type's)").format(value=i18n.format_plain(ftype.capacity))
+        capacity = _text("type_capacity").format(value=i18n.format_plain(ftype.capacity))
     else:
         capacity = i18n.NO_NUMBER
     if placement.cost is not None:
         cost = f"{i18n.format_number(placement.cost, 0)} {currency}".strip()
     elif ftype is not None:
-        cost = tr("{value} (unit cost of the type)").format(
-            value=f"{i18n.format_number(ftype.unit_cost, 0)} {currency}".strip()
-        )
+        cost = _text("type_cost").format(value=f"{i18n.format_number(ftype.unit_cost, 0)} {currency}".strip())
     else:
         cost = i18n.NO_NUMBER
+    radius = (
+        _text("type_radius").format(value=i18n.format_plain(ftype.radius_m))
+        if ftype is not None
+        else i18n.NO_NUMBER
+    )
     lon, lat = to_wgs84(project.crs, [placement.x], [placement.y])
     rows = [
-        (tr("Name"), i18n.placement_label(placement, project)),
-        (tr("Type"), i18n.facility_label(ftype) if ftype is not None else placement.type),
-        (tr("Scenario"), scenario),
-        (tr("Capacity"), capacity),
-        (tr("Cost"), cost),
-        (
-            tr("Service radius"),
-            tr("{value} m (the type's)").format(value=i18n.format_plain(ftype.radius_m))
-            if ftype is not None
-            else i18n.NO_NUMBER,
-        ),
-        (tr("Longitude (WGS84)"), i18n.format_degrees(lon[0])),
-        (tr("Latitude (WGS84)"), i18n.format_degrees(lat[0])),
-        (tr("Source"), source_text(placement.source)),
+        (_text("name"), i18n.placement_label(placement, project)),
+        (_text("type"), i18n.facility_label(ftype) if ftype is not None else placement.type),
+        (_text("scenario"), i18n.scenario_label(scenario)),
+        (_text("capacity"), capacity),
+        (_text("cost"), cost),
+        (_text("radius"), radius),
+        (_text("longitude"), i18n.format_degrees(lon[0])),
+        (_text("latitude"), i18n.format_degrees(lat[0])),
+        (_text("source"), source_text(placement.source)),
     ]
     if placement.marginal_gain is not None:
-        rows.append((tr("Marginal gain (people)"), i18n.format_number(placement.marginal_gain, 0)))
+        rows.append((_text("gain"), i18n.format_number(placement.marginal_gain, 0)))
     return rows
 
 

@@ -80,12 +80,12 @@ class PlacementPropertiesDialog(QDialog):
         form.addRow(self.tr("Cost"), self.cost)
         form.addRow(self.tr("Service radius"), self.radius)
         form.addRow(self.tr("Position"), position)
-        form.addRow(self.tr("Scenario"), QLabel(scenario))
+        form.addRow(self.tr("Scenario"), QLabel(i18n.scenario_label(scenario)))
         form.addRow(self.tr("Source"), QLabel(source_text(placement.source)))
         hint = QLabel(
             self.tr(
-                "Lowest capacity or cost: the facility type's, which follows edits of the type in the "
-                "Facilities dock."
+                "At its lowest value, capacity or cost is the facility type's: it then follows edits of "
+                "the type in the Facilities dock."
             )
         )
         hint.setWordWrap(True)

@@ -153,6 +153,8 @@ class ProposeSitesDialog(QDialog):
         )
         self.sites_table.setToolTip(self.tr("Positions are WGS84 longitude and latitude in decimal degrees."))
         self.sites_table.verticalHeader().setVisible(False)
+        # Compact rows: more sites in view.
+        self.sites_table.verticalHeader().setDefaultSectionSize(self.sites_table.fontMetrics().height() + 8)
         self.sites_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.sites_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -385,12 +387,9 @@ class ProposeSitesDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 table.setItem(row, col, item)
         header = table.horizontalHeader()
-        shown = min(len(placements), VISIBLE_SITES)
-        table.setMinimumHeight(
-            header.sizeHint().height()
-            + min(shown, 3) * table.verticalHeader().defaultSectionSize()
-            + 2 * table.frameWidth()
-        )
+        rows = table.verticalHeader()
+        frame = header.sizeHint().height() + 2 * table.frameWidth()
+        table.setMinimumHeight(frame + min(len(placements), 3) * rows.defaultSectionSize())
         table.setMinimumWidth(
             sum(
                 max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(table.columnCount())
@@ -399,20 +398,19 @@ class ProposeSitesDialog(QDialog):
             + 2 * table.frameWidth()
         )
         table.show()
-        self._fit_to_screen(
-            header.sizeHint().height()
-            + shown * table.verticalHeader().defaultSectionSize()
-            + 2 * table.frameWidth()
-        )
+        self._fit_to_screen(frame + min(len(placements), VISIBLE_SITES) * rows.defaultSectionSize())
 
     def _fit_to_screen(self, table_height: int) -> None:
         """Grow to show up to eight sites, never beyond the screen: the buttons stay in view."""
-        self.layout().activate()
+        layout = self.layout()
+        layout.activate()
+        table = self.sites_table
         screen = (self.screen() or self.parentWidget().screen()).availableGeometry()
         frame_extra = max(0, self.frameGeometry().height() - self.height())
-        wanted = self.sizeHint().height() - self.sites_table.minimumHeight() + table_height
-        height = min(wanted, screen.height() - frame_extra)
-        width = min(max(self.width(), self.sizeHint().width()), screen.width())
+        # The rest of the dialog as laid out now, plus the table at the height wanted.
+        others = layout.sizeHint().height() - max(table.sizeHint().height(), table.minimumHeight())
+        height = min(others + table_height, screen.height() - frame_extra)
+        width = min(max(self.width(), layout.sizeHint().width()), screen.width())
         self.resize(width, max(height, self.minimumSizeHint().height()))
         # Keep the whole dialog on the screen after growing.
         frame = self.frameGeometry()
