@@ -27,6 +27,7 @@ def main() -> int:
     parser.add_argument("--present", action="store_true")
     parser.add_argument("--view", choices=["after", "before", "split"], default="after")
     parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument("--expect-size", default="", help="WIDTHxHEIGHT the screen must have")
     args = parser.parse_args()
 
     from PySide6.QtCore import QSettings
@@ -72,6 +73,10 @@ def main() -> int:
         )
         wait(1.5)  # the window manager's full screen, the tiles' final layout, the map's repaint
         image = QApplication.primaryScreen().grabWindow(0)
+        size = f"{image.width()}x{image.height()}"
+        if args.expect_size and size != args.expect_size:
+            print(f"{args.out}: the screen is {size}, not {args.expect_size}", file=sys.stderr)
+            return 1
         args.out.parent.mkdir(parents=True, exist_ok=True)
         image.save(str(args.out))
         print(f"{args.out}: {image.width()}x{image.height()}{'' if ready else ' (KPIs not ready)'}")

@@ -24,18 +24,21 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from .. import i18n
 from ..canvas.symbols import letter_for
+from ..canvas.view import PRIORITY_HATCH
 from ..docks.palette import facility_icon
 from ..icons import icon
+from ..styles import priority_colours
 from . import kpi_picker, theme
 from .legend import AREA, EXISTING, HATCH, HEADER, PLANNED, RoomLegend
 from .mapstyle import MapTheme
@@ -187,12 +190,8 @@ class PresentationMode(QObject):
         self.scenario_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scenario_combo.activated.connect(self._scenario_chosen)
         bar.addWidget(self.scenario_combo)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        for key in ("help", "leave"):
-            bar.addAction(act[key])
-        # The other actions have no button here: their keys work while the panel shows.
+        # Keys and Leave are buttons on the panel's title row; the other actions have no button:
+        # their keys work while the panel shows.
         self.win.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         bar.hide()
 
@@ -208,10 +207,24 @@ class PresentationMode(QObject):
             f"QWidget#WorkshopPanelBody {{ background: {theme.PANEL}; }}"
             f" QLabel#WorkshopHeader, QLabel#WorkshopMessage {{ color: {theme.PAPER}; }}"
             " QLabel#WorkshopMessage { color: #ffd84d; }"
+            f" QToolButton {{ color: {theme.PAPER}; border: 1px solid #9a9a9a; border-radius: 4px;"
+            " padding: 2px 8px; }"
+            " QToolButton:hover { background: #3a3a3a; }"
         )
         self.header = QLabel()
         self.header.setObjectName("WorkshopHeader")
         self.header.setWordWrap(True)
+        self.header_buttons: dict[str, QToolButton] = {}
+        header_row = QHBoxLayout()
+        header_row.addWidget(self.header, 1)
+        for key in ("help", "leave"):
+            button = QToolButton()
+            button.setObjectName(f"workshop_button_{key}")
+            button.setDefaultAction(self.actions[key])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.header_buttons[key] = button
+            header_row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         self.message = QLabel()
         self.message.setObjectName("WorkshopMessage")
         self.message.setWordWrap(True)
@@ -241,7 +254,7 @@ class PresentationMode(QObject):
         self.body.addWidget(self.tiles, 1)
         self.body.addWidget(self.side)
         layout = QVBoxLayout(panel)
-        layout.addWidget(self.header)
+        layout.addLayout(header_row)
         layout.addWidget(self.message)
         layout.addLayout(self.body, 1)
         dock.setWidget(panel)
@@ -486,7 +499,7 @@ class PresentationMode(QObject):
         button_font = QFont()
         button_font.setPixelSize(sizes.px(14))
         button_font.setBold(True)
-        for button in self.buttons.values():
+        for button in [*self.buttons.values(), *self.header_buttons.values()]:
             button.setFont(button_font)
             button.setMinimumHeight(sizes.px(34))
         # The map keeps a square the screen's height across (a city is about as wide as it is
@@ -739,7 +752,7 @@ class PresentationMode(QObject):
             )
         if project.priority:
             rows.append(
-                (HATCH, "#d7191c", Qt.BrushStyle.DiagCrossPattern, self.tr("Priority zones (hatched)"))
+                (HATCH, priority_colours()[1], PRIORITY_HATCH[1], self.tr("Priority zones (hatched)"))
             )
         return rows
 

@@ -119,7 +119,7 @@ class KpiTile(QFrame):
             if row < len(sides):
                 side = SIDE_MARKS[row] if mode == SPLIT else ""
                 label.setText(value_text(*sides[row], decimals, result.unit, side))
-        self.unit_label.setText("" if result.unit == "%" else result.unit)
+        self.unit_label.setText("" if result.unit == "%" else i18n.unit_label(result.unit))
         self.unit_label.setVisible(result.unit != "%")
         status = sides[-1][1]
         self.badge.setText(f"{theme.STATUS_MARKS.get(status, '')} {theme.status_word(status)}".strip())
