@@ -273,6 +273,7 @@ def _task_error(unit: PlannedUnit, future) -> str:
 @contextmanager
 def _client(client, scheduler: str | None, workers: int | None, dashboard: bool):
     """A Dask client and what it runs on; made (and closed) here unless the caller gave one."""
+    import dask
     from distributed import Client, LocalCluster
 
     if client is not None:
@@ -293,13 +294,16 @@ def _client(client, scheduler: str | None, workers: int | None, dashboard: bool)
     n = workers or os.cpu_count() or 1
     address = ":0" if dashboard and _has_bokeh() else None
     try:
-        cluster = LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=address,
-            silence_logs=logging.ERROR,
-        )
+        # The workers' statistical profiler (a thread sampling every 10 ms, for the dashboard's
+        # profile page) competes with the units for the GIL; the local cluster does without it.
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=address,
+                silence_logs=logging.ERROR,
+            )
     except (OSError, RuntimeError, TimeoutError) as err:
         raise BatchError(
             f"A local Dask cluster of {n} workers cannot be started ({_first_line(err)})."

@@ -145,7 +145,19 @@ def _outline_wkb(project: Project) -> str:
 
 
 def peak_rss_mb() -> float:
-    """The largest resident memory of this process so far, in MiB."""
+    """The largest resident memory of this process so far, in MiB.
+
+    On Linux the ``VmHWM`` of ``/proc/self/status``: ``getrusage``'s ``ru_maxrss`` survives
+    ``fork`` and ``exec``, so a worker process would report the peak of the process that started
+    it.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
     except ImportError:  # Windows: psutil (a dependency of distributed) reads the peak working set
