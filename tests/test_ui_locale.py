@@ -101,8 +101,37 @@ def test_vietnamese_numbers_in_the_docks_legend_and_dialogs(qtbot, tmp_path, vie
     buildings = win.doc.project.layer_with_role("buildings").name
     count = win.doc.project.layers[buildings].feature_count
     assert i18n.format_number(count, 0) in win.layers_dock.item(buildings).toolTip()
-    image = win.grab().toImage()
+    win.kpi_dock.runner.wait()
+
+
+def test_vietnamese_proposal_at_1024x768(qtbot, tmp_path, vietnamese):
+    """Propose in Vietnamese on a 1024x768 screen: names, WGS84 positions and numbers in Vietnamese
+    (a screenshot of the window and the dialog for docs/screenshots via scripts/screenshots.sh)."""
+    from PySide6.QtTest import QTest
+
+    from ui.dialogs.propose import ProposeSitesDialog
+
+    win = open_sample_window(qtbot, tmp_path)
+    win.resize(1024, 768)
+    win.palette_dock.set_current_type("wifi")
+    qtbot.waitUntil(lambda: not win.kpi_dock.runner.busy and bool(win.kpi_dock.results), timeout=120_000)
+    settle_view(qtbot, win)
+    win.actions["propose"].trigger()
+    dialog = win.findChild(ProposeSitesDialog)
+    qtbot.waitExposed(dialog)
+    dialog.sites.lineEdit().selectAll()
+    QTest.keyClicks(dialog.sites.lineEdit(), "12")
+    QTest.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    assert dialog.sites_table.item(0, 0).text() == "Điểm phát Wi-Fi công cộng (đề xuất) 1"
+    assert re.fullmatch(r"108,\d{5}", dialog.sites_table.item(0, 2).text())
+    assert "người" in dialog.message.text() and "," in dialog.message.text()
     target = screenshot_dir(tmp_path)
     target.mkdir(parents=True, exist_ok=True)
-    assert image.save(str(target / "main_window_vi_legend_1366x768.png"))
+    assert dialog.grab().toImage().save(str(target / "propose_vi_1024x768.png"))
+    QTest.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    win.doc.set_current_scenario(dialog.scenario.name)
+    qtbot.waitUntil(lambda: not win.kpi_dock.runner.busy, timeout=120_000)
+    settle_view(qtbot, win)
+    assert win.grab().toImage().save(str(target / "main_window_vi_1024x768.png"))
     win.kpi_dock.runner.wait()
