@@ -45,3 +45,24 @@ clean:
 .PHONY: translations
 translations: $(STAMP)
 	$(BIN)/pyside6-lrelease resources/translations/cityplanner_vi.ts -qm resources/translations/cityplanner_vi.qm
+
+# Offline bundle (installer/README.md). `make installer`: dist/CityPlanner/ and
+# dist/CityPlanner-<version>-linux-<arch>.tar.gz, built with PyInstaller in its own venv (the
+# `installer` extra, so the test venv stays lean). `make installer-check`: build it, then run its
+# self-test from another folder in a clean environment; run it before a release and after changing
+# dependencies, resources/, sample_data/ or installer/.
+INSTALLER_VENV := build/installer-venv
+INSTALLER_STAMP := $(INSTALLER_VENV)/.installed-stamp
+
+$(INSTALLER_STAMP): pyproject.toml
+	test -x $(INSTALLER_VENV)/bin/python || $(PYTHON) -m venv $(INSTALLER_VENV)
+	$(INSTALLER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(INSTALLER_VENV)/bin/python -m pip install --quiet -e '.[installer]'
+	touch $(INSTALLER_STAMP)
+
+.PHONY: installer installer-check
+installer: system-deps-gui $(INSTALLER_STAMP)
+	bash installer/build_linux.sh $(INSTALLER_VENV)/bin/python
+
+installer-check: installer
+	bash installer/check_bundle.sh
