@@ -158,6 +158,7 @@ def test_tier_colours_zone_outlines_and_coverage_wash(qtbot, tmp_path):
     canvas = win.canvas
     # One palette for the tiers: the report's; tier 1 is a colour no default layer uses.
     assert priority_colours() == PRIORITY_COLOURS
+    qtbot.waitUntil(lambda: canvas._priority_palette is not None)  # loaded off the UI thread if need be
     tier1 = QColor(PRIORITY_COLOURS[1])
     assert canvas.priority_items[1]._pen.color() == tier1
     used = {win.doc.style(n).colour.lower() for n in win.doc.project.layers}

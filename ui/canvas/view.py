@@ -11,6 +11,7 @@ collapsing it when the map is too small for both, so it never covers the city fi
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,7 +20,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from .. import i18n
+from .. import i18n, workers
 from ..document import ProjectDocument
 from ..styles import (
     COVERAGE_COLOUR,
@@ -56,6 +57,9 @@ LEGEND_BOTTOM_RESERVE = 58
 LEGEND_MIN_WIDTH, LEGEND_MAX_WIDTH = 150, 210
 # Zooming to an extent keeps the legend open unless that shrinks the map by more than this factor.
 LEGEND_MAX_SHRINK = 1.75
+# The module holding the tiers' palette, and the grey the tiers are drawn in while it loads.
+PALETTE_MODULE = "cityplanner.report.figures"
+PENDING_PALETTE = {1: "#808080", 2: "#808080", 3: "#808080"}
 # Legend groups, in order.
 PLAN, EXISTING, BASE = "plan", "existing", "base"
 
@@ -117,6 +121,7 @@ class MapCanvas(pg.GraphicsView):
             for tier in PRIORITY_HATCH
         }
         self._priority_palette: dict[int, str] | None = None
+        self._palette_loading = False
         self._service_areas_shown = False
         outline = QColor(ZONE_OUTLINE)
         outline.setAlpha(ZONE_OUTLINE_ALPHA)
@@ -253,13 +258,26 @@ class MapCanvas(pg.GraphicsView):
         self.zone_outline_item.setVisible(self.doc.style(zones).visible)
 
     def set_priority_colours(self) -> dict[int, str]:
-        """The tier palette (:func:`ui.styles.priority_colours`), applied to the tier overlays once."""
+        """The tier palette (:func:`ui.styles.priority_colours`), applied to the tier overlays once.
+
+        Its module (the report's) loads reportlab, half a second the first time: when it is not
+        loaded yet, a worker loads it and the tiers take their colours when it is done (grey until
+        then, a moment), so the UI thread never waits for it.
+        """
         if self._priority_palette is None:
-            self._priority_palette = priority_colours()
-            for tier, item in self.priority_items.items():
-                colour = QColor(self._priority_palette.get(tier, self._priority_palette[1]))
-                item.set_colour(colour, PRIORITY_HATCH[tier])
-        return self._priority_palette
+            if PALETTE_MODULE in sys.modules:
+                self._apply_priority_colours(priority_colours())
+            elif not self._palette_loading:
+                self._palette_loading = True
+                workers.start(lambda _progress: priority_colours(), self._apply_priority_colours)
+        return self._priority_palette or PENDING_PALETTE
+
+    def _apply_priority_colours(self, palette: dict[int, str]) -> None:
+        self._priority_palette = dict(palette)
+        for tier, item in self.priority_items.items():
+            item.set_colour(QColor(palette.get(tier, palette[1])), PRIORITY_HATCH[tier])
+        if self.doc is not None:
+            self.update_legend()
 
     def _update_selection(self, _name: str | None = None) -> None:
         geoms = [
