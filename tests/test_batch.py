@@ -234,16 +234,14 @@ def test_batch_on_a_local_cluster_gives_each_units_figures_made_by_hand(country,
         assert modes[name] == project.distance_mode
     # The third unit lies away from the streets: measured in straight lines, yet complete.
     assert list(modes.values()) == ["network", "network", "euclidean"]
-    # Cutting to 1 km (streets 1.25 km) changes no figure: the same units made from whole layers.
-    for i in range(2):
-        whole = Evaluator(_hand_made(gpkg, i, tmp_path / f"whole{i}", cut=False)).evaluate()
-        cut = result.units[i].record["rows"]
-        for k, row in zip(whole, cut, strict=True):
-            assert row["kpi"] == k.id
-            if k.value is None:
-                assert row["value"] is None
-            else:
-                assert row["value"] == pytest.approx(k.value, rel=1e-9, abs=1e-9), k.id
+    # Cutting to 1 km (streets 1.25 km) changes no figure: the unit made from the whole layers.
+    whole = Evaluator(_hand_made(gpkg, 0, tmp_path / "whole", cut=False)).evaluate()
+    for k, row in zip(whole, result.units[0].record["rows"], strict=True):
+        assert row["kpi"] == k.id
+        if k.value is None:
+            assert row["value"] is None
+        else:
+            assert row["value"] == pytest.approx(k.value, rel=1e-9, abs=1e-9), k.id
 
     # Outputs: tables, GeoPackage the app opens, workbook, a chart and a map per KPI, HTML, PDF.
     kpi_ids = list(dict.fromkeys(table["kpi"]))
@@ -259,8 +257,8 @@ def test_batch_on_a_local_cluster_gives_each_units_figures_made_by_hand(country,
     assert layers[:2] == ["kpis", "units"]
     long = gpd.read_file(out / "kpis.gpkg", layer="kpis")
     assert len(long) == len(table) and set(long["status"]) <= {"met", "near", "not met", "n/a"}
-    app_project = _hand_made(gpkg, 0, tmp_path / "app")
-    added = add_layer_from_file(app_project, f"{out / 'kpis.gpkg'}:kpis", name="kpis")
+    # The app opens a GeoPackage layer with add_layer_from_file, into any project.
+    added = add_layer_from_file(project, f"{out / 'kpis.gpkg'}:kpis", name="kpis")
     assert added.feature_count == len(table)
     sheets = pd.read_excel(out / "kpis.xlsx", sheet_name=None)
     assert list(sheets) == ["KPIs", "Units"] and len(sheets["KPIs"]) == len(table)
@@ -408,3 +406,53 @@ def test_hcmc_24_districts_end_to_end(hcmc_gpkg, client, tmp_path):
         district4["health_access_1km"]["value"]
     )
     assert (tmp_path / "out" / "summary.pdf").stat().st_size > 10_000
+
+
+def test_a_raster_alone_gives_each_unit_the_people_under_it(country, tmp_path):
+    """``population: {raster: ...}`` without zones: the unit is its one zone, with the raster's counts."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    gpkg, _ = country
+    pixel = 0.001  # degrees, about 110 m
+    west, north = LON0 - 0.01, LAT0 + 0.03
+    rows, cols = 45, 95
+    people = np.random.default_rng(3).uniform(0, 40, (rows, cols)).astype("float32")
+    tif = tmp_path / "pop.tif"
+    with rasterio.open(
+        tif, "w", driver="GTiff", height=rows, width=cols, count=1, dtype="float32", crs="EPSG:4326",
+        transform=from_origin(west, north, pixel, pixel),
+    ) as dst:  # fmt: skip
+        dst.write(people, 1)
+    spec = {
+        "units": {"file": str(gpkg), "layer": "units", "name_field": "name"},
+        "population": {"raster": str(tif)},
+        "layers": {"bus_stops": f"{gpkg}:bus_stops", "roads": f"{gpkg}:roads"},
+        "settings": {"cell_size_m": CELL_M},
+    }
+    path = tmp_path / "raster.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    result = run_batch(load_spec(path), tmp_path / "out", serial=True, figures=False)
+    assert not result.failed
+    # By hand: the unit's polygon as the zones, the raster's counts as they are.
+    units = gpd.read_file(gpkg, layer="units")
+    folder = tmp_path / "hand"
+    folder.mkdir()
+    units.iloc[[0]].to_file(folder / "unit.gpkg", layer="unit", engine="pyogrio")
+    outline = units.iloc[[0]].to_crs(UTM).geometry.iloc[0]
+    layers = {}
+    for name, reach in (("bus_stops", 1000.0), ("roads", 1250.0)):
+        gdf = gpd.read_file(gpkg, layer=name)
+        gdf[gdf.to_crs(UTM).distance(outline).to_numpy() <= reach].to_file(
+            folder / "unit.gpkg", layer=name, engine="pyogrio"
+        )
+        layers[name] = f"{folder / 'unit.gpkg'}:{name}"
+    project = create_project(f"{folder / 'unit.gpkg'}:unit", None, layers=layers)
+    project.settings["cell_size_m"] = CELL_M
+    set_project_surface(project, raster=tif, use_census=False)
+    evaluator = Evaluator(project)
+    expected = evaluator.evaluate()
+    record = result.units[0].record
+    assert record["demand_method"] == "raster"
+    assert record["population"] == evaluator.surface.population_total > 0
+    assert [r["value"] for r in record["rows"]] == [k.value for k in expected]
