@@ -619,10 +619,10 @@ class StreetNetwork:
             Maximum snap distance for both.
         limit_m : float, optional
             Only distances up to this matter (a coverage radius): a target farther than that
-            from every source gets ``inf`` and nearest -1 as if unreachable (``too_far`` and
-            :attr:`NetworkDistances.disconnected` then say only which are beyond the limit
-            too). The walk stays within the limit and, for sources that extend the last ones
-            measured with this limit (a placement), only the new sources are walked from.
+            from every source gets ``inf`` and nearest -1, and counts in
+            :attr:`NetworkDistances.disconnected` (``too_far`` is unchanged). The walk stays
+            within the limit and, for sources that extend the last ones measured with this
+            limit (a placement), only the new sources are walked from.
 
         Returns
         -------
