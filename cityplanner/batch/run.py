@@ -122,7 +122,7 @@ def run_batch(
         Write the charts, maps and PDF as well as the tables.
     on_start, on_unit : callable, optional
         Told the cluster's address, workers and dashboard once it is up, and each unit as it
-        completes (``on_unit(done, total, outcome)``, cached units first).
+        completes (``on_unit(done, total, outcome)``; a cached unit as soon as it is cut).
 
     Raises
     ------

@@ -49,9 +49,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     bar = ProgressBar(sys.stderr)
-    print(f"Cutting {spec.name} into units...", file=sys.stderr)
+    print(f"Reading the layers of {spec.name} and cutting them into units...", file=sys.stderr)
     result = run_batch(
-        spec, args.out, scheduler=args.scheduler, workers=args.workers, on_start=_announce, on_unit=bar.update
+        spec,
+        args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        on_start=lambda info: bar.note(*_announcement(info)),
+        on_unit=bar.update,
     )
     bar.close()
     ok = len(result.units) - len(result.failed)
@@ -64,11 +69,12 @@ def run(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _announce(info: ClusterInfo) -> None:
+def _announcement(info: ClusterInfo) -> list[str]:
     where = "local cluster" if info.local else "cluster"
-    print(f"Dask {where} at {info.scheduler} with {info.workers} workers", file=sys.stderr)
+    lines = [f"Dask {where} at {info.scheduler} with {info.workers} workers"]
     if info.dashboard:
-        print(f"Dask dashboard: {info.dashboard}", file=sys.stderr)
+        lines.append(f"Dask dashboard: {info.dashboard}")
+    return lines
 
 
 class ProgressBar:
@@ -94,6 +100,15 @@ class ProgressBar:
             self.stream.write("\r\x1b[2K" + line[:200])
             self.shown = True
         else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def note(self, *lines: str) -> None:
+        """Print ``lines`` above the bar (the bar is drawn again at the next update)."""
+        if self.tty and self.shown:
+            self.stream.write("\r\x1b[2K")
+            self.shown = False
+        for line in lines:
             self.stream.write(line + "\n")
         self.stream.flush()
 
