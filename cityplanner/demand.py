@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
+from scipy.spatial import cKDTree
 
 from .errors import AnalysisError
 from .io import check_population
@@ -70,6 +71,11 @@ class Demand:
     @property
     def population_total(self) -> float:
         return float(self.population.sum())
+
+    @cached_property
+    def kdtree(self) -> cKDTree:
+        """A k-d tree of the demand points, built once (pair searches after every placement)."""
+        return cKDTree(self.points)
 
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:

@@ -861,12 +861,8 @@ class Evaluator:
         meets = ratio >= standard * (1.0 - 1e-9)
         outcome = self._people_outcome(meets.astype(float), f"{note}{missing}.", mode)
         population = self.demand.population
-        outcome.distribution = {
-            "p10": access.weighted_quantile(ratio, population, 0.1),
-            "median": access.weighted_quantile(ratio, population, 0.5),
-            "gini": access.gini(ratio, population),
-            "unit": unit,
-        }
+        (p10, median), gini = access.distribution(ratio, population, [0.1, 0.5])
+        outcome.distribution = {"p10": float(p10), "median": float(median), "gini": gini, "unit": unit}
         outcome.capacity_source = source
         return outcome
 
