@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
 import json
 import os
 import re
+import sqlite3
+import stat
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -130,13 +135,164 @@ def describe_source(path: str | os.PathLike, layer: str | None = None) -> str:
     return f"'{os.fspath(path)}'" + (f" (layer '{layer}')" if layer else "")
 
 
+# Largest files read whole into memory by CityPlanner itself (GDAL streams the other formats):
+# a CSV table of points (pandas needs about ten times its size) and a GeoJSON file (read once to
+# detect its text encoding). Larger data belongs in a GeoPackage.
+MAX_CSV_BYTES = 256 * 1024**2
+MAX_JSON_BYTES = 1024**3
+# The dBASE format caps a .dbf at 2 GB; a bigger one is not a shapefile part (and is read whole).
+MAX_DBF_BYTES = 2 * 1024**3
+# Longest value in a CSV cell: Python's csv module stops at 128 KiB, shorter than the WKT of a
+# detailed ward boundary; longer than this is not a table cell.
+MAX_CSV_FIELD_CHARS = 16 * 1024**2
+# Most columns a CSV table may have: a wider one is not a table of places (pandas takes minutes).
+MAX_CSV_COLUMNS = 10_000
+# GDAL's KML driver holds a whole file in memory.
+MAX_KML_BYTES = 1024**3
+_SIZE_LIMITS = {
+    ".csv": MAX_CSV_BYTES,
+    ".geojson": MAX_JSON_BYTES,
+    ".json": MAX_JSON_BYTES,
+    ".kml": MAX_KML_BYTES,
+}
+
+
+def special_file_kind(mode: int) -> str | None:
+    """What a file of ``mode`` (``os.stat``) is when it is neither a regular file nor a folder."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
+def os_error_phrase(err: OSError) -> str:
+    """Why the file system refused to open or read a file, as a phrase for a message."""
+    phrases = {
+        errno.ENAMETOOLONG: "its name is too long for the file system (at most 255 bytes per name)",
+        errno.ELOOP: "it is a symbolic link that leads round in a loop",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ENOENT: "it does not exist",
+        errno.ENOTDIR: "part of its path is a file, not a folder",
+        errno.EIO: "the disk reported an input/output error",
+        errno.EISDIR: "it is a folder",
+    }
+    return phrases.get(err.errno, err.strerror or str(err))
+
+
 def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise LayerLoadError(f"File '{path}' does not exist.")
-    if path.is_file() and not os.access(path, os.R_OK):
+    """Refuse, before anything opens it, what cannot or must not be read: a missing or unreadable
+    file, a name the file system refuses, special files (a FIFO blocks for ever, a device never
+    ends) and links to them, an empty file, and one over the size CityPlanner reads whole."""
+    try:
+        info = os.stat(path)  # follows links: a link to /dev/zero is a device
+    except OSError as err:
+        if err.errno == errno.ENOENT:
+            dangling = os.path.islink(path)
+            raise LayerLoadError(
+                f"File '{path}' does not exist" + (" (it is a link to a missing file)." if dangling else ".")
+            ) from err
+        raise LayerLoadError(f"File '{path}' cannot be read: {os_error_phrase(err)}.") from err
+    kind = special_file_kind(info.st_mode)
+    if kind is not None:
+        raise LayerLoadError(
+            f"File '{path}' is {kind}, not a data file; CityPlanner reads regular files only."
+        )
+    if not stat.S_ISREG(info.st_mode):
+        return  # a folder: GDAL reads some (a folder of shapefiles); it says what it makes of others
+    if not os.access(path, os.R_OK):
         raise LayerLoadError(f"File '{path}' cannot be read (permission denied).")
-    if path.is_file() and path.stat().st_size == 0:
+    if info.st_size == 0:
         raise LayerLoadError(f"File '{path}' is empty (0 bytes).")
+    limit = _SIZE_LIMITS.get(path.suffix.lower())
+    if limit is not None and info.st_size > limit:
+        fmt = FORMATS[path.suffix.lower()]
+        raise LayerLoadError(
+            f"File '{path}' is {_size_text(info.st_size)}, more than the {_size_text(limit)} CityPlanner "
+            f"reads from a {fmt} file; convert it to a GeoPackage (e.g. in QGIS) and load that."
+        )
+
+
+@contextmanager
+def _failures_named(path: Path) -> Iterator[None]:
+    """What the file system or the memory refuse while reading ``path``, as one sentence."""
+    try:
+        yield
+    except OSError as err:
+        raise LayerLoadError(f"File '{path}' cannot be read: {os_error_phrase(err)}.") from err
+    except MemoryError as err:
+        raise LayerLoadError(f"File '{path}' is too big to read with the memory available.") from err
+    except RecursionError as err:
+        raise LayerLoadError(f"File '{path}' nests its data too deeply to be read.") from err
+
+
+def _check_geopackage_tables(path: Path) -> None:
+    """Refuse a GeoPackage with an SQL view, or computed columns in a layer GDAL would read.
+
+    A recursive view never ends and a computed column can build a value of any size from nothing;
+    GDAL evaluates either while listing or reading the layers (it lists views the GeoPackage does
+    not register, too). A file SQLite cannot open is left for GDAL to name.
+    """
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except (sqlite3.Error, ValueError):
+        return
+    try:
+        views = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+        if views:
+            raise LayerLoadError(
+                f"File '{path}' holds the SQL view '{views[0]}', which CityPlanner does not read (a view is "
+                "computed anew at every read, without bound); save the layers you need as tables, e.g. in "
+                "QGIS."
+            )
+        tables = {r[0].lower() for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        registered = [
+            r[0] for r in con.execute("SELECT table_name FROM gpkg_contents") if isinstance(r[0], str)
+        ]
+        for name in registered:
+            if name.lower() not in tables:
+                continue
+            quoted = '"' + name.replace('"', '""') + '"'
+            computed = [r[1] for r in con.execute(f"PRAGMA table_xinfo({quoted})") if r[6] in (2, 3)]
+            if computed:
+                raise LayerLoadError(
+                    f"File '{path}' has computed (generated) columns in its layer '{name}' "
+                    f"({', '.join(computed)}), which CityPlanner does not read; save the layer as plain data."
+                )
+    except sqlite3.Error:
+        return  # not a GeoPackage SQLite can read: GDAL says what it is
+    finally:
+        con.close()
+
+
+def _check_shapefile_parts(path: Path) -> None:
+    """:func:`_check_readable` for every part of a shapefile beside ``path`` (GDAL and the
+    encoding detection open them all), with the dBASE size limit for the .dbf."""
+    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        part = _sibling(path, suffix)
+        if part is None or part == path:
+            continue
+        try:
+            info = os.stat(part)
+        except OSError as err:
+            raise LayerLoadError(
+                f"File '{path}' cannot be read: its part '{part.name}': {os_error_phrase(err)}."
+            ) from err
+        kind = special_file_kind(info.st_mode)
+        if kind is not None:
+            raise LayerLoadError(
+                f"File '{path}' cannot be read: its part '{part.name}' is {kind}, not a data file."
+            )
+        if not os.access(part, os.R_OK):
+            raise LayerLoadError(f"File '{path}' cannot be read: its part '{part.name}' (permission denied).")
+        if suffix == ".dbf" and info.st_size > MAX_DBF_BYTES:
+            raise LayerLoadError(
+                f"File '{path}' cannot be read: its part '{part.name}' is {_size_text(info.st_size)}, "
+                f"beyond the {_size_text(MAX_DBF_BYTES)} a shapefile's table may hold."
+            )
 
 
 def _read_failure(path: Path, err: Exception) -> LayerLoadError:
@@ -184,7 +340,7 @@ def _decodes(parts: tuple, encoding: str) -> bool:
             for start in range(0, len(view), _DECODE_CHUNK):
                 decoder.decode(view[start : start + _DECODE_CHUNK])
         decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+    except UnicodeError:  # also UTF-16's "stream does not start with BOM"
         return False
     return True
 
@@ -236,7 +392,13 @@ def _python_codec(name: str, path: Path, given: bool = False) -> str:
     "1258", "CP1258", "cp 1258", "Windows-1258", "WINDOWS1258", "ANSI 1258", "UTF-8", "65001",
     "88591", "ISO-8859-1"... ``given``: the name came from the caller (``--encoding``), not a .cpg.
     """
-    text = name.strip().upper()
+    shown = name.strip()
+    if len(shown) > 40 or not shown.isprintable():  # a .cpg of binary junk, not a code page name
+        shown = (shown[:40] + "...").encode("unicode_escape").decode("ascii") if shown else ""
+        if given:
+            raise LayerLoadError(f"'{shown}' given as the text encoding of '{path}' is not a code page name.")
+        raise LayerLoadError(f"File '{path}' has a .cpg file that does not name a text encoding ('{shown}').")
+    text = shown.upper()
     compact = re.sub(r"[\s_-]+", "", text)
     if match := re.fullmatch(r"(?:ISO)?8859(\d{1,2})", compact):
         text = f"iso8859-{match[1]}"
@@ -244,7 +406,7 @@ def _python_codec(name: str, path: Path, given: bool = False) -> str:
         text = f"cp{match[1]}"
     try:
         info = codecs.lookup(text)
-    except LookupError:
+    except (LookupError, ValueError):
         info = None
     if info is not None and getattr(info, "_is_text_encoding", True):
         return info.name
@@ -303,7 +465,9 @@ def _dbf_bytes(path: Path) -> tuple[tuple[bytes, memoryview] | None, str | None]
 
 def _sibling(path: Path, suffix: str) -> Path | None:
     """The part of a shapefile with ``suffix`` (lower or upper case), if it exists."""
-    return next((p for p in (path.with_suffix(suffix), path.with_suffix(suffix.upper())) if p.exists()), None)
+    return next(
+        (p for p in (path.with_suffix(suffix), path.with_suffix(suffix.upper())) if os.path.lexists(p)), None
+    )
 
 
 def _shapefile_encoding(path: Path, encoding: str | None = None) -> str:
@@ -557,9 +721,16 @@ def list_layers(path: str | os.PathLike, encoding: str | None = None) -> list[La
         When the file is missing, unreadable, corrupt, truncated or an archive beyond the limits.
     """
     path = Path(path)
+    with _failures_named(path):
+        return _list_layers(path, encoding)
+
+
+def _list_layers(path: Path, encoding: str | None) -> list[LayerInfo]:
     _check_readable(path)
     codec = _python_codec(encoding, path, given=True) if encoding else None
     suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        _check_geopackage_tables(path)
     if suffix == ".csv":
         return [_csv_info(path, codec)]
     if suffix in (".parquet", ".geoparquet"):
@@ -601,6 +772,8 @@ def list_layers(path: str | os.PathLike, encoding: str | None = None) -> list[La
 
 def _checked_shapefile_encoding(path: Path, codec: str | None) -> str:
     """A (zipped) shapefile's text encoding, once the archive limits and its completeness are checked."""
+    if path.suffix.lower() == ".shp":
+        _check_shapefile_parts(path)
     if path.suffix.lower() == ".zip":
         _check_archive(path)
     _check_shapefile_complete(path)
@@ -622,11 +795,7 @@ def _parquet_info(path: Path) -> LayerInfo:
         schema = pq.read_schema(path)
     except Exception as err:  # any reader failure becomes one sentence
         raise _read_failure(path, err) from err
-    geo = json.loads((schema.metadata or {}).get(b"geo", b"{}") or b"{}")
-    primary = geo.get("primary_column")
-    column = geo.get("columns", {}).get(primary, {})
-    types = column.get("geometry_types") or []
-    crs = column.get("crs", "OGC:CRS84") if primary else None
+    primary, types, crs = _geo_metadata(path, (schema.metadata or {}).get(b"geo"))
     fields = tuple(
         FieldInfo(f.name, _pandas_field_type(f.type.to_pandas_dtype()) if f.type.num_fields == 0 else "list")
         for f in schema
@@ -635,10 +804,57 @@ def _parquet_info(path: Path) -> LayerInfo:
     return LayerInfo(
         name=path.stem,
         geometry_type=(types[0] if len(types) == 1 else "Unknown") if primary else "None",
-        crs=_crs_label(crs),
+        crs=crs,
         feature_count=int(meta.num_rows),
         fields=fields,
     )
+
+
+def _geo_metadata(path: Path, raw: bytes | None) -> tuple[str | None, list, object]:
+    """The primary geometry column, its geometry types and CRS from GeoParquet ``geo`` metadata.
+
+    The metadata is JSON anyone can write; every part of it is checked before use.
+    """
+    if raw is None:
+        return None, [], None
+    malformed = LayerLoadError(
+        f"File '{path}' is not a readable GeoParquet file: its 'geo' metadata is malformed "
+        "(see geoparquet.org for what it must hold)."
+    )
+    if len(raw) > MAX_GEO_METADATA_BYTES:
+        raise malformed
+    try:
+        geo = json.loads(raw)
+    except (ValueError, RecursionError) as err:
+        raise malformed from err
+    if not isinstance(geo, dict):
+        raise malformed
+    primary, columns = geo.get("primary_column"), geo.get("columns", {})
+    if primary is None:
+        return None, [], None
+    if (
+        not isinstance(primary, str)
+        or not isinstance(columns, dict)
+        or not isinstance(columns.get(primary), dict)
+    ):
+        raise malformed
+    column = columns[primary]
+    types = column.get("geometry_types") or []
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise malformed
+    crs = column.get("crs", "OGC:CRS84")
+    if crs is not None:
+        try:
+            crs = _crs_label(crs)
+        except (CRSError, TypeError, ValueError) as err:
+            raise LayerLoadError(
+                f"File '{path}' declares a CRS in its 'geo' metadata that is not a known CRS."
+            ) from err
+    return primary, types, crs
+
+
+# GeoParquet 'geo' metadata is a few kilobytes (a PROJJSON CRS at most); more is not metadata.
+MAX_GEO_METADATA_BYTES = 1024**2
 
 
 def _csv_info(path: Path, encoding: str | None = None) -> LayerInfo:
@@ -666,11 +882,29 @@ def _read_csv_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFra
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     encoding = _decode_ladder(data, path, encoding, origin="given" if encoding else None)
+    header = data[: data.find(b"\n")] if b"\n" in data[:MAX_CSV_FIELD_CHARS] else data[:MAX_CSV_FIELD_CHARS]
+    columns = 1 + max(header.count(sep) for sep in (b",", b";", b"\t", b"|"))
+    if columns > MAX_CSV_COLUMNS:
+        raise LayerLoadError(
+            f"File '{path}' has {columns:,} columns, more than the {MAX_CSV_COLUMNS:,} CityPlanner reads "
+            "from a CSV table; keep the columns you need (e.g. in a spreadsheet)."
+        )
+    if csv.field_size_limit() < MAX_CSV_FIELD_CHARS:
+        csv.field_size_limit(MAX_CSV_FIELD_CHARS)
     try:
         table = pd.read_csv(io.StringIO(_decoded(data, encoding)), sep=None, engine="python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
         detail = " ".join(str(err).split())
-        raise LayerLoadError(f"File '{path}' is not a readable CSV table ({detail}).") from err
+        if "field larger than field limit" in detail:
+            raise LayerLoadError(
+                f"File '{path}' has a value longer than {MAX_CSV_FIELD_CHARS // 1024**2} million characters, "
+                "more than CityPlanner reads from a CSV cell; is it a CSV table?"
+            ) from err
+        if "NUL" in detail or "null byte" in detail:
+            raise LayerLoadError(
+                f"File '{path}' is not a readable CSV table: it holds NUL bytes, as binary files do."
+            ) from err
+        raise LayerLoadError(f"File '{path}' is not a readable CSV table ({detail[:160]}).") from err
     table.columns = [str(c).strip() for c in table.columns]
     return table, encoding
 
@@ -760,8 +994,15 @@ def read_layer(
         One sentence naming the file and the problem.
     """
     path = Path(path)
+    with _failures_named(path):
+        return _read_layer(path, layer, crs, encoding)
+
+
+def _read_layer(path: Path, layer: str | None, crs, encoding: str | None) -> Layer:
     _check_readable(path)
     codec = _python_codec(encoding, path, given=True) if encoding else None
+    if path.suffix.lower() == ".gpkg":
+        _check_geopackage_tables(path)
     gdf, layer, notes = _read_raw(path, layer, crs, codec)
     label = describe_source(path, layer)
     if len(gdf) == 0:
@@ -831,6 +1072,11 @@ def _read_raw(
         gdf = _read_with_fiona(path, layer, err)
     except Exception as err:  # any reader failure becomes one sentence
         raise _read_failure(path, err) from err
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise LayerLoadError(
+            f"{describe_source(path, layer)} is a table without geometry, not a map layer; join it to a "
+            "layer with shapes (e.g. in QGIS) or give a file with geometry."
+        )
     if encoding and encoding != "utf-8" and isinstance(source, Path):
         gdf = _recode_latin1(gdf, encoding)
     return gdf, layer, notes
@@ -885,11 +1131,27 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs, label: str, notes: list[str]) -> gpd
     return gdf.set_crs(target)
 
 
-def _flatten(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Single-part pieces of every geometry and the index of the geometry each came from."""
+# Geometry collections nest one in another at most this deep; GIS software writes one or two levels
+# (a collection of multi-parts), and each level costs a pass over every part.
+MAX_COLLECTION_DEPTH = 16
+
+
+def _flatten(geoms: np.ndarray, label: str = "A layer") -> tuple[np.ndarray, np.ndarray]:
+    """Single-part pieces of every geometry and the index of the geometry each came from.
+
+    Raises :class:`LayerLoadError` (starting with ``label``) when collections nest deeper than
+    :data:`MAX_COLLECTION_DEPTH`.
+    """
     index = np.arange(len(geoms))
     parts = geoms
+    depth = 0
     while len(parts) and np.isin(shapely.get_type_id(parts), _COLLECTION_TYPE_IDS).any():
+        depth += 1
+        if depth > MAX_COLLECTION_DEPTH:
+            raise LayerLoadError(
+                f"{label} nests geometry collections more than {MAX_COLLECTION_DEPTH} levels deep, "
+                "which no GIS writes; it is not a layer CityPlanner reads."
+            )
         parts, sub = shapely.get_parts(parts, return_index=True)
         index = index[sub]
     return parts, index
@@ -926,7 +1188,7 @@ def _clean_geometries(gdf: gpd.GeoDataFrame, label: str, notes: list[str]) -> gp
         notes.append(f"dropped Z/M coordinates of {int(has_zm.sum())} features (analysis is 2D)")
 
     # Dimension of every feature; a collection counts by its parts and may itself be mixed.
-    parts, owner = _flatten(geoms)
+    parts, owner = _flatten(geoms, label)
     part_dims = shapely.get_dimensions(parts)
     lowest = np.full(len(geoms), 3)
     highest = np.full(len(geoms), -1)
@@ -949,7 +1211,7 @@ def _clean_geometries(gdf: gpd.GeoDataFrame, label: str, notes: list[str]) -> gp
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         repaired = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-        rep_parts, rep_owner = _flatten(repaired)
+        rep_parts, rep_owner = _flatten(repaired, label)
         keep = shapely.get_dimensions(rep_parts) == dimension
         fixed = _collect(rep_parts[keep], rep_owner[keep], len(repaired), dimension)
         geoms[invalid] = fixed
