@@ -245,3 +245,10 @@ def test_geometry_collections_nested_without_end(tmp_path):
     path.write_text(f'wkt,population\n"{wkt}",1\n')
     with pytest.raises(LayerLoadError, match="nests geometry collections more than 16 levels deep"):
         read_layer(path)
+
+
+def test_control_characters_in_a_file_name_stay_on_one_line(tmp_path, capsys):
+    path = tmp_path / "new\nline\x1b[31m.geojson"
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "new\\nline\\x1b[31m.geojson" in err and "\x1b" not in err

@@ -8,9 +8,12 @@ one sentence on stderr and exit 2; a traceback only with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
+import warnings
+from collections.abc import Iterator
 
 from ..errors import CityPlannerError
 
@@ -31,15 +34,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (a file named with a line break or a terminal
+    escape sequence), so a message stays one line and cannot drive the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+@contextlib.contextmanager
+def _warnings_as_sentences(debug: bool) -> Iterator[None]:
+    """A project opened without damaged parts is one line on stderr (``cityplanner: warning: ...``);
+    the warnings of the libraries underneath are shown only with ``--debug``."""
+    from ..project_schema import ProjectWarning
+
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.simplefilter("ignore")
+        warnings.simplefilter("default", ProjectWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, ProjectWarning):
+                print(f"cityplanner: warning: {one_line(str(message))}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with _warnings_as_sentences(args.debug):
+            return int(args.func(args) or 0)
     except CityPlannerError as err:
         if args.debug:
             raise
-        print(f"cityplanner: error: {err}", file=sys.stderr)
+        print(f"cityplanner: error: {one_line(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cityplanner: interrupted", file=sys.stderr)
