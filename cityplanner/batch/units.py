@@ -4,7 +4,7 @@ A unit (a city, district or province polygon of the ``units`` layer) gets:
 
 * **its people**: the population zones inside it. A zone wholly inside the unit is kept as it is,
   with its census figure; a zone the unit's border crosses is cut there and keeps the share of its
-  census equal to the share of its area inside the unit (areas on the sphere, through an
+  census equal to the share of its area inside the unit (true areas, through an
   equal-area projection, so the pieces of a zone add up to the zone). With a raster and no zones,
   the unit's polygon is its one zone and the raster's counts are taken as they are.
 * **what serves them**: the features of every facility layer within :func:`reach_m` of the unit
