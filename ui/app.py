@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from cityplanner.resources import resource_path
 
-from . import i18n
+from . import crash_handler, i18n
 from .icons import icon
 from .main_window import MainWindow
 
@@ -35,6 +35,7 @@ def create_app(argv: list[str] | None = None, language: str | None = None) -> QA
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    crash_handler.install()  # unexpected errors: logged, and shown in a dialog naming the log
     i18n.install_translator(language or i18n.configured_language())
     app.setWindowIcon(icon("app"))
     style = resource_path("styles", "cityplanner.qss")

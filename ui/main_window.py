@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from cityplanner.errors import CityPlannerError
 from cityplanner.project import Placement, Project
 
-from . import commands, i18n, recovery, workers
+from . import commands, crash_handler, i18n, recovery, workers
 from .canvas.tools import IdentifyTool, PanTool, PlaceTool, SelectTool
 from .canvas.view import MapCanvas
 from .dialogs.errors import show_error
@@ -482,7 +482,9 @@ class MainWindow(QMainWindow):
         def job(progress):
             from cityplanner.store import load_project
 
-            return load_project(path, progress), []
+            with crash_handler.project_warnings() as dropped:
+                project = load_project(path, progress)
+            return project, dropped
 
         status, value = self.run_with_progress(opening, job)
         if status != "done":
@@ -494,6 +496,8 @@ class MainWindow(QMainWindow):
         self.set_document(ProjectDocument(project, path))
         self._add_recent(path)
         self.statusBar().showMessage(self.tr("Opened {file}").format(file=path.name), 5000)
+        for sentence in dropped:  # opened without damaged parts: the sentence `cityplanner show` prints
+            show_error(self, self.tr("Open project"), sentence)
         return True
 
     def run_with_progress(self, title: str, fn) -> tuple[str, object]:
@@ -676,7 +680,8 @@ class MainWindow(QMainWindow):
         from cityplanner.store import load_project
 
         try:
-            project = load_project(slot.project_file)
+            with crash_handler.project_warnings() as dropped:
+                project = load_project(slot.project_file)
         except CityPlannerError:
             problem = slot.move_aside(slot.project_file)
             slot.discard()
@@ -688,6 +693,8 @@ class MainWindow(QMainWindow):
         # Kept until saved or closed: a crash before the next autosave must not lose it again.
         self.recovery_slot.discard()
         self.recovery_slot = slot
+        for sentence in dropped:
+            show_error(self, self.tr("Restore unsaved work"), sentence)
         return True
 
     def _report_damaged_recovery(self, problem: recovery.Damaged) -> None:

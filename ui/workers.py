@@ -4,14 +4,14 @@ Workers are plain Python threads, not QThreadPool threads: evaluating KPIs on po
 crashed the process inside pyproj (a CRS's per-thread state created on a thread Python only
 borrows). Results come back through Qt signals (queued to the UI thread). Engine errors meant for the user
 (:class:`~cityplanner.errors.CityPlannerError`) arrive as their one-sentence message; anything else
-is a bug and is printed with its traceback on stderr before being reported.
+is a bug: :func:`ui.crash_handler.report` logs its traceback and shows it in a dialog naming the
+log, and the message passed on names the log too.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +19,8 @@ from PySide6.QtCore import QObject, Signal
 
 from cityplanner.errors import Cancelled, CityPlannerError
 from cityplanner.progress import Progress
+
+from . import crash_handler
 
 
 class WorkerSignals(QObject):
@@ -54,9 +56,10 @@ class Worker:
             self.signals.cancelled.emit()
         except CityPlannerError as err:
             self.signals.failed.emit(str(err))
-        except Exception as err:  # a bug in the engine: keep the app alive, show it, log the trace
-            traceback.print_exc()
-            self.signals.failed.emit(f"Unexpected error ({type(err).__name__}): {err}")
+        except Exception as err:  # a bug in the engine: keep the app alive, log the trace, show it
+            task = getattr(self.fn, "__name__", repr(self.fn))
+            log = crash_handler.report(err, f"in the background task {task}")
+            self.signals.failed.emit(f"Unexpected error ({type(err).__name__}): {err}. Details: {log}")
         else:
             self.signals.finished.emit(result)
         finally:
