@@ -173,3 +173,45 @@ def greedy_order(
         gains.append(float(gain[k]))
         covered[sub.indices[sub.indptr[k] : sub.indptr[k + 1]]] = True
     return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
+
+
+def dominated_columns(cover: sparse.csr_matrix, costs: np.ndarray | None = None) -> np.ndarray:
+    """For each column (site), a column that dominates it, or -1 when none does.
+
+    Site ``j`` is dominated by site ``k`` when every row ``j`` covers ``k`` covers too and ``k``
+    costs no more (``costs`` None: all cost the same); of two sites covering the same rows at the
+    same cost the lower index stays. Any selection using ``j`` is then matched or beaten by one
+    using ``k`` instead (or neither, when ``k`` is already chosen), for MCLP and LSCP alike, so
+    dominated sites can leave the model without changing its optimum. The dominator returned is
+    itself undominated (chains are followed). Rows shared are counted with one sparse product
+    ``cover.T @ cover``.
+    """
+    m = cover.shape[1]
+    csr = sparse.csr_matrix(cover)
+    csc = sparse.csr_matrix(
+        (np.ones(csr.nnz, dtype=np.int32), csr.indices, csr.indptr), shape=csr.shape
+    ).tocsc()
+    size = np.diff(csc.indptr)
+    overlap = (csc.T @ csc).tocoo()
+    j, k, shared = overlap.row, overlap.col, overlap.data
+    cost = np.zeros(m) if costs is None else np.asarray(costs, dtype=np.float64)
+    inside = (j != k) & (shared == size[j]) & (size[j] > 0)
+    strict = inside & (size[j] < size[k]) & (cost[k] <= cost[j])
+    same = inside & (size[j] == size[k]) & ((cost[k] < cost[j]) | ((cost[k] == cost[j]) & (k < j)))
+    pick = strict | same
+    j, k = j[pick], k[pick]
+    dominator = np.full(m, -1, dtype=np.int64)
+    if len(j) == 0:
+        return dominator
+    # Prefer the largest dominator (the most likely to be undominated itself), then the lowest index.
+    order = np.lexsort((k, -size[k], j))
+    first = order[np.r_[True, j[order][1:] != j[order][:-1]]]
+    dominator[j[first]] = k[first]
+    # Follow chains to an undominated site (the relation is acyclic: size, cost, then index fall).
+    for _ in range(64):
+        nxt = np.where(dominator >= 0, dominator[np.maximum(dominator, 0)], -1)
+        chained = (dominator >= 0) & (nxt >= 0)
+        if not chained.any():
+            break
+        dominator[chained] = nxt[chained]
+    return dominator

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -15,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import Cancelled, OptimisationError
-from ..progress import Progress
+from ..progress import Progress, Stopped
 
 # Relative optimality tolerance: populations are ~1e5-1e7, so this is about one person.
 MIP_REL_GAP = 1e-6
@@ -46,6 +47,7 @@ class HighsOutcome:
     gap: float
     optimal: bool
     status: str
+    stopped: bool = False
 
 
 def solve(
@@ -64,6 +66,8 @@ def solve(
     offset: float = 0.0,
     root_ipm: bool = False,
     rel_gap: float = MIP_REL_GAP,
+    on_solution: Callable[[np.ndarray, float, float], bool | None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> HighsOutcome:
     """Solve ``opt offset + cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``, bounds, integrality.
 
@@ -85,6 +89,13 @@ def solve(
         degenerate covering LPs).
     rel_gap : float
         Relative gap at which a MILP counts as solved (status optimal).
+    on_solution : callable, optional
+        Called as ``on_solution(x, objective, bound)`` with each improving MILP solution; when it
+        returns True the solve stops there (the caller has what it needs).
+    stop : callable, optional
+        Polled while HiGHS runs; when it returns True (or ``progress`` raises
+        :class:`~cityplanner.progress.Stopped`) the solve stops and returns its best solution so
+        far with ``stopped=True`` (``x`` is None when it had none).
     """
     rows = sparse.csr_matrix(rows)
     rows.sort_indices()
@@ -121,13 +132,17 @@ def solve(
     if warm_start is not None and is_mip:
         h.setSolution(n_col, np.arange(n_col, dtype=np.int32), warm_start.astype(np.float64))
 
-    state = {"cancelled": False, "last": 0.0}
+    state = {"cancelled": False, "stopped": False, "done": False, "last": 0.0}
     lo, hi = progress_span
     started = time.monotonic()
 
     def on_interrupt(event: highspy.highs.HighsCallbackEvent) -> None:
+        if state["stopped"] or state["done"] or (stop is not None and stop()):
+            state["stopped"] = state["stopped"] or not state["done"]
+            event.interrupt()
+            return
         now = time.monotonic()
-        if now - state["last"] < _REPORT_EVERY_S:
+        if progress is None or now - state["last"] < _REPORT_EVERY_S:
             return
         state["last"] = now
         try:
@@ -135,20 +150,52 @@ def solve(
             gap = event.data_out.mip_gap
             message = "Solving" if not math.isfinite(gap) or gap > 1e20 else f"Solving (gap {gap:.2%})"
             progress.update(lo + (hi - lo) * fraction, message)
+        except Stopped:
+            state["stopped"] = True
+            event.interrupt()
         except Cancelled:
             state["cancelled"] = True
             event.interrupt()
 
-    if progress is not None:
+    def on_improving(event: highspy.highs.HighsCallbackEvent) -> None:
+        out = event.data_out
+        try:
+            enough = on_solution(
+                np.asarray(out.mip_solution, dtype=np.float64).copy(),
+                float(out.objective_function_value),
+                float(out.mip_dual_bound),
+            )
+        except Stopped:
+            state["stopped"] = True
+            event.interrupt()
+            return
+        except Cancelled:
+            state["cancelled"] = True
+            event.interrupt()
+            return
+        if enough:
+            state["done"] = True
+            event.interrupt()
+
+    if progress is not None or stop is not None or on_solution is not None:
         h.cbMipInterrupt.subscribe(on_interrupt)
         h.cbSimplexInterrupt.subscribe(on_interrupt)
         h.cbIpmInterrupt.subscribe(on_interrupt)
+    if on_solution is not None and is_mip:
+        h.cbMipImprovingSolution.subscribe(on_improving)
     h.run()
     if state["cancelled"]:
         raise Cancelled("The optimisation was cancelled.")
     status = h.getModelStatus()
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if state["stopped"] or state["done"]:
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_solution else None
+        bound = float(info.mip_dual_bound) if is_mip else float("nan")
+        objective = float(info.objective_function_value) if has_solution else float("nan")
+        gap = float(info.mip_gap) if is_mip and math.isfinite(info.mip_gap) else float("nan")
+        why = "Stopped by the caller" if state["stopped"] else "Stopped at the caller's target"
+        return HighsOutcome(x, objective, bound, gap, False, why, stopped=state["stopped"])
     if status == highspy.HighsModelStatus.kInfeasible:
         raise OptimisationError("The siting problem has no feasible solution with these inputs.")
     if not has_solution:

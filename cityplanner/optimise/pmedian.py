@@ -10,22 +10,30 @@ fallback needs no open site, so the sparse model is a relaxation of the full one
 a lower bound. When no demand point uses its fallback, that optimum is a feasible assignment of
 the full model, hence optimal. Otherwise the points that used it keep twice as many sites and the
 model is solved again. Without capacities, sites farther than a point's nearest existing facility
-are dropped: they can never serve it.
+(or site the caller fixed) are dropped: they can never serve it, and demand points whose kept
+distances differ only by a constant (points snapped to the same place on a street, which reach
+every site through it) are merged, the constant times their population going into the objective.
 
-Solving one round (uncapacitated)
----------------------------------
-Greedy + 1-swaps give an incumbent. A Lagrangian relaxation of the assignment rows (Beasley
-1993), optimised by subgradient steps, gives a lower bound and, by reduced costs, the sites that
-must be in or out of any better solution; its subproblems also propose incumbents. Often that
-settles every site. Otherwise HiGHS solves the rest in the distance-level formulation
-(Cornuejols, Nemhauser & Wolsey 1980; Elloumi 2010): one row per distinct distance of each demand
-point instead of one variable per pair, with the same LP bound, which HiGHS mostly closes at the
-root. Capacities need the demand-site assignment, so the capacitated model stays in that form.
+Solving one round (uncapacitated), anytime
+------------------------------------------
+Greedy gives a first answer at once; best-improvement swaps (Resende & Werneck's fast
+interchange: per demand point its nearest and second-nearest open site, so the value of every
+swap comes from one sparse pass and is updated locally after each move) improve it. A Lagrangian
+relaxation of the assignment rows (Beasley 1993), optimised by subgradient steps from the
+incumbent's distances, gives a lower bound and, by reduced costs, the sites that must be in or
+out of any better solution; its subproblems also propose answers. Often that settles every site.
+Otherwise HiGHS solves the rest in the distance-level formulation (Cornuejols, Nemhauser & Wolsey
+1980; Elloumi 2010): one row per distinct distance of each demand point instead of one variable
+per pair, with the same LP bound. Every better answer and bound is streamed (see
+:mod:`._anytime`); a stop returns the best answer so far with its gap. Capacities need the
+demand-site assignment, so the capacitated model stays in that form (a greedy assignment first,
+then HiGHS), and its result lists the assignment and each site's load.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -34,8 +42,9 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from ..errors import OptimisationError
-from ..progress import Progress, report
+from ..progress import Incumbent, Progress, Stopped, report
 from . import _highs
+from ._anytime import Tracker, check_ids
 from ._core import check_radius, check_weights
 from .coverage_models import _check_solver, gdf_inputs
 from .result import SitingResult
@@ -48,6 +57,10 @@ _LAGRANGE_MAX_ITERATIONS = 20_000
 _LAGRANGE_IMPROVES = 1e-12
 _LAGRANGE_PATIENCE = 50
 _LAGRANGE_HEURISTIC_EVERY = 10
+# Shares of the time left: swaps after greedy, then the Lagrangian (exact solver; the heuristic
+# gives it nearly all).
+_SWAP_SHARE = 0.2
+_LAGRANGE_SHARE = 0.5
 
 
 @dataclass
@@ -79,6 +92,8 @@ class PMedian:
         by one site and a site serves at most its capacity.
     radius_m : float, optional
         Only for reporting: population within this distance of its site counts as covered.
+    existing_capacities : numpy.ndarray, optional
+        With ``capacities``: capacity per existing facility (default: unlimited).
     """
 
     model = "pmedian"
@@ -110,7 +125,11 @@ class PMedian:
             if len(cap) != n_candidates or np.any(~np.isfinite(cap) | (cap < 0)):
                 raise OptimisationError("Capacities must be one non-negative number per candidate site.")
             self.capacities = cap
-        self.existing_capacities = existing_capacities
+        self.existing_capacities = (
+            None
+            if existing_capacities is None
+            else np.asarray(existing_capacities, dtype=np.float64).reshape(-1)
+        )
         self.candidate_ids = np.arange(n_candidates)
         # Set by the constructors: how to measure demand-site distances.
         self._demand_xy: np.ndarray | None = None
@@ -243,86 +262,75 @@ class PMedian:
         time_limit_s: float = 60.0,
         progress: Progress | None = None,
         mip_gap: float = _highs.MIP_REL_GAP,
+        *,
+        initial=None,
+        fixed=None,
+        stop: Callable[[], bool] | None = None,
+        on_incumbent: Callable[[Incumbent], None] | None = None,
     ) -> SitingResult:
         """Choose the sites.
 
         ``"exact"`` solves the sparse model exactly, widening it until no fallback is used (see
-        the module docstring): without capacities, greedy + 1-swaps give an incumbent, a
-        Lagrangian relaxation bounds it and fixes sites in or out, and HiGHS solves what is left
-        in distance-level form (often nothing: the bound meets the incumbent); with capacities,
-        HiGHS solves the assignment MILP. ``"heuristic"`` stops after the Lagrangian pass and
-        reports its bound; it cannot handle capacities. ``mip_gap`` is the relative gap at which
-        the exact solver may stop (see :meth:`MCLP.solve`).
+        the module docstring): without capacities, greedy and swaps give answers at once, a
+        Lagrangian relaxation bounds them and fixes sites in or out, and HiGHS solves what is left
+        in distance-level form (often nothing: the bound meets the incumbent); with capacities, a
+        greedy assignment comes first and HiGHS solves the assignment MILP. ``"heuristic"`` stops
+        after the Lagrangian pass and reports its bound (with capacities: the greedy assignment
+        and the LP bound). ``mip_gap``, ``initial``, ``fixed``, ``stop`` and ``on_incumbent`` are
+        as for :meth:`MCLP.solve` (``fixed`` sites count towards ``sites``).
         """
         started = time.perf_counter()
         _check_solver(solver)
         mip_gap = _highs.check_gap(mip_gap)
-        if self.capacities is not None and solver == "heuristic":
+        forced = check_ids(fixed, self.candidate_ids, "fixed")
+        start = check_ids(initial, self.candidate_ids, "initial")
+        if len(forced) > self.sites:
             raise OptimisationError(
-                "The heuristic solver cannot handle site capacities; use the exact solver."
+                f"{len(forced)} sites are fixed but only {self.sites} may be placed; fix fewer or place more."
             )
         if self.capacities is not None:
             n_ex = self.n_existing
             ex_cap = np.full(n_ex, np.inf) if self.existing_capacities is None else self.existing_capacities
+            if len(ex_cap) != n_ex:
+                raise OptimisationError(
+                    f"There are {len(ex_cap)} existing capacities for {n_ex} existing facilities."
+                )
             total_cap = np.sort(self.capacities)[::-1][: self.sites].sum() + np.sum(ex_cap)
             if total_cap < self.weights.sum():
                 raise OptimisationError(
                     f"The {self.sites} largest site capacities ({total_cap:,.0f}) cannot serve the whole "
                     f"population ({self.weights.sum():,.0f})."
                 )
-        n = len(self.weights)
-        start_k = _FIRST_K if self.capacities is None else 2 * _FIRST_K
-        if self._network is not None:
-            k = np.full(n, np.inf if self.radius_m is None else 4 * self.radius_m)
-        else:
-            # A point's nearest open site is typically about its (sites / p)-th nearest.
-            k = np.full(n, min(max(start_k, int(np.ceil(2 * self._n_sites / self.sites))), self._n_sites))
-        report(progress, 0.0, "Measuring distances")
-        notes: list[str] = []
-        warm_sites: np.ndarray | None = None
-        while True:
-            pairs, fallback = self._kept(k)
-            model = _SparseModel(self, pairs, fallback)
-            unreachable = model.unreachable
-            if self.capacities is None:
-                chosen, bound, optimal, status = model.solve_uncapacitated(
-                    solver, started, time_limit_s, progress, warm_sites, notes, mip_gap
-                )
-                if solver == "heuristic":
-                    return self._finish(chosen, bound, optimal, started, solver, notes, unreachable)
-                used_fallback = model.unserved(chosen)
-            else:
-                remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
-                out = model.capacitated_milp(remaining, progress, mip_gap)
-                chosen, used_fallback = model.decode(out.x)
-                bound, optimal, status = out.bound, out.optimal, out.status
-            if not used_fallback.any() or not optimal:
-                if used_fallback.any():
-                    notes.append("time limit reached while widening the sparse model; objective re-evaluated")
-                if not optimal:
-                    notes.append(f"HiGHS stopped ({status}) before proving optimality")
-                return self._finish(
-                    chosen,
-                    bound,
-                    optimal and not used_fallback.any(),
-                    started,
-                    "exact",
-                    notes,
-                    unreachable,
-                    mip_gap,
-                )
-            notes.append(f"widened the sparse model for {int(used_fallback.sum())} demand points")
-            k = k.copy()
-            if self._network is not None:
-                k[:] = np.inf
-            else:
-                k[used_fallback] = np.minimum(2 * k[used_fallback], self._n_sites)
-            warm_sites = chosen
+        tracker = Tracker(False, started, time_limit_s, progress, on_incumbent, stop)
+        run = _PMedianRun(self, solver, time_limit_s, progress, mip_gap, tracker, forced, start)
+        try:
+            return run.run()
+        except Stopped:
+            if not tracker.has_answer:
+                raise
+            tracker.stopped = True
+            run.notes.append(tracker.stop_note())
+            return run.finish(proven=False)
 
     def _finish(
-        self, chosen, bound, optimal, started, solver, notes, unreachable, mip_gap=_highs.MIP_REL_GAP
+        self,
+        chosen,
+        bound,
+        optimal,
+        started,
+        solver,
+        notes,
+        unreachable,
+        mip_gap=_highs.MIP_REL_GAP,
+        tracker: Tracker | None = None,
+        reduction: dict | None = None,
+        assignment: np.ndarray | None = None,
     ) -> SitingResult:
-        """The result for ``chosen``; ``optimal`` says the solve stopped as optimal at ``mip_gap``."""
+        """The result for ``chosen``; ``optimal`` says the solve stopped as optimal at ``mip_gap``.
+
+        With capacities, ``assignment`` holds the site column serving each demand point (-1 for
+        its fallback or none) and the objective is the tracker's (the assignment's cost).
+        """
         chosen = np.sort(np.asarray(chosen, dtype=np.int64))
         w = self.weights.copy()
         w[unreachable] = 0.0
@@ -343,7 +351,7 @@ class PMedian:
                     "apart into separate parts); give more sites or only candidates on connected streets."
                 )
         else:
-            objective = float(self._last_objective)
+            objective = float(self._last_objective if tracker is None else tracker.objective)
         # Marginal gains, adding the chosen sites greedily: population newly within the radius
         # when there is one, else person-metres saved; a point no open site served yet counts
         # from its farthest chosen site, so the first site's gain is finite too.
@@ -376,6 +384,20 @@ class PMedian:
         if optimal:
             gap = min(gap, _highs.MIP_REL_GAP)
         gain_of = dict(zip([int(chosen[o]) for o in order], gains, strict=True))
+        extra: dict = {}
+        if self.capacities is not None and assignment is not None:
+            m = self.n_candidates
+            load = np.bincount(
+                assignment[assignment >= 0], weights=self.weights[assignment >= 0], minlength=self._n_sites
+            )
+            ids = self.candidate_ids[np.clip(assignment, 0, m - 1)]
+            extra = {
+                "assignment": np.where(
+                    assignment >= m, -2 - (assignment - m), np.where(assignment >= 0, ids, -1)
+                ),
+                "site_load": load[chosen],
+                "existing_load": load[m:],
+            }
         return SitingResult(
             model=self.model,
             selected=self.candidate_ids[chosen],
@@ -395,40 +417,304 @@ class PMedian:
             uncoverable=unreachable,
             unreachable_population=float(self.weights[unreachable].sum()),
             notes=notes,
+            stopped=bool(tracker is not None and tracker.stopped),
+            reduction=dict(reduction or {}),
+            history=[] if tracker is None else list(tracker.history),
+            **extra,
+        )
+
+
+class _PMedianRun:
+    """One p-median solve (see :meth:`PMedian.solve`): rounds of the sparse model, anytime."""
+
+    def __init__(
+        self, owner: PMedian, solver, time_limit_s, progress, mip_gap, tracker: Tracker, forced, start
+    ):
+        self.owner, self.solver, self.time_limit_s = owner, solver, time_limit_s
+        self.progress, self.mip_gap, self.tracker = progress, mip_gap, tracker
+        self.forced, self.start = forced, start
+        self.notes: list[str] = []
+        self.reduction: dict = {}
+        self.unreachable = np.empty(0, dtype=np.int64)
+        self.assignment: np.ndarray | None = None
+
+    def left(self) -> float:
+        """Seconds left, less a reserve for building the result."""
+        return self.tracker.remaining() - min(1.0, 0.02 * self.time_limit_s)
+
+    def target(self) -> float:
+        return self.mip_gap if self.mip_gap > _highs.MIP_REL_GAP else 1e-9
+
+    def offer(self, model: _SparseModel, sites: np.ndarray, cost: float, stage: str) -> bool:
+        """Offer free candidates ``sites`` (the forced ones are added) at their sparse-model cost."""
+        payload = np.unique(np.r_[self.forced, np.asarray(sites, dtype=np.int64)])
+        return self.tracker.offer(payload, cost, self.owner.candidate_ids[payload], stage)
+
+    def run(self) -> SitingResult:
+        own = self.owner
+        n = len(own.weights)
+        start_k = _FIRST_K if own.capacities is None else 2 * _FIRST_K
+        if own._network is not None:
+            k = np.full(n, np.inf if own.radius_m is None else 4 * own.radius_m)
+        else:
+            # A point's nearest open site is typically about its (sites / p)-th nearest.
+            k = np.full(n, min(max(start_k, int(np.ceil(2 * own._n_sites / own.sites))), own._n_sites))
+        report(self.progress, 0.0, "Measuring distances")
+        warm = self.start if len(self.start) else None
+        while True:
+            pairs, fallback = own._kept(k)
+            forced = np.zeros(own.n_candidates, dtype=bool)
+            forced[self.forced] = True
+            model = _SparseModel(own, pairs, fallback, forced=forced)
+            self.unreachable = model.unreachable
+            self.reduction = model.reduction()
+            if own.capacities is None:
+                proven = self.uncapacitated_round(model, warm)
+                if self.solver == "heuristic":
+                    return self.finish(proven)
+                used_fallback = model.unserved(self.tracker.payload)
+            else:
+                proven = self.capacitated_round(model)
+                used_fallback = model.fallback_rows(self.assignment)
+            if not used_fallback.any() or not proven:
+                if used_fallback.any():
+                    self.notes.append(
+                        "time limit reached while widening the sparse model; objective re-evaluated"
+                    )
+                return self.finish(proven and not used_fallback.any())
+            self.notes.append(f"widened the sparse model for {int(used_fallback.sum())} demand points")
+            k = k.copy()
+            if own._network is not None:
+                k[:] = np.inf
+            else:
+                k[used_fallback] = np.minimum(2 * k[used_fallback], own._n_sites)
+            warm = self.tracker.payload
+            # The narrower model charged some demand its fallback: its answer's cost and bound
+            # were those of that model (the wider one may even find the demand unreachable and
+            # leave it out), so the next round starts afresh.
+            self.tracker.reset_answer()
+
+    def uncapacitated_round(self, model: _SparseModel, warm: np.ndarray | None) -> bool:
+        """Greedy, swaps, Lagrangian and (exact) the level MILP; whether the answer is proven."""
+        tracker, progress = self.tracker, self.progress
+        if model.p_free == 0:
+            self.offer(
+                model, np.empty(0, dtype=np.int64), model.cost_of(np.empty(0, dtype=np.int64)), "fixed sites"
+            )
+            tracker.tighten(tracker.objective, "nothing left to choose")
+            return True
+        search = model.swap_search()
+        if warm is None:
+            chosen = search.greedy(progress)
+            stage = "greedy"
+        else:
+            chosen = search.complete(np.setdiff1d(warm, self.forced))
+            stage = "your sites"
+        search.start(chosen)
+        self.offer(model, chosen, search.total(), stage)
+        share = 0.9 if self.solver == "heuristic" else _SWAP_SHARE
+        chosen = search.improve(
+            time.perf_counter() + max(share * self.left(), 0.05),
+            progress,
+            check=tracker.check,
+            on_better=lambda sel, cost: self.offer(model, sel, cost, "swaps"),
+        )
+        self.offer(model, chosen, search.total(), "swaps")
+        share = 0.95 if self.solver == "heuristic" else _LAGRANGE_SHARE
+        lag = model.lagrangian(
+            chosen,
+            time.perf_counter() + max(share * self.left(), 0.05),
+            progress,
+            check=tracker.check,
+            on_bound=lambda bound: tracker.tighten(bound, "Lagrangian bound"),
+            on_sites=lambda sel, cost: self.offer(model, sel, cost, "Lagrangian heuristic"),
+        )
+        tracker.tighten(lag.bound, "Lagrangian bound")
+        if not np.array_equal(lag.sites, chosen) and self.left() > 0:
+            search.start(lag.sites)
+            better = search.improve(
+                time.perf_counter() + max(0.2 * self.left(), 0.05), progress, check=tracker.check
+            )
+            self.offer(model, better, search.total(), "Lagrangian heuristic and swaps")
+        free = model.n_free - int(lag.fixed_out.sum()) - int(lag.fixed_in.sum())
+        # Proven when the fixings leave no choice, or the bound meets the incumbent to rounding.
+        if free == 0:
+            # With every site fixed, any other selection costs more than the Lagrangian's incumbent.
+            tracker.tighten(min(lag.cost, tracker.objective), "Lagrangian fixings")
+        proven = free == 0 or tracker.reached(self.target())
+        if self.solver == "heuristic" or proven:
+            self.notes.append(
+                "bound: Lagrangian relaxation" + (" and the sites it fixes" if free == 0 else "")
+            )
+            return bool(proven)
+        self.notes.append(
+            f"Lagrangian bound fixed {int(lag.fixed_out.sum())} sites out and {int(lag.fixed_in.sum())} in; "
+            f"HiGHS chose among the other {free}"
+        )
+        self.reduction["sites_fixed_out"] = int(lag.fixed_out.sum())
+        self.reduction["sites_fixed_in"] = int(lag.fixed_in.sum())
+        m = self.owner.n_candidates
+
+        def on_solution(x: np.ndarray, objective: float, bound: float) -> bool:
+            self.offer(model, np.flatnonzero(x[:m] > 0.5), objective, "HiGHS")
+            return tracker.reached(self.target())
+
+        try:
+            out = model.level_milp(
+                max(self.left(), 0.5),
+                progress,
+                warm=tracker.payload,
+                fixed_out=lag.fixed_out,
+                fixed_in=lag.fixed_in,
+                mip_gap=self.mip_gap,
+                on_solution=on_solution,
+                stop=tracker.stop_requested,
+            )
+        except OptimisationError:
+            if model.leaves_unserved(tracker.payload):
+                # No p sites reach every street part with people: the answer says so in finish.
+                return True
+            raise
+        if out.x is not None:
+            self.offer(model, np.flatnonzero(out.x[:m] > 0.5), out.objective, "HiGHS")
+        if out.stopped:
+            raise Stopped("The optimisation was stopped early.")
+        # Any selection outside the fixings costs more than lag.cost, which bounds the rest.
+        if np.isfinite(out.bound):
+            tracker.tighten(max(lag.bound, min(out.bound, lag.cost)), "HiGHS")
+        if not out.optimal and out.status != "Stopped at the caller's target":
+            self.notes.append(f"HiGHS stopped ({out.status}) before proving optimality")
+        return bool(out.optimal and self.mip_gap <= _highs.MIP_REL_GAP) or tracker.reached(self.target())
+
+    def capacitated_round(self, model: _SparseModel) -> bool:
+        """A greedy assignment, then HiGHS on the assignment model; whether the answer is proven."""
+        tracker = self.tracker
+        first = model.capacitated_greedy(self.start)
+        if first is not None:
+            sites, assign, cost = first
+            self.assignment = assign
+            self.offer(model, sites, cost, "greedy assignment")
+
+        def on_solution(x: np.ndarray, objective: float, bound: float) -> bool:
+            sites, assign = model.decode(x)
+            if self.offer(model, sites, objective, "HiGHS"):
+                self.assignment = assign
+            if np.isfinite(bound):
+                tracker.tighten(bound, "HiGHS")
+            return tracker.reached(self.target())
+
+        out = model.capacitated_milp(
+            max(self.left(), 0.5),
+            self.progress,
+            self.mip_gap,
+            warm=first,
+            relax=self.solver == "heuristic",
+            on_solution=on_solution,
+            stop=tracker.stop_requested,
+        )
+        if self.solver == "heuristic":
+            if out.x is not None and np.isfinite(out.objective):
+                tracker.tighten(out.objective, "LP bound")
+            self.notes.append("bound: LP relaxation of the assignment model")
+            if not tracker.has_answer:
+                raise OptimisationError(
+                    "The greedy assignment found no feasible answer with these capacities; use the exact "
+                    "solver."
+                )
+            return tracker.reached(_highs.MIP_REL_GAP)
+        if out.x is not None:
+            sites, assign = model.decode(out.x)
+            if self.offer(model, sites, out.objective, "HiGHS"):
+                self.assignment = assign
+        if out.stopped:
+            raise Stopped("The optimisation was stopped early.")
+        if np.isfinite(out.bound):
+            tracker.tighten(out.bound, "HiGHS")
+        if not out.optimal and out.status != "Stopped at the caller's target":
+            self.notes.append(f"HiGHS stopped ({out.status}) before proving optimality")
+        return bool(out.optimal and self.mip_gap <= _highs.MIP_REL_GAP) or tracker.reached(self.target())
+
+    def finish(self, proven: bool) -> SitingResult:
+        tracker = self.tracker
+        return self.owner._finish(
+            tracker.payload,
+            tracker.bound,
+            proven or tracker.reached(_highs.MIP_REL_GAP),
+            tracker.started,
+            "heuristic" if self.solver == "heuristic" else "exact",
+            self.notes,
+            self.unreachable,
+            self.mip_gap,
+            tracker=tracker,
+            reduction=self.reduction,
+            assignment=self.assignment,
         )
 
 
 class _SparseModel:
-    """One round of the sparse p-median: kept pairs, fallbacks, heuristic and MILP."""
+    """One round of the sparse p-median: kept pairs, fallbacks, merged rows, searches and MILPs.
 
-    def __init__(self, owner: PMedian, pairs: sparse.csr_matrix, fallback: np.ndarray) -> None:
+    ``forced`` (bool per candidate) marks the caller's fixed sites: open throughout, they cap
+    distances like existing facilities and leave ``p - len(forced)`` sites to choose.
+    """
+
+    def __init__(
+        self, owner: PMedian, pairs: sparse.csr_matrix, fallback: np.ndarray, forced: np.ndarray | None = None
+    ) -> None:
         self.owner = owner
         m = owner.n_candidates
+        self.forced = np.zeros(m, dtype=bool) if forced is None else np.asarray(forced, dtype=bool)
+        self.always = np.r_[self.forced, np.ones(owner.n_existing, dtype=bool)]
+        self.p_free = owner.sites - int(self.forced.sum())
+        self.n_free = m - int(self.forced.sum())
         coo = pairs.tocoo()
         row, col, dist = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data - 1.0
         fallback = fallback.copy()
+        n_rows = len(fallback)
         if owner.capacities is None:
-            # Nothing beyond a point's nearest kept existing facility can serve it.
-            is_ex = col >= m
-            nearest_ex = np.full(len(fallback), np.inf)
+            # Nothing beyond a point's nearest existing (or fixed) site can serve it.
+            is_ex = self.always[col]
+            nearest_ex = np.full(n_rows, np.inf)
             np.minimum.at(nearest_ex, row[is_ex], dist[is_ex])
             keep = dist <= nearest_ex[row]
             row, col, dist = row[keep], col[keep], dist[keep]
             fallback[np.isfinite(nearest_ex)] = np.inf
-        has_pair = np.bincount(row, minlength=len(fallback)) > 0
+        has_pair = np.bincount(row, minlength=n_rows) > 0
         self.unreachable = np.flatnonzero(~has_pair & ~np.isfinite(fallback))
         order = np.lexsort((col, row))
-        self.row, self.col, self.dist = row[order], col[order], dist[order]
+        row, col, dist = row[order], col[order], dist[order]
+        weights = owner.weights.copy()
+        weights[self.unreachable] = 0.0
+        self.n_points = n_rows
+        self.merged_rows = 0
+        self.offset = 0.0
+        self.row_group = np.arange(n_rows)
+        if owner.capacities is None:
+            row, col, dist, fallback, weights, self.row_group, self.offset = _merge_rows(
+                row, col, dist, fallback, weights
+            )
+            self.merged_rows = n_rows - len(weights)
+        self.row, self.col, self.dist = row, col, dist
         self.fallback = fallback
-        self.weights = owner.weights.copy()
-        self.weights[self.unreachable] = 0.0
+        self.weights = weights
         finite = dist[np.isfinite(dist)]
         self.big = 10.0 * (float(finite.max()) if len(finite) else 1.0) + 1e6
 
+    def reduction(self) -> dict:
+        """What this round's reductions removed (for ``SitingResult.reduction``)."""
+        return {
+            "demand_points": int(self.n_points),
+            "demand_groups": int(len(self.weights)),
+            "candidates": int(self.owner.n_candidates),
+            "sites_forced": int(self.forced.sum()),
+            "pairs": int(len(self.row)),
+        }
+
     def _cap(self) -> np.ndarray:
-        """Per demand, the cost without any new site: nearest existing, else the fallback (or inf)."""
+        """Per demand, the cost without any new site: nearest existing or fixed site, else the
+        fallback (or inf)."""
         cap = self.fallback.copy()
-        is_ex = self.col >= self.owner.n_candidates
+        is_ex = self.always[self.col]
         np.minimum.at(cap, self.row[is_ex], self.dist[is_ex])
         return cap
 
@@ -436,100 +722,109 @@ class _SparseModel:
         """:meth:`_cap` with a large finite cost for demand no kept site can serve."""
         return np.minimum(self._cap(), self.big)
 
-    def heuristic(
-        self, deadline: float, progress: Progress | None, start: np.ndarray | None = None
-    ) -> np.ndarray | None:
-        """Greedy adding (or the ``start`` sites) then best-improvement 1-swaps (uncapacitated
-        only; None otherwise)."""
-        if self.owner.capacities is not None:
-            return None
-        m, p, w = self.owner.n_candidates, self.owner.sites, self.weights
-        cand = self.col < m
-        r, c, d = self.row[cand], self.col[cand], self.dist[cand]
-        base = self._base()
-        cur = base.copy()
-        chosen = np.zeros(m, dtype=bool)
-        if start is not None:
-            chosen[start] = True
-        for step in range(p if start is None else 0):
-            save = np.bincount(c, weights=w[r] * np.maximum(cur[r] - d, 0.0), minlength=m)
-            save[chosen] = -np.inf
-            j = int(np.argmax(save))
-            chosen[j] = True
-            hit = c == j
-            np.minimum.at(cur, r[hit], d[hit])
-            report(progress, 0.05 + 0.1 * (step + 1) / p, "Greedy siting")
-        while time.perf_counter() < deadline:
-            report(progress, 0.15, "Improving by swaps")
-            open_ = chosen[c]
-            rr = np.r_[r[open_], np.arange(len(base))]
-            cc = np.r_[c[open_], np.full(len(base), -1)]
-            dd = np.r_[d[open_], base]
-            o = np.lexsort((cc, dd, rr))
-            rr, cc, dd = rr[o], cc[o], dd[o]
-            first = np.r_[True, rr[1:] != rr[:-1]]
-            cur1, who = dd[first], cc[first]
-            second_mask = np.r_[False, first[:-1]] & ~first
-            cur2 = np.full(len(base), self.big)
-            cur2[rr[second_mask]] = dd[second_mask]
-            best_delta, best = -1e-9 * max(float(np.sum(w * cur1)), 1.0), None
-            for s in np.flatnonzero(chosen):
-                without = np.where(who == s, cur2, cur1)
-                loss = float(np.sum(w * (without - cur1)))
-                save = np.bincount(c, weights=w[r] * np.maximum(without[r] - d, 0.0), minlength=m)
-                save[chosen] = -np.inf
-                j = int(np.argmax(save))
-                if loss - save[j] < best_delta:
-                    best_delta, best = loss - save[j], (int(s), j)
-            if best is None:
-                break
-            chosen[best[0]], chosen[best[1]] = False, True
-        return np.flatnonzero(chosen)
+    def _choosable(self) -> np.ndarray:
+        """Pairs of candidates open to choice (not existing, not fixed)."""
+        return (self.col < self.owner.n_candidates) & ~self.always[self.col]
 
-    def lagrangian(self, sites: np.ndarray, deadline: float, progress: Progress | None) -> _Lagrangian:
+    def cost_of(self, chosen: np.ndarray) -> float:
+        """Sparse-model cost of opening ``chosen`` (plus the existing and fixed sites)."""
+        is_open = self.always.copy()
+        is_open[np.asarray(chosen, dtype=np.int64)] = True
+        base = self._base()
+        served = base.copy()
+        use = is_open[self.col]
+        np.minimum.at(served, self.row[use], self.dist[use])
+        w = self.weights
+        return float(w[w > 0] @ served[w > 0]) + self.offset
+
+    def swap_search(self) -> _SwapSearch:
+        """Greedy and fast swaps over the choosable candidates."""
+        use = self._choosable() & (self.weights[self.row] > 0)
+        base = self._base()
+        use &= self.dist < base[self.row]
+        # The search reads each point's pairs nearest first.
+        use = np.flatnonzero(use)
+        use = use[np.lexsort((self.col[use], self.dist[use], self.row[use]))]
+        return _SwapSearch(
+            self.row[use],
+            self.col[use],
+            self.dist[use],
+            self.weights,
+            base,
+            self.owner.n_candidates,
+            self.p_free,
+            self.offset,
+        )
+
+    def lagrangian(
+        self,
+        sites: np.ndarray,
+        deadline: float,
+        progress: Progress | None,
+        check: Callable[[], None] | None = None,
+        on_bound: Callable[[float], object] | None = None,
+        on_sites: Callable[[np.ndarray, float], object] | None = None,
+    ) -> _Lagrangian:
         """Lagrangian bound of the uncapacitated sparse model and the sites it proves in or out.
 
         Relaxing "each demand is served once" with multipliers ``lam`` (Beasley 1993) leaves
         ``sum(lam) + the p most negative site terms rho_j = sum_i min(0, w_i d_ij - lam_i)``, a
-        lower bound for every ``lam``; each demand's cap (nearest existing facility or fallback)
-        is always available, so ``lam_i <= w_i cap_i``. Subgradient optimisation with Polyak steps
-        aimed at the incumbent raises it; every few steps the subproblem's ``p`` sites are costed
-        as a candidate incumbent (Lagrangian heuristic). A site whose forced opening (closing)
-        lifts the bound above the incumbent cannot be in (out of) a better solution.
+        lower bound for every ``lam``; each demand's cap (nearest existing or fixed site, or the
+        fallback) is always available, so ``lam_i <= w_i cap_i``. Subgradient optimisation with
+        Polyak steps aimed at the incumbent raises it from ``lam_i = w_i d_i`` (the incumbent's
+        distances); every few steps the subproblem's ``p`` sites are costed as an answer
+        (Lagrangian heuristic). A site whose forced opening (closing) lifts the bound above the
+        incumbent cannot be in (out of) a better solution.
 
         Parameters
         ----------
         sites : numpy.ndarray
-            A feasible selection of ``p`` candidates (the starting incumbent).
+            A feasible selection of the choosable candidates (the starting incumbent).
         """
-        m, p = self.owner.n_candidates, self.owner.sites
+        m, p = self.owner.n_candidates, self.p_free
         w = self.weights
         cap = self._cap()
-        keep = (self.col < m) & (w[self.row] > 0) & (self.dist < cap[self.row])
+        keep = self._choosable() & (w[self.row] > 0) & (self.dist < cap[self.row])
         r, c = self.row[keep], self.col[keep]
         pair_cost = w[r] * self.dist[keep]
         cap_cost = w * np.where(w > 0, cap, 0.0)
+        starts = np.searchsorted(r, np.arange(len(w) + 1))
+        nonempty = np.flatnonzero(starts[1:] > starts[:-1])
 
-        def cost_of(chosen: np.ndarray) -> float:
+        def served(chosen: np.ndarray) -> np.ndarray:
             is_open = np.zeros(m, dtype=bool)
             is_open[chosen] = True
-            served = cap_cost.copy()
-            np.minimum.at(served, r[is_open[c]], pair_cost[is_open[c]])
-            return float(served.sum())
+            out = cap_cost.copy()
+            if len(nonempty):
+                best = np.minimum.reduceat(np.where(is_open[c], pair_cost, np.inf), starts[nonempty])
+                out[nonempty] = np.minimum(out[nonempty], best)
+            return out
+
+        def cost_of(chosen: np.ndarray) -> float:
+            return float(served(chosen).sum()) + self.offset
 
         best_sites = np.sort(np.asarray(sites, dtype=np.int64))
         upper = cost_of(best_sites)
-        cheapest = np.full(len(w), np.inf)
-        np.minimum.at(cheapest, r, pair_cost)
-        # Start between the cheapest pair and the cap; demand without pairs sits at its cap.
-        lam = np.where(np.isfinite(cheapest), np.minimum(2.0 * cheapest, cap_cost), cap_cost)
+        # Start at the incumbent's costs: each point pays what it pays there (a point it leaves
+        # unserved, between its cheapest pair and its cap).
+        lam = np.minimum(served(best_sites), cap_cost)
+        if not np.all(np.isfinite(lam)):
+            cheapest = np.full(len(w), np.inf)
+            if len(nonempty):
+                cheapest[nonempty] = np.minimum.reduceat(pair_cost, starts[nonempty])
+            bad = ~np.isfinite(lam)
+            lam[bad] = np.where(
+                np.isfinite(cheapest[bad]), np.minimum(2.0 * cheapest[bad], cap_cost[bad]), cap_cost[bad]
+            )
         best_bound, best_lam = -np.inf, lam
         step_scale, stall = 2.0, 0
+        told = time.perf_counter()
         for it in range(_LAGRANGE_MAX_ITERATIONS):
             reduced = np.minimum(pair_cost - lam[r], 0.0)
             rho = np.bincount(c, weights=reduced, minlength=m)
-            top = np.argsort(rho, kind="stable")[:p]
-            bound = float(lam.sum() + rho[top].sum())
+            rho[self.forced] = np.inf
+            top = np.argpartition(rho, p - 1)[:p]
+            bound = float(lam.sum() + rho[top].sum()) + self.offset
             if bound > best_bound + _LAGRANGE_IMPROVES * abs(best_bound) or it == 0:
                 best_bound, best_lam, stall = bound, lam, 0
             else:
@@ -541,15 +836,22 @@ class _SparseModel:
                 value = cost_of(candidate)
                 if value < upper:
                     upper, best_sites = value, candidate
+                    if on_sites is not None:
+                        on_sites(best_sites, upper)
+                if on_bound is not None and time.perf_counter() - told > 0.5:
+                    told = time.perf_counter()
+                    on_bound(best_bound)
                 report(progress, 0.16, f"Lagrangian bound (gap {(upper - best_bound) / upper:.2%})")
+                if check is not None:
+                    check()
             if upper - best_bound <= _highs.MIP_REL_GAP * abs(upper) or step_scale < 1e-5:
                 break
             if time.perf_counter() > deadline:
                 break
             is_open = np.zeros(m, dtype=bool)
             is_open[top] = True
-            served = np.bincount(r[is_open[c] & (reduced < 0)], minlength=len(w))
-            direction = np.where(w > 0, 1.0 - served, 0.0)
+            served_by = np.bincount(r[is_open[c] & (reduced < 0)], minlength=len(w))
+            direction = np.where(w > 0, 1.0 - served_by, 0.0)
             direction[(lam >= cap_cost) & (direction > 0)] = 0.0
             norm = float(direction @ direction)
             if norm == 0.0:
@@ -558,10 +860,12 @@ class _SparseModel:
             target = upper if np.isfinite(upper) else bound + 0.1 * abs(bound) + 1.0
             lam = np.minimum(lam + step_scale * (target - bound) / norm * direction, cap_cost)
         rho = np.bincount(c, weights=np.minimum(pair_cost - best_lam[r], 0.0), minlength=m)
+        # Only choosable candidates compete for the p places.
+        rho[self.forced] = np.inf
         ranked = np.sort(rho)
         slack = upper - best_bound + 1e-9 * abs(upper)
-        fixed_out = rho - ranked[p - 1] > slack
-        fixed_in = ranked[p] - rho > slack if p < m else np.ones(m, dtype=bool)
+        fixed_out = (rho - ranked[p - 1] > slack) & ~self.forced
+        fixed_in = (ranked[p] - rho > slack) & ~self.forced if p < self.n_free else ~self.forced
         return _Lagrangian(min(best_bound, upper), best_sites, upper, fixed_out, fixed_in)
 
     def level_milp(
@@ -573,6 +877,8 @@ class _SparseModel:
         fixed_out: np.ndarray | None = None,
         fixed_in: np.ndarray | None = None,
         mip_gap: float = _highs.MIP_REL_GAP,
+        on_solution=None,
+        stop=None,
     ):
         """Solve the uncapacitated sparse model (or its LP relaxation) in distance-level form.
 
@@ -586,13 +892,14 @@ class _SparseModel:
         (Elloumi's reduction), so its ``z`` is fixed at 0.
 
         Sites in ``fixed_out`` (bool mask over candidates) are left out; sites in ``fixed_in``
-        are open and, like existing facilities, cap the distance of the demand they reach.
+        (and the caller's fixed sites) are open and, like existing facilities, cap the distance of
+        the demand they reach. ``on_solution`` and ``stop`` go to :func:`._highs.solve`.
         """
         own = self.owner
         m, p = own.n_candidates, own.sites
         w = self.weights
         fixed_out = np.zeros(m, dtype=bool) if fixed_out is None else fixed_out
-        fixed_in = np.zeros(m, dtype=bool) if fixed_in is None else fixed_in
+        fixed_in = (np.zeros(m, dtype=bool) if fixed_in is None else fixed_in) | self.forced
         cap = self._cap()
         is_cand = self.col < m
         by_fixed = np.flatnonzero(is_cand)[fixed_in[self.col[is_cand]]]
@@ -620,7 +927,7 @@ class _SparseModel:
         col_upper = np.r_[(~fixed_out).astype(float), np.where(must_open, 0.0, 1.0)]
         has_level = np.zeros(len(w), dtype=bool)
         has_level[lv_row] = True
-        offset = float(w[lv_row[first]] @ lv_dist[first])
+        offset = self.offset + float(w[lv_row[first]] @ lv_dist[first])
         plain = ~has_level & (w > 0)
         offset += float(w[plain] @ np.where(np.isfinite(cap[plain]), cap[plain], 0.0))
         z = m + np.arange(n_lv)
@@ -639,6 +946,7 @@ class _SparseModel:
         if warm is not None and not relax:
             is_open = np.zeros(m, dtype=bool)
             is_open[np.asarray(warm, dtype=np.int64)] = True
+            is_open |= fixed_in
             first_open = np.full(len(w), n_lv)
             np.minimum.at(first_open, r[is_open[c]], level[is_open[c]])
             warm_x = np.r_[is_open.astype(float), (np.arange(n_lv) < first_open[lv_row]).astype(float)]
@@ -657,13 +965,67 @@ class _SparseModel:
             warm_start=warm_x,
             offset=offset,
             rel_gap=mip_gap,
+            on_solution=on_solution,
+            stop=stop,
         )
 
-    def capacitated_milp(self, time_limit_s: float, progress: Progress | None, mip_gap: float):
+    def capacitated_greedy(self, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """A first capacitated answer: sites by fast uncapacitated greedy (or ``start``), then each
+        demand point, the heaviest first, to its nearest open kept site with room left, else its
+        fallback. None when some point can go nowhere."""
+        own = self.owner
+        n = len(self.weights)
+        w = self.weights
+        if self.p_free == 0:
+            chosen = np.empty(0, dtype=np.int64)
+        else:
+            finder = self.swap_search()
+            free_start = np.setdiff1d(start, np.flatnonzero(self.forced))
+            chosen = finder.complete(free_start) if len(start) else finder.greedy(None)
+        is_open = self.always.copy()
+        is_open[chosen] = True
+        cap = np.r_[
+            own.capacities,
+            np.full(own.n_existing, np.inf) if own.existing_capacities is None else own.existing_capacities,
+        ]
+        left = cap.copy()
+        assign = np.full(n, -1, dtype=np.int64)
+        starts = np.searchsorted(self.row, np.arange(n + 1))
+        cost = 0.0
+        for i in np.argsort(-w, kind="stable").tolist():
+            if w[i] <= 0:
+                continue
+            a, b = starts[i], starts[i + 1]
+            cols, dist = self.col[a:b], self.dist[a:b]
+            ok = is_open[cols] & (left[cols] >= w[i] - 1e-9)
+            if ok.any():
+                k = np.flatnonzero(ok)[np.argmin(dist[ok])]
+                if not np.isfinite(self.fallback[i]) or dist[k] <= self.fallback[i]:
+                    assign[i] = cols[k]
+                    left[cols[k]] -= w[i]
+                    cost += w[i] * dist[k]
+                    continue
+            if not np.isfinite(self.fallback[i]):
+                return None
+            cost += w[i] * self.fallback[i]
+        return np.sort(chosen), assign, cost
+
+    def capacitated_milp(
+        self,
+        time_limit_s: float,
+        progress: Progress | None,
+        mip_gap: float,
+        warm: tuple[np.ndarray, np.ndarray, float] | None = None,
+        relax: bool = False,
+        on_solution=None,
+        stop=None,
+    ):
         """Solve the capacitated sparse model (assignment form: capacities need ``x_ij``) with HiGHS.
 
         Each demand point is served whole by one kept site or by its fallback; a site serves at
-        most its capacity, and only when open.
+        most its capacity, and only when open; the caller's fixed sites are open. ``warm`` is a
+        first answer (sites, assignment, cost) from :meth:`capacitated_greedy`; ``relax`` solves
+        the LP relaxation (a bound).
         """
         own = self.owner
         m, n = own.n_candidates, len(self.weights)
@@ -678,6 +1040,7 @@ class _SparseModel:
             np.zeros(m), w[self.row] * self.dist, np.where(fb_ok, w * np.where(fb_ok, self.fallback, 0), 0)
         ]
         col_upper = np.r_[np.ones(m + npair), fb_ok.astype(float)]
+        col_lower = np.r_[self.forced.astype(float), np.zeros(npair + n)]
         z = m + np.arange(npair)
         f = m + npair + np.arange(n)
         live_rows = np.flatnonzero(live)
@@ -705,74 +1068,308 @@ class _SparseModel:
             (np.r_[w[self.row], -cap[:m]], (np.r_[self.col, np.arange(m)], np.r_[z, np.arange(m)])),
             shape=(n_sites, n_col),
         )
+        warm_x = None
+        if warm is not None and not relax:
+            sites, chosen_for, _ = warm
+            warm_x = np.zeros(n_col)
+            warm_x[:m] = self.forced
+            warm_x[sites] = 1.0
+            has = np.flatnonzero(chosen_for >= 0)
+            keys = self.row * n_sites + self.col
+            warm_x[m + np.searchsorted(keys, has * n_sites + chosen_for[has])] = 1.0
+            on_fb = np.flatnonzero((chosen_for < 0) & fb_ok & (w > 0))
+            warm_x[f[on_fb]] = 1.0
+            # Points of weight 0 take any pair, or their fallback.
+            idle = np.flatnonzero((chosen_for < 0) & live & (w <= 0))
+            warm_x[f[idle[fb_ok[idle]]]] = 1.0
         out = _highs.solve(
             cost,
             sparse.vstack([assign, link, count, load], format="csr"),
             np.r_[np.ones(len(live_rows)), np.full(len(pc), -np.inf), own.sites, np.full(n_sites, -np.inf)],
             np.r_[np.ones(len(live_rows)), np.zeros(len(pc)), own.sites, np.zeros(m), cap[m:]],
-            np.zeros(n_col),
+            col_lower,
             col_upper,
-            np.r_[np.ones(m, dtype=bool), np.ones(npair + n, dtype=bool)],
+            None if relax else np.r_[np.ones(m, dtype=bool), np.ones(npair + n, dtype=bool)],
             False,
             time_limit_s,
             progress,
             (0.2, 0.98),
+            warm_start=warm_x,
             rel_gap=mip_gap,
+            on_solution=on_solution,
+            stop=stop,
         )
         own._last_objective = out.objective
         return out
 
     def decode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Chosen candidates of a capacitated MILP solution and the demand left on its fallback."""
+        """Chosen free candidates of a capacitated MILP solution and each point's site (-1: its
+        fallback or none)."""
         m = self.owner.n_candidates
-        return np.flatnonzero(x[:m] > 0.5), (x[m + len(self.row) :] > 1e-6) & np.isfinite(self.fallback)
+        chosen = np.flatnonzero((x[:m] > 0.5) & ~self.forced)
+        used = x[m : m + len(self.row)] > 0.5
+        assign = np.full(len(self.weights), -1, dtype=np.int64)
+        assign[self.row[used]] = self.col[used]
+        return chosen, assign
 
-    def unserved(self, chosen: np.ndarray) -> np.ndarray:
-        """Demand (with population) that no kept chosen site or existing facility serves, so the
-        sparse model charged it its fallback."""
-        is_open = np.zeros(self.owner._n_sites, dtype=bool)
-        is_open[chosen] = True
+    def leaves_unserved(self, chosen: np.ndarray) -> bool:
+        """Whether ``chosen`` leaves some demand with people and no way to any open site."""
+        is_open = self.always.copy()
+        is_open[np.asarray(chosen, dtype=np.int64)] = True
         served = np.zeros(len(self.weights), dtype=bool)
         served[self.row[is_open[self.col]]] = True
-        return np.isfinite(self.fallback) & (self.weights > 0) & ~served
+        return bool(np.any((self.weights > 0) & ~served & ~np.isfinite(self.fallback)))
 
-    def solve_uncapacitated(
+    def fallback_rows(self, assign: np.ndarray | None) -> np.ndarray:
+        """Original demand points a capacitated answer leaves on their fallback."""
+        if assign is None:
+            return np.zeros(self.n_points, dtype=bool)
+        return (assign < 0) & np.isfinite(self.fallback) & (self.weights > 0)
+
+    def unserved(self, chosen: np.ndarray) -> np.ndarray:
+        """Original demand points (with population) that no kept chosen, fixed or existing site
+        serves, so the sparse model charged them their fallback."""
+        is_open = self.always.copy()
+        is_open[np.asarray(chosen, dtype=np.int64)] = True
+        served = np.zeros(len(self.weights), dtype=bool)
+        served[self.row[is_open[self.col]]] = True
+        return (np.isfinite(self.fallback) & (self.weights > 0) & ~served)[self.row_group]
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(start, end)`` for each pair."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + np.arange(total) - offsets
+
+
+class _SwapSearch:
+    """Greedy and best-improvement swaps for the uncapacitated sparse p-median (fast interchange).
+
+    Pairs ``(r, c, d)`` of choosable sites closer than each point's ``cap`` (its cost with no new
+    site), sorted by point then distance. Per point the search keeps its nearest open site ``f1``
+    at ``d1`` and second-nearest at ``d2`` (the cap standing in for none). Then, for every closed
+    ``j`` and open ``s`` (Resende & Werneck 2007):
+
+    * ``gain[j] = sum_i w_i max(0, d1_i - d_ij)`` (opening ``j``),
+    * ``loss[s] = sum_{i: f1_i = s} w_i (d2_i - d1_i)`` (closing ``s``),
+    * ``extra[j, s] = sum_{i: f1_i = s, d_ij < d2_i} w_i (d2_i - max(d_ij, d1_i))``,
+
+    and swapping ``s`` for ``j`` saves ``gain[j] - loss[s] + extra[j, s]``. After a swap only the
+    points with a pair to the two sites change, so the three tables are updated from theirs.
+    """
+
+    def __init__(self, r, c, d, weights, cap, m: int, p: int, offset: float = 0.0) -> None:
+        self.r, self.c, self.d = r, c, d
+        self.w, self.cap, self.m, self.p, self.offset = weights, cap, m, p, offset
+        n = len(weights)
+        self.n = n
+        self.row_start = np.searchsorted(r, np.arange(n + 1))
+        self.by_col = np.argsort(c, kind="stable")
+        self.col_start = np.searchsorted(c[self.by_col], np.arange(m + 1))
+        self.is_open = np.zeros(m, dtype=bool)
+
+    def _rows_of(self, sites) -> np.ndarray:
+        sites = np.asarray(sites, dtype=np.int64)
+        idx = _ranges(self.col_start[sites], self.col_start[sites + 1])
+        return np.unique(self.r[self.by_col[idx]])
+
+    def _state(self, rows: np.ndarray):
+        """``d1, f1, d2`` of ``rows`` (``f1`` -1 where the cap serves) and their pairs."""
+        idx = _ranges(self.row_start[rows], self.row_start[rows + 1])
+        rr = np.repeat(np.arange(len(rows)), self.row_start[rows + 1] - self.row_start[rows])
+        op = self.is_open[self.c[idx]]
+        oi, orr = idx[op], rr[op]
+        cap = self.cap[rows]
+        d1, d2 = cap.copy(), cap.copy()
+        f1 = np.full(len(rows), -1, dtype=np.int64)
+        if len(orr):
+            first = np.r_[True, orr[1:] != orr[:-1]]
+            second = np.r_[False, first[:-1] & (orr[1:] == orr[:-1])]
+            d1[orr[first]] = self.d[oi[first]]
+            f1[orr[first]] = self.c[oi[first]]
+            d2[orr[second]] = self.d[oi[second]]
+        return d1, f1, d2, idx, rr
+
+    def _tables(self, rows: np.ndarray):
+        """Contributions of ``rows`` to gain, loss, extra (flat, by open position) and cost."""
+        d1, f1, d2, idx, rr = self._state(rows)
+        w = self.w[rows]
+        dd, cc = self.d[idx], self.c[idx]
+        g = dd < d1[rr]
+        gain = np.bincount(cc[g], weights=w[rr[g]] * (d1[rr[g]] - dd[g]), minlength=self.m)
+        has = f1 >= 0
+        loss = np.bincount(f1[has], weights=w[has] * (d2[has] - d1[has]), minlength=self.m)
+        e = (dd < d2[rr]) & (f1[rr] >= 0) & ~self.is_open[cc]
+        val = w[rr[e]] * (d2[rr[e]] - np.maximum(dd[e], d1[rr[e]]))
+        extra = np.bincount(cc[e] * self.p + self.pos[f1[rr[e]]], weights=val, minlength=self.m * self.p)
+        return gain, loss, extra, float(w @ d1)
+
+    def start(self, sites) -> None:
+        """Open exactly ``sites`` (``p`` of them) and build the tables."""
+        sites = np.unique(np.asarray(sites, dtype=np.int64))
+        self.is_open[:] = False
+        self.is_open[sites] = True
+        self.open_list = sites.copy()
+        self.pos = np.full(self.m, -1, dtype=np.int64)
+        self.pos[sites] = np.arange(len(sites))
+        self.gain, self.loss, extra, self.cost = self._tables(np.arange(self.n))
+        self.extra = extra.reshape(self.m, self.p)
+
+    def total(self) -> float:
+        """Sparse-model cost of the open sites (with the merged rows' constant)."""
+        return self.cost + self.offset
+
+    def greedy(self, progress: Progress | None, initial=None) -> np.ndarray:
+        """Add sites one by one, each saving the most (from ``initial`` when given); the saving of
+        every site is updated from the points the last one reached."""
+        cur = self.cap.copy()
+        chosen = np.zeros(self.m, dtype=bool)
+        wr = self.w[self.r]
+        initial = np.empty(0, dtype=np.int64) if initial is None else np.asarray(initial, dtype=np.int64)
+        for j in initial.tolist():
+            sel = self.by_col[self.col_start[j] : self.col_start[j + 1]]
+            np.minimum.at(cur, self.r[sel], self.d[sel])
+            chosen[j] = True
+        save = np.bincount(self.c, weights=wr * np.maximum(cur[self.r] - self.d, 0.0), minlength=self.m)
+        for step in range(self.p - int(chosen.sum())):
+            j = int(np.argmax(np.where(chosen, -np.inf, save)))
+            chosen[j] = True
+            rows = self._rows_of([j])
+            idx = _ranges(self.row_start[rows], self.row_start[rows + 1])
+            old = wr[idx] * np.maximum(cur[self.r[idx]] - self.d[idx], 0.0)
+            sel = self.by_col[self.col_start[j] : self.col_start[j + 1]]
+            np.minimum.at(cur, self.r[sel], self.d[sel])
+            new = wr[idx] * np.maximum(cur[self.r[idx]] - self.d[idx], 0.0)
+            save -= np.bincount(self.c[idx], weights=old - new, minlength=self.m)
+            report(progress, 0.05 + 0.1 * (step + 1) / self.p, "Greedy siting")
+        return np.flatnonzero(chosen)
+
+    def complete(self, sites) -> np.ndarray:
+        """``sites`` made ``p``: the least useful dropped while too many, greedy added while too few."""
+        sites = np.unique(np.asarray(sites, dtype=np.int64))
+        while len(sites) > self.p:
+            self.p, keep_p = len(sites), self.p
+            self.start(sites)
+            self.p = keep_p
+            sites = np.delete(sites, int(np.argmin(self.loss[sites])))
+        return self.greedy(None, initial=sites)
+
+    def improve(
         self,
-        solver: str,
-        started: float,
-        time_limit_s: float,
+        deadline: float,
         progress: Progress | None,
-        warm_sites: np.ndarray | None,
-        notes: list[str],
-        mip_gap: float,
-    ) -> tuple[np.ndarray, float, bool, str]:
-        """Incumbent, Lagrangian bound and (exact solver) the reduced level MILP of this round.
+        check: Callable[[], None] | None = None,
+        on_better: Callable[[np.ndarray, float], object] | None = None,
+    ) -> np.ndarray:
+        """Best-improvement swaps from the current sites until none saves or the deadline."""
+        told = time.perf_counter()
+        done = 0
+        while time.perf_counter() < deadline:
+            profit = self.gain[:, None] - self.loss[self.open_list][None, :] + self.extra
+            profit[self.is_open] = -np.inf
+            best = int(np.argmax(profit))
+            j, q = divmod(best, self.p)
+            if not profit[j, q] > 1e-9 * max(abs(self.cost), 1.0):
+                break
+            before, out = self.cost, int(self.open_list[q])
+            self._swap(j, out)
+            done += 1
+            if not self.cost < before:
+                # Rounding made a swap look better than it is: rebuild, and undo it if so.
+                self.start(self.open_list)
+                if not self.cost < before:
+                    self._swap(out, j)
+                    self.start(self.open_list)
+                    break
+            if done % 50 == 0:
+                # Updates add rounding errors: rebuild the tables now and then.
+                self.start(self.open_list)
+            if time.perf_counter() - told > 0.25:
+                told = time.perf_counter()
+                report(progress, 0.15, "Improving by swaps")
+                if check is not None:
+                    check()
+                if on_better is not None:
+                    on_better(np.sort(self.open_list), self.total())
+        self.start(self.open_list)
+        return np.sort(self.open_list)
 
-        Returns the chosen candidates, a lower bound, whether they are proven optimal for the
-        sparse model, and how the solve ended.
-        """
-        heuristic_only = solver == "heuristic"
-        sites = self.heuristic(started + 0.2 * time_limit_s, progress, start=warm_sites)
-        lag = self.lagrangian(sites, started + (0.9 if heuristic_only else 0.5) * time_limit_s, progress)
-        if not np.array_equal(lag.sites, sites):
-            sites = self.heuristic(started + 0.6 * time_limit_s, progress, start=lag.sites)
-        free = self.owner.n_candidates - int(lag.fixed_out.sum()) - int(lag.fixed_in.sum())
-        # Proven when the fixings leave no choice, or the bound meets the incumbent to rounding.
-        tolerance = mip_gap if mip_gap > _highs.MIP_REL_GAP else 1e-9
-        proven = free == 0 or lag.cost - lag.bound <= tolerance * abs(lag.cost)
-        if heuristic_only or proven:
-            notes.append("bound: Lagrangian relaxation" + (" and the sites it fixes" if free == 0 else ""))
-            # With every site fixed, any other selection costs more than the incumbent.
-            bound = lag.cost if free == 0 else lag.bound
-            return sites, bound, bool(proven), "Optimal" if proven else "Heuristic"
-        notes.append(
-            f"Lagrangian bound fixed {int(lag.fixed_out.sum())} sites out and {int(lag.fixed_in.sum())} in; "
-            f"HiGHS chose among the other {free}"
-        )
-        remaining = max(time_limit_s - (time.perf_counter() - started), 0.5)
-        out = self.level_milp(
-            remaining, progress, warm=sites, fixed_out=lag.fixed_out, fixed_in=lag.fixed_in, mip_gap=mip_gap
-        )
-        # Any selection outside the fixings costs more than lag.cost, which bounds the rest.
-        bound = max(lag.bound, min(out.bound, lag.cost)) if np.isfinite(out.bound) else lag.bound
-        return np.flatnonzero(out.x[: self.owner.n_candidates] > 0.5), bound, out.optimal, out.status
+    def _swap(self, j: int, s: int) -> None:
+        rows = np.union1d(self._rows_of([j]), self._rows_of([s]))
+        g0, l0, e0, c0 = self._tables(rows)
+        q = self.pos[s]
+        self.is_open[s], self.is_open[j] = False, True
+        self.pos[s], self.pos[j] = -1, q
+        self.open_list[q] = j
+        g1, l1, e1, c1 = self._tables(rows)
+        self.gain += g1 - g0
+        self.loss += l1 - l0
+        self.extra += (e1 - e0).reshape(self.m, self.p)
+        self.cost += c1 - c0
+
+
+def _merge_rows(row, col, dist, fallback, weights):
+    """Merge demand rows whose kept distances differ by a constant (the same sites, the same
+    differences, the same fallback relative to them).
+
+    Their best site is the same for every selection, so one row with the summed weight and the
+    distances of the first stands for all, and each member's constant (its nearest distance,
+    times its weight) goes into ``offset``. Points snapped to the same place on a street reach
+    every site through it: their distances differ by their own walk to the street only. Rows are
+    keyed by hashes of their sites and differences (to 1 mm) and every merge is verified to 1e-6
+    m; if a hash collision shows up the rows are returned unmerged.
+
+    Pairs must be sorted by row, then column. Returns ``(row, col, dist, fallback, weights,
+    row_group, offset)`` of the merged rows, ``row_group`` mapping each input row to its merged row.
+    """
+    n = len(weights)
+    identity = (row, col, dist, fallback, weights, np.arange(n), 0.0)
+    if len(row) == 0 or n < 2:
+        return identity
+    counts = np.bincount(row, minlength=n)
+    starts = np.r_[0, np.cumsum(counts)]
+    has = counts > 0
+    base = np.zeros(n)
+    base[has] = np.minimum.reduceat(dist, starts[:-1][has])
+    rel = dist - base[row]
+    rel_fb = np.where(np.isfinite(fallback), fallback - base, -1.0)
+    q = np.round(rel * 1e3).astype(np.int64)
+    rng = np.random.default_rng(104_729)  # fixed: the same input always merges the same way
+    m = int(col.max()) + 1
+    keys = [counts.astype(np.int64), np.round(rel_fb * 1e3).astype(np.int64)]
+    for _ in range(2):
+        salt = rng.integers(1, 2**61, m, dtype=np.int64).astype(np.uint64)
+        mix = rng.integers(1, 2**61, dtype=np.int64).astype(np.uint64)
+        term = salt[col] * (q.astype(np.uint64) * mix + np.uint64(1))
+        h = np.zeros(n, dtype=np.uint64)
+        h[has] = np.add.reduceat(term, starts[:-1][has])
+        keys.append(h.view(np.int64))
+    _, first, group = np.unique(np.column_stack(keys), axis=0, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    if len(first) == n:
+        return identity
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    group = rank[group]
+    first = first[order]
+    # Verify every member against its group's first row, pair by pair.
+    rep = first[group]
+    rep_pair = np.repeat(starts[rep], counts) + (np.arange(len(row)) - np.repeat(starts[:-1], counts))
+    same = np.array_equal(col, col[rep_pair]) and np.allclose(rel, rel[rep_pair], rtol=0.0, atol=1e-6)
+    fb_same = np.all(np.isfinite(fallback) == np.isfinite(fallback[rep])) and np.allclose(
+        rel_fb, rel_fb[rep], rtol=0.0, atol=1e-6
+    )
+    if not (same and fb_same):
+        return identity
+    live = weights > 0
+    offset = float(weights[live] @ base[live])
+    keep_pairs = np.isin(row, first)
+    new_row = group[row[keep_pairs]]
+    new_weights = np.bincount(group, weights=weights, minlength=len(first))
+    new_fallback = np.where(np.isfinite(fallback[first]), fallback[first] - base[first], np.inf)
+    return new_row, col[keep_pairs], rel[keep_pairs], new_fallback, new_weights, group, offset

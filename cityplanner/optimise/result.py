@@ -53,7 +53,30 @@ class SitingResult:
         objective, bound and gap are those of the reachable demand. None for the coverage
         models (their ``uncoverable`` demand lies beyond the radius).
     notes : list of str
-        What the solver did worth telling the planner (time limit reached, bound source...).
+        What the solver did worth telling the planner (time limit reached, bound source, how much
+        the instance reduction removed...).
+    stopped : bool
+        True when the caller stopped the solve early (``stop`` or ``Progress.stop``): the result is
+        the best answer found so far and ``gap`` states how far from optimal it may be.
+    reduction : dict
+        What the exact reductions removed before solving: ``demand_points`` and ``demand_groups``
+        (rows merged because the same sites reach them), ``candidates``, ``candidates_kept``,
+        ``candidates_useless`` (reach no open demand), ``candidates_dominated`` (another site
+        reaches at least the same people at no higher cost), ``sites_fixed_in`` and
+        ``sites_fixed_out`` (proven in or out by a Lagrangian or LP bound), ``sites_forced``
+        (the caller's ``fixed``). Keys a model does not use are absent.
+    history : list of tuple
+        ``(seconds, objective, bound)`` at each improvement of the answer or bound, from the
+        first feasible answer on (what ``on_incumbent`` heard).
+    assignment : numpy.ndarray or None
+        Capacitated models: per demand point, the site serving it, as a candidate id of
+        ``selected`` (``>= 0``), ``-2 - k`` for existing facility ``k``, or ``-1`` for none. None
+        without capacities (every point then uses its nearest open site).
+    site_load : numpy.ndarray or None
+        Capacitated models: population assigned to each entry of ``selected``.
+    existing_load : numpy.ndarray or None
+        Capacitated models: population assigned to each existing facility (when they have
+        capacities).
     """
 
     model: str
@@ -74,9 +97,25 @@ class SitingResult:
     uncoverable: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     notes: list[str] = field(default_factory=list)
     unreachable_population: float | None = None
+    stopped: bool = False
+    reduction: dict = field(default_factory=dict)
+    history: list[tuple[float, float, float]] = field(default_factory=list)
+    assignment: np.ndarray | None = None
+    site_load: np.ndarray | None = None
+    existing_load: np.ndarray | None = None
+
+    @property
+    def first_answer_s(self) -> float:
+        """Seconds from the start of the solve to its first feasible answer (NaN if unknown)."""
+        return float(self.history[0][0]) if self.history else float("nan")
 
     def to_dict(self) -> dict:
-        """The figures the command line prints (keys as in the issue), plus the extras."""
+        """The figures the command line prints (keys as in the issue), plus the extras.
+
+        The keys are a fixed contract of ``optimise --json``; the anytime and capacitated
+        attributes (``stopped``, ``reduction``, ``history``, ``assignment``, loads) are read from
+        the result itself.
+        """
         return {
             "model": self.model,
             "selected": [int(i) for i in self.selected],
