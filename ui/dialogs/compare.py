@@ -79,10 +79,12 @@ class CompareDialog(QDialog):
         names = list(doc.project.scenarios)
         self.a = QComboBox()
         self.b = QComboBox()
-        self.a.addItems(names)
-        self.b.addItems(names)
-        self.a.setCurrentText(doc.project.baseline.name)
-        self.b.setCurrentText(doc.current_scenario if doc.current_scenario != names[0] else names[-1])
+        for name in names:  # shown in the UI language (the baseline's default name), kept as named
+            self.a.addItem(i18n.scenario_label(name), name)
+            self.b.addItem(i18n.scenario_label(name), name)
+        self.a.setCurrentIndex(self.a.findData(doc.project.baseline.name))
+        chosen = doc.current_scenario if doc.current_scenario != names[0] else names[-1]
+        self.b.setCurrentIndex(self.b.findData(chosen))
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, 4)
@@ -116,8 +118,8 @@ class CompareDialog(QDialog):
         layout.addWidget(buttons)
         self.worker = None
         self._waiting = False  # a newer choice waits for the running comparison to stop
-        self.a.currentTextChanged.connect(lambda _t: self.refresh())
-        self.b.currentTextChanged.connect(lambda _t: self.refresh())
+        self.a.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.b.currentIndexChanged.connect(lambda _i: self.refresh())
         self.results: tuple | None = None
         self.comparison = None
         self.refresh()
@@ -131,11 +133,13 @@ class CompareDialog(QDialog):
             return
         from cityplanner.tasks import Compare
 
-        a, b = self.a.currentText(), self.b.currentText()
+        a, b = self.a.currentData(), self.b.currentData()
         project = snapshot(self.doc.project)
         evaluator = shared_evaluator(project, self.source_evaluator)
         task = Compare(project=project, scenarios=[a, b], reference=a, evaluator=evaluator)
-        self.status.setText(self.tr("Evaluating {a} and {b}…").format(a=a, b=b))
+        self.status.setText(
+            self.tr("Evaluating {a} and {b}…").format(a=i18n.scenario_label(a), b=i18n.scenario_label(b))
+        )
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
@@ -183,7 +187,8 @@ class CompareDialog(QDialog):
         results_b = [k.results[b] for k in rows]
         self.comparison = comparison
         self.results = (a, b, results_a, results_b)
-        self.table.setHorizontalHeaderLabels([self.tr("KPI"), a, b, f"{b} − {a}"])
+        label_a, label_b = i18n.scenario_label(a), i18n.scenario_label(b)
+        self.table.setHorizontalHeaderLabels([self.tr("KPI"), label_a, label_b, f"{label_b} − {label_a}"])
         self.table.setRowCount(len(rows))
         for row, (ra, rb) in enumerate(zip(results_a, results_b, strict=True)):
             change = None if ra.value is None or rb.value is None else rb.value - ra.value
@@ -208,8 +213,8 @@ class CompareDialog(QDialog):
         currency = cost_b.currency
         self.cost_label.setText(
             self.tr("Capital cost: {a} {cost_a}, {b} {cost_b} ({b} − {a}: {change})").format(
-                a=a,
-                b=b,
+                a=label_a,
+                b=label_b,
                 cost_a=format_value(cost_a.total, 0, currency),
                 cost_b=format_value(cost_b.total, 0, currency),
                 change=f"{format_change(cost_b.total - cost_a.total, 0)} {currency}",

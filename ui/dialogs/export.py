@@ -111,7 +111,8 @@ class ExportDialog(QDialog):
         self.worker = None
         self.written: dict = {}
         self._content = None  # (key, ReportContent) of the last report, reused while unchanged
-        folder = doc.path.parent if doc.path else Path.home()
+        # Beside the project, unless that folder cannot be written (a shipped sample).
+        folder = doc.path.parent if doc.path and os.access(doc.path.parent, os.W_OK) else Path.home()
         stem = _slug(doc.path.stem if doc.path else doc.project.name)
 
         # -- outputs ----------------------------------------------------------------------------
@@ -163,7 +164,8 @@ class ExportDialog(QDialog):
         self.scenarios = QListWidget()
         self.scenarios.setObjectName("export_scenarios")
         for name in doc.project.scenarios:
-            item = QListWidgetItem(name)
+            item = QListWidgetItem(i18n.scenario_label(name))
+            item.setData(Qt.ItemDataRole.UserRole, name)
             baseline = name == doc.project.baseline.name
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
@@ -250,7 +252,7 @@ class ExportDialog(QDialog):
     def chosen_scenarios(self) -> list[str]:
         """The scenarios of the report (the baseline first, always)."""
         return [
-            self.scenarios.item(i).text()
+            self.scenarios.item(i).data(Qt.ItemDataRole.UserRole)
             for i in range(self.scenarios.count())
             if self.scenarios.item(i).checkState() == Qt.CheckState.Checked
         ]

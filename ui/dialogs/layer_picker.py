@@ -153,6 +153,7 @@ class LayerPicker(QTableWidget):
         for col in (GEOMETRY_COLUMN, COUNT_COLUMN, CRS_COLUMN):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(FILE_COLUMN, QHeaderView.ResizeMode.Interactive)
+        self.setColumnHidden(FILE_COLUMN, True)  # shown once layers of two files are listed
         self.itemChanged.connect(lambda _item: self.changed.emit())
         self.itemSelectionChanged.connect(self.changed.emit)
         self.itemClicked.connect(self._clicked)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -144,6 +144,10 @@ class FilesPage(QWizardPage):
         layout.addWidget(self.picker, 1)
         layout.addWidget(self.message)
         self.listing: dict[Path, object] = {}
+
+    def initializePage(self) -> None:
+        # The path can be typed at once (after the wizard has shown the page and set its focus).
+        QTimer.singleShot(0, self.path_edit.setFocus)
 
     def _browse(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(

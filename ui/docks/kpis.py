@@ -289,7 +289,9 @@ class KpiDock(QDockWidget):
     def _busy(self, busy: bool) -> None:
         if busy and self.results:
             self.status.setText(
-                self.tr("Updating KPIs for {scenario}…").format(scenario=self.doc.current_scenario)
+                self.tr("Updating KPIs for {scenario}…").format(
+                    scenario=i18n.scenario_label(self.doc.current_scenario)
+                )
             )
 
     def _show_error(self, message: str) -> None:
@@ -329,7 +331,7 @@ class KpiDock(QDockWidget):
         met = sum(r.status == "met" for r in results)
         self.status.setText(
             self.tr("{scenario}: {met} of {total} KPI targets met").format(
-                scenario=scenario, met=met, total=len(results)
+                scenario=i18n.scenario_label(scenario), met=met, total=len(results)
             )
         )
         # Reselecting the same KPI changes no selection, so the chart is redrawn here: its
