@@ -246,14 +246,14 @@ def _graduated(values: pd.Series, style: LayerStyle) -> Classification:
     distinct = np.unique(numbers[valid])
     if distinct.size == 0:
         return Classification(class_index, [], [])
-    # Imported here: mapclassify pulls in scipy.stats, scikit-learn and matplotlib (about 1 s),
-    # which start-up does not need while no layer is graduated.
-    import mapclassify
-
     k = int(max(1, min(style.classes, distinct.size)))
     if k == 1:
         bins = np.array([distinct[-1]])
     elif style.method == "natural_breaks":
+        # Imported here: mapclassify pulls in scipy.stats, scikit-learn and matplotlib (1-3 s),
+        # which neither start-up nor the quantile and equal-interval classes need.
+        import mapclassify
+
         # Fisher-Jenks is quadratic in the values (without numba about 1 s for 1,000 values, 20 s
         # for 5,000, on the UI thread): above JENKS_SAMPLE values it runs on that many evenly
         # spaced quantiles (deterministic, unlike mapclassify's random FisherJenksSampled).
@@ -266,9 +266,12 @@ def _graduated(values: pd.Series, style: LayerStyle) -> Classification:
             warnings.filterwarnings("ignore", message="Numba not installed")
             bins = mapclassify.FisherJenks(sample, k=k).bins
     elif style.method == "equal":
-        bins = mapclassify.EqualInterval(numbers[valid], k=k).bins
+        # mapclassify's EqualInterval bins, without its import on the UI thread.
+        bins = np.linspace(distinct[0], distinct[-1], k + 1)[1:]
     else:
-        bins = mapclassify.Quantiles(numbers[valid], k=k).bins
+        # mapclassify's Quantiles bins (linear interpolation), without its import: opening a city
+        # whose population surface is graduated waited seconds for it on the UI thread.
+        bins = np.quantile(numbers[valid], np.linspace(1.0 / k, 1.0, k))
     bins = np.unique(np.asarray(bins, dtype="float64"))
     class_index[valid] = np.minimum(np.searchsorted(bins, numbers[valid], side="left"), len(bins) - 1)
     lower = np.concatenate([[distinct[0]], bins[:-1]])
