@@ -67,3 +67,16 @@ def test_layers_dock_swatch_shows_a_graduated_palette(qtbot, tmp_path):
     graduated = LayerStyle(kind="graduated", field="population", palette="Blues", classes=5)
     win.doc.set_style(zones, graduated)
     assert len(colours()) == 4
+
+
+@pytest.mark.parametrize(("method", "classifier"), [("quantiles", "Quantiles"), ("equal", "EqualInterval")])
+def test_quantile_and_equal_classes_are_mapclassifys(method, classifier):
+    """Computed with numpy (no mapclassify import on the UI thread), the same bins as mapclassify."""
+    import mapclassify
+
+    values = np.random.default_rng(7).lognormal(8.0, 1.0, 20_000)
+    result = classify(pd.Series(values), LayerStyle(kind="graduated", method=method, classes=5))
+    bins = getattr(mapclassify, classifier)(values, k=5).bins
+    np.testing.assert_allclose([hi for _, hi in result.bounds], bins, rtol=1e-12)
+    expected = np.minimum(np.searchsorted(bins, values, side="left"), len(bins) - 1)
+    assert np.array_equal(result.class_index, expected)
