@@ -464,3 +464,59 @@ def city_project(
     if surface:
         set_project_surface(project, cell_size_m=cell_size_m)
     return project, grid
+
+
+def population_cells(
+    n_cells: int,
+    cell_m: float = 100.0,
+    seed: int = 0,
+    n_centres: int = 12,
+    background_share: float = 0.3,
+    population: float = 9_000_000.0,
+) -> tuple[np.ndarray, np.ndarray, Extent]:
+    """A population surface: ``n_cells`` square cells of ``cell_m`` filling a square city.
+
+    Density is the same mixture as :func:`demand_points` (Gaussian districts over a uniform
+    background) integrated over each cell, times a log-normal factor per cell (sigma 0.5), scaled
+    to ``population`` people in all; every cell keeps some people, as a census-calibrated surface
+    does. Cells fill the square row by row, so the last row may be short.
+
+    Returns
+    -------
+    xy : numpy.ndarray
+        (n_cells, 2) cell centres.
+    population : numpy.ndarray
+        (n_cells,) people per cell.
+    extent : Extent
+        The square the cells tile.
+    """
+    side = int(np.ceil(np.sqrt(n_cells)))
+    extent = Extent.square(side * cell_m)
+    rng = np.random.default_rng(seed)
+    index = np.arange(n_cells)
+    xy = np.column_stack(
+        [extent.xmin + (index % side + 0.5) * cell_m, extent.ymin + (index // side + 0.5) * cell_m]
+    )
+    centres = np.column_stack(
+        [rng.uniform(extent.xmin, extent.xmax, n_centres), rng.uniform(extent.ymin, extent.ymax, n_centres)]
+    )
+    spreads = rng.uniform(0.03, 0.10, n_centres) * extent.width
+    weights = spreads**2 / np.sum(spreads**2)
+    density = np.zeros(n_cells)
+    for centre, spread, weight in zip(centres, spreads, weights, strict=True):
+        d2 = np.sum((xy - centre) ** 2, axis=1)
+        density += weight * np.exp(-d2 / (2 * spread**2)) / (2 * np.pi * spread**2)
+    density = (1 - background_share) * density + background_share / (extent.width * extent.height)
+    people = density * cell_m**2 * rng.lognormal(-0.125, 0.5, n_cells)
+    return xy, people * population / people.sum(), extent
+
+
+def grid_sites(extent: Extent, n: int) -> np.ndarray:
+    """About ``n`` candidate sites on a regular square grid over the extent (cell centres), as
+    :func:`cityplanner.optimise.grid_candidates` proposes them in a project."""
+    per_side = int(round(np.sqrt(n)))
+    step_x, step_y = extent.width / per_side, extent.height / per_side
+    gx, gy = np.meshgrid(
+        extent.xmin + (np.arange(per_side) + 0.5) * step_x, extent.ymin + (np.arange(per_side) + 0.5) * step_y
+    )
+    return np.column_stack([gx.ravel(), gy.ravel()])

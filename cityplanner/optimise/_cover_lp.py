@@ -44,7 +44,7 @@ _SEARCH_TOLERANCE = 1e-6
 _SEARCH_GAP_SHARE = 0.05
 # ... or after this many evaluations (this many while the minimum is not bracketed).
 _SEARCH_MAX_EVALUATIONS = 14
-_SEARCH_MAX_UNBRACKETED = 5
+_SEARCH_MAX_UNBRACKETED = 8
 # First step of lam when the minimum is not yet bracketed (a share of lam), doubled each time.
 _SEARCH_FIRST_STEP = 0.03
 

@@ -645,6 +645,8 @@ class _MCLPRun:
         first = red.positions_of(self.start) if len(self.start) else None
         chosen = search.begin(first, self.progress)
         self.offer(chosen, "your sites" if first is not None else "greedy", search.value())
+        # Greedy's steps bound the optimum (submodularity): a stop from here on states a gap.
+        self.tighten(search.bound, "submodular bound")
         # Dominated sites go once a first answer is out (it takes a sparse product).
         gone = red.drop_dominated()
         red.stats["candidates_dominated"] = gone
@@ -1051,6 +1053,14 @@ class LSCP(_CoverageModel):
             first = np.flatnonzero(np.isin(free, red.positions_of(start)))
         chosen = _lscp_greedy(sub, weight, sub_costs, need, full, progress, start=first)
         offer(free[chosen], "greedy")
+        # Each site reaches at most the most any one site reaches and costs at least the least
+        # any costs: a first lower bound, so a stop from here on states a gap.
+        reach = sub.T @ (np.ones(sub.shape[0]) if full else weight)
+        need_units = float(sub.shape[0]) if full else need
+        at_least = np.ceil(need_units / max(float(reach.max()), 1e-12) - 1e-9)
+        tracker.tighten(
+            forced_cost + float(costs[must].sum()) + at_least * float(sub_costs.min()), "counting bound"
+        )
         g, m = sub.shape
         if full:
             rows_m, lower, upper = sub, np.ones(g), np.full(g, np.inf)

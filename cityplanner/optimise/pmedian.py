@@ -61,6 +61,11 @@ _LAGRANGE_HEURISTIC_EVERY = 10
 # gives it nearly all).
 _SWAP_SHARE = 0.2
 _LAGRANGE_SHARE = 0.5
+# Above this many kept pairs of sites open to choice, the level MILP is left out (its root LP
+# alone would take minutes) and iterated local search, moving this many sites per kick, uses
+# the time instead.
+_LEVEL_MILP_MAX_PAIRS = 400_000
+_ILS_MOVES = 3
 
 
 @dataclass
@@ -512,6 +517,8 @@ class _PMedianRun:
             stage = "your sites"
         search.start(chosen)
         self.offer(model, chosen, search.total(), stage)
+        # Every candidate open at once bounds the optimum from below: a stop states a gap.
+        tracker.tighten(model.all_open_cost(), "all candidates open")
         share = 0.9 if self.solver == "heuristic" else _SWAP_SHARE
         chosen = search.improve(
             time.perf_counter() + max(share * self.left(), 0.05),
@@ -547,6 +554,18 @@ class _PMedianRun:
                 "bound: Lagrangian relaxation" + (" and the sites it fixes" if free == 0 else "")
             )
             return bool(proven)
+        free_mask = np.ones(self.owner.n_candidates, dtype=bool)
+        free_mask[lag.fixed_out | lag.fixed_in | model.forced] = False
+        level_pairs = int(np.count_nonzero(free_mask[np.minimum(model.col, self.owner.n_candidates - 1)]))
+        if level_pairs > _LEVEL_MILP_MAX_PAIRS:
+            # HiGHS could not even solve the level model's root LP in the time left: improve the
+            # answer by iterated local search instead (the bound stays the Lagrangian's).
+            self.notes.append(
+                f"bound: Lagrangian relaxation; the level MILP ({level_pairs:,} demand-site pairs over "
+                f"{free} open sites) is too large for the time left, so iterated local search used it"
+            )
+            self.local_search(model, search)
+            return tracker.reached(self.target())
         self.notes.append(
             f"Lagrangian bound fixed {int(lag.fixed_out.sum())} sites out and {int(lag.fixed_in.sum())} in; "
             f"HiGHS chose among the other {free}"
@@ -585,6 +604,24 @@ class _PMedianRun:
         if not out.optimal and out.status != "Stopped at the caller's target":
             self.notes.append(f"HiGHS stopped ({out.status}) before proving optimality")
         return bool(out.optimal and self.mip_gap <= _highs.MIP_REL_GAP) or tracker.reached(self.target())
+
+    def local_search(self, model: _SparseModel, search: _SwapSearch) -> None:
+        """Iterated local search until the time is up: move a few sites of the best answer to
+        promising closed sites, swap to a local optimum, keep it when better."""
+        tracker = self.tracker
+        rng = np.random.default_rng(0)
+        best = np.setdiff1d(np.asarray(tracker.payload, dtype=np.int64), self.forced)
+        if len(best) != model.p_free:
+            return
+        deadline = time.perf_counter() + self.left()
+        while time.perf_counter() < deadline:
+            tracker.check()
+            search.start(best)
+            moved = search.perturb(rng, min(_ILS_MOVES, model.p_free))
+            search.start(moved)
+            found = search.improve(deadline, self.progress, check=tracker.check)
+            if self.offer(model, found, search.total(), "iterated local search"):
+                best = found
 
     def capacitated_round(self, model: _SparseModel) -> bool:
         """A greedy assignment, then HiGHS on the assignment model; whether the answer is proven."""
@@ -736,6 +773,10 @@ class _SparseModel:
         np.minimum.at(served, self.row[use], self.dist[use])
         w = self.weights
         return float(w[w > 0] @ served[w > 0]) + self.offset
+
+    def all_open_cost(self) -> float:
+        """Sparse-model cost with every candidate open: a lower bound for any ``p``."""
+        return self.cost_of(np.flatnonzero(~self.forced))
 
     def swap_search(self) -> _SwapSearch:
         """Greedy and fast swaps over the choosable candidates."""
@@ -1297,6 +1338,19 @@ class _SwapSearch:
                     on_better(np.sort(self.open_list), self.total())
         self.start(self.open_list)
         return np.sort(self.open_list)
+
+    def perturb(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        """The open sites with ``k`` of them replaced by closed sites drawn among those that
+        would save the most (kicks for an iterated local search)."""
+        sites = self.open_list.copy()
+        gain = np.where(self.is_open, -np.inf, self.gain)
+        pool = np.argsort(-gain, kind="stable")[: max(4 * k, 20)]
+        pool = pool[np.isfinite(gain[pool]) & (gain[pool] > 0)]
+        if len(pool) == 0:
+            return np.sort(sites)
+        out = rng.choice(len(sites), min(k, len(pool)), replace=False)
+        sites[out] = rng.choice(pool, len(out), replace=False)
+        return np.unique(sites) if len(np.unique(sites)) == len(sites) else np.sort(self.open_list)
 
     def _swap(self, j: int, s: int) -> None:
         rows = np.union1d(self._rows_of([j]), self._rows_of([s]))
