@@ -246,3 +246,22 @@ def test_stop_during_highs_keeps_the_answer(monkeypatch):
     assert calls["n"] >= 1
     assert result.objective == pytest.approx(_covered(dist, w, result.selected, 350.0))
     assert result.stopped or result.optimal
+
+
+def test_optimise_project_passes_the_anytime_options_through():
+    # What the Propose dialog will use: stream the proposal, re-solve from it with a site fixed.
+    from test_optimise import _project
+
+    from cityplanner.optimise import grid_candidates, optimise_project
+
+    project = _project()
+    grid = grid_candidates(project.zones, 200.0)
+    heard: list[Incumbent] = []
+    first = optimise_project(project, "clinic", "mclp", grid, sites=3, on_incumbent=heard.append)
+    assert heard and heard[-1].objective == pytest.approx(first.objective)
+    moved = [int(i) for i in first.selected[:2]]
+    keep = int(np.setdiff1d(np.arange(len(grid)), first.selected)[0])
+    again = optimise_project(project, "clinic", "mclp", grid, sites=3, initial=moved, fixed=[keep])
+    assert keep in again.selected.tolist() and len(again.selected) <= 3
+    stopped = optimise_project(project, "clinic", "pmedian", grid, sites=2, stop=lambda: True)
+    assert stopped.stopped and len(stopped.selected) == 2

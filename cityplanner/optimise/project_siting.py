@@ -64,6 +64,11 @@ def optimise_project(
     mip_gap: float | None = None,
     budget: float | None = None,
     surface: PopulationSurface | None = None,
+    *,
+    initial=None,
+    fixed=None,
+    stop=None,
+    on_incumbent=None,
     **options,
 ) -> SitingResult:
     """Run a siting model for a facility type over the project's population surface.
@@ -90,6 +95,10 @@ def optimise_project(
         ``costs`` (an option) or else the facility type's ``unit_cost``.
     surface : PopulationSurface, optional
         The project's surface when the caller holds it already (an Evaluator's).
+    initial, fixed, stop, on_incumbent
+        The anytime options of the models' ``solve`` (see :meth:`MCLP.solve`): start from the
+        previous proposal's sites (rows of ``candidates_xy``), force sites in, stop early with the
+        best answer so far, hear each better answer and bound as it is found.
     **options
         More model options (``target`` for LSCP, ``capacities`` for p-median, ``costs``).
     """
@@ -136,7 +145,16 @@ def optimise_project(
             demand_xy, population, candidates_xy, radius_m, existing_xy, network, max_snap_m, **options
         )
     gap = {} if mip_gap is None else {"mip_gap": mip_gap}
-    return built.solve(solver=solver, time_limit_s=time_limit_s, progress=progress, **gap)
+    return built.solve(
+        solver=solver,
+        time_limit_s=time_limit_s,
+        progress=progress,
+        initial=initial,
+        fixed=fixed,
+        stop=stop,
+        on_incumbent=on_incumbent,
+        **gap,
+    )
 
 
 def proposal_name(label: str, model: str, rank: int, name_format: str | None = None) -> str:
