@@ -128,6 +128,10 @@ def main() -> int:
     from cityplanner.batch.work import peak_rss_mb
 
     print(f"machine: {os.uname().machine}, {os.cpu_count()} cores, load average {_load()}")
+    print(
+        f"cores this machine gives now: {_cores_available(1):.2f} to one busy process, "
+        f"{_cores_available(args.workers):.2f} to {args.workers} (other users' load takes the rest)"
+    )
     with tempfile.TemporaryDirectory(prefix="bench_batch-") as tmp:
         folder = Path(tmp)
         start = time.perf_counter()
@@ -185,6 +189,21 @@ def main() -> int:
         print(f"this process (serial run, the national layers, the outputs): {peak_rss_mb():,.0f} MiB")
     print(f"load average at the end: {_load()}")
     return 0 if same else 1
+
+
+def _cores_available(n: int, seconds: float = 3.0) -> float:
+    """CPU seconds per second that ``n`` busy-looping processes get together (at most ``n``)."""
+    import resource
+    import subprocess
+
+    code = f"import time\nt = time.time()\nwhile time.time() - t < {seconds}: pass"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    for process in [subprocess.Popen([sys.executable, "-c", code]) for _ in range(n)]:
+        process.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return used / (time.perf_counter() - start)
 
 
 def _median(result, key: str = "seconds") -> float:
