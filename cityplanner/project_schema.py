@@ -273,7 +273,8 @@ PROJECT_KEYS = {
 class Setting:
     """What a known setting may hold: ``kind`` ``"number"`` in ``[low, high]`` (``low_open``:
     above ``low``), ``"choice"`` of ``choices``, ``"text"``, ``"path"`` (of a regular file),
-    ``"layer"`` (a layer of the project) or ``"styles"`` (the app's layer styles, JSON)."""
+    ``"layer"`` (a layer of the project), ``"styles"`` (the app's layer styles, JSON) or
+    ``"decisions"`` (the workshop's decision log, JSON; see :mod:`cityplanner.decisions`)."""
 
     kind: str
     low: float | None = None
@@ -291,6 +292,7 @@ SETTINGS = {
     "population_raster": Setting("path"),
     "dasymetric_layer": Setting("layer"),
     "ui.layer_styles": Setting("styles"),
+    "decision_log": Setting("decisions"),
     **{key: Setting("text") for key in ("city", "plan_name", "author", "currency", "demand_note",
                                         "demand_fingerprint", "none_exist", "zone_overlap_note")},
 }  # fmt: skip
@@ -402,6 +404,33 @@ def _point_problem(blob) -> str | None:
         return "its coordinates are not finite numbers"
     if max(abs(x), abs(y)) > MAX_COORDINATE:
         return "its coordinates are far outside the Earth"
+    return None
+
+
+def _decisions_problem(key: str, text: str) -> str | None:
+    """Why the decision log ``text`` cannot be shown (None when it can): bounded JSON, a list of
+    entries :mod:`cityplanner.decisions` reads, with finite KPI values."""
+    from types import SimpleNamespace
+
+    from .decisions import decision_log
+
+    records, problem = json_value(text or "[]", "it")
+    if problem is not None:
+        return problem
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return "it is not a list of decisions"
+    try:
+        entries = decision_log(SimpleNamespace(settings={key: text}))
+    except (ProjectError, ValueError, TypeError, AttributeError) as err:
+        return f"it cannot be read ({_short(err, 120)})"
+    for entry in entries:
+        if not all(isinstance(v, str) for v in (entry.time, entry.scenario, entry.change, entry.note)):
+            return "an entry holds something other than text"
+        for kpi in entry.kpis:
+            if not all(isinstance(v, str) for v in (kpi.id, kpi.code, kpi.name, kpi.unit, kpi.status)):
+                return "a KPI of an entry holds something other than text"
+            if not all(v is None or _finite(v) for v in (kpi.baseline, kpi.value, kpi.change, kpi.target)):
+                return "a KPI value of an entry is not a finite number"
     return None
 
 
@@ -857,6 +886,8 @@ class LoadCheck:
             return f"the project has no layer '{_short(text)}'"
         elif setting.kind == "styles":
             return self._styles_problem(con, row)
+        elif setting.kind == "decisions":
+            return _decisions_problem(row["key"], text)
         return None
 
     def _styles_problem(self, con, row: dict) -> str | None:

@@ -1158,6 +1158,13 @@ for _name, _key, _value, _kind in [
     ("currency_script", "currency", "<script>alert(1)</script>", "str"),
     ("none_exist_unknown_types", "none_exist", "nothing, at, all", "str"),
     ("dasymetric_layer_missing", "dasymetric_layer", "nowhere", "str"),
+    ("decision_log_nested", "decision_log", "[" * 100_000 + "]" * 100_000, "str"),
+    (
+        "decision_log_of_wrong_values",
+        "decision_log",
+        '[{"time": 5, "scenario": [], "state": "agreed"}]',
+        "str",
+    ),
 ]:
     _settings_case(_name, _key, _value, _kind)
 

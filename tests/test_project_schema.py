@@ -129,6 +129,16 @@ def test_the_saved_project_opens_without_a_warning(base):
         ("ui.layer_styles", "[" * 5000 + "]" * 5000, "str", "nests deeper than"),
         ("population_raster", "/dev/zero", "str", "is a device"),
         ("city", "c" * 2_000_000, "str", "characters long"),
+        ("decision_log", "[" * 5000 + "]" * 5000, "str", "nests deeper than"),
+        ("decision_log", '{"a": 1}', "str", "not a list of decisions"),
+        ("decision_log", '[{"time": "t", "scenario": "Plan", "state": "maybe"}]', "str", "cannot be read"),
+        (
+            "decision_log",
+            '[{"time": "t", "scenario": "Plan", "state": "agreed", "kpis": [{"id": "k", "code": "K", '
+            '"name": "n", "unit": "%", "baseline": "x", "value": 1, "change": null}]}]',
+            "str",
+            "not a finite number",
+        ),
     ],
 )
 def test_settings_of_the_wrong_type_or_range_are_dropped(base, tmp_path, capsys, key, value, kind, needle):
