@@ -95,11 +95,14 @@ def _refused(path: Path, *needles: str) -> str:
 
 
 def _commands_run(path: Path, tmp_path: Path, capsys) -> None:
-    """``show``, ``kpis`` and ``report`` (every output) exit 0 with at most the warning on stderr."""
+    """``show``, ``kpis`` and ``report`` exit 0 with at most the warning on stderr.
+
+    The report writes the HTML map (colours and radii are drawn there) and the CSV tables; the fuzz
+    corpus (tests/test_fuzz_corpus.py) puts damaged projects through every output.
+    """
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    report = ["--html", out / "r.html", "--pdf", out / "r.pdf", "--xlsx", out / "r.xlsx"]
-    report += ["--gpkg", out / "r.gpkg", "--csv", out / "csv"]
+    report = ["--html", out / "r.html", "--csv", out / "csv"]
     for argv in (["show", path], ["kpis", path], ["report", path, *report]):
         assert main([str(a) for a in argv]) == 0, argv[0]
         err = capsys.readouterr().err
