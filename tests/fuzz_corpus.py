@@ -1667,7 +1667,7 @@ def _child(argv: list[str], user: int | None, address_space: int, timeout: int, 
         gc.disable()  # a collection would touch (and so copy) every page of the warmed parent
         os.dup2(out, 1)
         os.dup2(err, 2)
-        if user is not None:
+        if user is not None and os.geteuid() == 0:  # as another user, chmod 000 already denies
             os.setgroups([])
             os.setgid(user)
             os.setuid(user)
