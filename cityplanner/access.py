@@ -187,7 +187,8 @@ def two_step_fca(
     population = np.asarray(demand.population, dtype=float)
     served = np.bincount(facility, weights=population[zone], minlength=len(facilities_xy))
     ratio = np.divide(capacity, served, out=np.zeros(len(capacity)), where=served > 0)
-    access = np.bincount(zone, weights=ratio[facility], minlength=len(population))
+    # float: numpy's bincount of no pairs at all is an integer array, which cannot take NaN.
+    access = np.bincount(zone, weights=ratio[facility], minlength=len(population)).astype(float)
     return _blank_too_far(access, demand, network, max_snap_m)
 
 

@@ -218,3 +218,19 @@ def test_access_verb_refuses_facilities_of_another_city(hcmc_gpkg, danang_gpkg, 
     captured = capsys.readouterr()
     assert code == 2 and captured.out == "" and captured.err.count("\n") == 1
     assert "None of the 56 facilities" in captured.err and "wards_pop2021" in captured.err
+
+
+def test_two_step_fca_with_no_pair_within_reach_is_zero_not_an_error():
+    """No facility-person pair within the threshold: numpy's empty bincount is integer (took no NaN)."""
+    import shapely
+
+    from cityplanner.access import two_step_fca
+    from cityplanner.demand import Demand
+    from cityplanner.network import StreetNetwork
+
+    xy = np.array([[0.0, 0.0], [50.0, 0.0], [50.0, 5_000.0]])
+    demand = Demand.from_points(xy, np.array([10.0, 20.0, 5.0]))
+    network = StreetNetwork.from_lines([shapely.LineString([(0, 0), (2_100, 0)])])
+    ratio = two_step_fca(demand, np.array([[2_050.0, 0.0]]), np.array([10.0]), 100.0, network=network)
+    assert ratio.dtype == float
+    assert ratio[0] == 0.0 and ratio[1] == 0.0 and np.isnan(ratio[2])
