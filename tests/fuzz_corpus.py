@@ -101,7 +101,8 @@ OUTPUTS = ("html", "pdf", "xlsx", "gpkg", "csv")
 ALL_OUTPUTS = {
     "colour_javascript", "colour_css_breaker", "styles_colour_javascript", "radius_absurd", "tier_7",
     "zone_index_out_of_range", "placement_null_geometry", "placement_unknown_type", "currency_script",
-    "project_name_5mb", "scenario_description_of_5mb", "bit_flips_0",
+    "project_name_5mb", "scenario_description_of_5mb", "bit_flips_0", "template_in_scenario_name",
+    "formula_in_zone_text", "scenario_name_of_5005_characters", "html_breakers_in_labels",
 }  # fmt: skip
 OUTPUT_PATHS = {
     "html": "out/r.html",
@@ -573,6 +574,13 @@ def _(d):
 
     path = make.vietnamese_wards_shapefile(d, cpg="UTF-8", name="wrong_cpg")
     return path
+
+
+@_input("template_and_formula_text")
+def _(d):
+    gdf = _zones()
+    gdf["name"] = ["{{7*7}}", "=cmd|' /C calc'!A0", "{% raw %}", "</script>"] * 4
+    return _write(gdf, d / "hostile_text.geojson")
 
 
 @_input("kml_billion_laughs")
@@ -1465,6 +1473,52 @@ def _(base, target):
         base,
         target,
         "ALTER TABLE layer_zones ADD COLUMN huge BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL",
+    )
+
+
+# Issue 16's hostile text: template syntax, spreadsheet formulas, HTML/JS breakers, a long name.
+_TEMPLATE = "SC{{ 5*5 }}{% raw %}{{ cycler.__init__.__globals__.os.getpid() }}SC"
+
+
+@_project("template_in_scenario_name")
+def _(base, target):
+    return _tampered(
+        base,
+        target,
+        ("UPDATE cp_scenarios SET name = ? WHERE name = 'Plan'", (_TEMPLATE,)),
+        ("UPDATE placements SET scenario = ? WHERE scenario = 'Plan'", (_TEMPLATE,)),
+    )
+
+
+@_project("formula_in_zone_text")
+def _(base, target):
+    return _tampered(
+        base, target, ("UPDATE layer_zones SET name = ? WHERE cp_fid = 1", ("=cmd|' /C calc'!A0",))
+    )
+
+
+# The CSV export names a file after each scenario (zones_<name>.csv) without shortening it, so a
+# 5,005-character name is refused as "File name too long", in one sentence naming the output
+# folder; cityplanner/report/tables.py should shorten the names (not this change's file).
+@_project("scenario_name_of_5005_characters", names=("out/csv",))
+def _(base, target):
+    name = "Kế hoạch " * 556 + "x"
+    return _tampered(
+        base,
+        target,
+        ("UPDATE cp_scenarios SET name = ? WHERE name = 'Plan'", (name,)),
+        ("UPDATE placements SET scenario = ? WHERE scenario = 'Plan'", (name,)),
+    )
+
+
+@_project("html_breakers_in_labels")
+def _(base, target):
+    breaker = "</script><script>alert(1)</script><b onmouseover=alert(2)>\"'"
+    return _tampered(
+        base,
+        target,
+        ("UPDATE cp_facility_types SET label = ? WHERE name = 'wifi'", (breaker,)),
+        ("UPDATE placements SET name = ? WHERE type = 'wifi'", (breaker,)),
     )
 
 

@@ -33,7 +33,8 @@ CLASSES = [
     "project/setting", "project/styles_", "project/tier_", "project/zone_index",
     "project/placement_null_geometry", "project/placement_unknown_type", "project/colour_javascript",
     "project/radius_negative", "project/radius_absurd", "project/recursive_view", "project/bit_flips_",
-    "project/truncated",
+    "project/truncated", "project/template_in_scenario_name", "project/formula_in_zone_text",
+    "project/html_breakers_in_labels", "input/template_and_formula_text",
 ]  # fmt: skip
 
 
