@@ -49,7 +49,7 @@ def _warnings_as_sentences(debug: bool) -> Iterator[None]:
     with warnings.catch_warnings():
         if not debug:
             warnings.simplefilter("ignore")
-        warnings.simplefilter("default", ProjectWarning)
+        warnings.simplefilter("always", ProjectWarning)
         shown = warnings.showwarning
 
         def show(message, category, filename, lineno, file=None, line=None):
