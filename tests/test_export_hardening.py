@@ -469,3 +469,16 @@ def test_pdf_with_5005_character_names_fits_the_page(long_named, tmp_path: Path,
     assert "…" in text and "Kế hoạch phát triển" in text
     assert LONG_WORDS not in text.replace("\n", " ")  # shortened, not 5,005 characters across pages
     assert len(reader.pages) < 40
+
+
+def test_csv_file_names_of_a_5005_character_scenario_are_short(sample_dir, tmp_path):
+    """Scenario names become file names: a 5,005-character one failed with 'File name too long'."""
+    from cityplanner.report.tables import write_csv
+    from cityplanner.store import load_project
+
+    project = load_project(sample_dir / "hai_chau.cityplan")
+    long_name = "Kế hoạch " + "x" * 4_996
+    project.add_scenario(long_name, copy_from=list(project.scenarios)[1])
+    written = write_csv(project, None, tmp_path / "out")
+    names = [Path(p).name for p in written]
+    assert len(names) == len(set(names)) >= 4 and all(len(n.encode()) < 120 for n in names)

@@ -572,13 +572,20 @@ def _graduated_qml(field: str) -> str:
     )
 
 
+# Longest scenario slug in file and table names (with the rest of a file name, far under 255 bytes).
+SLUG_CHARS = 60
+
+
 def _unique_slugs(names: list[str]) -> list[str]:
     """ASCII, lower-case, underscore names for files and tables, unique within the list."""
     slugs: list[str] = []
     for name in names:
         ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
         ascii_name = ascii_name.encode("ascii", "ignore").decode("ascii")
-        slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_") or "scenario"
+        slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+        # Short enough for any file system (a 5,005-character scenario name made the CSV export
+        # fail with "File name too long"); uniqueness comes from the suffix below.
+        slug = slug[:SLUG_CHARS].rstrip("_") or "scenario"
         candidate, i = slug, 2
         while candidate in slugs:
             candidate, i = f"{slug}_{i}", i + 1
