@@ -183,7 +183,7 @@ def os_error_phrase(err: OSError) -> str:
     return phrases.get(err.errno, err.strerror or str(err))
 
 
-def _check_readable(path: Path) -> None:
+def check_readable(path: Path) -> None:
     """Refuse, before anything opens it, what cannot or must not be read: a missing or unreadable
     file, a name the file system refuses, special files (a FIFO blocks for ever, a device never
     ends) and links to them, an empty file, and one over the size CityPlanner reads whole."""
@@ -269,7 +269,7 @@ def _check_geopackage_tables(path: Path) -> None:
 
 
 def _check_shapefile_parts(path: Path) -> None:
-    """:func:`_check_readable` for every part of a shapefile beside ``path`` (GDAL and the
+    """:func:`check_readable` for every part of a shapefile beside ``path`` (GDAL and the
     encoding detection open them all), with the dBASE size limit for the .dbf."""
     for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
         part = _sibling(path, suffix)
@@ -726,7 +726,7 @@ def list_layers(path: str | os.PathLike, encoding: str | None = None) -> list[La
 
 
 def _list_layers(path: Path, encoding: str | None) -> list[LayerInfo]:
-    _check_readable(path)
+    check_readable(path)
     codec = _python_codec(encoding, path, given=True) if encoding else None
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
@@ -999,7 +999,7 @@ def read_layer(
 
 
 def _read_layer(path: Path, layer: str | None, crs, encoding: str | None) -> Layer:
-    _check_readable(path)
+    check_readable(path)
     codec = _python_codec(encoding, path, given=True) if encoding else None
     if path.suffix.lower() == ".gpkg":
         _check_geopackage_tables(path)

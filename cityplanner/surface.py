@@ -490,7 +490,10 @@ def read_raster_onto_grid(
     from rasterio.warp import reproject, transform_bounds
     from rasterio.windows import from_bounds
 
+    from .io import check_readable
+
     path = Path(path)
+    check_readable(path)  # a FIFO or device named as the raster would block or never end
     x0, y0 = origin
     x1, y1 = x0 + n_columns * cell, y0 + n_rows * cell
     try:

@@ -285,3 +285,14 @@ def test_report_methods_appendix_states_the_demand_method(sample_dir: Path, tmp_
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(path).pages)
     assert "Where people live: a population surface of 100 m cells" in text
     assert "census densities spread by residential land and local streets" in text
+
+
+def test_a_fifo_named_as_the_raster_is_refused_before_reading(tmp_path: Path) -> None:
+    import os
+
+    from cityplanner.errors import LayerLoadError
+
+    fifo = tmp_path / "pop.tif"
+    os.mkfifo(fifo)
+    with pytest.raises(LayerLoadError, match="named pipe"):
+        build_surface(_zones(), _zones()["pop"].to_numpy(), 100.0, raster=fifo)
