@@ -704,6 +704,8 @@ class _SparseModel:
         self.always = np.r_[self.forced, np.ones(owner.n_existing, dtype=bool)]
         self.p_free = owner.sites - int(self.forced.sum())
         self.n_free = m - int(self.forced.sum())
+        pairs = sparse.csr_matrix(pairs)
+        pairs.sort_indices()
         coo = pairs.tocoo()
         row, col, dist = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data - 1.0
         fallback = fallback.copy()
@@ -718,7 +720,8 @@ class _SparseModel:
             fallback[np.isfinite(nearest_ex)] = np.inf
         has_pair = np.bincount(row, minlength=n_rows) > 0
         self.unreachable = np.flatnonzero(~has_pair & ~np.isfinite(fallback))
-        order = np.lexsort((col, row))
+        # By point, nearest first (ties by site): the order the searches and the merging read.
+        order = np.lexsort((dist, row))  # stable: ties stay by site, as the CSR stores them
         row, col, dist = row[order], col[order], dist[order]
         weights = owner.weights.copy()
         weights[self.unreachable] = 0.0
@@ -783,9 +786,7 @@ class _SparseModel:
         use = self._choosable() & (self.weights[self.row] > 0)
         base = self._base()
         use &= self.dist < base[self.row]
-        # The search reads each point's pairs nearest first.
-        use = np.flatnonzero(use)
-        use = use[np.lexsort((self.col[use], self.dist[use], self.row[use]))]
+        # Pairs are already by point, nearest first: the order the search reads.
         return _SwapSearch(
             self.row[use],
             self.col[use],
@@ -1117,7 +1118,9 @@ class _SparseModel:
             warm_x[sites] = 1.0
             has = np.flatnonzero(chosen_for >= 0)
             keys = self.row * n_sites + self.col
-            warm_x[m + np.searchsorted(keys, has * n_sites + chosen_for[has])] = 1.0
+            by_key = np.argsort(keys, kind="stable")
+            found = by_key[np.searchsorted(keys[by_key], has * n_sites + chosen_for[has])]
+            warm_x[m + found] = 1.0
             on_fb = np.flatnonzero((chosen_for < 0) & fb_ok & (w > 0))
             warm_x[f[on_fb]] = 1.0
             # Points of weight 0 take any pair, or their fallback.
@@ -1377,7 +1380,7 @@ def _merge_rows(row, col, dist, fallback, weights):
     keyed by hashes of their sites and differences (to 1 mm) and every merge is verified to 1e-6
     m; if a hash collision shows up the rows are returned unmerged.
 
-    Pairs must be sorted by row, then column. Returns ``(row, col, dist, fallback, weights,
+    Pairs must be sorted by row, then distance, then column. Returns ``(row, col, dist, fallback, weights,
     row_group, offset)`` of the merged rows, ``row_group`` mapping each input row to its merged row.
     """
     n = len(weights)
