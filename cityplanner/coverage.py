@@ -38,6 +38,7 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from ._threads import engine_threads
 from .demand import Demand
 from .errors import AnalysisError
 from .progress import Progress, report
@@ -48,7 +49,6 @@ QUAD_SEGS = 16
 _MAX_RADIUS_CLASSES = 8
 # cKDTree's distance_upper_bound is exclusive; widen it and test ``d <= radius`` ourselves.
 _BOUND_SLACK = 1.0 + 1e-9
-_WORKERS = -1
 # Coverages kept per point demand (see _kept_points_covered); up to this many new facilities are
 # checked against every point (a box test) rather than through a k-d tree of the points.
 _KEPT_RUNS = 4
@@ -602,7 +602,9 @@ def _points_covered(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: n
     point_keys = keys[fac.is_point(keys)]
     radii = np.unique(fac.radius[point_keys])
     if len(radii) > _MAX_RADIUS_CLASSES:
-        hits = cKDTree(points).query_ball_point(fac.xy[point_keys], fac.radius[point_keys], workers=_WORKERS)
+        hits = cKDTree(points).query_ball_point(
+            fac.xy[point_keys], fac.radius[point_keys], workers=engine_threads()
+        )
         covered[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])] = True
     else:
         for i, radius in enumerate(radii):
@@ -613,7 +615,7 @@ def _points_covered(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: n
                 points if i == 0 else points[open_],
                 k=1,
                 distance_upper_bound=radius * _BOUND_SLACK,
-                workers=_WORKERS,
+                workers=engine_threads(),
             )
             covered[open_[distance <= radius]] = True
     other_keys = keys[~fac.is_point(keys)]

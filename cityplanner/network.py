@@ -23,7 +23,6 @@ of one project snap its demand once.
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from ._threads import engine_threads
 from .errors import AnalysisError
 from .progress import Progress, report
 
@@ -370,7 +370,7 @@ class StreetNetwork:
         # blocks shared among the cores.
         order = _grid_order(xy, 4.0 * index.half)
         blocks = [order[start : start + _SNAP_BLOCK] for start in range(0, len(order), _SNAP_BLOCK)]
-        workers = min(len(blocks), os.cpu_count() or 1)
+        workers = min(len(blocks), engine_threads())
         if workers > 1:
             with ThreadPoolExecutor(workers) as pool:
                 found = list(pool.map(lambda block: index.nearest(self.edge_xy, xy[block]), blocks))

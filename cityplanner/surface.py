@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from ._threads import engine_threads
 from .demand import Demand
 from .errors import AnalysisError, LayerLoadError
 
@@ -320,7 +321,7 @@ def _grid_cells(col0, row0, across, up) -> tuple[np.ndarray, np.ndarray, np.ndar
 def _on_cores(func, *arrays: np.ndarray) -> np.ndarray:
     """``func(*arrays)`` for an element-wise shapely function, in chunks on all cores."""
     n = len(arrays[0])
-    workers = min(os.cpu_count() or 1, n // _GEOS_CHUNK)
+    workers = min(engine_threads(), n // _GEOS_CHUNK)
     if workers < 2:
         return func(*arrays)
     chunks = np.array_split(np.arange(n), 4 * workers)
