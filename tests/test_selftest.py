@@ -65,3 +65,10 @@ def test_resources_come_from_the_checkout_unless_frozen(monkeypatch, tmp_path):
     # _MEIPASS alone (no sys.frozen) is not a bundle.
     monkeypatch.delattr(sys, "frozen")
     assert resources._root_dir() == REPO
+
+
+def test_fiona_is_checked_only_where_it_is_installed(monkeypatch):
+    # The offline bundle leaves fiona out (installer/README.md); the self-test says so and goes on.
+    monkeypatch.setitem(sys.modules, "fiona", None)  # `import fiona` now raises ImportError
+    note = selftest._check_fiona(selftest.SAMPLE_PROJECT, "zones")
+    assert note.startswith("no fiona (not installed")
