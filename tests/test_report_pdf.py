@@ -10,7 +10,8 @@ import pytest
 
 from cityplanner.errors import ReportError
 from cityplanner.kpi import load_catalogue
-from cityplanner.report.content import collect, format_number
+from cityplanner.report.content import collect
+from cityplanner.report.i18n import format_number
 from cityplanner.report.pdf import write_pdf
 from cityplanner.store import load_project
 

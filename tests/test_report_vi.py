@@ -12,7 +12,8 @@ import pytest
 from cityplanner.cli import main as cli_main
 from cityplanner.kpi import load_catalogue
 from cityplanner.report import i18n
-from cityplanner.report.content import collect, format_number, in_language
+from cityplanner.report.content import collect, in_language
+from cityplanner.report.i18n import format_number
 from cityplanner.report.pdf import write_pdf
 from cityplanner.store import load_project
 

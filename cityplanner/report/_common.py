@@ -24,8 +24,6 @@ from .content import (
     ReportContent,
     ScenarioContent,
     collect,
-    format_change,
-    format_number,
     in_language,
     scaled_progress,
 )
@@ -141,11 +139,11 @@ def kpi_rows(scenario: ScenarioContent, lang: str = "en") -> list[KpiRow]:
             code=kpi.code,
             name=kpi.name,
             name_vi=kpi.name_vi,
-            value=format_number(kpi.value, lang),
+            value=i18n.format_number(kpi.value, lang),
             unit=i18n.unit(kpi.unit, lang),
-            target=format_number(kpi.target, lang),
+            target=i18n.format_number(kpi.target, lang),
             status=kpi.status,
-            change="" if scenario.is_baseline else format_change(kpi.change, lang),
+            change="" if scenario.is_baseline else i18n.format_change(kpi.change, lang),
             status_label=i18n.status(kpi.status, lang),
             names=i18n.kpi_names(kpi, lang),
         )

@@ -169,7 +169,7 @@ class ReportContent:
         only_planned = [k for k in scenario.kpis if k.value is not None and k.baseline_value is None]
         if only_planned:
             named = "; ".join(
-                f"{i18n.kpi_name(k, lang)} {format_quantity(k.value, k.unit, lang)}"
+                f"{i18n.kpi_name(k, lang)} {i18n.format_quantity(k.value, k.unit, lang)}"
                 for k in only_planned[:most]
             )
             more = i18n.tr(lang, "and_more", n=len(only_planned) - most) if len(only_planned) > most else ""
@@ -359,28 +359,6 @@ def attribution(project: Project) -> str:
     return ""
 
 
-def format_number(value: float | None, lang: str = "en") -> str:
-    """A KPI figure as ``kpis`` prints it: one decimal, thousands separators, ``n/a`` for None.
-
-    In ``lang``'s number format (:func:`cityplanner.report.i18n.format_number`): ``1,234.5`` in
-    English, ``1.234,5`` in Vietnamese.
-    """
-    return i18n.format_number(value, lang)
-
-
-def format_quantity(value: float | None, unit: str, lang: str = "en") -> str:
-    """A figure with its unit (``"63.2 %"``, ``"4.0 hotspots"``; the unit in ``lang``)."""
-    if value is None or not np.isfinite(value):
-        return format_number(value, lang)
-    return f"{format_number(value, lang)} {i18n.unit(unit, lang)}"
-
-
-def format_change(value: float | None, lang: str = "en") -> str:
-    if value is None or not np.isfinite(value):
-        return ""
-    return i18n.format_number(value, lang, sign=True)
-
-
 def cost_sentence(cost: ScenarioCost, project: Project, lang: str = "en") -> str:
     """What a scenario's placements cost, per facility type, in the project's currency.
 
@@ -444,8 +422,8 @@ def _status_sentence(kpis: list[KpiResult], lang: str = "en") -> str:
 
 
 def _change_sentence(kpi: KpiResult, lang: str = "en") -> str:
-    before = format_quantity(kpi.baseline_value, kpi.unit, lang)
-    after = format_quantity(kpi.value, kpi.unit, lang)
+    before = i18n.format_quantity(kpi.baseline_value, kpi.unit, lang)
+    after = i18n.format_quantity(kpi.value, kpi.unit, lang)
     verb = i18n.tr(lang, "rises" if (kpi.change or 0) > 0 else "falls", before=before, after=after)
     better = (kpi.change or 0) > 0 if kpi.direction == "higher" else (kpi.change or 0) < 0
     return i18n.tr(
@@ -457,7 +435,7 @@ def _change_sentence(kpi: KpiResult, lang: str = "en") -> str:
         before=before,
         after=after,
         judgement=i18n.tr(lang, "better" if better else "worse"),
-        target=format_quantity(kpi.target, kpi.unit, lang),
+        target=i18n.format_quantity(kpi.target, kpi.unit, lang),
         status=i18n.tr(lang, f"words_{kpi.status}"),
     )
 
@@ -476,8 +454,8 @@ def _furthest_sentences(kpis: list[KpiResult], most: int, lang: str = "en") -> l
             lang,
             "against",
             name=i18n.kpi_name(k, lang),
-            value=format_quantity(k.value, k.unit, lang),
-            target=format_quantity(k.target, k.unit, lang),
+            value=i18n.format_quantity(k.value, k.unit, lang),
+            target=i18n.format_quantity(k.target, k.unit, lang),
         )
         for k in short[:most]
     ]

@@ -22,7 +22,7 @@ from reportlab.platypus import Flowable
 
 from ..project import Project
 from . import i18n
-from .content import ReportContent, ScenarioContent, format_change, format_number
+from .content import ReportContent, ScenarioContent
 from .fonts import BOLD, REGULAR
 
 # Largest deviation a simplified outline may have from the true one, in points (1/4 pt ≈ 0.09 mm).
@@ -565,14 +565,14 @@ def _key_figures(
     value_w = 78.0  # right-hand column: the value, its unit (wrapped) and the change
     for kpi in scenario.kpis:
         lines = simpleSplit(i18n.kpi_name(kpi, lang), REGULAR, _LEGEND_FONT, width - value_w - 14)
-        number = format_number(kpi.value, lang)
+        number = i18n.format_number(kpi.value, lang)
         percent = kpi.unit == "%" and kpi.value is not None
         right = [(BOLD, f"{number} %" if percent else number)]
         if kpi.value is not None and not percent:
             unit = i18n.unit(kpi.unit, lang)
             right += [(REGULAR, line) for line in simpleSplit(unit, REGULAR, _LEGEND_FONT, value_w)]
         if not scenario.is_baseline and round(kpi.change or 0.0, 1) != 0:
-            right.append((REGULAR, f"({format_change(kpi.change, lang)})"))
+            right.append((REGULAR, f"({i18n.format_change(kpi.change, lang)})"))
         height = max(len(lines), len(right)) * _LEGEND_LEADING + 3
         if y - height < bottom:
             break

@@ -39,7 +39,7 @@ from ..progress import Progress, report
 from ..project import Project
 from . import i18n
 from ._common import attribute_table, content_for, kpi_rows, placement_rows, replaced_atomically
-from .content import ReportContent, ScenarioContent, format_number
+from .content import ReportContent, ScenarioContent
 from .figures import (
     BUILDING_COLOUR,
     DEFAULT_FACILITY_COLOUR,
@@ -278,7 +278,7 @@ def _zones_layer(
     values = pd.DataFrame(
         {
             i18n.kpi_name(content.definition(k), lang): scenario.zone_values[k].map(
-                lambda v: format_number(v, lang)
+                lambda v: i18n.format_number(v, lang)
             )
             for k in scenario.zone_values.columns
         },

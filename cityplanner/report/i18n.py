@@ -440,6 +440,20 @@ def format_number(value: float | None, lang: str = "en", decimals: int = 1, sign
     return localise(text, lang)
 
 
+def format_change(value: float | None, lang: str = "en") -> str:
+    """A change with its sign (``+1.5``), or ``""`` when there is none to show."""
+    if value is None or not np.isfinite(value):
+        return ""
+    return format_number(value, lang, sign=True)
+
+
+def format_quantity(value: float | None, unit_text: str, lang: str = "en") -> str:
+    """A figure with its unit (``"63.2 %"``, ``"4.0 hotspots"``; the unit in ``lang``)."""
+    if value is None or not np.isfinite(value):
+        return format_number(value, lang)
+    return f"{format_number(value, lang)} {unit(unit_text, lang)}"
+
+
 def format_general(value: float, lang: str = "en") -> str:
     """A setting as written with ``{:g}`` (``4.8``, ``250``), in ``lang``'s decimal sign."""
     return localise(f"{value:g}", lang)

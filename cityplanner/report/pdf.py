@@ -49,8 +49,6 @@ from .content import (
     decision_rows,
     decision_summary,
     decision_text,
-    format_change,
-    format_number,
 )
 from .figures import SCENARIO_COLOURS, STATUS_COLOURS, CityLayers, MapFigure, district_bar_chart
 from .fonts import BOLD, REGULAR, register_fonts
@@ -486,10 +484,10 @@ def _district_section(content: ReportContent, styles, width: float) -> list:
             cells = []
             for k in people_kpis:
                 value = table.at[district, k]
-                text = format_number(value, lang)
+                text = i18n.format_number(value, lang)
                 if not scenario.is_baseline and np.isfinite(value) and np.isfinite(base.at[district, k]):
                     change = value - base.at[district, k]
-                    text += f" ({format_change(change, lang)})" if round(change, 1) != 0 else ""
+                    text += f" ({i18n.format_change(change, lang)})" if round(change, 1) != 0 else ""
                 cells.append(text)
             rows.append([Paragraph(escape(_fit(str(district))), styles["cell"]), *cells])
         extra = [
@@ -657,7 +655,7 @@ def _methods_section(content: ReportContent, styles, width: float) -> list:
         target = i18n.tr(
             lang,
             "target_with_direction",
-            target=format_number(targets[kpi.id], lang),
+            target=i18n.format_number(targets[kpi.id], lang),
             unit=escape(i18n.unit(kpi.unit, lang)),
             better=better,
         )
