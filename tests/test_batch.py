@@ -2,8 +2,8 @@
 
 The fixture country is generated in ``tmp_path``: units (squares near Ho Chi Minh City) with wards
 nested in them, bus stops, clinics with a capacity field, schools, parks and a street grid that
-covers only some units. One ``LocalCluster`` of two single-threaded worker processes (no
-dashboard) serves every test of the module.
+covers only some units. One ``LocalCluster`` of two single-threaded worker processes serves every
+test of the module.
 """
 
 from __future__ import annotations
@@ -136,11 +136,15 @@ def _write_spec(folder: Path, gpkg: Path, **extra) -> Path:
 
 @pytest.fixture(scope="module")
 def client():
-    """A LocalCluster of 2 single-threaded worker processes, no dashboard, for the whole module."""
+    """A LocalCluster of 2 single-threaded worker processes (dashboard on loopback), for the whole module."""
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
     )
     dask_client = Client(cluster)
     yield dask_client
@@ -286,6 +290,8 @@ def test_one_broken_unit_is_reported_and_the_others_complete(client, tmp_path, c
     table = _read_csv(out / "kpis.csv")
     assert set(table["unit"]) == {"Quận Một", "Quận Hai"}
     assert "Dask cluster at" in printed.err and "4/4 units" in printed.err
+    # The existing cluster's dashboard, as its scheduler reports it.
+    assert f"Dask dashboard: {client.dashboard_link}" in printed.err
 
 
 def test_a_rerun_recomputes_nothing_and_a_change_only_what_changed(country, client, tmp_path):
@@ -456,3 +462,51 @@ def test_a_raster_alone_gives_each_unit_the_people_under_it(country, tmp_path):
     assert record["demand_method"] == "raster"
     assert record["population"] == evaluator.surface.population_total > 0
     assert [r["value"] for r in record["rows"]] == [k.value for k in expected]
+
+
+def test_the_local_clusters_dashboard_is_printed_and_serves_its_own_scripts(tmp_path, capsys):
+    import re
+    import urllib.request
+
+    from cityplanner.batch.run import _client
+
+    gpkg = _write_country(tmp_path, units=UNITS[:1])
+    out = tmp_path / "out"
+    assert main(["batch", str(_write_spec(tmp_path, gpkg)), "--out", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().err
+    assert "Dask local cluster at tcp://127.0.0.1:" in printed
+    assert re.search(r"Dask dashboard: http://127\.0\.0\.1:\d+/status", printed), printed
+    # The page loads bokeh's scripts from the dashboard itself: nothing is fetched from elsewhere.
+    with _client(None, None, 1, True) as (_, info):
+        page = urllib.request.urlopen(info.dashboard, timeout=60).read().decode("utf-8")
+        scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
+        assert scripts and all(not re.match(r"(https?:)?//", src) for src in scripts), scripts
+        base = info.dashboard.rsplit("/", 1)[0]
+        assert urllib.request.urlopen(f"{base}/{scripts[0]}", timeout=60).status == 200
+
+
+def test_a_layer_too_large_for_memory_is_cut_on_the_cluster_with_the_same_figures(
+    country, client, tmp_path, monkeypatch
+):
+    """``big_layer_bytes`` below the file's size: every facility and road layer is read in
+    partitions by dask-geopandas and cut on the workers, never read whole here."""
+    import cityplanner.batch.units as units_module
+
+    gpkg, spec_path = country
+    spec = load_spec(spec_path)
+    whole = run_batch(spec, tmp_path / "whole", client=client, figures=False)
+    limit = gpkg.stat().st_size // 3  # 4 partitions a layer
+
+    def never(name, source):
+        raise AssertionError(f"layer {name} read whole")
+
+    monkeypatch.setattr(units_module, "_read_checked", never)
+    chunked = run_batch(spec, tmp_path / "chunked", client=client, figures=False, big_layer_bytes=limit)
+    assert not chunked.failed and chunked.computed == 3
+    for a, b in zip(whole.units, chunked.units, strict=True):
+        assert a.record["key"] == b.record["key"]  # the same features, attributes and order
+        assert b.record["rows"] == a.record["rows"] and b.absent == a.absent
+    assert (tmp_path / "chunked" / "kpis.csv").read_bytes() == (tmp_path / "whole" / "kpis.csv").read_bytes()
+    # Without a cluster (the serial path) the partitions are cut in this process, to the same units.
+    plan = plan_units(spec, big_layer_bytes=limit)
+    assert [u.key for u in plan.units] == [u.record["key"] for u in whole.units]

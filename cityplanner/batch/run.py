@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import CityPlannerError
 from .spec import BatchError, BatchSpec
-from .units import PlannedUnit, UnitPlan, open_units, reaches
+from .units import PlannedUnit, UnitPlan, first_line, open_units, reaches
 from .work import run_unit
 
 # How long the client waits for an existing scheduler to answer (seconds).
@@ -98,6 +98,7 @@ def run_batch(
     serial: bool = False,
     dashboard: bool = True,
     figures: bool = True,
+    big_layer_bytes: int | None = None,
     on_start: Callable[[ClusterInfo], None] | None = None,
     on_unit: ProgressCallback | None = None,
 ) -> BatchResult:
@@ -120,6 +121,10 @@ def run_batch(
         Start the local cluster's dashboard (when bokeh is installed) on a free port.
     figures : bool
         Write the charts, maps and PDF as well as the tables.
+    big_layer_bytes : int, optional
+        A facility or road layer whose file is larger is read in partitions with dask-geopandas
+        and cut per unit on the cluster (default: a share of the memory available, see
+        :func:`~cityplanner.batch.units.big_layer_limit`); the cluster is then started first.
     on_start, on_unit : callable, optional
         Told the cluster's address, workers and dashboard once it is up, and each unit as it
         completes (``on_unit(done, total, outcome)``; a cached unit as soon as it is cut).
@@ -137,7 +142,6 @@ def run_batch(
         raise BatchError("--workers sizes the local cluster; an existing cluster (--scheduler) has its own.")
     if workers is not None and workers < 1:
         raise BatchError(f"The number of workers must be at least 1 (got {workers}).")
-    total, units = open_units(spec)
     cache = UnitCache(out / "cache")
     outcomes: dict[int, UnitOutcome] = {}
 
@@ -157,9 +161,22 @@ def run_batch(
     info: ClusterInfo | None = None
     with ExitStack() as stack:
         runner: _DaskRunner | None = None
+
+        def cluster():
+            """The Dask client, the cluster started (or reached) at the first call."""
+            nonlocal info, runner
+            if runner is None:
+                dask_client, info = stack.enter_context(_client(client, scheduler, workers, dashboard))
+                if on_start is not None:
+                    on_start(info)
+                runner = stack.enter_context(_DaskRunner(dask_client, finish))
+            return runner.client
+
+        total, units = open_units(spec, big_layer_bytes=big_layer_bytes, cluster=None if serial else cluster)
         # Units are cut one by one; each that needs computing goes to the cluster at once, so the
         # workers compute the first units while this process cuts the next ones. The cluster is
-        # started (or reached) only when a first unit needs computing.
+        # started (or reached) only when a first unit needs computing (or a layer too large for
+        # memory needs cutting).
         for unit in units:
             if unit.error is not None:
                 finish(unit, {"unit": unit.name, "ok": False, "error": unit.error}, cached=False)
@@ -172,11 +189,7 @@ def run_batch(
             if serial:
                 finish(unit, run_unit(unit.task), cached=False)
                 continue
-            if runner is None:
-                dask_client, info = stack.enter_context(_client(client, scheduler, workers, dashboard))
-                if on_start is not None:
-                    on_start(info)
-                runner = stack.enter_context(_DaskRunner(dask_client, finish))
+            cluster()
             runner.submit(unit)
             runner.collect(block=False)
         if runner is not None:
@@ -284,7 +297,7 @@ def _client(client, scheduler: str | None, workers: int | None, dashboard: bool)
             made = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, ValueError) as err:
             raise BatchError(
-                f"The Dask scheduler at {scheduler} cannot be reached ({_first_line(err)})."
+                f"The Dask scheduler at {scheduler} cannot be reached ({first_line(err)})."
             ) from None
         try:
             yield made, _info(made, local=False)
@@ -292,7 +305,8 @@ def _client(client, scheduler: str | None, workers: int | None, dashboard: bool)
             made.close()
         return
     n = workers or os.cpu_count() or 1
-    address = ":0" if dashboard and _has_bokeh() else None
+    # Loopback only: the dashboard is for the person running the batch, not the network.
+    address = "127.0.0.1:0" if dashboard and _has_bokeh() else None
     try:
         # The workers' statistical profiler (a thread sampling every 10 ms, for the dashboard's
         # profile page) competes with the units for the GIL; the local cluster does without it.
@@ -306,7 +320,7 @@ def _client(client, scheduler: str | None, workers: int | None, dashboard: bool)
             )
     except (OSError, RuntimeError, TimeoutError) as err:
         raise BatchError(
-            f"A local Dask cluster of {n} workers cannot be started ({_first_line(err)})."
+            f"A local Dask cluster of {n} workers cannot be started ({first_line(err)})."
         ) from None
     try:
         with Client(cluster) as made:
@@ -330,11 +344,6 @@ def _has_bokeh() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("bokeh") is not None
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 # -- cache ---------------------------------------------------------------------------------------
@@ -371,7 +380,7 @@ class UnitCache:
             os.replace(tmp, path)
         except (OSError, ValueError) as err:
             raise BatchError(
-                f"The batch cache {self.folder} cannot be written ({_first_line(err)})."
+                f"The batch cache {self.folder} cannot be written ({first_line(err)})."
             ) from None
 
 

@@ -14,6 +14,13 @@ A unit (a city, district or province polygon of the ``units`` layer) gets:
   farther out). Buildings and hazard layers are taken where they touch the unit. Distances are
   measured in the unit's UTM zone. Features are whole (never clipped) and keep their attributes.
 
+A facility or road layer whose file is larger than what fits in memory
+(:func:`big_layer_limit`, a share of the memory available) is not read whole: it is read in
+partitions with dask-geopandas (pyogrio, so GeoPackage and FlatGeobuf only) and cut per unit on
+the cluster, each partition once for every unit (the layer's own spatial index first, then the
+exact distance test, :func:`_near` as for a layer in memory); the client only gathers one
+unit's features at a time.
+
 What a unit gets is exactly what a planner would load by hand to make that unit's project: its
 :class:`UnitTask` is written as files and assembled by :func:`cityplanner.assemble.create_project`
 on a worker (:mod:`cityplanner.batch.work`).
@@ -24,7 +31,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +60,14 @@ _INSIDE_ROLES = ("buildings", "hazard")
 # Slack on the first, coarse pass of the cut (in the layer's own CRS): the exact test follows.
 _COARSE_SLACK = 1.05
 _COARSE_SLACK_M = 50.0
+# A layer whose file is over this share of the memory available is read in partitions: its
+# GeoDataFrame, the spatial index and the per-unit copies take several times the file's size.
+BIG_LAYER_SHARE = 0.125
+# Largest partition of a layer read in chunks (bytes of its file; fewer when the limit is lower).
+PARTITION_BYTES = 256 * 2**20
+# Formats read in chunks: those pyogrio reads by feature offset and that define their text as UTF-8
+# (others need CityPlanner's own encoding detection, which reads the whole file).
+_CHUNKED_SUFFIXES = (".gpkg", ".fgb")
 
 
 @dataclass
@@ -110,8 +126,11 @@ def reach_m(catalogue=None) -> float:
     return float(max((k.threshold_m or 0.0) for k in catalogue))
 
 
-def plan_units(spec: BatchSpec) -> UnitPlan:
+def plan_units(spec: BatchSpec, *, big_layer_bytes: int | None = None) -> UnitPlan:
     """Read the spec's layers once and cut them into one :class:`UnitTask` per unit (all at once).
+
+    Layers too large for memory are cut in this process, partition by partition (see
+    :func:`open_units`).
 
     Raises
     ------
@@ -119,7 +138,7 @@ def plan_units(spec: BatchSpec) -> UnitPlan:
         When a layer of the spec cannot be read or checked (one sentence naming the file); a
         problem of one unit only (no zone inside it) is kept as that unit's ``error``.
     """
-    _, units = open_units(spec)
+    _, units = open_units(spec, big_layer_bytes=big_layer_bytes)
     return UnitPlan(list(units), *reaches(spec))
 
 
@@ -132,10 +151,33 @@ def reaches(spec: BatchSpec) -> tuple[float, float]:
     return reach, reach + snap
 
 
-def open_units(spec: BatchSpec) -> tuple[int, Iterator[PlannedUnit]]:
+def big_layer_limit() -> int:
+    """Bytes of a layer's file above which it is read in partitions (:data:`BIG_LAYER_SHARE` of the
+    memory available now)."""
+    import psutil  # a dependency of distributed
+
+    return int(psutil.virtual_memory().available * BIG_LAYER_SHARE)
+
+
+def open_units(
+    spec: BatchSpec,
+    *,
+    big_layer_bytes: int | None = None,
+    cluster: Callable[[], Any] | None = None,
+) -> tuple[int, Iterator[PlannedUnit]]:
     """Read the spec's layers now; the number of units, and the units cut one by one in spec order.
 
     A caller can start computing the first units while the next ones are cut.
+
+    Parameters
+    ----------
+    spec : BatchSpec
+    big_layer_bytes : int, optional
+        A facility or road layer whose file is larger is read in partitions and cut on the
+        cluster (default :func:`big_layer_limit`).
+    cluster : callable, optional
+        Gives the ``distributed.Client`` that cuts the layers read in partitions (called only when
+        there is one); without it they are cut here, partition after partition.
 
     Raises
     ------
@@ -160,20 +202,41 @@ def open_units(spec: BatchSpec) -> tuple[int, Iterator[PlannedUnit]]:
         if spec.population_field:
             census = check_population(zones, spec.population_field, label)
         zones_area = shapely.area(zones.geometry.to_crs(EQUAL_AREA_CRS).to_numpy())
+    limit = big_layer_limit() if big_layer_bytes is None else int(big_layer_bytes)
+    margins = {
+        name: 0.0 if role in _INSIDE_ROLES else roads_reach if role == "roads" else reach
+        for name in spec.layers
+        for role in [guess_role(name)]
+    }
     layers: dict[str, gpd.GeoDataFrame] = {}
+    chunked: dict[str, ChunkedLayer] = {}
     for name, source in spec.layers.items():
-        layers[name] = _read_checked(name, source)
+        if _is_big(source, limit):
+            chunked[name] = ChunkedLayer.open(name, source, limit)
+        else:
+            layers[name] = _read_checked(name, source)
     trees = {name: shapely.STRtree(gdf.geometry.to_numpy()) for name, gdf in layers.items()}
     zone_tree = shapely.STRtree(zones.geometry.to_numpy()) if zones is not None else None
     raster_id = _raster_identity(spec.raster) if spec.raster else None
+    places = [_place(units.iloc[[i]], spec.crs) for i in range(len(names))]
+    coarse = [{m: _coarse_area(metric, m) for m in set(margins.values())} for _, metric, _ in places]
+    # Every partition of a big layer is read once and cut for all units, before the first unit.
+    pieces = {
+        name: layer.cut(
+            [
+                (crs, metric, areas[margins[name]])
+                for (crs, metric, _), areas in zip(places, coarse, strict=True)
+            ],
+            margins[name],
+            cluster,
+        )
+        for name, layer in chunked.items()
+    }
 
     def cut() -> Iterator[PlannedUnit]:
         for i, name in enumerate(names):
             outline = units.iloc[[i]]
-            unit_crs = CRS.from_user_input(spec.crs) if spec.crs else _utm_of(outline)
-            metric = outline.to_crs(unit_crs).geometry.iloc[0]
-            shapely.prepare(metric)
-            wgs84 = outline.to_crs(4326).geometry.iloc[0]
+            unit_crs, metric, wgs84 = places[i]
             unit = PlannedUnit(index=i, name=name, geometry=wgs84, weight=float(shapely.area(metric)))
             unit_zones, unit_field = None, None
             if zones is not None:
@@ -189,13 +252,13 @@ def open_units(spec: BatchSpec) -> tuple[int, Iterator[PlannedUnit]]:
                 # A raster alone (or no zone here): the unit is its one zone, with the raster's counts.
                 unit_zones, unit_field = outline.reset_index(drop=True), None
             task_layers = {}
-            coarse: dict[float, shapely.Geometry] = {}
-            for layer_name, gdf in layers.items():
-                role = guess_role(layer_name)
-                margin = 0.0 if role in _INSIDE_ROLES else roads_reach if role == "roads" else reach
-                if margin not in coarse:
-                    coarse[margin] = _coarse_area(metric, margin)
-                near = _near(gdf, trees[layer_name], metric, coarse[margin], unit_crs, margin)
+            for layer_name in spec.layers:
+                if layer_name in chunked:
+                    near = chunked[layer_name].gather(pieces[layer_name][i])
+                else:
+                    gdf = layers[layer_name]
+                    margin = margins[layer_name]
+                    near = _near(gdf, trees[layer_name], metric, coarse[i][margin], unit_crs, margin)
                 if len(near):
                     task_layers[layer_name] = near
                 else:
@@ -221,6 +284,129 @@ def open_units(spec: BatchSpec) -> tuple[int, Iterator[PlannedUnit]]:
             yield unit
 
     return len(names), cut()
+
+
+def _place(outline: gpd.GeoDataFrame, crs: str | None) -> tuple[CRS, shapely.Geometry, shapely.Geometry]:
+    """A unit's metric CRS, its polygon there (prepared) and its polygon in WGS84."""
+    unit_crs = CRS.from_user_input(crs) if crs else _utm_of(outline)
+    metric = outline.to_crs(unit_crs).geometry.iloc[0]
+    shapely.prepare(metric)
+    return unit_crs, metric, outline.to_crs(4326).geometry.iloc[0]
+
+
+# -- layers too large for memory -------------------------------------------------------------------
+def _is_big(source: Source, limit: int) -> bool:
+    """Whether ``source`` is read in partitions: its file is over ``limit`` bytes and of a format
+    read by feature offset."""
+    return source.path.suffix.lower() in _CHUNKED_SUFFIXES and source.path.stat().st_size > limit
+
+
+@dataclass
+class ChunkedLayer:
+    """A layer read in partitions by dask-geopandas, never whole in one process."""
+
+    name: str
+    label: str
+    frame: Any  # dask_geopandas.GeoDataFrame
+
+    @classmethod
+    def open(cls, name: str, source: Source, limit: int) -> ChunkedLayer:
+        """The layer's partitions, of at most ``limit`` (and :data:`PARTITION_BYTES`) bytes of its file.
+
+        Raises
+        ------
+        CityPlannerError
+            When the file or layer cannot be read, has no CRS, or a road layer declares no lines.
+        """
+        import dask_geopandas
+        import pyogrio
+
+        label = _label(source)
+        try:
+            layer = source.layer
+            if layer is None:
+                names = pyogrio.list_layers(source.path)[:, 0]
+                if len(names) != 1:
+                    raise BatchError(f"File '{source.path}' has {len(names)} layers; name one as FILE:LAYER.")
+            info = pyogrio.read_info(source.path, layer=layer)
+            features = int(info["features"])
+            size = source.path.stat().st_size
+            parts = max(1, min(features, math.ceil(size / max(1, min(limit, PARTITION_BYTES)))))
+            frame = dask_geopandas.read_file(str(source.path), layer=layer, npartitions=parts)
+        except CityPlannerError:
+            raise
+        except Exception as err:  # any reader failure becomes one sentence
+            raise BatchError(f"{label} cannot be read in partitions ({first_line(err)}).") from None
+        if features == 0:
+            raise BatchError(f"{label}, given as layer '{name}', has no features.")
+        if frame.crs is None:
+            raise BatchError(f"{label}, given as layer '{name}', has no coordinate reference system (CRS).")
+        declared = str(info.get("geometry_type") or "")
+        if guess_role(name) == "roads" and declared.removeprefix("Multi").startswith(("Point", "Polygon")):
+            raise BatchError(
+                f"{label}, given as layer '{name}', holds no lines; the road layer must hold street "
+                "centre lines."
+            )
+        return cls(name, label, frame)
+
+    def cut(self, places: list[tuple[CRS, shapely.Geometry, shapely.Geometry]], margin_m: float, cluster):
+        """Start cutting every unit's features out of every partition; one handle per unit.
+
+        ``places`` holds each unit's metric CRS, polygon there and coarse area around it. With a
+        cluster the partitions are read and cut on its workers and the handles are futures;
+        otherwise they are cut here, one partition after the other.
+        """
+        import dask
+
+        per_partition = [
+            dask.delayed(_cut_partition, pure=True)(part, places, margin_m)
+            for part in self.frame.to_delayed()
+        ]
+        per_unit = [dask.delayed(_join_pieces, pure=True)(per_partition, i) for i in range(len(places))]
+        client = cluster() if cluster is not None else None
+        if client is None:
+            return list(dask.compute(*per_unit, scheduler="synchronous"))
+        return client.compute(per_unit)
+
+    def gather(self, handle) -> gpd.GeoDataFrame:
+        """One unit's features (waiting for its future), as one sentence when they cannot be read."""
+        if isinstance(handle, gpd.GeoDataFrame):
+            return handle
+        try:
+            return handle.result()
+        except CityPlannerError:
+            raise
+        except Exception as err:  # a reader failure on the worker
+            raise BatchError(f"{self.label} cannot be read in partitions ({first_line(err)}).") from None
+        finally:
+            handle.release()
+
+
+def _cut_partition(
+    part: gpd.GeoDataFrame, places: list[tuple[CRS, shapely.Geometry, shapely.Geometry]], margin_m: float
+) -> list[gpd.GeoDataFrame]:
+    """Each unit's features of one partition (features without geometry dropped, as on reading)."""
+    geoms = part.geometry.to_numpy()
+    part = part[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))].reset_index(drop=True)
+    tree = shapely.STRtree(part.geometry.to_numpy())
+    for _, metric, _ in places:
+        shapely.prepare(metric)  # preparation does not survive pickling
+    return [_near(part, tree, metric, area, crs, margin_m) for crs, metric, area in places]
+
+
+def _join_pieces(per_partition: list[list[gpd.GeoDataFrame]], index: int) -> gpd.GeoDataFrame:
+    """Unit ``index``'s features from every partition, in the layer's order."""
+    pieces = [cut[index] for cut in per_partition]
+    found = [p for p in pieces if len(p)]
+    if not found:
+        return pieces[0]
+    return pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 def _label(source: Source) -> str:
