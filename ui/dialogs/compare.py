@@ -89,7 +89,14 @@ class CompareDialog(QDialog):
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, 4)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Long KPI names wrap onto a second line instead of being cut with "…".
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.cost_label = QLabel()
         self.cost_label.setObjectName("CompareCost")
         self.cost_label.setWordWrap(True)
@@ -203,12 +210,12 @@ class CompareDialog(QDialog):
                 item = QTableWidgetItem(text)
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if col == 0:
+                    item.setToolTip(text)
                 if col in (1, 2):
                     status = (ra if col == 1 else rb).status
                     item.setBackground(QColor(STATUS_COLOURS.get(status, "#ffffff")))
                 self.table.setItem(row, col, item)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         cost_a, cost_b = comparison.costs[a], comparison.costs[b]
         currency = cost_b.currency
         self.cost_label.setText(
