@@ -151,3 +151,33 @@ def test_report_without_decisions_has_no_section(project, tmp_path):
     from cityplanner.report.content import collect
 
     assert collect(project, [PLAN]).decisions == []
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_saved_log_is_in_the_html_map_panel(project, tmp_path, lang):
+    from html import unescape
+
+    from cityplanner.report.html import write_html
+
+    results = Evaluator(project).evaluate(PLAN)
+    when = dt.datetime(2026, 12, 2, 10, 15)
+    note = "Sở TT&TT <script>alert(1)</script> {{7*7}} trước Tết"
+    decisions.add_decision(project, decisions.new_entry(project, PLAN, "agreed", note, results, when=when))
+    path = tmp_path / "workshop.cityplan"
+    save_project(project, path)
+    page = write_html(load_project(path), [PLAN], tmp_path / f"map_{lang}.html", lang=lang).read_text("utf-8")
+    heading = "Workshop decisions" if lang == "en" else "Quyết định tại hội thảo"
+    assert heading in page and "2026-12-02 10:15" in page
+    # The note as text: escaped once, never markup, never a template.
+    assert "<script>alert(1)</script>" not in page
+    assert "Sở TT&amp;TT &lt;script&gt;alert(1)&lt;/script&gt; {{7*7}} trước Tết" in page
+    assert note in unescape(page) and "49" not in note
+    summary = "1 decision: 1 agreed." if lang == "en" else "1 quyết định: 1 thống nhất."
+    assert summary in unescape(page)
+
+
+def test_html_map_without_decisions_has_no_log(project, tmp_path):
+    from cityplanner.report.html import write_html
+
+    page = write_html(project, [PLAN], tmp_path / "map.html").read_text("utf-8")
+    assert "Workshop decisions" not in page

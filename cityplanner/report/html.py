@@ -39,7 +39,7 @@ from ..progress import Progress, report
 from ..project import Project
 from . import i18n
 from ._common import attribute_table, content_for, kpi_rows, placement_rows, replaced_atomically
-from .content import ReportContent, ScenarioContent
+from .content import ReportContent, ScenarioContent, decision_rows, decision_summary, decision_text
 from .figures import (
     BUILDING_COLOUR,
     DEFAULT_FACILITY_COLOUR,
@@ -489,7 +489,25 @@ def _kpi_panel(content: ReportContent, headline: str | None) -> str:
         if cost:
             parts.append(f"<div class='cp-cost'>{escape(cost)}</div>")
         parts.append("</details>")
+    parts += _decision_log(content)
     if content.attribution:
         parts.append(f"<div class='vi'>{tr('map_data', attribution=content.attribution)}</div>")
     parts.append("</details></div>")
     return "".join(parts)
+
+
+def _decision_log(content: ReportContent) -> list[str]:
+    """The workshop's decision log, as the PDF's section has it (every cell escaped here)."""
+    if not content.decisions:
+        return []
+    lang = content.lang
+    parts = [f"<details><summary>{escape(decision_text('heading', lang))}</summary>"]
+    parts.append(f"<div class='cp-cost'>{escape(decision_summary(content.decisions, lang))}</div><table>")
+    keys = ("time", "scenario", "decision", "change", "kpis", "note")
+    parts.append(
+        "<tr>" + "".join(f"<th>{escape(decision_text(f'col_{k}', lang))}</th>" for k in keys) + "</tr>"
+    )
+    for row in decision_rows(content.decisions, lang):
+        parts.append("<tr>" + "".join(f"<td>{escape(row[k])}</td>" for k in keys) + "</tr>")
+    parts.append("</table></details>")
+    return parts
