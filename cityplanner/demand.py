@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
-from scipy.spatial import cKDTree
 
 from .errors import AnalysisError
 from .io import check_population
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 DEMAND_MODELS = ("area", "point")
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
@@ -75,6 +78,10 @@ class Demand:
     @cached_property
     def kdtree(self) -> cKDTree:
         """A k-d tree of the demand points, built once (pair searches after every placement)."""
+        # Imported here: scipy.spatial takes about a second to import, and opening a project (which
+        # reaches this module through surface.SURFACE_LAYER) needs no tree before the window shows.
+        from scipy.spatial import cKDTree
+
         return cKDTree(self.points)
 
     @cached_property
