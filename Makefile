@@ -40,7 +40,8 @@ clean:
 
 # Compile the Vietnamese UI catalogue (after editing resources/translations/cityplanner_vi.ts in Qt
 # Linguist; refresh its source strings with `$(BIN)/pyside6-lupdate -locations none ui/app.py
-# ui/main_window.py ui/i18n.py ui/canvas/view.py ui/docks/*.py ui/dialogs/*.py ui/workshop/*.py
+# ui/main_window.py ui/i18n.py ui/crash_handler.py ui/canvas/view.py ui/docks/*.py ui/dialogs/*.py
+# ui/workshop/*.py
 # -ts resources/translations/cityplanner_vi.ts`).
 .PHONY: translations
 translations: $(STAMP)

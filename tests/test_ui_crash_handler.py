@@ -183,3 +183,23 @@ def test_a_hostile_input_file_gets_the_sentence_of_the_command_line(qtbot, tmp_p
         assert shown[-1] == ("Add layer", str(err.value))
     make.write(make.stops(), tmp_path / "fine.geojson")
     assert win.add_layer_file(tmp_path / "fine.geojson")  # the window still works
+
+
+@pytest.mark.qt_no_exception_capture
+def test_the_dialog_speaks_the_ui_language(qtbot, tmp_path, log_dir):
+    from ui import i18n
+
+    new_window(qtbot, tmp_path)
+    i18n.install_translator("vi")
+    try:
+        for i in range(2):
+            crash_handler.report(ValueError(f"lỗi {i}"), "in a test")
+        dialog = _dialog(qtbot)
+        assert dialog.windowTitle() == "Lỗi không mong đợi"
+        assert dialog.text().startswith("Đã xảy ra lỗi (ValueError: lỗi 0)")
+        qtbot.waitUntil(lambda: "Thêm 1 lỗi kể từ đó" in dialog.informativeText(), timeout=10_000)
+        assert "Chi tiết đã được ghi vào" in dialog.informativeText()
+        QTest.mouseClick(dialog.button(QMessageBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: crash_handler.dialog() is None, timeout=10_000)
+    finally:
+        i18n.install_translator("en")

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from cityplanner.errors import CityPlannerError
@@ -90,11 +90,12 @@ class _Reporter(QObject):
         if isinstance(exc, CityPlannerError):
             title, text = "CityPlanner", str(exc)
         else:
-            title = "Unexpected error"
-            text = (
-                f"Something went wrong ({exc_type.__name__}: {_short(exc)}). Your work is still open; "
-                "save it under a new name to be safe."
-            )
+            # translate() is thread-safe; this runs on the thread that raised.
+            title = QCoreApplication.translate("CrashHandler", "Unexpected error")
+            text = QCoreApplication.translate(
+                "CrashHandler",
+                "Something went wrong ({error}). Your work is still open: save it under a new name.",
+            ).format(error=f"{exc_type.__name__}: {_short(exc)}")
         self.reported.emit(title, text, details)
 
     @Slot(str, str, str)
@@ -116,8 +117,12 @@ class _Reporter(QObject):
         dialog.open()  # window-modal, without a nested event loop: the app goes on running
 
     def _informative(self) -> str:
-        more = f"\n{self.more} more error(s) since; all are in the log." if self.more else ""
-        return f"The details were written to {self.log_path}{more}"
+        text = QCoreApplication.translate("CrashHandler", "The details were written to {path}")
+        text = text.format(path=self.log_path)
+        if self.more:
+            more = QCoreApplication.translate("CrashHandler", "{n} more error(s) since; all are in the log.")
+            text += "\n" + more.format(n=self.more)
+        return text
 
     def _closed(self, _result: int) -> None:
         self.dialog = None

@@ -123,6 +123,25 @@
     </message>
 </context>
 <context>
+    <name>CrashHandler</name>
+    <message>
+        <source>Unexpected error</source>
+        <translation>Lỗi không mong đợi</translation>
+    </message>
+    <message>
+        <source>Something went wrong ({error}). Your work is still open: save it under a new name.</source>
+        <translation>Đã xảy ra lỗi ({error}). Công việc của bạn vẫn đang mở: hãy lưu dưới một tên mới.</translation>
+    </message>
+    <message>
+        <source>The details were written to {path}</source>
+        <translation>Chi tiết đã được ghi vào {path}</translation>
+    </message>
+    <message>
+        <source>{n} more error(s) since; all are in the log.</source>
+        <translation>Thêm {n} lỗi kể từ đó; tất cả đều có trong nhật ký.</translation>
+    </message>
+</context>
+<context>
     <name>DecisionDialog</name>
     <message>
         <source>&amp;Agreed</source>
