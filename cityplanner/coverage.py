@@ -551,19 +551,42 @@ def _covered_share(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: np
 
 def _area_share(demand: Demand, zones: np.ndarray, regions: np.ndarray) -> np.ndarray:
     """``area(zone ∩ union(regions)) / area(zone)`` for the zones ``zones``."""
-    share = np.zeros(len(zones))
-    if len(zones) == 0 or len(regions) == 0:
+    return area_share(demand.geometry[zones], demand.area_m2[zones], regions)
+
+
+def area_share(geoms: np.ndarray, area: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """``area(geometry ∩ union(regions)) / area`` per polygon, without the union of all regions.
+
+    Each polygon meets only the union of the regions that intersect it, so a city's zones under
+    thousands of service discs cost a few small unions instead of one large one; a polygon
+    strictly inside one region is covered whole (share 1) without an intersection.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        (n,) polygons (zones, surface pieces).
+    area : numpy.ndarray
+        (n,) their areas in m² (the denominators).
+    regions : numpy.ndarray
+        Polygons (service discs, hazard areas), overlapping or not.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) shares in [0, 1]; 0 where ``area`` is 0.
+    """
+    share = np.zeros(len(geoms))
+    if len(geoms) == 0 or len(regions) == 0:
         return share
-    geoms = demand.geometry[zones]
     zi, ri = shapely.STRtree(regions).query(geoms, predicate="intersects")
     shapely.prepare(regions)
-    inside = np.zeros(len(zones), dtype=bool)
+    inside = np.zeros(len(geoms), dtype=bool)
     inside[zi[shapely.contains_properly(regions[ri], geoms[zi])]] = True
     share[inside] = 1.0
     partial = ~inside[zi]
     ids, unions = _union_by_zone(zi[partial], ri[partial], regions)
     covered = shapely.area(shapely.intersection(geoms[ids], unions))
-    area = demand.area_m2[zones[ids]]
+    area = np.asarray(area, dtype=float)[ids]
     with np.errstate(invalid="ignore", divide="ignore"):
         share[ids] = np.clip(np.where(area > 0, covered / area, 0.0), 0.0, 1.0)
     return share

@@ -757,16 +757,23 @@ class Evaluator:
         )
 
     def _area_within(self, kpi: KpiDefinition, scenario: str) -> _Outcome:
-        """% of the city's area (union of the zones) within ``threshold_m`` of a facility."""
+        """% of the city's area (union of the zones) within ``threshold_m`` of a facility.
+
+        Each zone meets only the discs that reach it (:func:`coverage.area_share`); the city's
+        covered area is the sum of the zones' when they do not overlap (:meth:`_city_share`).
+        """
         facilities, missing = self._facilities(kpi, scenario)
         if facilities is None:
             return _Outcome(None, missing)
         if self.city is None:
             return _Outcome(None, "The zones are points, so the city has no area to cover.")
-        region = self._service_region(facilities.geometry.to_numpy(), kpi.threshold_m)
-        value = 100.0 * shapely.area(shapely.intersection(self.city, region)) / shapely.area(self.city)
-        zone_area = shapely.area(self.zone_geometry)
-        zone_share = shapely.area(shapely.intersection(self.zone_geometry, region)) / zone_area
+        discs = self._service_regions(facilities.geometry.to_numpy(), kpi.threshold_m)
+        zone_area = self._zone_area
+        # A zone without area (a point) has no share.
+        zone_share = np.where(
+            zone_area > 0, coverage.area_share(self.zone_geometry, zone_area, discs), np.nan
+        )
+        value = 100.0 * self._city_share(np.nan_to_num(zone_share * zone_area), discs)
         note = f"{len(facilities)} facilities within {kpi.threshold_m:g} m, straight-line distance{missing}."
         return _Outcome(
             float(value),
@@ -784,8 +791,10 @@ class Evaluator:
         streets, reason = self._major_streets(kpi)
         if streets is None:
             return _Outcome(None, reason)
-        region = self._service_region(facilities.geometry.to_numpy(), kpi.threshold_m)
-        covered = shapely.intersection(streets, region)
+        discs = self._service_regions(facilities.geometry.to_numpy(), kpi.threshold_m)
+        # Only the discs that reach a major street matter: their union is the covered part's.
+        near = shapely.STRtree(discs).query(streets, predicate="intersects")
+        covered = shapely.intersection(streets, shapely.union_all(discs[near]))
         value = 100.0 * shapely.length(covered) / shapely.length(streets)
         zone_length = shapely.length(shapely.intersection(self.zone_geometry, streets))
         zone_covered = shapely.length(shapely.intersection(self.zone_geometry, covered))
@@ -946,9 +955,30 @@ class Evaluator:
         """Facilities within ``radius_m`` of the zones' extent (the others cannot serve anyone)."""
         return shapely.dwithin(geoms, shapely.box(*self.demand.bounds), radius_m)
 
-    def _service_region(self, geoms: np.ndarray, radius_m: float) -> shapely.Geometry:
-        """Union of the facilities' service regions, built as coverage builds them."""
-        return shapely.union_all(shapely.buffer(geoms, radius_m, quad_segs=coverage.QUAD_SEGS))
+    def _service_regions(self, geoms: np.ndarray, radius_m: float) -> np.ndarray:
+        """The facilities' service regions (not unioned), built as coverage builds them."""
+        return shapely.buffer(geoms, radius_m, quad_segs=coverage.QUAD_SEGS)
+
+    @cached_property
+    def _zone_area(self) -> np.ndarray:
+        return shapely.area(self.zone_geometry)
+
+    @cached_property
+    def _city_area(self) -> float:
+        return float(shapely.area(self.city))
+
+    def _city_share(self, zone_covered_m2: np.ndarray, regions: np.ndarray) -> float:
+        """Share of the city's area inside the union of ``regions``, given each zone's covered area.
+
+        The zones' sum exceeds the city's covered area by at most the area where zones overlap
+        (the sum of their areas minus the city's); when that is below 1e-10 of the sum (zones
+        that tile the city, up to rounding), the sum is the answer, else the city is intersected
+        as a whole.
+        """
+        total = float(zone_covered_m2.sum())
+        if abs(float(self._zone_area.sum()) - self._city_area) <= 1e-10 * total:
+            return total / self._city_area
+        return float(coverage.area_share(np.array([self.city]), np.array([self._city_area]), regions)[0])
 
     def _per_population(self, amount: float, kpi: KpiDefinition) -> float:
         return float(amount * kpi.per_population / self.demand.population.sum())
