@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from cityplanner.resources import resource_path
 
-from . import crash_handler, i18n
+from . import crash_handler, i18n, workers
 from .icons import icon
 from .main_window import MainWindow
 
@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = create_app(language=args.lang)
     window = start_window(args.project)
+    # The app's garbage-collection policy (see ui.workers): what lives now lives until it quits.
+    workers.keep_long_lived_out_of_collections()
     if args.present:
         window.toggle_presentation()
     if args.startup_time:

@@ -10,6 +10,7 @@ log, and the message passed on names the log too.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,32 @@ from cityplanner.errors import Cancelled, CityPlannerError
 from cityplanner.progress import Progress
 
 from . import crash_handler
+
+# Garbage-collection policy of the app (issue 11: the UI thread never blocked over 200 ms).
+# A full collection scans every tracked object while holding the GIL, so one on any thread stops
+# the UI thread: 0.2-0.9 s with the HCMC project open (190,000 objects: the app's modules, the
+# project's geometries, the street network's 29,000 edge lines). The objects alive at start-up
+# and once a project is open and evaluated live until it closes, so freeze_long_lived() moves them
+# out of the collector's sight (gc.freeze); collections then scan only what was made since.
+# Memory cost: cyclic garbage among frozen objects is never collected. Switching between two
+# HCMC projects left 144 such objects (RSS unchanged at the MB); objects freed by reference
+# counting (all of a project's data here) are freed as before. Enabled by the app (ui.app.main)
+# and the UI-blocking benchmark; tests leave it off.
+_freezing = False
+
+
+def keep_long_lived_out_of_collections(enabled: bool = True) -> None:
+    """Turn the garbage-collection policy above on (the app) or off, and freeze what lives now."""
+    global _freezing
+    _freezing = enabled
+    freeze_long_lived()
+
+
+def freeze_long_lived() -> None:
+    """Collect the young generations and freeze every surviving object (when the policy is on)."""
+    if _freezing:
+        gc.collect(1)
+        gc.freeze()
 
 
 class WorkerSignals(QObject):
