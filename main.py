@@ -96,6 +96,11 @@ def _desktop_selftest() -> str:
 
 
 if __name__ == "__main__":
+    # The Linux bundle's `cityplanner-cli` is a link to this executable (installer/cityplanner.spec).
+    if getattr(sys, "frozen", False) and os.path.basename(sys.argv[0]) == "cityplanner-cli":
+        from cli_entry import run
+
+        sys.exit(run())
     if "--selftest" in sys.argv[1:]:
         sys.exit(selftest())
     from ui.app import main

@@ -11,7 +11,7 @@ from PyInstaller.utils.hooks import collect_data_files, collect_submodules
 _UNUSED = (
     "pyarrow.tests", "pyarrow.flight", "pyarrow._flight", "pyarrow.cuda", "pyarrow._cuda",
     "pyarrow.gandiva", "pyarrow._s3fs", "pyarrow._gcsfs", "pyarrow._azurefs", "pyarrow._hdfs",
-    "pyarrow.substrait", "pyarrow._substrait", "pyarrow.benchmark",
+    "pyarrow.substrait", "pyarrow._substrait", "pyarrow.benchmark", "pyarrow._pyarrow_cpp_tests",
 )  # fmt: skip
 
 hiddenimports = collect_submodules("pyarrow", filter=lambda name: not name.startswith(_UNUSED))
