@@ -510,3 +510,70 @@ def test_a_layer_too_large_for_memory_is_cut_on_the_cluster_with_the_same_figure
     # Without a cluster (the serial path) the partitions are cut in this process, to the same units.
     plan = plan_units(spec, big_layer_bytes=limit)
     assert [u.key for u in plan.units] == [u.record["key"] for u in whole.units]
+
+
+def test_a_proposal_per_unit_is_the_engines_siting_with_its_kpis_and_cost(client, tmp_path):
+    """``proposal: {type: clinic, budget: ...}``: each unit's plan equals the one the engine's
+    siting makes in the unit's project made by hand, its KPIs are rows of its own scenario in
+    kpis.csv and its cost is stated."""
+    from cityplanner.cost import scenario_cost
+    from cityplanner.optimise import grid_candidates, optimise_project, propose_into_scenario
+
+    gpkg = _write_country(tmp_path, units=UNITS[:2])
+    proposal = {"type": "clinic", "budget": 3_100_000, "grid": 150, "name": "Trạm y tế mới"}
+    spec_path = _write_spec(tmp_path, gpkg, proposal=proposal)
+    out = tmp_path / "out"
+    result = run_batch(load_spec(spec_path), out, client=client, figures=False)
+    assert not result.failed
+    table = _read_csv(out / "kpis.csv")
+    assert set(table["scenario"]) == {"Baseline", "Trạm y tế mới"}
+    assert len(table) == 2 * 2 * table["kpi"].nunique()
+    units = _read_csv(out / "units.csv").set_index("unit")
+
+    project = _hand_made(gpkg, 0, tmp_path / "hand")
+    evaluator = Evaluator(project)
+    candidates = grid_candidates(project.zones, 150.0)
+    siting = optimise_project(
+        project, "clinic", "mclp", candidates, budget=3_100_000.0, network=evaluator.network,
+        time_limit_s=60.0, surface=evaluator.surface,
+    )  # fmt: skip
+    propose_into_scenario(project, "clinic", siting, candidates, "Trạm y tế mới")
+    expected = evaluator.evaluate("Trạm y tế mới")
+    cost = scenario_cost(project, "Trạm y tế mới")
+    assert cost.placements == 2 and cost.total == 3_000_000.0  # two clinics at 1.5 million each
+
+    record = result.units[0].record["proposal"]
+    assert record["error"] is None and record["sites"] == 2 and record["cost"] == cost.total
+    assert [r["value"] for r in record["rows"]] == [k.value for k in expected]
+    rows = table[(table["unit"] == "Quận Một") & (table["scenario"] == "Trạm y tế mới")].set_index("kpi")
+    for k in expected:
+        assert _value(rows.loc[k.id, "value"]) == k.value and rows.loc[k.id, "status"] == k.status
+    row = units.loc["Quận Một"]
+    assert row["proposal"] == "Trạm y tế mới" and row["proposal_type"] == "clinic"
+    assert int(row["proposal_sites"]) == 2 and float(row["proposal_cost"]) == 3_000_000.0
+    assert row["currency"] == cost.currency and row["proposal_error"] == ""
+    # The proposal's coverage is its scenario's health KPI (the same surface and distances).
+    health = next(k for k in expected if k.id == "health_access_1km")
+    assert 100.0 * float(row["proposal_covered"]) / float(row["population"]) == pytest.approx(health.value)
+    # The baseline's rows are unchanged by the proposal; the charts and maps show the baseline.
+    baseline = table[(table["unit"] == "Quận Một") & (table["scenario"] == "Baseline")]
+    assert [_value(v) for v in baseline["value"]] == [
+        k.value for k in Evaluator(_hand_made(gpkg, 0, tmp_path / "hand2")).evaluate()
+    ]
+
+
+@pytest.mark.parametrize(
+    "proposal, words",
+    [
+        ({"type": "hospital", "budget": 1}, "not a facility type"),
+        ({"type": "clinic"}, "exactly one of 'budget'"),
+        ({"type": "clinic", "sites": 0}, "at least 1"),
+        ({"type": "clinic", "sites": 2, "candidates": "zones"}, "can only be 'network'"),
+        ({"type": "clinic", "sites": 2, "name": "Baseline"}, "must not be 'Baseline'"),
+    ],
+)
+def test_a_bad_proposal_is_refused_in_one_sentence(country, tmp_path, proposal, words):
+    gpkg, _ = country
+    with pytest.raises(BatchError, match="batch spec") as caught:
+        load_spec(_write_spec(tmp_path, gpkg, proposal=proposal))
+    assert words in str(caught.value) and str(caught.value).endswith(".")

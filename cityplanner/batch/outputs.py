@@ -1,58 +1,81 @@
 """The outputs of a batch: one table of units x KPIs as CSV, GeoPackage and Excel, and figures.
 
 ``kpis.csv``
-    One row per unit and KPI: ``unit, kpi, code, name, value, unit_of_measure, target, status,
-    population, rank, direction, mode, note`` (``kpi`` is the catalogue id; ``rank`` 1 is the best
-    unit for that KPI; values unrounded, empty when n/a). UTF-8 with a byte-order mark, CRLF;
-    every text cell that starts like a formula is quoted (:func:`cityplanner.report.tables.spreadsheet_text`).
+    One row per unit, scenario and KPI: ``unit, kpi, code, name, value, unit_of_measure, target,
+    status, population, scenario, rank, direction, mode, note`` (``kpi`` is the catalogue id;
+    ``scenario`` the baseline's name, or the proposal's when the spec asks for one; ``rank`` 1 is
+    the best unit for that KPI in that scenario; values unrounded, empty when n/a). UTF-8 with a
+    byte-order mark, CRLF; every text cell that starts like a formula is quoted
+    (:func:`cityplanner.report.tables.spreadsheet_text`).
 ``units.csv``
     One row per unit: ``unit, state`` (``ok`` or ``failed``), ``error`` (one sentence), ``population``,
     ``cells``, ``demand_method``, ``distance_mode``, ``crs``, ``absent_layers``, ``cached``, ``seconds``,
-    ``worker``, ``met``, ``near``, ``not_met``, ``n_a``.
+    ``worker``, ``met``, ``near``, ``not_met``, ``n_a`` (of the baseline); with a proposal also
+    ``proposal`` (its scenario), ``proposal_type``, ``proposal_sites``, ``proposal_cost``,
+    ``currency``, ``proposal_covered`` (people within the type's radius), ``proposal_optimal`` and
+    ``proposal_error`` (one sentence when the proposal could not be made).
 ``kpis.gpkg``
     Layer ``kpis``: the rows of ``kpis.csv`` on the unit polygons (WGS84), with a QGIS style by
     ``status``; layer ``units``: one polygon per unit with ``state``, ``error``, and each KPI's
-    value and status (``<kpi>`` and ``<kpi>_status``).
+    baseline value and status (``<kpi>`` and ``<kpi>_status``).
 ``kpis.xlsx``
     Sheets ``KPIs`` and ``Units``, the same tables.
 ``charts/rank_<kpi>.png``, ``maps/map_<kpi>.png``, ``map.html``, ``summary.pdf``
-    A ranking chart and a choropleth map per KPI, an offline HTML map with one layer per KPI, and
-    a PDF summary of the network of cities (see :mod:`cityplanner.batch.figures`).
+    A ranking chart and a choropleth map per KPI (of the baseline), an offline HTML map with one
+    layer per KPI, and a PDF summary of the network of cities (see :mod:`cityplanner.batch.figures`).
+
+The CSV, workbook and GeoPackage are written by the plan report's writers
+(:func:`~cityplanner.report.tables.write_csv_files`, :func:`~cityplanner.report.tables.write_workbook`,
+:func:`~cityplanner.report.tables.write_styled_gpkg`), so both are made safe and styled alike.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from ..errors import ReportError
-from ..report._common import all_replaced_atomically, replaced_atomically
-from ..report.figures import STATUS_COLOURS
-from ..report.tables import _categorized_qml, _format_sheet, _write_layer_styles, spreadsheet_frame
+from ..project import BASELINE
+from ..report.tables import (
+    categorized_qml,
+    status_categories,
+    write_csv_files,
+    write_styled_gpkg,
+    write_workbook,
+)
 from .run import BatchResult
 
 KPI_TABLE_COLUMNS = (
-    "unit", "kpi", "code", "name", "value", "unit_of_measure", "target", "status", "population", "rank",
-    "direction", "mode", "note",
+    "unit", "kpi", "code", "name", "value", "unit_of_measure", "target", "status", "population",
+    "scenario", "rank", "direction", "mode", "note",
 )  # fmt: skip
 UNIT_TABLE_COLUMNS = (
     "unit", "state", "error", "population", "cells", "demand_method", "distance_mode", "crs", "absent_layers",
     "cached", "seconds", "worker", "met", "near", "not_met", "n_a",
 )  # fmt: skip
+PROPOSAL_COLUMNS = (
+    "proposal", "proposal_type", "proposal_sites", "proposal_cost", "currency", "proposal_covered",
+    "proposal_optimal", "proposal_error",
+)  # fmt: skip
 
 
 def kpi_table(result: BatchResult) -> pd.DataFrame:
-    """One row per evaluated unit and KPI, in spec and catalogue order, with each unit's rank."""
+    """One row per evaluated unit, scenario and KPI, in spec and catalogue order, with each unit's
+    rank (the baseline's rows of a unit, then its proposal's)."""
     rows = []
     for outcome in result.units:
         if not outcome.ok:
             continue
-        population = outcome.record.get("population")
-        for row in outcome.record["rows"]:
-            rows.append({**row, "unit": outcome.name, "population": population})
+        record = outcome.record
+        population = record.get("population")
+        proposal = record.get("proposal") or {}
+        for scenario, scenario_rows in (
+            (record.get("scenario", BASELINE), record["rows"]),
+            (proposal.get("scenario"), proposal.get("rows") or []),
+        ):
+            for row in scenario_rows:
+                rows.append({**row, "unit": outcome.name, "population": population, "scenario": scenario})
     frame = pd.DataFrame(rows, columns=[c for c in KPI_TABLE_COLUMNS if c != "rank"])
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
     frame["target"] = pd.to_numeric(frame["target"], errors="coerce").astype("float64")
@@ -61,10 +84,16 @@ def kpi_table(result: BatchResult) -> pd.DataFrame:
     return frame[list(KPI_TABLE_COLUMNS)]
 
 
+def baseline_rows(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`kpi_table` of each unit's baseline (what the charts and maps show)."""
+    first = kpis.groupby("unit", sort=False)["scenario"].transform("first")
+    return kpis[kpis["scenario"] == first]
+
+
 def _ranks(frame: pd.DataFrame) -> pd.Series:
-    """1 for the best unit of each KPI (by its direction), ties sharing the better rank."""
+    """1 for the best unit of each scenario and KPI (by its direction), ties sharing the better rank."""
     rank = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    for _, rows in frame.groupby("kpi", sort=False):
+    for _, rows in frame.groupby(["scenario", "kpi"], sort=False):
         lower = (rows["direction"] == "lower").all()
         ranked = rows["value"].rank(method="min", ascending=bool(lower))
         rank.loc[rows.index] = ranked.astype("Int64")
@@ -102,6 +131,17 @@ def unit_table(result: BatchResult) -> pd.DataFrame:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     for column in ("cells", "met", "near", "not_met", "n_a"):
         frame[column] = pd.array(frame[column], dtype="Int64")
+    if result.spec.proposal is not None:
+        proposals = [o.record.get("proposal") or {} for o in result.units]
+        frame["proposal"] = [p.get("scenario", "") for p in proposals]
+        frame["proposal_type"] = [p.get("type", "") for p in proposals]
+        frame["proposal_sites"] = pd.array([p.get("sites") for p in proposals], dtype="Int64")
+        for column, key in (("proposal_cost", "cost"), ("proposal_covered", "covered")):
+            frame[column] = pd.to_numeric(pd.Series([p.get(key) for p in proposals]), errors="coerce")
+        frame["currency"] = [p.get("currency", "") for p in proposals]
+        frame["proposal_optimal"] = pd.array([p.get("optimal") for p in proposals], dtype="boolean")
+        frame["proposal_error"] = [p.get("error") or "" for p in proposals]
+        frame = frame[[*UNIT_TABLE_COLUMNS, *PROPOSAL_COLUMNS]]
     return frame
 
 
@@ -117,29 +157,20 @@ def write_outputs(result: BatchResult, out: Path, figures: bool = True) -> list[
     """Write every output of the batch into ``out``; the files written, in order."""
     kpis = kpi_table(result)
     units = unit_table(result)
-    files = _write_csv(out, {"kpis.csv": kpis, "units.csv": units})
+    files = write_csv_files(out, {"kpis.csv": kpis, "units.csv": units}, "batch tables")
     files.append(_write_gpkg(out / "kpis.gpkg", result, kpis, units))
-    files.append(_write_xlsx(out / "kpis.xlsx", {"KPIs": kpis, "Units": units}))
+    files.append(write_workbook(out / "kpis.xlsx", {"KPIs": kpis, "Units": units}))
     if figures:
         from .figures import write_figures
 
-        files += write_figures(result, kpis, units, out)
+        files += write_figures(result, baseline_rows(kpis), units, out)
     return files
 
 
-def _write_csv(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    targets = [out / name for name in tables]
-    with all_replaced_atomically(targets, "batch tables", out) as temporaries:
-        for tmp, frame in zip(temporaries, tables.values(), strict=True):
-            text = spreadsheet_frame(frame).to_csv(index=False, lineterminator="\r\n")
-            tmp.write_bytes(text.encode("utf-8-sig"))
-    return targets
-
-
 def wide_units(result: BatchResult, kpis: pd.DataFrame, units: pd.DataFrame) -> gpd.GeoDataFrame:
-    """One polygon per unit with its state, error and each KPI's value and status as columns."""
+    """One polygon per unit with its state, error and each KPI's baseline value and status as columns."""
     frame = units[["unit", "state", "error", "population", "distance_mode", "demand_method"]].copy()
-    for kpi_id, rows in kpis.groupby("kpi", sort=False):
+    for kpi_id, rows in baseline_rows(kpis).groupby("kpi", sort=False):
         by_unit = rows.set_index("unit")
         frame[kpi_id] = frame["unit"].map(by_unit["value"]).astype("float64")
         frame[f"{kpi_id}_status"] = frame["unit"].map(by_unit["status"]).fillna("")
@@ -150,35 +181,13 @@ def _write_gpkg(path: Path, result: BatchResult, kpis: pd.DataFrame, units: pd.D
     outlines = unit_outlines(result)
     long = gpd.GeoDataFrame(kpis, geometry=outlines.loc[kpis["unit"]].to_numpy(), crs=4326)
     long["rank"] = long["rank"].astype("float64")  # GDAL has no nullable integer
-    wide = wide_units(result, kpis, units)
-    statuses = [(s, s, STATUS_COLOURS[s]) for s in STATUS_COLOURS]
     styles = {
-        "kpis": _categorized_qml("status", statuses, "fill"),
-        "units": _categorized_qml(
-            "state", [("ok", "ok", "#1f78b4"), ("failed", "failed", "#d73027")], "fill"
-        ),
+        "kpis": categorized_qml("status", status_categories(), "fill"),
+        "units": categorized_qml("state", [("ok", "ok", "#1f78b4"), ("failed", "failed", "#d73027")], "fill"),
     }
+    layers = {"kpis": long, "units": wide_units(result, kpis, units)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replaced_atomically(path, "GeoPackage") as tmp:
-        long.to_file(tmp, layer="kpis", driver="GPKG", engine="pyogrio", promote_to_multi=True)
-        wide.to_file(tmp, layer="units", driver="GPKG", engine="pyogrio", promote_to_multi=True)
-        _write_layer_styles(tmp, styles)
-    return path
-
-
-def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    buffer = io.BytesIO()
-    try:
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                safe = spreadsheet_frame(frame)
-                safe.to_excel(writer, sheet_name=name, index=False)
-                _format_sheet(writer.sheets[name], safe)
-    except (OSError, ValueError) as err:
-        raise ReportError(f"The workbook {path} cannot be written ({err}).") from None
-    with replaced_atomically(path, "workbook") as tmp:
-        tmp.write_bytes(buffer.getvalue())
-    return path
+    return write_styled_gpkg(path, layers, styles, promote_to_multi=True)
 
 
 def numeric_values(kpis: pd.DataFrame, kpi_id: str) -> pd.Series:
@@ -187,4 +196,7 @@ def numeric_values(kpis: pd.DataFrame, kpi_id: str) -> pd.Series:
     return pd.Series(rows["value"].to_numpy(dtype=float), index=rows["unit"].to_numpy())
 
 
-__all__ = ["KPI_TABLE_COLUMNS", "UNIT_TABLE_COLUMNS", "kpi_table", "unit_table", "write_outputs"]
+__all__ = [
+    "KPI_TABLE_COLUMNS", "PROPOSAL_COLUMNS", "UNIT_TABLE_COLUMNS", "baseline_rows", "kpi_table", "unit_table",
+    "write_outputs",
+]  # fmt: skip

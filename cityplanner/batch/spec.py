@@ -15,6 +15,14 @@ Two forms, in YAML; paths are relative to the spec file::
                none_exist: [wifi, cctv]}        # optional, every unit's project settings
     kpi_targets: {transit_stop_500m: 80}        # optional
     crs: EPSG:32648                             # optional working CRS (default: each unit's UTM zone)
+    proposal: {type: clinic, budget: 5000000}   # optional, either form: new sites per unit (see below)
+
+``proposal`` adds a plan to every unit: new sites of one facility type chosen by the engine's
+siting (:func:`cityplanner.optimise.optimise_project`, the maximal covering model) for a
+``budget`` per unit (spent at the type's unit cost, in the facility catalogue's currency) or a
+number of ``sites``; optional ``grid`` (candidate spacing in metres, default 250) or
+``candidates: network`` (the street vertices), ``time_limit`` (seconds per unit, default 60) and
+``name`` (the scenario's name, default "Proposal"). Its KPIs are reported beside the baseline's.
 
 Every mistake is a :class:`BatchError` of one sentence naming the spec file and the key.
 """
@@ -30,6 +38,7 @@ import yaml
 
 from ..errors import CityPlannerError
 from ..io import parse_source
+from ..project import BASELINE
 from ..settings import CELL_SIZE_RANGE_M, DISTANCE_MODES
 
 
@@ -39,7 +48,14 @@ class BatchError(CityPlannerError):
 
 # Project settings a spec may give every unit (the rest of a project's settings are the defaults).
 SETTING_KEYS = ("cell_size_m", "max_snap_m", "walk_speed_kmh", "distance_mode", "none_exist")
-_TOP_KEYS = {"name", "projects", "units", "population", "layers", "settings", "kpi_targets", "crs"}
+_TOP_KEYS = {
+    "name", "projects", "units", "population", "layers", "settings", "kpi_targets", "crs", "proposal",
+}  # fmt: skip
+_PROPOSAL_KEYS = ("type", "budget", "sites", "grid", "candidates", "time_limit", "name")
+# Defaults of a proposal: candidate spacing (m), seconds per unit, the scenario's name.
+PROPOSAL_GRID_M = 250.0
+PROPOSAL_TIME_LIMIT_S = 60.0
+PROPOSAL_SCENARIO = "Proposal"
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class BatchSpec:
     settings: dict[str, Any] = field(default_factory=dict)
     kpi_targets: dict[str, float] = field(default_factory=dict)
     crs: str | None = None
+    proposal: dict[str, Any] | None = None
 
     @property
     def form(self) -> str:
@@ -95,6 +112,7 @@ class BatchSpec:
             "settings": dict(self.settings),
             "kpi_targets": dict(self.kpi_targets),
             "crs": self.crs,
+            "proposal": self.proposal,
         }
 
 
@@ -135,6 +153,8 @@ def parse_spec(data: Any, path: Path) -> BatchSpec:
     if ("projects" in data) == ("units" in data):
         raise BatchError(f"{where} needs exactly one of 'projects' (a list of .cityplan files) and 'units'.")
     spec = BatchSpec(path=path, name=name)
+    if data.get("proposal") is not None:
+        spec.proposal = _proposal(data["proposal"], where)
     if "projects" in data:
         projects = data["projects"]
         if not isinstance(projects, list) or not projects:
@@ -284,4 +304,58 @@ def _settings(value: Any, where: str) -> dict[str, Any]:
                         f"{where}: 'settings.cell_size_m' must be between {low:g} and {high:g} m."
                     )
             out[key] = float(raw)
+    return out
+
+
+def _proposal(value: Any, where: str) -> dict[str, Any]:
+    """The ``proposal`` mapping, checked against the shipped facility types; defaults filled in."""
+    from ..facility_types import load_catalogue
+
+    value = _mapping(value, where, "proposal", required=("type",), allowed=_PROPOSAL_KEYS)
+    types = {t.name: t for t in load_catalogue()[0]}
+    type_name = str(value["type"])
+    if type_name not in types:
+        raise BatchError(
+            f"{where}: 'proposal.type' names '{type_name}', which is not a facility type "
+            f"(known: {', '.join(types)})."
+        )
+    if ("budget" in value) == ("sites" in value):
+        raise BatchError(f"{where}: 'proposal' needs exactly one of 'budget' (per unit) and 'sites'.")
+    out: dict[str, Any] = {"type": type_name, "budget": None, "sites": None}
+    if "budget" in value:
+        if not _is_number(value["budget"]) or not float(value["budget"]) > 0:
+            raise BatchError(f"{where}: 'proposal.budget' must be a positive amount.")
+        if types[type_name].unit_cost <= 0:
+            raise BatchError(
+                f"{where}: facility type '{type_name}' has no unit cost to spend 'proposal.budget' on."
+            )
+        out["budget"] = float(value["budget"])
+    else:
+        sites = value["sites"]
+        if not isinstance(sites, int) or isinstance(sites, bool) or sites < 1:
+            raise BatchError(f"{where}: 'proposal.sites' must be a whole number of at least 1.")
+        out["sites"] = sites
+    if "grid" in value and "candidates" in value:
+        raise BatchError(f"{where}: 'proposal' takes 'grid' or 'candidates: network', not both.")
+    if "candidates" in value:
+        if value["candidates"] != "network":
+            raise BatchError(
+                f"{where}: 'proposal.candidates' can only be 'network' (or give a 'grid' spacing)."
+            )
+        out["candidates"] = "network"
+    else:
+        grid = value.get("grid", PROPOSAL_GRID_M)
+        if not _is_number(grid) or not float(grid) >= 5:
+            raise BatchError(f"{where}: 'proposal.grid' must be a spacing of at least 5 m.")
+        out["candidates"], out["grid"] = "grid", float(grid)
+    limit = value.get("time_limit", PROPOSAL_TIME_LIMIT_S)
+    if not _is_number(limit) or not float(limit) > 0:
+        raise BatchError(f"{where}: 'proposal.time_limit' must be a positive number of seconds.")
+    out["time_limit"] = float(limit)
+    name = _text(value.get("name")) or PROPOSAL_SCENARIO
+    if name == BASELINE:
+        raise BatchError(
+            f"{where}: 'proposal.name' must not be '{BASELINE}'; proposals go into a named scenario."
+        )
+    out["name"] = name
     return out

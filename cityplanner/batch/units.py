@@ -91,6 +91,7 @@ class UnitTask:
     crs: str | None = None
     project_bytes: bytes | None = None
     project_file: str | None = None
+    proposal: dict[str, Any] | None = None
 
 
 @dataclass
@@ -186,7 +187,9 @@ def open_units(
     """
     common = _common_digest(spec)
     if spec.form == "projects":
-        return len(spec.projects), (_project_unit(i, p, common) for i, p in enumerate(spec.projects))
+        return len(spec.projects), (
+            _project_unit(i, p, common, spec.proposal) for i, p in enumerate(spec.projects)
+        )
     reach, roads_reach = reaches(spec)
     units = read_layer(spec.units.path, spec.units.layer).gdf
     units_label = describe_source(spec.units.path, spec.units.layer)
@@ -278,6 +281,7 @@ def open_units(
                 settings=dict(spec.settings),
                 kpi_targets=dict(spec.kpi_targets),
                 crs=spec.crs,
+                proposal=spec.proposal,
             )
             task.key = unit_key(task, common, raster_id)
             unit.task = task
@@ -545,7 +549,7 @@ def _near(
 
 
 # -- the projects form ---------------------------------------------------------------------------
-def _project_unit(index: int, path: Path, common: str) -> PlannedUnit:
+def _project_unit(index: int, path: Path, common: str, proposal: dict | None) -> PlannedUnit:
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -553,14 +557,17 @@ def _project_unit(index: int, path: Path, common: str) -> PlannedUnit:
             index, path.stem, None, error=f"The project {path} cannot be read ({err.strerror})."
         )
     key = hashlib.sha256(common.encode() + b"|project|" + path.stem.encode() + b"|" + data).hexdigest()
-    task = UnitTask(name=path.stem, key=key, project_bytes=data, project_file=str(path))
+    task = UnitTask(name=path.stem, key=key, project_bytes=data, project_file=str(path), proposal=proposal)
     return PlannedUnit(index, path.stem, None, task=task, weight=float(len(data)))
 
 
 # -- cache keys ----------------------------------------------------------------------------------
 def _common_digest(spec: BatchSpec) -> str:
-    """What every unit's figures depend on besides its own inputs: the catalogue and this code."""
+    """What every unit's figures depend on besides its own inputs: the catalogues, this code and
+    the proposal asked for."""
     h = hashlib.sha256(f"cityplanner-batch|{CACHE_VERSION}".encode())
+    if spec.proposal:
+        h.update(json.dumps(spec.proposal, sort_keys=True).encode())
     for name in ("kpi_catalogue.yaml", "facility_types.yaml"):
         try:
             h.update(resource_path(name).read_bytes())

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyogrio
 from pyarrow import ArrowException
 
@@ -85,32 +86,20 @@ def unit_files(task: UnitTask, folder: str | os.PathLike) -> tuple[Path, dict[st
     }
 
 
-def evaluate_project(project: Project) -> dict[str, Any]:
+def evaluate_project(project: Project, proposal: dict[str, Any] | None = None) -> dict[str, Any]:
     """The baseline KPIs of ``project`` and what they were computed on, as plain values.
 
     ``rows`` holds one record per catalogue KPI (``kpi``, ``code``, ``name``, ``value``,
     ``unit_of_measure``, ``target``, ``status``, ``direction``, ``mode``, ``note``): the values of
-    :meth:`cityplanner.kpi.Evaluator.evaluate`, unrounded.
+    :meth:`cityplanner.kpi.Evaluator.evaluate`, unrounded; ``scenario`` names the baseline.
+    With a ``proposal`` (a spec's, :func:`cityplanner.batch.spec.parse_spec`), ``proposal`` holds
+    the proposal's scenario, sites, cost and KPI ``rows`` (:func:`propose_unit`).
     """
     evaluator = Evaluator(project)
-    results = evaluator.evaluate()
     surface = evaluator.surface
-    return {
-        "rows": [
-            {
-                "kpi": r.id,
-                "code": r.code,
-                "name": r.name,
-                "value": r.value,
-                "unit_of_measure": r.unit,
-                "target": r.target,
-                "status": r.status,
-                "direction": r.direction,
-                "mode": r.mode,
-                "note": r.method_note,
-            }
-            for r in results
-        ],
+    record = {
+        "scenario": project.baseline.name,
+        "rows": _rows(evaluator.evaluate()),
         "population": float(surface.population_total),
         "cells": len(surface),
         "demand_method": surface.method,
@@ -118,6 +107,91 @@ def evaluate_project(project: Project) -> dict[str, Any]:
         "distance_mode": project.distance_mode,
         "crs": project.crs.to_string(),
     }
+    if proposal is not None:
+        record["proposal"] = propose_unit(project, evaluator, proposal)
+    return record
+
+
+def _rows(results) -> list[dict[str, Any]]:
+    return [
+        {
+            "kpi": r.id,
+            "code": r.code,
+            "name": r.name,
+            "value": r.value,
+            "unit_of_measure": r.unit,
+            "target": r.target,
+            "status": r.status,
+            "direction": r.direction,
+            "mode": r.mode,
+            "note": r.method_note,
+        }
+        for r in results
+    ]
+
+
+def propose_unit(project: Project, evaluator: Evaluator, proposal: dict[str, Any]) -> dict[str, Any]:
+    """New sites for the unit as the engine's siting proposes them, and the KPIs of that plan.
+
+    The maximal covering model (:func:`~cityplanner.optimise.optimise_project`) places
+    ``proposal["sites"]`` sites, or as many as ``proposal["budget"]`` buys at the facility type's
+    unit cost, on candidate sites (a grid over the zones, or the street vertices), on the
+    evaluator's population surface and street network, measured as the project's KPIs measure; the
+    sites go into a new scenario (:func:`~cityplanner.optimise.propose_into_scenario`), which is
+    evaluated. A proposal that cannot be made (no candidate site, a budget below one site's cost)
+    gives ``error``, one sentence, and leaves the baseline's figures standing.
+
+    Returns
+    -------
+    dict
+        ``scenario``, ``type``, ``budget``, ``sites`` (placed), ``cost`` and ``currency``
+        (:func:`cityplanner.cost.scenario_cost`), ``covered`` (people the type's sites cover
+        within its radius, new and existing), ``optimal`` (proven within the time limit),
+        ``rows`` (as :func:`evaluate_project`'s) and ``error`` (None when made).
+    """
+    from ..cost import scenario_cost
+    from ..optimise import grid_candidates, optimise_project, propose_into_scenario
+
+    name, type_name = proposal["name"], proposal["type"]
+    out: dict[str, Any] = {
+        "scenario": name, "type": type_name, "budget": proposal.get("budget"), "sites": 0, "cost": 0.0,
+        "currency": "", "covered": None, "optimal": None, "rows": [], "error": None,
+    }  # fmt: skip
+    try:
+        network = evaluator.network
+        if proposal["candidates"] == "network":
+            if network is None:
+                raise CityPlannerError(
+                    f"Unit '{project.name}' has no streets, so the proposal has no street vertices to "
+                    "choose from; give a 'grid' spacing instead."
+                )
+            candidates = np.asarray(network.nodes_xy)
+        else:
+            candidates = grid_candidates(project.zones, proposal["grid"])
+        result = optimise_project(
+            project,
+            type_name,
+            "mclp",
+            candidates,
+            sites=proposal.get("sites"),
+            budget=proposal.get("budget"),
+            network=network,
+            time_limit_s=proposal["time_limit"],
+            surface=evaluator.surface,
+        )
+        propose_into_scenario(project, type_name, result, candidates, name)
+        cost = scenario_cost(project, name)
+        out.update(
+            sites=cost.placements,
+            cost=cost.total,
+            currency=cost.currency,
+            covered=float(result.population_covered),
+            optimal=bool(result.optimal),
+            rows=_rows(evaluator.evaluate(name)),
+        )
+    except CityPlannerError as err:
+        out["error"] = str(err)
+    return out
 
 
 def run_unit(task: UnitTask) -> dict[str, Any]:
@@ -133,7 +207,7 @@ def run_unit(task: UnitTask) -> dict[str, Any]:
                 record["outline_wkb"] = _outline_wkb(project)
             else:
                 project = unit_project(task, folder)
-            record.update(evaluate_project(project))
+            record.update(evaluate_project(project, task.proposal))
             record["ok"] = True
         except CityPlannerError as err:
             record["error"] = _unit_sentence(str(err), task, Path(folder))

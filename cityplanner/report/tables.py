@@ -261,17 +261,28 @@ def write_csv(
     slugs = _unique_slugs([s.name for s in content.scenarios])
     for scenario, slug in zip(content.scenarios, slugs, strict=True):
         tables[f"zones_{slug}.csv"] = zone_frame(content, scenario)
+    targets = write_csv_files(out, tables)
+    report(progress, 1.0, "CSV files written")
+    return targets
+
+
+def write_csv_files(out: Path, tables: dict[str, pd.DataFrame], what: str = "CSV files") -> list[Path]:
+    """Write each frame of ``tables`` as the CSV file of its name in ``out``, all or none.
+
+    UTF-8 with a byte-order mark, CRLF, text made safe with :func:`spreadsheet_text` (see
+    :func:`write_csv`); the batch's tables are written here too. ``what`` names the files in an
+    error.
+    """
     targets = [out / name for name in tables]
     # All files or none: each is written to a temporary file beside it, and they replace the old
     # files only when every one is written.
-    with all_replaced_atomically(targets, "CSV files", out) as temporaries:
+    with all_replaced_atomically(targets, what, out) as temporaries:
         for tmp, frame in zip(temporaries, tables.values(), strict=True):
             # CRLF line ends (RFC 4180) make the csv module quote every field holding a CR or LF:
             # with LF alone a bare CR split a row in Excel, letting "\r=cmd…" start a cell.
             text = spreadsheet_frame(frame).to_csv(index=False, lineterminator="\r\n")
             with open(tmp, "wb") as fh:
                 fh.write(text.encode("utf-8-sig"))
-    report(progress, 1.0, "CSV files written")
     return targets
 
 
@@ -320,6 +331,23 @@ def write_xlsx(
         name = spreadsheet_text(_SHEET_FORBIDDEN.sub(" ", f"Zones {i} {scenario.name}")[:31])
         sheets[name] = zone_frame(content, scenario).assign(scenario=scenario.name)
         sheets[name] = sheets[name][["scenario", *sheets[name].columns[:-1]]]
+    target = write_workbook(path, sheets)
+    report(progress, 1.0, "Workbook written")
+    return target
+
+
+def write_workbook(path: str | os.PathLike, sheets: dict[str, pd.DataFrame]) -> Path:
+    """Write ``sheets`` (name: frame) as one Excel workbook, replaced atomically.
+
+    Text is made safe with :func:`spreadsheet_text`; headers bold and frozen, floats shown with
+    one decimal, statuses coloured (:func:`_format_sheet`). The batch's workbook is written here
+    too.
+
+    Raises
+    ------
+    ReportError
+        If the file cannot be written.
+    """
     target = Path(path)
     try:
         data = _workbook_bytes(sheets)
@@ -327,9 +355,10 @@ def write_xlsx(
         # openpyxl writes each sheet to a temporary file of the system's before zipping them.
         cause = write_failure_cause(err, Path(tempfile.gettempdir()))
         raise ReportError(f"The workbook {target} cannot be written: {cause}.") from None
+    except ValueError as err:  # a value openpyxl refuses
+        raise ReportError(f"The workbook {target} cannot be written ({err}).") from None
     with replaced_atomically(target, "workbook") as tmp:
         tmp.write_bytes(data)
-    report(progress, 1.0, "Workbook written")
     return target
 
 
@@ -439,7 +468,7 @@ def write_gpkg(
         geometry=gpd.points_from_xy(placements["x"].astype(float), placements["y"].astype(float)),
         crs=project.crs,
     )
-    styles["placements"] = _categorized_qml(
+    styles["placements"] = categorized_qml(
         "type",
         [
             (name, ft.label, ft.color)
@@ -463,19 +492,50 @@ def write_gpkg(
         layers["priority_zones"] = gpd.GeoDataFrame(
             attribute_table(zones).assign(priority=tiers), geometry=zones.geometry.to_numpy(), crs=project.crs
         )
-        styles["priority_zones"] = _categorized_qml(
+        styles["priority_zones"] = categorized_qml(
             "priority",
             [(str(t), f"Priority tier {t}", priority_colour(t)) for t in sorted(set(tiers.tolist()))],
             "outline",
         )
+    # The placements' type is declared: GDAL cannot infer the type of an empty layer (a
+    # baseline-only export).
+    target = write_styled_gpkg(path, layers, styles, geometry_types={"placements": "Point"})
+    report(progress, 1.0, "GeoPackage written")
+    return target
+
+
+def write_styled_gpkg(
+    path: str | os.PathLike,
+    layers: dict[str, gpd.GeoDataFrame],
+    styles: dict[str, str],
+    *,
+    geometry_types: dict[str, str] | None = None,
+    promote_to_multi: bool | None = None,
+) -> Path:
+    """Write ``layers`` (name: frame) to one GeoPackage, replaced atomically, with QGIS ``styles``.
+
+    ``styles`` maps layer names to QML (:func:`categorized_qml`...), stored as the layers' default
+    styles (:func:`_write_layer_styles`). ``geometry_types`` declares a layer's type (for empty
+    layers); ``promote_to_multi`` as GeoPandas' ``to_file``. The batch's GeoPackage is written here too.
+
+    Raises
+    ------
+    ReportError
+        If the file cannot be written.
+    """
     target = Path(path)
+    types = geometry_types or {}
     with replaced_atomically(target, "GeoPackage") as tmp:
         for name, gdf in layers.items():
-            # Declared, since GDAL cannot infer the type of an empty layer (a baseline-only export).
-            geometry_type = "Point" if name == "placements" else None
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geometry_type)
+            gdf.to_file(
+                tmp,
+                layer=name,
+                driver="GPKG",
+                engine="pyogrio",
+                geometry_type=types.get(name),
+                promote_to_multi=promote_to_multi,
+            )
         _write_layer_styles(tmp, styles)
-    report(progress, 1.0, "GeoPackage written")
     return target
 
 
@@ -543,8 +603,9 @@ def _qml(renderer: str) -> str:
     )
 
 
-def _categorized_qml(field: str, categories: list[tuple[str, str, str]], kind: str) -> str:
-    """Categories as (value, label, colour)."""
+def categorized_qml(field: str, categories: list[tuple[str, str, str]], kind: str) -> str:
+    """A QGIS style colouring ``field``'s values: categories as (value, label, colour); ``kind`` as
+    :func:`_symbol`'s."""
     items = "".join(
         f'<category symbol="{i}" value={quoteattr(value)} label={quoteattr(label)} render="true"/>'
         for i, (value, label, _) in enumerate(categories)
@@ -555,6 +616,12 @@ def _categorized_qml(field: str, categories: list[tuple[str, str, str]], kind: s
         f'enableorderby="0" forceraster="0"><categories>{items}</categories>'
         f"<symbols>{symbols}</symbols></renderer-v2>"
     )
+
+
+def status_categories() -> list[tuple[str, str, str]]:
+    """The KPI statuses as categories (value, label, colour): met, near, not met, n/a, in the
+    report's colours (:data:`~cityplanner.report.figures.STATUS_COLOURS`)."""
+    return [(status, status, colour) for status, colour in STATUS_COLOURS.items()]
 
 
 def _graduated_qml(field: str) -> str:
