@@ -37,6 +37,7 @@ from scipy.spatial import cKDTree
 from ._threads import engine_threads
 from .errors import AnalysisError
 from .progress import Progress, report
+from .surface import _grid_cells
 
 DEFAULT_WALK_SPEED_KMH = 4.8
 DEFAULT_MAX_SNAP_M = 250.0
@@ -241,8 +242,7 @@ class StreetNetwork:
         step = np.flatnonzero(line_of[1:] == line_of[:-1])
         seg_a, seg_b = vertex_of[step], vertex_of[step + 1]
         seg = np.column_stack([coords[step], coords[step + 1]])
-        seg_lines = shapely.linestrings(seg.reshape(-1, 2, 2))
-        joins, splits = _ends_on_streets(vertex_xy, end_vertices, seg_a, seg_b, seg, seg_lines, merge_m)
+        joins, splits = _ends_on_streets(vertex_xy, end_vertices, seg_a, seg_b, seg, merge_m)
         node_of_vertex = _merge_vertices(vertex_xy, end_vertices, joins, merge_m)
         counts = np.bincount(node_of_vertex)
         nodes_xy = np.column_stack(
@@ -254,14 +254,14 @@ class StreetNetwork:
 
         report(progress, 0.6, "Building edges")
         split_segment, split_vertex, split_xy, split_frac = splits
-        u, v, seg, origin = _split_segments(
+        u, v, seg = _split_segments(
             node_of_vertex[seg_a],
             node_of_vertex[seg_b],
             seg,
             (split_segment, node_of_vertex[split_vertex], split_xy, split_frac),
         )
         keep = u != v
-        u, v, seg, origin = u[keep], v[keep], seg[keep], origin[keep]
+        u, v, seg = u[keep], v[keep], seg[keep]
         if len(u) == 0:
             raise AnalysisError(
                 f"The lines of {name} are all shorter than the {merge_m:g} m junction merge distance."
@@ -272,14 +272,9 @@ class StreetNetwork:
         order = np.lexsort((length, pair_key))
         unique_first = order[_run_starts(pair_key[order])]
         unique_first.sort()
-        u, v, seg, origin = u[unique_first], v[unique_first], seg[unique_first], origin[unique_first]
-        # Reuse the segment geometries already built; only the split pieces are new.
-        lines = np.empty(len(u), dtype=object)
-        whole = origin >= 0
-        lines[whole] = seg_lines[origin[whole]]
-        lines[~whole] = shapely.linestrings(seg[~whole].reshape(-1, 2, 2))
+        u, v, seg = u[unique_first], v[unique_first], seg[unique_first]
         report(progress, 0.9, "Finding connected parts")
-        net = cls(nodes_xy, u, v, seg, walk_speed_kmh, name, edge_lines=lines)
+        net = cls(nodes_xy, u, v, seg, walk_speed_kmh, name)
         report(progress, 1.0, "Street network ready")
         return net
 
@@ -888,7 +883,6 @@ def _ends_on_streets(
     seg_a: np.ndarray,
     seg_b: np.ndarray,
     seg: np.ndarray,
-    seg_lines: np.ndarray,
     merge_m: float,
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Dead ends lying within ``merge_m`` of another street (T-junctions drawn without a vertex).
@@ -911,8 +905,7 @@ def _ends_on_streets(
     dead_ends = end_vertices[degree[end_vertices] == 1]
     if merge_m <= 0 or len(dead_ends) == 0:
         return np.zeros((0, 2), np.int64), no_splits
-    tree = shapely.STRtree(seg_lines[real])
-    end_i, hit = tree.query(shapely.points(vertex_xy[dead_ends]), predicate="dwithin", distance=merge_m)
+    end_i, hit = _boxes_holding(vertex_xy[dead_ends], seg[real], merge_m)
     end, s = dead_ends[end_i], real[hit]
     apart = (seg_a[s] != end) & (seg_b[s] != end)
     end, s = end[apart], s[apart]
@@ -922,7 +915,10 @@ def _ends_on_streets(
     frac = np.clip(np.einsum("ij,ij->i", p - start, d) / np.einsum("ij,ij->i", d, d), 0.0, 1.0)
     foot = start + frac[:, None] * d
     gap = np.hypot(*(p - foot).T)
-    nearest = np.lexsort((gap, end))
+    near = gap <= merge_m
+    end, s, frac, foot, p, gap = end[near], s[near], frac[near], foot[near], p[near], gap[near]
+    # The nearest street per end; equally near ones go to the lowest segment index.
+    nearest = np.lexsort((s, gap, end))
     nearest = nearest[_run_starts(end[nearest])]
     end, s, frac, foot, p = end[nearest], s[nearest], frac[nearest], foot[nearest], p[nearest]
     to_a, to_b = np.hypot(*(p - seg[s, :2]).T), np.hypot(*(p - seg[s, 2:]).T)
@@ -934,6 +930,44 @@ def _ends_on_streets(
     same = (s[order][1:] == s[order][:-1]) & (frac[order][1:] == frac[order][:-1])
     joins.append(np.column_stack([end[order][1:][same], end[order][:-1][same]]))
     return np.vstack(joins).astype(np.int64), (s, end, foot, frac)
+
+
+def _boxes_holding(points: np.ndarray, seg: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """(point, segment) pairs where the point lies in the segment's box grown by ``margin``.
+
+    Every point within ``margin`` of a segment is among them. Boxes and points meet on a grid
+    (cells about as large as the median box, at most about four per segment); a summed-area
+    table of the points per cell leaves out, first, every box without a point, so no segment
+    geometry or tree is built for the many segments far from every point.
+    """
+    if len(points) == 0 or len(seg) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low = np.minimum(seg[:, :2], seg[:, 2:]) - margin
+    high = np.maximum(seg[:, :2], seg[:, 2:]) + margin
+    origin = np.minimum(low.min(axis=0), points.min(axis=0))
+    span = np.maximum(high.max(axis=0), points.max(axis=0)) - origin
+    median_box = float(np.median((high - low).max(axis=1)))
+    cell = max(median_box, float(np.sqrt(span[0] * span[1] / (4 * len(seg)))), margin, 1e-9)
+    first = np.floor((low - origin) / cell).astype(np.int64)
+    last = np.floor((high - origin) / cell).astype(np.int64)
+    at = np.floor((points - origin) / cell).astype(np.int64)
+    columns, rows = np.maximum(last.max(axis=0), at.max(axis=0)) + 1
+    table = np.zeros((rows + 1, columns + 1), dtype=np.int64)
+    per_cell = np.bincount(at[:, 1] * columns + at[:, 0], minlength=rows * columns)
+    table[1:, 1:] = per_cell.reshape(rows, columns).cumsum(axis=0).cumsum(axis=1)
+    x0, y0, x1, y1 = first[:, 0], first[:, 1], last[:, 0] + 1, last[:, 1] + 1
+    held = np.flatnonzero(table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0] > 0)
+    owner, column, row = _grid_cells(x0[held], y0[held], *(last[held] - first[held] + 1).T)
+    point_key = at[:, 1] * columns + at[:, 0]
+    by_key = np.argsort(point_key, kind="stable")
+    sorted_keys = point_key[by_key]
+    box_key = row * columns + column
+    begin = np.searchsorted(sorted_keys, box_key, side="left")
+    count = np.searchsorted(sorted_keys, box_key, side="right") - begin
+    point_i = by_key[_ranges(begin, count)]
+    seg_i = held[np.repeat(owner, count)]
+    inside = (points[point_i] >= low[seg_i]).all(axis=1) & (points[point_i] <= high[seg_i]).all(axis=1)
+    return point_i[inside], seg_i[inside]
 
 
 def _merge_vertices(
@@ -955,15 +989,14 @@ def _merge_vertices(
 
 def _split_segments(
     u: np.ndarray, v: np.ndarray, seg: np.ndarray, splits: tuple
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut segments at the given points: ``splits = (segment, node, (k, 2) point, fraction)``.
 
-    Returns ``u, v, seg`` of the resulting segments and, per segment, the index of the input
-    segment it is (-1 for a piece of a cut one).
+    Returns ``u, v, seg`` of the resulting segments.
     """
     s, node, point, frac = splits
     if len(s) == 0:
-        return u, v, seg, np.arange(len(u))
+        return u, v, seg
     order = np.lexsort((frac, s))
     s, node, point = s[order], node[order], point[order]
     first = np.r_[True, s[1:] != s[:-1]]
@@ -972,7 +1005,6 @@ def _split_segments(
     before_xy = np.where(first[:, None], seg[s, :2], np.roll(point, 1, axis=0))
     untouched = np.ones(len(u), dtype=bool)
     untouched[s] = False
-    pieces = np.full(len(s) + int(last.sum()), -1)
     return (
         np.concatenate([u[untouched], before_node, node[last]]),
         np.concatenate([v[untouched], node, v[s[last]]]),
@@ -983,7 +1015,6 @@ def _split_segments(
                 np.column_stack([point[last], seg[s[last], 2:]]),
             ]
         ),
-        np.concatenate([np.flatnonzero(untouched), pieces]),
     )
 
 
