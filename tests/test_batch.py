@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import socket
+import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +27,7 @@ import yaml
 
 from cityplanner.assemble import add_layer_from_file, create_project
 from cityplanner.batch import BatchError, load_spec, plan_units, run_batch
+from cityplanner.batch.outputs import status_style
 from cityplanner.cli import main
 from cityplanner.kpi import Evaluator
 from cityplanner.store import load_project
@@ -261,9 +263,20 @@ def test_batch_on_a_local_cluster_gives_each_units_figures_made_by_hand(country,
     assert layers[:2] == ["kpis", "units"]
     long = gpd.read_file(out / "kpis.gpkg", layer="kpis")
     assert len(long) == len(table) and set(long["status"]) <= {"met", "near", "not met", "n/a"}
-    # The app opens a GeoPackage layer with add_layer_from_file, into any project.
+    # The app opens a GeoPackage layer with add_layer_from_file, into any project; each layer says
+    # which field colours it by KPI status, in the QGIS style stored with it.
     added = add_layer_from_file(project, f"{out / 'kpis.gpkg'}:kpis", name="kpis")
     assert added.feature_count == len(table)
+    field, categories = status_style(added.gdf.columns)
+    assert field == "status" and set(added.gdf[field]) <= {value for value, _, _ in categories}
+    assert [c[0] for c in categories] == ["met", "near", "not met", "n/a"]
+    wide = add_layer_from_file(project, f"{out / 'kpis.gpkg'}:units", name="batch_units")
+    assert wide.feature_count == len(UNITS) and wide.role is None
+    field, _ = status_style(wide.gdf.columns)
+    assert field == f"{kpi_ids[0]}_status" and set(wide.gdf[field]) <= {"met", "near", "not met", "n/a"}
+    with sqlite3.connect(out / "kpis.gpkg") as db:
+        qml = dict(db.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+    assert 'attr="status"' in qml["kpis"] and 'value="not met"' in qml["kpis"]
     sheets = pd.read_excel(out / "kpis.xlsx", sheet_name=None)
     assert list(sheets) == ["KPIs", "Units"] and len(sheets["KPIs"]) == len(table)
     assert sheets["KPIs"]["unit"].iloc[-1].startswith("'=")

@@ -182,12 +182,25 @@ def _write_gpkg(path: Path, result: BatchResult, kpis: pd.DataFrame, units: pd.D
     long = gpd.GeoDataFrame(kpis, geometry=outlines.loc[kpis["unit"]].to_numpy(), crs=4326)
     long["rank"] = long["rank"].astype("float64")  # GDAL has no nullable integer
     styles = {
-        "kpis": categorized_qml("status", status_categories(), "fill"),
+        "kpis": categorized_qml(*status_style(long.columns), "fill"),
         "units": categorized_qml("state", [("ok", "ok", "#1f78b4"), ("failed", "failed", "#d73027")], "fill"),
     }
     layers = {"kpis": long, "units": wide_units(result, kpis, units)}
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_styled_gpkg(path, layers, styles, promote_to_multi=True)
+
+
+def status_style(columns) -> tuple[str, list[tuple[str, str, str]]] | None:
+    """How to colour a layer of the batch's GeoPackage by KPI status, or None when it has no status.
+
+    The field is ``status`` (layer ``kpis``), else the first ``<kpi>_status`` (layer ``units``:
+    one polygon per unit, a status per KPI); the categories are (value, label, colour) in the
+    report's status colours (:func:`~cityplanner.report.tables.status_categories`), the QGIS style
+    stored with the layer. A unit without a result has an empty status.
+    """
+    names = [str(c) for c in columns]
+    field = "status" if "status" in names else next((c for c in names if c.endswith("_status")), None)
+    return None if field is None else (field, status_categories())
 
 
 def numeric_values(kpis: pd.DataFrame, kpi_id: str) -> pd.Series:
@@ -197,6 +210,6 @@ def numeric_values(kpis: pd.DataFrame, kpi_id: str) -> pd.Series:
 
 
 __all__ = [
-    "KPI_TABLE_COLUMNS", "PROPOSAL_COLUMNS", "UNIT_TABLE_COLUMNS", "baseline_rows", "kpi_table", "unit_table",
-    "write_outputs",
+    "KPI_TABLE_COLUMNS", "PROPOSAL_COLUMNS", "UNIT_TABLE_COLUMNS", "baseline_rows", "kpi_table",
+    "status_style", "unit_table", "write_outputs",
 ]  # fmt: skip
