@@ -1,4 +1,8 @@
-"""Helpers shared by the verb modules: JSON output and ``FILE[:LAYER]`` arguments."""
+"""Helpers shared by the verb modules: JSON output and ``FILE[:LAYER]`` arguments.
+
+``read_source`` is the engine's :func:`cityplanner.tasks.base.read_source`, the one reader the
+tasks use too; ``--source-crs`` and ``--encoding`` are the tasks' declarations of them.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ import math
 import sys
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 
-from ..io import describe_source, parse_source, read_layer
+from ..tasks.base import ENCODING, SOURCE_CRS, read_source
+from ._tasks import _flags, _keywords
 
 
 def _plain(obj: Any) -> Any:
@@ -39,41 +43,17 @@ def print_json(obj: Any) -> None:
 
 
 def add_source_crs_argument(parser: argparse.ArgumentParser) -> None:
-    """``--source-crs``: the CRS of input files that carry none."""
-    parser.add_argument(
-        "--source-crs",
-        metavar="EPSG",
-        help="CRS of input files that have none (e.g. EPSG:4326); never overrides a file's own CRS",
-    )
+    """``--source-crs``: the CRS of input files that carry none (the tasks' declaration)."""
+    _add_parameter(parser, SOURCE_CRS)
 
 
 def add_encoding_argument(parser: argparse.ArgumentParser) -> None:
     """``--encoding``: the text encoding of input Shapefiles and CSV, overriding .cpg files."""
-    parser.add_argument(
-        "--encoding",
-        metavar="CODEPAGE",
-        help="text encoding of input Shapefiles and CSV files (e.g. 1258 for Windows-1258, UTF-8); "
-        "overrides a shapefile's .cpg and the detection; other formats are UTF-8 by definition",
-    )
+    _add_parameter(parser, ENCODING)
 
 
-def read_source(
-    spec: str, crs=None, source_crs: str | None = None, encoding: str | None = None
-) -> tuple[gpd.GeoDataFrame, str]:
-    """Read ``FILE[:LAYER]`` (reprojected to ``crs`` if given); return it and how messages name it."""
-    path, layer = parse_source(spec)
-    gdf = read_layer(path, layer, crs=source_crs, encoding=encoding).gdf
-    return (gdf if crs is None else gdf.to_crs(crs)), describe_source(path, layer)
-
-
-def check_scenarios(project, path: str, names) -> None:
-    """Raise naming the project file when it has no scenario of one of ``names`` (None: baseline).
-
-    :func:`cityplanner.tasks.check_scenarios`, the check every task makes.
-    """
-    from ..tasks.base import check_scenarios as check
-
-    check(project, path, names)
+def _add_parameter(parser: argparse.ArgumentParser, parameter) -> None:
+    parser.add_argument(*_flags(parameter), **_keywords(parameter, {}))
 
 
 def add_demand_arguments(parser: argparse.ArgumentParser, *, demand_model: bool = False) -> None:

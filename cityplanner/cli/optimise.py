@@ -100,19 +100,11 @@ def _run_files(args: argparse.Namespace):
             f"{given} needs a project (PROJECT.cityplan) to place the sites in; without one give "
             "--candidates FILE[:LAYER]."
         )
-    missing = [
-        flag
-        for flag, value in (
-            ("--zones or --population-raster", args.zones or args.population_raster),
-            ("--population or --population-raster", args.population or args.population_raster),
-            ("--candidates", args.candidates),
-        )
-        if not value
-    ]
-    if missing:
-        raise OptimisationError(f"Without a project, optimise needs {', '.join(missing)}.")
+    if not args.candidates:
+        raise OptimisationError("Without a project, optimise needs --candidates FILE[:LAYER].")
     if args.model in ("mclp", "lscp") and args.radius is None:
         raise OptimisationError(f"--model {args.model} needs a coverage radius: add --radius M.")
+    # read_demand refuses missing --zones / --population as every verb over files does.
     demand = read_demand(args)[0]
     crs = demand.crs
     candidates, cand_name = read_source(args.candidates, crs, args.source_crs, args.encoding)

@@ -305,3 +305,43 @@ PROJECT = Parameter(
     flag="",
     label="Project",
 )
+
+# The two options of every task (and command) that reads GIS files, declared once here; the
+# command line's ``--source-crs`` / ``--encoding`` of the verbs without a task use them too.
+_SOURCE_CRS_HELP = "CRS of input files that have none (e.g. EPSG:4326); never overrides a file's own CRS"
+_ENCODING_HELP = (
+    "text encoding of input Shapefiles and CSV files (e.g. 1258 for Windows-1258, UTF-8); "
+    "overrides a shapefile's .cpg and the detection; other formats are UTF-8 by definition"
+)
+
+
+def source_crs_parameter(help: str = _SOURCE_CRS_HELP, label: str = "CRS of files without one") -> Parameter:
+    """``source_crs`` (``--source-crs EPSG``): the CRS of input files that carry none.
+
+    ``help`` and ``label`` change only the wording where a task reads one particular file.
+    """
+    return Parameter("source_crs", "crs", help=help, metavar="EPSG", label=label)
+
+
+def encoding_parameter(help: str = _ENCODING_HELP) -> Parameter:
+    """``encoding`` (``--encoding CODEPAGE``): the text encoding of input Shapefiles and CSV."""
+    return Parameter("encoding", "text", help=help, metavar="CODEPAGE", label="Text encoding")
+
+
+SOURCE_CRS = source_crs_parameter()
+ENCODING = encoding_parameter()
+
+
+def read_source(spec: str, crs=None, source_crs: str | None = None, encoding: str | None = None):
+    """Read the layer ``FILE[:LAYER]`` (reprojected to ``crs`` if given) for a task or a command.
+
+    Returns
+    -------
+    tuple
+        ``(GeoDataFrame, name)``: the layer, and how messages name it ("'city.gpkg' (layer 'roads')").
+    """
+    from ..io import describe_source, parse_source, read_layer
+
+    path, layer = parse_source(spec)
+    gdf = read_layer(path, layer, crs=source_crs, encoding=encoding).gdf
+    return (gdf if crs is None else gdf.to_crs(crs)), describe_source(path, layer)

@@ -22,7 +22,7 @@ from ..progress import Progress, report
 from ..project import Layer, Project
 from ..settings import CELL_SIZE_RANGE_M, DEFAULT_CELL_SIZE_M
 from ..surface import PopulationSurface
-from .base import PROJECT, Parameter, Task, scaled
+from .base import ENCODING, PROJECT, Parameter, Task, encoding_parameter, scaled, source_crs_parameter
 
 _LOW, _HIGH = CELL_SIZE_RANGE_M
 # Roles a layer can be given besides the facility types (whose names are roles too).
@@ -193,21 +193,8 @@ class CreateProject(Task):
             metavar="EPSG",
             label="Working CRS",
         ),
-        Parameter(
-            "source_crs",
-            "crs",
-            help="CRS of input files that have none (e.g. a shapefile without .prj)",
-            metavar="EPSG",
-            label="CRS of files without one",
-        ),
-        Parameter(
-            "encoding",
-            "text",
-            help="text encoding of input Shapefiles and CSV files (e.g. 1258 for Windows-1258, UTF-8); "
-            "overrides a shapefile's .cpg and the detection; other formats are UTF-8 by definition",
-            metavar="CODEPAGE",
-            label="Text encoding",
-        ),
+        source_crs_parameter(help="CRS of input files that have none (e.g. a shapefile without .prj)"),
+        ENCODING,
         Parameter(
             "name", "text", help="plan and city name (default: the zone file's name)", label="Plan name"
         ),
@@ -349,19 +336,9 @@ class AddLayer(Task):
             "guessed from its name)",
             metavar="ROLE",
         ),
-        Parameter(
-            "source_crs",
-            "crs",
-            help="CRS of the file when it has none",
-            metavar="EPSG",
-            label="CRS of a file without one",
-        ),
-        Parameter(
-            "encoding",
-            "text",
-            help="text encoding of a Shapefile's or CSV's attributes (e.g. 1258); overrides .cpg",
-            metavar="CODEPAGE",
-            label="Text encoding",
+        source_crs_parameter(help="CRS of the file when it has none", label="CRS of a file without one"),
+        encoding_parameter(
+            help="text encoding of a Shapefile's or CSV's attributes (e.g. 1258); overrides .cpg"
         ),
     )
 

@@ -12,6 +12,7 @@ says otherwise; demand is the project's population surface. The sites go into ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,20 @@ import numpy as np
 import shapely
 
 from ..errors import OptimisationError
-from ..progress import Progress, report
+from ..progress import Incumbent, Progress, report
 from ..project import Project, Scenario
-from .base import PROJECT, Parameter, Refer, Task, cli_refer, dialog_refer, scaled
+from .base import (
+    ENCODING,
+    PROJECT,
+    SOURCE_CRS,
+    Parameter,
+    Refer,
+    Task,
+    cli_refer,
+    dialog_refer,
+    read_source,
+    scaled,
+)
 
 MODELS = ("mclp", "lscp", "pmedian")
 SOLVERS = ("exact", "heuristic")
@@ -141,6 +153,13 @@ class Propose(Task):
     road layer (the app's cached one; built here otherwise), and ``surface``, its population
     surface (an Evaluator's). A project given as a path is saved back to its file; a Project
     object gets the scenario in place and is not saved (the app applies it as an undoable edit).
+
+    The solve is anytime, and two more context callables let a face follow and end it:
+    ``on_incumbent(incumbent)`` hears each better answer or bound as an
+    :class:`~cityplanner.progress.Incumbent` (from the thread running the task; its ``selected``
+    index :attr:`Proposal.candidates_xy`), and ``stop()``, polled during the solve, returns True
+    to finish now with the best answer so far, whose gap the result states (``result.stopped``).
+    Cancelling the progress still raises :class:`~cityplanner.errors.Cancelled` and writes nothing.
     """
 
     name = "optimise"
@@ -293,26 +312,49 @@ class Propose(Task):
             cli={"hidden": True},
         ),
         Parameter(
-            "source_crs",
-            "crs",
-            help="CRS of input files that have none (e.g. EPSG:4326); never overrides a file's own CRS",
-            metavar="EPSG",
-            label="CRS of files without one",
+            "name_format",
+            "text",
+            help="how proposed sites are named, from {label}, {model} and {rank} (default "
+            "'{label} {model} {rank}': 'Clinic MCLP 1'; the app gives its own in the UI language)",
+            label="Site names",
+            cli={"hidden": True},
         ),
         Parameter(
-            "encoding",
+            "label",
             "text",
-            help="text encoding of input Shapefiles and CSV files (e.g. 1258 for Windows-1258, UTF-8); "
-            "overrides a shapefile's .cpg and the detection; other formats are UTF-8 by definition",
-            metavar="CODEPAGE",
-            label="Text encoding",
+            help="the facility type's name in the site names (default: the type's label)",
+            label="Type name in site names",
+            cli={"hidden": True},
         ),
+        Parameter(
+            "reoptimise",
+            "bool",
+            default=False,
+            help="re-optimise the proposal of the scenario kept: its proposed sites of the type (as the "
+            "planner left them, moved or not) are where the search starts, and the new proposal "
+            "replaces them; its other placements stay and count; the scenario receiving the proposal "
+            "is then a new one (or the kept one itself) and holds them all",
+            label="Re-optimise the current proposal",
+            cli={"hidden": True},
+        ),
+        SOURCE_CRS,
+        ENCODING,
     )
 
-    def __init__(self, *, network=None, surface=None, **values: Any) -> None:
+    def __init__(
+        self,
+        *,
+        network=None,
+        surface=None,
+        on_incumbent: Callable[[Incumbent], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+        **values: Any,
+    ) -> None:
         super().__init__(**values)
         self.network = network
         self.surface = surface
+        self.on_incumbent = on_incumbent
+        self.stop = stop
 
     # -- what the values mean ---------------------------------------------------------------------
     def distance_mode(self, project: Project) -> str:
@@ -375,6 +417,30 @@ class Propose(Task):
                 f"{self.refer('cost_field')} names a field of a {self.refer('candidates')} layer, not of "
                 "a grid or the network."
             )
+        if self["reoptimise"]:
+            self._check_reoptimise(project)
+
+    def _check_reoptimise(self, project: Project) -> None:
+        """The proposal re-optimised must exist and go into a new scenario or back into itself."""
+        keep, into = self._kept(), self["into_scenario"]
+        if keep not in project.scenarios or keep == project.baseline.name:
+            raise OptimisationError(
+                f"{self.refer('reoptimise')} needs the scenario holding the proposal; '{keep}' is not one."
+            )
+        if into != keep and into in project.scenarios:
+            raise OptimisationError(
+                f"Scenario '{into}' already exists; a re-optimised proposal goes into a new scenario or "
+                f"back into '{keep}'."
+            )
+        if self["cost_field"]:
+            raise OptimisationError(
+                f"{self.refer('reoptimise')} starts from sites that have no {self.refer('cost_field')}; "
+                "give the candidates' costs another way or leave it out."
+            )
+
+    def _kept(self) -> str:
+        """The scenario whose placements stay and count (by default, the one receiving the proposal)."""
+        return self["keep_scenario"] if self["keep_scenario"] is not None else self["into_scenario"]
 
     # -- the work ---------------------------------------------------------------------------------
     def _network(self, project: Project):
@@ -384,7 +450,7 @@ class Propose(Task):
         from ..network import StreetNetwork
 
         if self["roads"]:
-            roads = _read_source(self["roads"], project.crs, self["source_crs"], self["encoding"])[0]
+            roads = read_source(self["roads"], project.crs, self["source_crs"], self["encoding"])[0]
         else:
             roads = project.layer_with_role("roads").gdf
         return StreetNetwork.from_lines(roads)
@@ -401,10 +467,36 @@ class Propose(Task):
             return np.asarray(network.nodes_xy), None
         if kind == "zones":
             return shapely.get_coordinates(shapely.point_on_surface(project.zones.geometry.values)), None
-        gdf, name = _read_source(self["candidates"], project.crs, self["source_crs"], self["encoding"])
+        gdf, name = read_source(self["candidates"], project.crs, self["source_crs"], self["encoding"])
         check_candidate_count(self["sites"], gdf, name)
         costs = candidate_costs(self["cost_field"], gdf, name) if self["cost_field"] else None
         return points_xy(gdf.geometry.values), costs
+
+    def _restart(self, project: Project, candidates_xy: np.ndarray):
+        """For ``reoptimise``: the scenario receiving the proposal, holding the kept scenario's
+        placements but its proposed sites of the type; the candidates with those sites appended
+        (they keep their exact place if nothing beats it); their rows, where the search starts;
+        and how to undo the change to the project."""
+        keep, into, type_name = self._kept(), self["into_scenario"], self["type"]
+        if into == keep:
+            target = project.scenario(into)
+            placements = target.placements
+
+            def undo() -> None:
+                target.placements = placements
+        else:
+            target = project.add_scenario(into, copy_from=keep)
+
+            def undo() -> None:
+                project.remove_scenario(into)
+
+        previous = [p for p in target.placements if p.type == type_name and p.source == "optimiser"]
+        target.placements = [
+            p for p in target.placements if not (p.type == type_name and p.source == "optimiser")
+        ]
+        start_xy = np.array([(p.x, p.y) for p in previous], dtype=np.float64).reshape(-1, 2)
+        rows = np.arange(len(candidates_xy), len(candidates_xy) + len(start_xy))
+        return np.vstack([candidates_xy, start_xy]), rows, undo
 
     def execute(self, progress: Progress | None) -> Proposal:
         from ..optimise import optimise_project, propose_into_scenario
@@ -417,25 +509,44 @@ class Propose(Task):
         options: dict[str, Any] = {"target": self["target"] / 100.0} if self["model"] == "lscp" else {}
         if costs is not None:
             options["costs"] = costs
-        keep = self["keep_scenario"] if self["keep_scenario"] is not None else self["into_scenario"]
-        result = optimise_project(
+        keep, initial, undo = self._kept(), None, None
+        if self["reoptimise"]:
+            candidates_xy, initial, undo = self._restart(project, candidates_xy)
+            keep = self["into_scenario"]  # the kept placements, less the proposal re-optimised
+        try:
+            result = optimise_project(
+                project,
+                self["type"],
+                self["model"],
+                candidates_xy,
+                sites=self["sites"],
+                radius_m=self["radius"],
+                network=network if mode == "network" else None,
+                scenario=keep,
+                solver=self["solver"],
+                time_limit_s=self["time_limit"],
+                progress=scaled(progress, 0.05, 0.95),
+                mip_gap=None if self["gap"] is None else self["gap"] / 100.0,
+                budget=self["budget"],
+                surface=self.surface,
+                initial=initial,
+                stop=self.stop,
+                on_incumbent=self.on_incumbent,
+                **options,
+            )
+        except BaseException:
+            if undo is not None:  # cancelled or refused: the project is left as it was
+                undo()
+            raise
+        scenario = propose_into_scenario(
             project,
             self["type"],
-            self["model"],
+            result,
             candidates_xy,
-            sites=self["sites"],
-            radius_m=self["radius"],
-            network=network if mode == "network" else None,
-            scenario=keep,
-            solver=self["solver"],
-            time_limit_s=self["time_limit"],
-            progress=scaled(progress, 0.05, 0.95),
-            mip_gap=None if self["gap"] is None else self["gap"] / 100.0,
-            budget=self["budget"],
-            surface=self.surface,
-            **options,
+            self["into_scenario"],
+            name_format=self["name_format"],
+            label=self["label"],
         )
-        scenario = propose_into_scenario(project, self["type"], result, candidates_xy, self["into_scenario"])
         target = None
         if self.project_path is not None:
             from ..store import save_project
@@ -446,15 +557,6 @@ class Propose(Task):
         return Proposal(
             result=result, scenario=scenario, candidates_xy=candidates_xy, project=project, path=target
         )
-
-
-def _read_source(spec: str, crs, source_crs=None, encoding=None):
-    """``FILE[:LAYER]`` read and reprojected to ``crs``, and how messages name it."""
-    from ..io import describe_source, parse_source, read_layer
-
-    path, layer = parse_source(spec)
-    gdf = read_layer(path, layer, crs=source_crs, encoding=encoding).gdf
-    return gdf.to_crs(crs), describe_source(path, layer)
 
 
 __all__ = ["Proposal", "Propose", "check_siting_options", "cli_refer"]
