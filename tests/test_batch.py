@@ -485,7 +485,18 @@ def test_the_local_clusters_dashboard_is_printed_and_serves_its_own_scripts(tmp_
 
     gpkg = _write_country(tmp_path, units=UNITS[:1])
     out = tmp_path / "out"
-    assert main(["batch", str(_write_spec(tmp_path, gpkg)), "--out", str(out), "--workers", "1"]) == 0
+    # The layers read in partitions and cut on the cluster too (the cluster starts before the cut).
+    argv = [
+        "batch",
+        str(_write_spec(tmp_path, gpkg)),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--big-layer-mb",
+        "0",
+    ]
+    assert main(argv) == 0
     printed = capsys.readouterr().err
     assert "Dask local cluster at tcp://127.0.0.1:" in printed
     assert re.search(r"Dask dashboard: http://127\.0\.0\.1:\d+/status", printed), printed

@@ -447,6 +447,8 @@ def _write_pdf(path: Path, result, kpis, units, definitions, charts, maps) -> Pa
             ]
         )
     story.append(table(unit_rows, _widths(width, [28, 14, 12, 14, 8, 8, 8, 8])))
+    if result.spec.proposal is not None:
+        story += _proposal_section(result, units, p, table, width, small, h2)
     for kpi_id, info in definitions.items():
         story += [PageBreak(), Paragraph(xml_escape(f"{info['name']} ({info['code']})"), h2)]
         story.append(p(_title(info), small))
@@ -475,8 +477,54 @@ def _write_pdf(path: Path, result, kpis, units, definitions, charts, maps) -> Pa
     return path
 
 
+def _proposal_section(result, units, p, table, width, small, h2) -> list:
+    """The proposal of every unit: its sites, their cost, the people they cover, the KPIs met."""
+    from reportlab.platypus import Paragraph
+
+    spec = result.spec.proposal
+    limit = (
+        f"a budget of {_number(spec['budget'])}" if spec["budget"] is not None else f"{spec['sites']} sites"
+    )
+    candidates = "the street vertices" if spec["candidates"] == "network" else f"a {spec['grid']:g} m grid"
+    rows = [[p(h) for h in ("unit", "new sites", "cost", "people covered", "KPIs met", "note")]]
+    for row, outcome in zip(units.itertuples(index=False), result.units, strict=True):
+        if row.state != "ok":
+            continue
+        proposal = outcome.record.get("proposal") or {}
+        met = sum(r["status"] == "met" for r in proposal.get("rows") or [])
+        share = 100.0 * row.proposal_covered / row.population if row.population else float("nan")
+        rows.append(
+            [
+                p(row.unit),
+                p(_int(row.proposal_sites)),
+                p(f"{_number(row.proposal_cost)} {row.currency}".strip()),
+                p(f"{_number(row.proposal_covered)} ({_number(share)} %)"),
+                p(f"{_int(row.met)} → {met}"),
+                p(
+                    row.proposal_error
+                    or ("" if _true(row.proposal_optimal) else "best found in the time limit")
+                ),
+            ]
+        )
+    return [
+        Paragraph(xml_escape(f"Proposal: {spec['name']}"), h2),
+        p(
+            f"New {spec['type']} sites in every unit for {limit}, chosen by the maximal covering model on "
+            f"the unit's population surface (candidates: {candidates}), at the facility type's unit "
+            "cost; people covered are those within its radius.",
+            small,
+        ),
+        table(rows, _widths(width, [24, 10, 18, 20, 10, 18])),
+    ]
+
+
 def _widths(total: float, shares: list[float]) -> list[float]:
     return [total * s / sum(shares) for s in shares]
+
+
+def _true(value) -> bool:
+    """A nullable boolean cell is True (not False, not missing)."""
+    return bool(pd.notna(value) and value)
 
 
 def _int(value) -> str:

@@ -63,8 +63,10 @@ _COARSE_SLACK_M = 50.0
 # A layer whose file is over this share of the memory available is read in partitions: its
 # GeoDataFrame, the spatial index and the per-unit copies take several times the file's size.
 BIG_LAYER_SHARE = 0.125
-# Largest partition of a layer read in chunks (bytes of its file; fewer when the limit is lower).
+# Partitions of a layer read in chunks hold about the memory limit's worth of its file, within these
+# bounds (bytes of the file).
 PARTITION_BYTES = 256 * 2**20
+MIN_PARTITION_BYTES = 64 * 2**10
 # Formats read in chunks: those pyogrio reads by feature offset and that define their text as UTF-8
 # (others need CityPlanner's own encoding detection, which reads the whole file).
 _CHUNKED_SUFFIXES = (".gpkg", ".fgb")
@@ -315,7 +317,8 @@ class ChunkedLayer:
 
     @classmethod
     def open(cls, name: str, source: Source, limit: int) -> ChunkedLayer:
-        """The layer's partitions, of at most ``limit`` (and :data:`PARTITION_BYTES`) bytes of its file.
+        """The layer's partitions, of about ``limit`` bytes of its file (within :data:`MIN_PARTITION_BYTES`
+        and :data:`PARTITION_BYTES`).
 
         Raises
         ------
@@ -335,7 +338,8 @@ class ChunkedLayer:
             info = pyogrio.read_info(source.path, layer=layer)
             features = int(info["features"])
             size = source.path.stat().st_size
-            parts = max(1, min(features, math.ceil(size / max(1, min(limit, PARTITION_BYTES)))))
+            part_bytes = min(max(limit, MIN_PARTITION_BYTES), PARTITION_BYTES)
+            parts = max(1, min(features, math.ceil(size / part_bytes)))
             frame = dask_geopandas.read_file(str(source.path), layer=layer, npartitions=parts)
         except CityPlannerError:
             raise

@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from ..batch import ClusterInfo, UnitOutcome, load_spec, run_batch
+from ..batch import BatchError, ClusterInfo, UnitOutcome, load_spec, run_batch
 
 _BAR_WIDTH = 30
 
@@ -43,11 +43,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="worker processes of the local cluster (default: one per core)",
     )
+    parser.add_argument(
+        "--big-layer-mb",
+        type=float,
+        metavar="MB",
+        help="read a facility or road layer whose file is larger than this in partitions, cut on the "
+        "cluster (dask-geopandas; GeoPackage and FlatGeobuf); default: 1/8 of the memory available",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
+    if args.big_layer_mb is not None and not args.big_layer_mb >= 0:
+        raise BatchError(f"--big-layer-mb must be a size in MB of zero or more (got {args.big_layer_mb:g}).")
     bar = ProgressBar(sys.stderr)
     print(f"Reading the layers of {spec.name} and cutting them into units...", file=sys.stderr)
     result = run_batch(
@@ -55,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         scheduler=args.scheduler,
         workers=args.workers,
+        big_layer_bytes=None if args.big_layer_mb is None else int(args.big_layer_mb * 2**20),
         on_start=lambda info: bar.note(*_announcement(info)),
         on_unit=bar.update,
     )
