@@ -15,11 +15,17 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from .errors import ProjectError
 
 BASELINE = "Baseline"
+# shapely's geometry type ids (shapely.get_type_id) and their names, as GeoSeries.geom_type gives them.
+GEOMETRY_TYPE_NAMES = (
+    "Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon",
+    "GeometryCollection",
+)  # fmt: skip
 
 
 @dataclass
@@ -55,8 +61,12 @@ class Layer:
 
     @property
     def geometry_type(self) -> str:
-        types = self.gdf.geom_type.dropna().unique()
-        return str(types[0]) if len(types) == 1 else ("Empty" if len(types) == 0 else "Mixed")
+        """The one geometry type of the features (``"Polygon"``...), ``"Mixed"`` or ``"Empty"``."""
+        # Type ids rather than GeoSeries.geom_type, which builds a Series of strings (the map and
+        # the docks ask for it on every redraw of a layer).
+        ids = shapely.get_type_id(self.gdf.geometry.to_numpy())
+        types = np.unique(ids[ids >= 0])
+        return GEOMETRY_TYPE_NAMES[types[0]] if len(types) == 1 else ("Empty" if len(types) == 0 else "Mixed")
 
     @property
     def feature_count(self) -> int:
@@ -321,10 +331,12 @@ class Project:
         Returns a GeoDataFrame with columns ``geometry``, ``capacity`` (float, NaN if unknown),
         ``capacity_from`` (``"field"``: the layer's capacity field, ``"default"``: the type's
         capacity, ``"placement"``: the placement's own) and ``placement_id`` ('' for existing
-        facilities); existing rows come first.
+        facilities); existing rows come first. The map needs only the geometries:
+        :meth:`facility_points` gives them without building the frame.
         """
         ft = self.facility_type(type_name)
         existing = self.existing_facilities(type_name)
+        placed = self.scenario(scenario).placements_of(type_name)
         default = ft.capacity if ft.capacity and ft.capacity > 0 else np.nan
         capacity = np.full(len(existing), default, dtype=float)
         origin = np.full(len(existing), "default", dtype=object)
@@ -334,24 +346,30 @@ class Project:
             given = np.isfinite(values) & (values >= 0)
             capacity = np.where(given, values, capacity)
             origin[given] = "field"
-        ex = gpd.GeoDataFrame(
-            {"capacity": capacity, "capacity_from": origin, "placement_id": [""] * len(existing)},
-            geometry=existing.geometry.to_numpy(),
+        own = np.array([p.capacity is not None for p in placed], dtype=bool)
+        origin = np.concatenate([origin, np.where(own, "placement", "default")]).astype(object)
+        # One frame for both (concatenating an existing and a placed frame took several times longer).
+        return gpd.GeoDataFrame(
+            {
+                "capacity": np.concatenate(
+                    [capacity, [float(p.capacity) if p.capacity is not None else default for p in placed]]
+                ),
+                "capacity_from": origin,
+                "placement_id": [""] * len(existing) + [p.id for p in placed],
+            },
+            geometry=self.facility_points(type_name, scenario),
             crs=self.crs,
         )
+
+    def facility_points(self, type_name: str, scenario: str | None = None) -> np.ndarray:
+        """The geometries of :meth:`facilities` (existing first, then the scenario's placements of
+        the type as points), without building its frame: what the map draws."""
+        existing = self.existing_facilities(type_name).geometry.to_numpy()
         placed = self.scenario(scenario).placements_of(type_name)
         if not placed:
-            return ex
-        new = gpd.GeoDataFrame(
-            {
-                "capacity": [float(p.capacity) if p.capacity is not None else default for p in placed],
-                "capacity_from": ["placement" if p.capacity is not None else "default" for p in placed],
-                "placement_id": [p.id for p in placed],
-            },
-            geometry=gpd.points_from_xy([p.x for p in placed], [p.y for p in placed]),
-            crs=self.crs,
-        )
-        return gpd.GeoDataFrame(pd.concat([ex, new], ignore_index=True), crs=self.crs)
+            return existing
+        xy = np.array([(p.x, p.y) for p in placed], dtype=float)
+        return np.concatenate([existing, shapely.points(xy)])
 
     # -- settings -------------------------------------------------------------------------------
     def setting(self, key: str, default: str | float | None = None) -> str | float | None:
