@@ -314,6 +314,7 @@ class ChunkedLayer:
     name: str
     label: str
     frame: Any  # dask_geopandas.GeoDataFrame
+    text_columns: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, name: str, source: Source, limit: int) -> ChunkedLayer:
@@ -341,6 +342,9 @@ class ChunkedLayer:
             part_bytes = min(max(limit, MIN_PARTITION_BYTES), PARTITION_BYTES)
             parts = max(1, min(features, math.ceil(size / part_bytes)))
             frame = dask_geopandas.read_file(str(source.path), layer=layer, npartitions=parts)
+            # The text columns as the whole layer is read (through Arrow, as read_layer reads it).
+            head = pyogrio.read_dataframe(source.path, layer=layer, max_features=1, use_arrow=True)
+            text = {c: t for c, t in head.dtypes.items() if isinstance(t, pd.StringDtype)}
         except CityPlannerError:
             raise
         except Exception as err:  # any reader failure becomes one sentence
@@ -355,7 +359,7 @@ class ChunkedLayer:
                 f"{label}, given as layer '{name}', holds no lines; the road layer must hold street "
                 "centre lines."
             )
-        return cls(name, label, frame)
+        return cls(name, label, frame, text)
 
     def cut(self, places: list[tuple[CRS, shapely.Geometry, shapely.Geometry]], margin_m: float, cluster):
         """Start cutting every unit's features out of every partition; one handle per unit.
@@ -370,7 +374,10 @@ class ChunkedLayer:
             dask.delayed(_cut_partition, pure=True)(part, places, margin_m)
             for part in self.frame.to_delayed()
         ]
-        per_unit = [dask.delayed(_join_pieces, pure=True)(per_partition, i) for i in range(len(places))]
+        per_unit = [
+            dask.delayed(_join_pieces, pure=True)(per_partition, i, self.text_columns)
+            for i in range(len(places))
+        ]
         client = cluster() if cluster is not None else None
         if client is None:
             return list(dask.compute(*per_unit, scheduler="synchronous"))
@@ -402,13 +409,19 @@ def _cut_partition(
     return [_near(part, tree, metric, area, crs, margin_m) for crs, metric, area in places]
 
 
-def _join_pieces(per_partition: list[list[gpd.GeoDataFrame]], index: int) -> gpd.GeoDataFrame:
-    """Unit ``index``'s features from every partition, in the layer's order."""
+def _join_pieces(
+    per_partition: list[list[gpd.GeoDataFrame]], index: int, text_columns: dict[str, Any]
+) -> gpd.GeoDataFrame:
+    """Unit ``index``'s features from every partition, in the layer's order.
+
+    Text columns get the layer's text type: a partition read without Arrow keeps a column without
+    any text as objects, so the unit's features (and its cache key) would depend on the partitions.
+    """
     pieces = [cut[index] for cut in per_partition]
     found = [p for p in pieces if len(p)]
-    if not found:
-        return pieces[0]
-    return pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
+    joined = pieces[0] if not found else pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
+    # A new frame: the pieces are other tasks' results, never changed in place.
+    return joined.astype({c: t for c, t in text_columns.items() if c in joined and joined[c].dtype == object})
 
 
 def first_line(err: BaseException) -> str:
