@@ -1,6 +1,8 @@
 """A national batch: 34 provinces x 100,000 population cells, serially and on a LocalCluster(2).
 
-Run: ``.venv/bin/python benchmarks/bench_batch.py [--units 34] [--workers 2]``.
+Run: ``.venv/bin/python benchmarks/bench_batch.py [--units 34] [--workers 2] [--big-layer-mb MB]``
+(``--big-layer-mb 0``: the national layers read in partitions with dask-geopandas and cut on the
+cluster, as for layers that do not fit in memory).
 
 A synthetic country (written to a temporary folder, in WGS84 like a national OSM extract) of
 34 provinces of 31.6 x 31.6 km; at the default 100 m cells each holds 100,000 cells. Each has
@@ -122,7 +124,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=34)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--big-layer-mb",
+        type=float,
+        help="read the facility and road layers in partitions when the country's file is larger than "
+        "this (dask-geopandas; cut in this process serially, on the cluster in parallel)",
+    )
     args = parser.parse_args()
+    big = None if args.big_layer_mb is None else int(args.big_layer_mb * 2**20)
 
     from cityplanner.batch import load_spec, run_batch
     from cityplanner.batch.work import peak_rss_mb
@@ -139,7 +148,7 @@ def main() -> int:
         print(f"synthetic country: {args.units} units written in {time.perf_counter() - start:.1f} s")
 
         start = time.perf_counter()
-        serial = run_batch(spec, folder / "serial", serial=True, figures=False)
+        serial = run_batch(spec, folder / "serial", serial=True, figures=False, big_layer_bytes=big)
         serial_total = time.perf_counter() - start
         serial_units = sum(u.record["seconds"] for u in serial.units)
         cells = [u.record["cells"] for u in serial.units]
@@ -160,6 +169,7 @@ def main() -> int:
             workers=args.workers,
             dashboard=False,
             figures=False,
+            big_layer_bytes=big,
             on_start=lambda info: marks.setdefault("up", time.perf_counter()),
             on_unit=lambda done, total, o: marks.__setitem__("last", time.perf_counter()),
         )
