@@ -1,9 +1,10 @@
 """The KPI benchmark of a network of cities: many units evaluated at once, on dask.distributed.
 
 ``cityplanner batch SPEC.yaml --out DIR`` reads a spec (:mod:`.spec`), cuts national layers into
-units on the client (:mod:`.units`), makes and evaluates each unit's project on a Dask worker
-(:mod:`.work`, :mod:`.run`) with a per-unit cache, and writes one table of units x KPIs with
-rankings, maps and a PDF summary (:mod:`.outputs`, :mod:`.figures`).
+units on the client, or on the cluster with dask-geopandas for a layer too large for memory
+(:mod:`.units`), makes and evaluates each unit's project, and optionally a proposal for a budget,
+on a Dask worker (:mod:`.work`, :mod:`.run`) with a per-unit cache, and writes one table of
+units x scenarios x KPIs with rankings, maps and a PDF summary (:mod:`.outputs`, :mod:`.figures`).
 """
 
 from __future__ import annotations
