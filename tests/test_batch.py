@@ -601,3 +601,18 @@ def test_a_bad_proposal_is_refused_in_one_sentence(country, tmp_path, proposal, 
     with pytest.raises(BatchError, match="batch spec") as caught:
         load_spec(_write_spec(tmp_path, gpkg, proposal=proposal))
     assert words in str(caught.value) and str(caught.value).endswith(".")
+
+
+def test_a_proposal_that_cannot_be_made_is_reported_and_the_baseline_stands(client, tmp_path, capsys):
+    gpkg = _write_country(tmp_path, units=UNITS[2:])  # the unit away from the streets
+    spec_path = _write_spec(tmp_path, gpkg, proposal={"type": "clinic", "sites": 1, "candidates": "network"})
+    out = tmp_path / "out"
+    assert main(["batch", str(spec_path), "--out", str(out), "--scheduler", client.scheduler.address]) == 0
+    printed = capsys.readouterr().out
+    error = _read_csv(out / "units.csv")["proposal_error"].iloc[0]
+    assert (
+        "has no streets" in error
+        and error.endswith(".")
+        and f"no proposal: {UNITS[2][0]}: {error}" in printed
+    )
+    assert set(_read_csv(out / "kpis.csv")["scenario"]) == {"Baseline"}

@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
     )
     for outcome in result.failed:
         print(f"  failed: {outcome.name}: {outcome.error}")
+    for outcome in result.units:
+        proposal = outcome.record.get("proposal") or {}
+        if proposal.get("error"):
+            print(f"  no proposal: {outcome.name}: {proposal['error']}")
     return 1 if result.failed else 0
 
 
