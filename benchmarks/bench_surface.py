@@ -18,7 +18,7 @@ d. the KPI dock's update after one placement on that city: the same Evaluator, o
 For c and d the previous method is zone demand: the same evaluator counting people per zone
 with the area model (``Demand.from_zones``, in Euclidean mode as before the surface). Run::
 
-    .venv/bin/python benchmarks/bench_surface.py [--skip a,b,c,d] [--repeat N]
+    .venv/bin/python benchmarks/bench_surface.py [--part c | --skip a,b,c,d] [--repeat N]
 """
 
 from __future__ import annotations
@@ -265,13 +265,11 @@ def part_cd(repeat: int, updates: int, skip: set[str]) -> None:
             ("street network", lambda: evaluator.network),
             ("snapping index", lambda: evaluator.network._pieces()),
             ("snap of the cells", lambda: evaluator.network.snap(evaluator.demand.points)),
+            *((kpi.id, lambda kpi=kpi: evaluator.evaluate_kpi(kpi.id)) for kpi in evaluator.catalogue),
         ):
-            steps.append(f"{label} {timings(fn, 1)[0][0][0]:.2f}")
-        for kpi in evaluator.catalogue:
-            steps.append(
-                f"{kpi.id} {timings(lambda kpi=kpi: evaluator.evaluate_kpi(kpi.id), 1)[0][0][0]:.2f}"
-            )
-        print("     one cold run in steps (s): " + ", ".join(steps))
+            wall, cpu = timings(fn, 1)[0][0]
+            steps.append(f"{label} {wall:.2f}/{cpu:.2f}")
+        print(f"     one cold run in steps (s, wall/CPU; load {load_average()}): " + ", ".join(steps))
     if "d" not in skip:
         kinds = ("bus_stop", "clinic", "school", "wifi")
         print(
@@ -292,11 +290,15 @@ def part_cd(repeat: int, updates: int, skip: set[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", default="", help="the only parts to run, e.g. c or a,b")
     parser.add_argument("--skip", default="", help="parts to leave out, e.g. a,b")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each timing")
     parser.add_argument("--updates", type=int, default=5, help="placements of each type in d")
     args = parser.parse_args()
     skip = {p.strip() for p in args.skip.split(",") if p.strip()}
+    only = {p.strip() for p in args.part.split(",") if p.strip()}
+    if only:
+        skip |= {"a", "b", "c", "d"} - only
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {load_average()}")
     if "a" not in skip:
         part_a(args.repeat)

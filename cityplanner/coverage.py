@@ -41,6 +41,7 @@ from scipy.spatial import cKDTree
 from ._threads import engine_threads
 from .demand import Demand
 from .errors import AnalysisError
+from .network import _boxes_holding
 from .progress import Progress, report
 
 QUAD_SEGS = 16
@@ -295,7 +296,7 @@ def region_coverage(demand: Demand, regions) -> CoverageResult:
     else:
         share = np.zeros(len(demand))
         if len(regions):
-            share[shapely.STRtree(regions).query(demand.geometry, predicate="intersects")[0]] = 1.0
+            share[_near_any(demand, np.arange(len(demand)), regions, 0.0)] = 1.0
     return CoverageResult.from_share(demand, share, "euclidean", 0.0, regions)
 
 
@@ -642,12 +643,34 @@ def _points_covered(demand: Demand, zones: np.ndarray, fac: _Facilities, keys: n
             )
             covered[open_[distance <= radius]] = True
     other_keys = keys[~fac.is_point(keys)]
-    if len(other_keys):
-        point_geoms = demand.geometry[zones] if demand.model == "point" else shapely.points(points)
-        for radius in np.unique(fac.radius[other_keys]):
-            tree = shapely.STRtree(fac.geoms[other_keys[fac.radius[other_keys] == radius]])
-            covered[tree.query(point_geoms, predicate="dwithin", distance=radius)[0]] = True
+    for radius in np.unique(fac.radius[other_keys]):
+        geoms = fac.geoms[other_keys[fac.radius[other_keys] == radius]]
+        covered[_near_any(demand, zones, geoms, float(radius))] = True
     return covered
+
+
+def _near_any(demand: Demand, zones: np.ndarray, geoms: np.ndarray, distance: float) -> np.ndarray:
+    """Indices into ``zones`` of the demand features within ``distance`` of one of ``geoms``.
+
+    ``distance`` 0 asks which intersect (a point on an edge counts). Point demand held as
+    coordinates only (the population surface) tests just the points inside a geometry's box
+    grown by ``distance`` (:func:`~cityplanner.network._boxes_holding`), so no shapely point is
+    built for the many far from every geometry; GEOS decides the rest as it did for all.
+    """
+    own = demand.model == "point" and demand._geometry is not None
+    if own:
+        tree = shapely.STRtree(geoms)
+        if distance > 0:
+            return tree.query(demand.geometry[zones], predicate="dwithin", distance=distance)[0]
+        return tree.query(demand.geometry[zones], predicate="intersects")[0]
+    points = demand.points if len(zones) == len(demand) else demand.points[zones]
+    point_i, geom_i = _boxes_holding(points, shapely.bounds(geoms), distance)
+    shapely.prepare(geoms)
+    if distance > 0:
+        hit = shapely.dwithin(geoms[geom_i], shapely.points(points[point_i]), distance)
+    else:
+        hit = shapely.intersects_xy(geoms[geom_i], points[point_i, 0], points[point_i, 1])
+    return point_i[hit]
 
 
 @dataclass(eq=False)
