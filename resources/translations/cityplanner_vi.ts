@@ -1565,6 +1565,10 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>Đề xuất</translation>
     </message>
     <message>
+        <source>Start from the plan&apos;s proposed sites where they are now, moved or not; the new proposal replaces them. Sites placed by hand stay where they are and count.</source>
+        <translation>Bắt đầu từ các vị trí đề xuất của phương án ở chỗ hiện tại, dù đã di chuyển hay chưa; đề xuất mới sẽ thay thế chúng. Các vị trí đặt thủ công giữ nguyên chỗ và vẫn được tính.</translation>
+    </message>
+    <message>
         <source>Maximal covering: choose the sites that cover the most people within the radius; existing facilities of the type (and the current plan&apos;s) stay and count.</source>
         <translation>Bài toán phủ tối đa: chọn các vị trí phục vụ được nhiều người nhất trong bán kính; công trình hiện có cùng loại (và của phương án hiện tại) được giữ lại và tính vào.</translation>
     </message>
@@ -1589,8 +1593,56 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>Vị trí là kinh độ và vĩ độ WGS84 theo độ thập phân.</translation>
     </message>
     <message>
+        <source>Stop and keep the best</source>
+        <translation>Dừng và giữ kết quả tốt nhất</translation>
+    </message>
+    <message>
+        <source>End the search now and keep the best proposal found so far, with its gap.</source>
+        <translation>Kết thúc tìm kiếm ngay và giữ đề xuất tốt nhất tìm được đến lúc này, kèm khoảng cách đến tối ưu của nó.</translation>
+    </message>
+    <message>
+        <source>Re-optimise the {count} proposed sites of &apos;{scenario}&apos;</source>
+        <translation>Tối ưu lại {count} vị trí đề xuất của &apos;{scenario}&apos;</translation>
+    </message>
+    <message>
+        <source>Re-optimise</source>
+        <translation>Tối ưu lại</translation>
+    </message>
+    <message>
         <source>{label} (proposed) {rank}</source>
         <translation>{label} (đề xuất) {rank}</translation>
+    </message>
+    <message>
+        <source>Improving the proposal; stop at any time to keep the best so far.</source>
+        <translation>Đang cải thiện đề xuất; có thể dừng bất cứ lúc nào để giữ kết quả tốt nhất đến lúc này.</translation>
+    </message>
+    <message>
+        <source>%p % · {seconds} s</source>
+        <translation>%p % · {seconds} giây</translation>
+    </message>
+    <message>
+        <source>Best so far: {covered} people covered; at most {bound} possible (gap {gap} %); found after {seconds} s.</source>
+        <translation>Tốt nhất đến lúc này: phục vụ {covered} người; tối đa có thể {bound} (khoảng cách {gap} %); tìm được sau {seconds} giây.</translation>
+    </message>
+    <message>
+        <source>Best so far: {covered} people covered (no bound yet); found after {seconds} s.</source>
+        <translation>Tốt nhất đến lúc này: phục vụ {covered} người (chưa có cận trên); tìm được sau {seconds} giây.</translation>
+    </message>
+    <message>
+        <source>Stopping with the best proposal so far…</source>
+        <translation>Đang dừng với đề xuất tốt nhất đến lúc này…</translation>
+    </message>
+    <message>
+        <source>stopped early, no bound on the gap yet</source>
+        <translation>đã dừng sớm, chưa có cận cho khoảng cách</translation>
+    </message>
+    <message>
+        <source>no bound</source>
+        <translation>chưa có cận</translation>
+    </message>
+    <message>
+        <source>stopped early, within {gap} % of the best possible</source>
+        <translation>đã dừng sớm, cách phương án tốt nhất không quá {gap} %</translation>
     </message>
     <message>
         <source>within {gap} % of the best possible</source>

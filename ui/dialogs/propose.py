@@ -2,11 +2,18 @@
 
 The dialog is a face of :class:`cityplanner.tasks.Propose`, the task ``cityplanner optimise
 PROJECT`` runs: it picks the candidates, builds the distances and writes the proposal, so the
-dialog and the command line cannot drift apart. The task runs on a snapshot of the project
-through :func:`ui.workers.start`; the proposal's sites are named in the UI language ("Clinic
-(proposed) 1") and listed with their marginal gain and WGS84 position. "Create scenario" hands
-the proposal over as :attr:`ProposeSitesDialog.scenario`, which the planner then edits like any
-other plan.
+dialog and the command line cannot drift apart. The task is built, validated and run on a
+snapshot of the project through :func:`ui.workers.start`, the engine's modules imported there:
+the UI thread only reads the settings. The task names the proposal's sites in the UI language
+("Clinic (proposed) 1"); they are listed with their marginal gain and WGS84 position. "Create
+scenario" hands the proposal over as :attr:`ProposeSitesDialog.scenario`, which the planner then
+edits like any other plan.
+
+The solve is anytime: while it runs the dialog shows the best proposal so far (people covered,
+the bound on what is possible and the gap) and the time it has run. "Stop and keep the best"
+ends it with that proposal, whose gap the result states; Cancel discards the run. When the
+current plan holds a proposal of the type, "Re-optimise" starts the search from its sites as the
+planner left them (moved or not) and replaces them; sites placed by hand stay and count.
 
 The settings are remembered per open project for the next time the dialog opens, after Cancel
 too. The dialog fits a 1024x768 screen: the settings in two columns, the result table scrolls
@@ -15,11 +22,14 @@ and the buttons stay in view.
 
 from __future__ import annotations
 
+import math
+import threading
 import weakref
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QElapsedTimer, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -59,6 +69,12 @@ VISIBLE_SITES = 8
 _REMEMBERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+class _Relay(QObject):
+    """Carries the running solve's incumbents from the worker thread to the dialog (queued)."""
+
+    incumbent = Signal(object)
+
+
 def candidate_values(kind: str, spacing: float) -> dict:
     """The Propose task's ``candidates`` / ``grid`` values for a candidate kind of the dialog."""
     if kind == "grid":
@@ -86,6 +102,7 @@ class ProposeSitesDialog(QDialog):
         self.scenario = None
         self.result = None
         self.worker = None
+        self._type = type_name
         project = doc.project
         has_roads = project.layer_with_role("roads") is not None
         self.type_combo = QComboBox()
@@ -135,11 +152,32 @@ class ProposeSitesDialog(QDialog):
         self.time_limit.setValue(30)
         self.time_limit.setSuffix(" s")
         self.name = QLineEdit(unique_name(project.scenarios, self.tr("Proposal")))
+        # Warm start: the current plan's proposal (as the planner moved it) is where the search
+        # starts, and the new proposal replaces it; shown only when there is one to start from.
+        self.reoptimise = QCheckBox()
+        self.reoptimise.setToolTip(
+            self.tr(
+                "Start from the plan's proposed sites where they are now, moved or not; the new "
+                "proposal replaces them. Sites placed by hand stay where they are and count."
+            )
+        )
+        self.reoptimise.toggled.connect(self._reoptimise_toggled)
         self.type_combo.currentIndexChanged.connect(self._type_changed)
         self._type_changed()
         self._restore()
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
+        # The best proposal so far while the solve runs, and the time it has run.
+        self.best = QLabel()
+        self.best.setWordWrap(True)
+        self.best.hide()
+        self._relay = _Relay(self)
+        self._relay.incumbent.connect(self._incumbent)
+        self._stop = threading.Event()
+        self._clock = QElapsedTimer()
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(500)
+        self._ticker.timeout.connect(self._show_elapsed)
         self.message = QLabel(
             self.tr(
                 "Maximal covering: choose the sites that cover the most people within the radius; "
@@ -185,13 +223,24 @@ class ProposeSitesDialog(QDialog):
             self.tr("Create scenario"), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.create_button.setEnabled(False)
+        # Beside Cancel while a solve runs: Cancel discards, this keeps the best answer so far.
+        self.stop_button = self.buttons.addButton(
+            self.tr("Stop and keep the best"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.stop_button.setToolTip(
+            self.tr("End the search now and keep the best proposal found so far, with its gap.")
+        )
+        self.stop_button.hide()
+        self.stop_button.clicked.connect(self.stop)
         self.run_button.clicked.connect(self.run)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(columns)
+        layout.addWidget(self.reoptimise)
         layout.addWidget(self.message)
         layout.addWidget(self.progress)
+        layout.addWidget(self.best)
         layout.addWidget(self.sites_table, 1)
         layout.addWidget(self.buttons)
         self._limit_changed()
@@ -204,6 +253,27 @@ class ProposeSitesDialog(QDialog):
             self.radius.setValue(ft.radius_m)
             # Default budget: what the number of sites would cost.
             self.budget.setValue(ft.unit_cost * self.sites.value())
+        proposed = self._proposed()
+        self.reoptimise.setVisible(bool(proposed))
+        self.reoptimise.setChecked(False)
+        self.reoptimise.setText(
+            self.tr("Re-optimise the {count} proposed sites of '{scenario}'").format(
+                count=len(proposed), scenario=i18n.scenario_label(self.doc.current_scenario)
+            )
+        )
+
+    def _proposed(self) -> list:
+        """The optimiser's sites of the chosen type in the current plan (what a re-run starts from)."""
+        scenario = self.doc.scenario
+        if scenario.name == self.doc.project.baseline.name:
+            return []
+        type_name = self.type_combo.currentData()
+        return [p for p in scenario.placements if p.type == type_name and p.source == "optimiser"]
+
+    def _reoptimise_toggled(self, checked: bool) -> None:
+        # As many new sites as the proposal re-optimised, unless the planner says otherwise.
+        if checked:
+            self.sites.setValue(max(1, len(self._proposed())))
 
     def _limit_changed(self) -> None:
         by_budget = self.limit.currentData() == "budget"
@@ -223,6 +293,7 @@ class ProposeSitesDialog(QDialog):
             "spacing": self.spacing.value(),
             "time_limit": self.time_limit.value(),
             "name": self.name.text().strip(),
+            "reoptimise": self.reoptimise.isChecked(),
         }
 
     def _restore(self) -> None:
@@ -239,6 +310,8 @@ class ProposeSitesDialog(QDialog):
             index = combo.findData(kept.get(key))
             if index >= 0:
                 combo.setCurrentIndex(index)  # the type sets its radius and budget first
+        # Before the numbers: ticking it sets the number of sites.
+        self.reoptimise.setChecked(kept["reoptimise"] and not self.reoptimise.isHidden())
         self.sites.setValue(kept["sites"])
         self.budget.setValue(kept["budget"])
         self.radius.setValue(kept["radius"])
@@ -256,9 +329,9 @@ class ProposeSitesDialog(QDialog):
     def running(self) -> bool:
         return self.worker is not None
 
-    def _refer(self, parameter, _metavar: bool = False) -> str:
-        """How the task's messages name a parameter: by this dialog's (translated) label."""
-        labels = {
+    def _labels(self) -> dict[str, str]:
+        """How the task's messages name its parameters: by this dialog's (translated) labels."""
+        return {
             "type": self.tr("Facility type"),
             "sites": self.tr("New sites"),
             "budget": self.tr("Budget"),
@@ -268,86 +341,134 @@ class ProposeSitesDialog(QDialog):
             "grid": self.tr("Candidate spacing"),
             "time_limit": self.tr("Time limit"),
             "into_scenario": self.tr("Scenario name"),
+            "reoptimise": self.tr("Re-optimise"),
         }
-        return labels.get(parameter.name, parameter.title)
 
-    def task(self):
-        """The engine's Propose task for the current settings, on a snapshot of the project."""
-        from cityplanner.tasks import Propose
-
+    def task_values(self) -> dict:
+        """The Propose task's values for the current settings (plain data, read on the UI thread)."""
         by_budget = self.limit.currentData() == "budget"
-        return Propose(
-            refer=self._refer,
-            project=snapshot(self.doc.project),
-            type=self.type_combo.currentData(),
-            into_scenario=self.name.text().strip(),
+        ftype = self.doc.project.facility_type(self.type_combo.currentData())
+        return {
+            "type": ftype.name,
+            "into_scenario": self.name.text().strip(),
             # The current plan's placements stay and count, as existing facilities do.
-            keep_scenario=self.doc.current_scenario,
-            model="mclp",
-            sites=None if by_budget else self.sites.value(),
-            budget=self.budget.value() if by_budget else None,
-            radius=self.radius.value(),
-            mode=self.distance.currentData(),
-            time_limit=float(self.time_limit.value()),
+            "keep_scenario": self.doc.current_scenario,
+            "reoptimise": not self.reoptimise.isHidden() and self.reoptimise.isChecked(),
+            "model": "mclp",
+            "sites": None if by_budget else self.sites.value(),
+            "budget": self.budget.value() if by_budget else None,
+            "radius": self.radius.value(),
+            "mode": self.distance.currentData(),
+            "time_limit": float(self.time_limit.value()),
+            # Named in the UI language, in the task's order (greedy: site 1 adds the most).
+            "name_format": self.tr("{label} (proposed) {rank}"),
+            "label": i18n.facility_label(ftype),
             **candidate_values(self.candidates.currentData(), self.spacing.value()),
-        )
+        }
 
     def run(self) -> None:
-        """Validate, then run the task on a worker thread (the street network built there too)."""
-        from cityplanner.errors import CityPlannerError
-        from cityplanner.optimise.project_siting import proposal_name
-
+        """Run the Propose task on a worker thread: building, validating and solving all happen
+        there (the engine's modules are imported there too), so the UI thread never waits."""
         name = self.name.text().strip()
         if not name or name in self.doc.project.scenarios:
             self.message.setText(
                 self.tr("Choose a new scenario name ('{name}' is empty or already used).").format(name=name)
             )
             return
-        task = self.task()
-        try:
-            task.validate()
-        except CityPlannerError as err:
-            self.message.setText(str(err))
-            return
-        doc = self.doc
-        needs_network = task.distance_mode(task["project"]) == "network" or task.candidate_kind() == "network"
-        ftype = doc.project.facility_type(task["type"])
-        label, name_format = i18n.facility_label(ftype), self.tr("{label} (proposed) {rank}")
+        doc, values, labels = self.doc, self.task_values(), self._labels()
+        self._type = values["type"]
+        values["project"] = snapshot(doc.project)
+        stop = self._stop = threading.Event()
+        relay = self._relay
 
         def job(progress):
-            if needs_network:
+            from cityplanner.progress import BestMessage, Progress
+            from cityplanner.tasks import Propose
+
+            def refer(parameter, _metavar: bool = False) -> str:
+                return labels.get(parameter.name, parameter.title)
+
+            task = Propose(refer=refer, on_incumbent=relay.incumbent.emit, stop=stop.is_set, **values)
+            task.validate()
+            if task.distance_mode(task["project"]) == "network" or task.candidate_kind() == "network":
                 task.network = doc.street_network()  # the app's cached network, built once
-            proposal = task.run(progress)
-            # Named in the UI language, in the task's order (greedy: site 1 adds the most).
-            proposed = [p for p in proposal.scenario.placements if p.source == "optimiser"]
-            for rank, placement in enumerate(proposed, start=1):
-                placement.name = proposal_name(label, proposal.result.model, rank, name_format)
-            return proposal
+            # The best answers arrive as incumbents; their English progress lines are left out.
+            quiet = Progress(
+                lambda fraction, message: progress.update(
+                    fraction, "" if isinstance(message, BestMessage) else message
+                )
+            )
+            return task.run(quiet)
 
         self.run_button.setEnabled(False)
         self.create_button.setEnabled(False)
+        self.stop_button.setEnabled(False)
+        self.stop_button.show()
         self.sites_table.hide()
+        self.best.clear()
+        self.best.show()
         self.progress.setValue(0)
         self.message.setText(self.tr("Solving…"))
+        self._clock.start()
+        self._ticker.start()
+        self._show_elapsed()
         self.worker = workers.start(job, self._done, self._failed, self._progress, self._cancelled)
 
     def _progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 100))
-        if message:
+        # Once a proposal is shown, the solver's own steps (and their partial gaps) would only
+        # blur the best answer's figures: the message says what the planner may do instead.
+        if message and self.best.text():
+            message = self.tr("Improving the proposal; stop at any time to keep the best so far.")
+        if message and not self._stop.is_set():
             self.message.setText(message)
 
-    def _done(self, proposal) -> None:
-        result, scenario = proposal.result, proposal.scenario
-        self.worker = None
-        self.result, self.scenario = result, scenario
-        self.progress.setValue(100)
-        status = (
-            self.tr("optimal")
-            if result.optimal
-            else self.tr("within {gap} % of the best possible").format(
-                gap=i18n.format_number(100 * result.gap)
+    def _show_elapsed(self) -> None:
+        seconds = i18n.format_number(self._clock.elapsed() / 1000, 0)
+        self.progress.setFormat(self.tr("%p % · {seconds} s").format(seconds=seconds))
+
+    def _incumbent(self, incumbent) -> None:
+        """A better proposal or bound from the running solve: covered people, bound, gap, time."""
+        if self.worker is None:
+            return  # a late one from a run that has ended
+        if math.isfinite(incumbent.gap):
+            text = self.tr(
+                "Best so far: {covered} people covered; at most {bound} possible (gap {gap} %); found "
+                "after {seconds} s."
+            )
+        else:
+            text = self.tr("Best so far: {covered} people covered (no bound yet); found after {seconds} s.")
+        self.best.setText(
+            text.format(
+                covered=i18n.format_number(incumbent.objective, 0),
+                bound=i18n.format_number(incumbent.bound, 0),
+                gap=i18n.format_number(100 * incumbent.gap, 2),
+                seconds=i18n.format_number(incumbent.seconds),
             )
         )
+        if not self._stop.is_set():
+            self.stop_button.setEnabled(True)
+
+    def stop(self) -> None:
+        """Stop and keep the best: the solve ends at its next checkpoint with the best answer so far."""
+        if self.worker is not None:
+            self._stop.set()
+            self.stop_button.setEnabled(False)
+            self.message.setText(self.tr("Stopping with the best proposal so far…"))
+
+    def _finished(self) -> None:
+        self.worker = None
+        self._ticker.stop()
+        self.stop_button.hide()
+        self.run_button.setEnabled(True)
+
+    def _done(self, proposal) -> None:
+        self._finished()
+        self._show_elapsed()
+        result, scenario = proposal.result, proposal.scenario
+        self.result, self.scenario = result, scenario
+        self.progress.setValue(100)
+        self.best.hide()
         self.message.setText(
             self.tr(
                 "'{scenario}': {sites} new sites cover {covered} of {total} people "
@@ -359,14 +480,27 @@ class ProposeSitesDialog(QDialog):
                 total=i18n.format_number(result.population_total, 0),
                 percent=i18n.format_number(result.percent_covered),
                 before=i18n.format_number(result.percent_covered_before),
-                status=status,
+                status=self._status(result),
                 seconds=i18n.format_number(result.seconds),
             )
         )
-        self._fill_table(scenario.placements)
-        self.run_button.setEnabled(True)
+        # The proposal's own sites (a re-optimised plan also holds the planner's).
+        self._fill_table([p for p in scenario.placements if p.source == "optimiser" and p.type == self._type])
         self.create_button.setEnabled(True)
         self.create_button.setDefault(True)
+
+    def _status(self, result) -> str:
+        """Optimal, or how far from the best possible the proposal kept may be (and why)."""
+        if result.optimal:
+            return self.tr("optimal")
+        if not math.isfinite(result.gap):
+            return (
+                self.tr("stopped early, no bound on the gap yet") if result.stopped else self.tr("no bound")
+            )
+        gap = i18n.format_number(100 * result.gap, 2)
+        if result.stopped:
+            return self.tr("stopped early, within {gap} % of the best possible").format(gap=gap)
+        return self.tr("within {gap} % of the best possible").format(gap=gap)
 
     def _fill_table(self, placements) -> None:
         """Sites, largest marginal gain first, with WGS84 positions; the table scrolls past eight."""
@@ -419,19 +553,20 @@ class ProposeSitesDialog(QDialog):
         self.move(max(x, screen.left()), max(y, screen.top()))
 
     def _failed(self, message: str) -> None:
-        self.worker = None
-        self.run_button.setEnabled(True)
+        self._finished()
+        self.best.hide()
         self.progress.setValue(0)
         self.message.setText(message)
 
     def _cancelled(self) -> None:
-        self.worker = None
+        self._finished()
         super().reject()
 
     def reject(self) -> None:
-        """Cancel (button or Esc): stop a running solve at its next checkpoint, then close."""
+        """Cancel (button or Esc): discard a running solve at its next checkpoint, then close."""
         if self.worker is not None:
             self.message.setText(self.tr("Cancelling…"))
+            self.stop_button.setEnabled(False)
             self.worker.cancel()
         else:
             super().reject()

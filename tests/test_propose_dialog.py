@@ -1,0 +1,180 @@
+"""The Propose dialog's anytime run, driven by its buttons (offscreen, sample city): the best
+proposal shown while the solve improves it, "Stop and keep the best" with the gap stated, Cancel
+discarding, the re-optimisation of a moved proposal, and a UI thread that never waits."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialogButtonBox
+
+from ui import i18n
+from ui.dialogs.propose import ProposeSitesDialog
+
+pytestmark = pytest.mark.gui
+
+
+def press(button) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def cancel_button(dialog):
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+
+
+def open_propose(qtbot, win, type_name: str = "wifi") -> ProposeSitesDialog:
+    win.palette_dock.set_current_type(type_name)
+    qtbot.waitUntil(lambda: win.findChild(ProposeSitesDialog) is None)  # the last one deleted
+    win.actions["propose"].trigger()
+    dialog = win.findChild(ProposeSitesDialog)
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def type_into(spin, text: str) -> None:
+    spin.lineEdit().selectAll()
+    QTest.keyClicks(spin.lineEdit(), text)
+    QTest.keyClick(spin.lineEdit(), Qt.Key.Key_Tab)
+
+
+def long_solve(dialog) -> None:
+    """100 hotspots on a 20 m grid: greedy answers within a second or two, the exact solve would
+    run to the time limit (measured: 60 s, 0.55 % gap)."""
+    type_into(dialog.sites, "100")
+    type_into(dialog.spacing, "20")
+    type_into(dialog.time_limit, "120")
+    dialog.candidates.setCurrentIndex(dialog.candidates.findData("grid"))
+    dialog.distance.setCurrentIndex(dialog.distance.findData("euclidean"))
+
+
+def test_stop_keeps_the_best_proposal_and_states_its_gap(qtbot, window):
+    win = window
+    before = set(win.doc.project.scenarios)
+    dialog = open_propose(qtbot, win)
+    long_solve(dialog)
+    assert not dialog.stop_button.isVisible()
+    press(dialog.run_button)
+    # Beside Cancel while it runs; usable once there is a best answer to keep.
+    assert dialog.stop_button.isVisible() and cancel_button(dialog).isEnabled()
+    qtbot.waitUntil(lambda: "Best so far" in dialog.best.text(), timeout=60_000)
+    assert "people covered" in dialog.best.text() and dialog.best.isVisible()
+    qtbot.waitUntil(lambda: "gap" in dialog.best.text(), timeout=60_000)
+    # The elapsed time runs in the progress bar.
+    assert dialog.progress.text().endswith(" s")
+    stopped_at = time.monotonic()
+    press(dialog.stop_button)
+    assert not dialog.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
+    waited = time.monotonic() - stopped_at
+    result, scenario = dialog.result, dialog.scenario
+    assert result is not None and result.stopped and not result.optimal, dialog.message.text()
+    assert f"stopped early, within {100 * result.gap:,.2f} % of the best possible" in dialog.message.text()
+    assert not dialog.stop_button.isVisible() and dialog.run_button.isEnabled()
+    proposed = scenario.placements
+    assert len(proposed) == len(result.selected) > 0
+    label = i18n.facility_label(win.doc.project.facility_type("wifi"))
+    assert [p.name for p in proposed[:2]] == [f"{label} (proposed) 1", f"{label} (proposed) 2"]
+    assert dialog.sites_table.rowCount() == len(proposed)
+    press(dialog.create_button)
+    assert set(win.doc.project.scenarios) == before | {scenario.name}
+    assert [p.id for p in win.doc.scenario.placements] == [p.id for p in proposed]
+    print(f"stop honoured after {waited:.1f} s")
+
+
+def test_cancel_discards_the_run_and_keeps_the_settings(qtbot, window):
+    win = window
+    before = set(win.doc.project.scenarios)
+    dialog = open_propose(qtbot, win)
+    long_solve(dialog)
+    name = dialog.name.text()
+    press(dialog.run_button)
+    qtbot.waitUntil(lambda: "Best so far" in dialog.best.text(), timeout=60_000)
+    with qtbot.waitSignal(dialog.rejected, timeout=60_000):
+        press(cancel_button(dialog))
+    assert dialog.result is None and dialog.scenario is None and not dialog.running
+    assert set(win.doc.project.scenarios) == before
+    again = open_propose(qtbot, win)
+    assert (again.sites.value(), again.spacing.value(), again.time_limit.value()) == (100, 20.0, 120)
+    assert again.distance.currentData() == "euclidean" and again.name.text() == name
+    press(cancel_button(again))
+
+
+def test_reoptimise_starts_from_the_moved_proposal(qtbot, window):
+    win = window
+    dialog = open_propose(qtbot, win, "clinic")
+    assert dialog.reoptimise.isHidden()  # the baseline holds no proposal
+    type_into(dialog.sites, "3")
+    press(dialog.run_button)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    press(dialog.create_button)
+    first = win.doc.scenario
+    moved = first.placements[0]
+    win.move_placement(moved.id, (moved.x, moved.y), (moved.x + 40, moved.y))
+    kept = [(p.id, p.x, p.y) for p in first.placements]
+
+    again = open_propose(qtbot, win, "clinic")
+    assert again.reoptimise.isVisible() and "3 proposed sites" in again.reoptimise.text()
+    # A click on the check box's indicator (at its left; the row is wider than its text) ticks it.
+    box = again.reoptimise
+    QTest.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))
+    assert again.reoptimise.isChecked() and again.sites.value() == 3
+    heard = []
+    again._relay.incumbent.connect(heard.append)  # what the dialog is shown, observed
+    press(again.run_button)
+    qtbot.waitUntil(lambda: not again.running, timeout=120_000)
+    assert again.scenario is not None, again.message.text()
+    # The search started from the planner's layout (the moved site included), not from greedy.
+    assert heard[0].stage == "your sites"
+    placed = again.scenario.placements
+    assert len(placed) == 3 and all(p.source == "optimiser" for p in placed)
+    assert [p.name for p in placed] == [f"Clinic (proposed) {k}" for k in (1, 2, 3)]
+    assert again.result.objective >= heard[0].objective
+    press(again.create_button)
+    # The proposal re-optimised is untouched; the new scenario is the current one.
+    assert [(p.id, p.x, p.y) for p in win.doc.project.scenario(first.name).placements] == kept
+    assert win.doc.current_scenario == again.scenario.name
+
+
+def test_the_ui_thread_never_waits_while_proposing(qtbot, window):
+    """Issue 11: Run builds, validates and solves on the worker (engine modules imported there);
+    a 20 ms timer on the UI thread keeps ticking. The limit is issue 11's 200 ms."""
+    win = window
+    dialog = open_propose(qtbot, win)
+    long_solve(dialog)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    qtbot.wait(100)
+    press(dialog.run_button)
+    qtbot.waitUntil(lambda: "gap" in dialog.best.text(), timeout=60_000)
+    press(dialog.stop_button)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    print(f"longest UI-thread pause {max(gaps) * 1000:.0f} ms over {len(gaps)} ticks")
+    assert max(gaps) < 0.2
+    press(cancel_button(dialog))
+
+
+def test_the_running_dialog_fits_1024x768(qtbot, window):
+    win = window
+    win.resize(1024, 768)
+    dialog = open_propose(qtbot, win)
+    long_solve(dialog)
+    press(dialog.run_button)
+    qtbot.waitUntil(lambda: "gap" in dialog.best.text(), timeout=60_000)
+    qtbot.wait(50)
+    assert dialog.frameGeometry().height() <= 768 and dialog.frameGeometry().width() <= 1024
+    for button in (dialog.run_button, dialog.stop_button, dialog.create_button, cancel_button(dialog)):
+        top_left = button.mapTo(dialog, button.rect().topLeft())
+        assert dialog.rect().contains(QRect(top_left, button.size())), button.text()
+    assert dialog.best.isVisible() and dialog.best.height() > 10
+    press(dialog.stop_button)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
+    press(cancel_button(dialog))
