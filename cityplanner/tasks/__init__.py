@@ -15,11 +15,16 @@ Task               Command line                    Result
 Running one from the app (off the UI thread, with progress and Cancel)::
 
     task = Propose(project=snapshot, type="clinic", model="mclp", sites=5, grid=100.0,
-                   into_scenario="Proposal", keep_scenario=current, network=doc.street_network())
+                   into_scenario="Proposal", keep_scenario=current, network=doc.street_network(),
+                   on_incumbent=show_best, stop=stop_event.is_set)
     task.validate()                      # a CityPlannerError's one sentence for the dialog
     worker = workers.start(task.run, on_done, on_error, on_progress, on_cancelled)
     ...
+    stop_event.set()                     # Propose only: finish now with the best answer so far
     worker.cancel()                      # run() stops with Cancelled at its next checkpoint
+
+The app's Propose dialog builds and validates the task inside the worker's job as well, so that
+importing the engine's modules never holds the UI thread.
 
 ``validate()`` computes nothing long, but reads what it must check against: a project given as a
 path, and AddLayer's file's list of layers; with a Project in memory it reads no file. ``run``
