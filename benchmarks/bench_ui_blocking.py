@@ -18,13 +18,17 @@ A sampling thread records where the UI thread was during each block longer than 
 worst block of an action over the goal the script prints the app functions it was in most.
 
 A full garbage collection holds every Python thread (the GIL), so one on a worker blocks the UI
-thread too; the script prints the longest collection of each action over the goal. ``--freeze``
-calls ``gc.freeze()`` once the project is open and evaluated, to measure what keeping the project's
-objects out of those collections would change (the app does not do it).
+thread too; the script prints the longest collection of each action over the goal. The app's
+garbage-collection policy (``ui.workers.keep_long_lived_out_of_collections``: objects alive at
+start-up and once a project is open and evaluated are frozen out of the collections) is turned on
+as ``ui.app.main`` does, once the window is up; ``--no-freeze`` leaves it off, to measure without.
+
+Each action's wall time and the process's CPU time over it (all threads) are printed, with the
+load average before and after: on a shared machine the blocks grow with the load.
 
 Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui_blocking.py [HCMC.gpkg]
-[--freeze]`` (default ../shared/data/hcmc/hcmc_all_layers_wgs84.gpkg; skipped with a message when
-absent).
+[--no-freeze]`` (default ../shared/data/hcmc/hcmc_all_layers_wgs84.gpkg; skipped with a message
+when absent). The project and the exports go to a temporary folder, removed at the end.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import faulthandler
 import gc
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import threading
@@ -175,28 +180,39 @@ def kpis_shown(win) -> bool:
 
 def main(argv: list[str]) -> int:
     faulthandler.enable()
-    # --freeze: after the project is open, gc.freeze() keeps its objects out of Python's full
-    # garbage collections (an experiment: the app does not do it).
-    freeze = "--freeze" in argv
-    argv = [a for a in argv if a != "--freeze"]
+    # --no-freeze: without the app's garbage-collection policy (gc.freeze of long-lived objects).
+    freeze = "--no-freeze" not in argv
+    argv = [a for a in argv if a != "--no-freeze"]
     gpkg = Path(argv[1]) if len(argv) > 1 else HCMC
     if not gpkg.exists():
         print(f"skipped: needs {gpkg} (the HCMC GeoPackage from ../shared/data)")
         return 0
+    from ui.app import create_app
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {load_average()}")
+    print(
+        "garbage collection: the app's policy (long-lived objects frozen)"
+        if freeze
+        else "--no-freeze: without the app's garbage-collection policy"
+    )
+    app = create_app([], language="en")
+    folder = Path(tempfile.mkdtemp(prefix="bench_ui_blocking_"))
+    try:
+        return run(app, gpkg, folder, freeze)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(app, gpkg: Path, folder: Path, freeze: bool) -> int:
     from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
-    from ui.app import create_app
+    from ui import workers
     from ui.dialogs.compare import CompareDialog
     from ui.dialogs.export import ExportDialog
     from ui.dialogs.layer_picker import LAYER_COLUMN, LayerPickerDialog
     from ui.dialogs.propose import ProposeSitesDialog
     from ui.main_window import MainWindow
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {load_average()}")
-    if freeze:
-        print("--freeze: gc.freeze() once the project is open and evaluated")
-    app = create_app([], language="en")
-    folder = Path(tempfile.mkdtemp(prefix="bench_ui_blocking_"))
     start = time.perf_counter()
     path = build_project(gpkg, folder)
     print(f"HCMC project built with CreateProject in {time.perf_counter() - start:.1f} s ({path.name})")
@@ -205,6 +221,8 @@ def main(argv: list[str]) -> int:
     win.resize(1366, 768)
     win.show()
     QTest.qWait(500)
+    if freeze:  # as ui.app.main does once the window is up
+        workers.keep_long_lived_out_of_collections()
     dog = Watchdog()
     dog.start()
     QTest.qWait(200)
@@ -213,12 +231,16 @@ def main(argv: list[str]) -> int:
     def action(name: str, run) -> None:
         QTest.qWait(100)
         dog.reset()
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         run()
         QTest.qWait(3 * TICK_MS)  # the last tick after the action lands
-        took = time.perf_counter() - began
-        rows.append((name, dog.worst * 1000, took, dog.blocks_over_goal, dog.worst_where, dog.worst_gc))
-        print(f"  {name}: worst block {dog.worst * 1000:,.0f} ms in {took:.1f} s", flush=True)
+        took, cpu = time.perf_counter() - began, time.process_time() - cpu
+        rows.append((name, dog.worst * 1000, took, dog.blocks_over_goal, dog.worst_where, dog.worst_gc, cpu))
+        print(
+            f"  {name}: worst block {dog.worst * 1000:,.0f} ms in {took:.1f} s ({cpu:.1f} s of CPU);"
+            f" load {load_average()}",
+            flush=True,
+        )
 
     def open_project() -> None:
         assert win.open_project(path, ask=False)
@@ -226,8 +248,6 @@ def main(argv: list[str]) -> int:
 
     def evaluate() -> None:
         wait_until(lambda: kpis_shown(win), what="the KPI values")
-        if freeze:
-            gc.freeze()
 
     def place() -> None:
         win.palette_dock.set_current_type("clinic")
@@ -309,14 +329,14 @@ def main(argv: list[str]) -> int:
         action(name, run)
     dog.stop()
     print()
-    print(f"{'action':<10} {'worst block':>12} {'blocks > 200 ms':>16} {'action took':>12}")
-    for name, worst, took, over, _where, _gc in rows:
+    print(f"{'action':<10} {'worst block':>12} {'blocks > 200 ms':>16} {'action took':>12} {'CPU':>8}")
+    for name, worst, took, over, _where, _gc, cpu in rows:
         mark = "" if worst <= GOAL_MS else "  over the goal"
-        print(f"{name:<10} {worst:>9,.0f} ms {over:>16} {took:>10.1f} s{mark}")
+        print(f"{name:<10} {worst:>9,.0f} ms {over:>16} {took:>10.1f} s {cpu:>6.1f} s{mark}")
     over = [r for r in rows if r[1] > GOAL_MS]
     if over:
         print("\nwhere the UI thread was during the worst block of each action over the goal (samples):")
-        for name, _worst, _took, _n, where, (gc_s, generation, thread) in over:
+        for name, _worst, _took, _n, where, (gc_s, generation, thread), _cpu in over:
             top = where.most_common(3) or [("(not sampled: a thread held the GIL throughout)", 0)]
             for place_, count in top:
                 print(f"  {name}: {count:>3} x {place_}")

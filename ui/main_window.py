@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.layers_dock.style_requested.connect(self.edit_style)
         self.layers_dock.table_requested.connect(self.show_attribute_table)
         self.scenarios_dock.compare_requested.connect(self.compare_scenarios)
-        self.palette_dock.type_changed.connect(lambda _t: self.update_coverage())
+        self.palette_dock.type_changed.connect(self.update_coverage)
         self.palette_dock.coverage_changed.connect(self.update_coverage)
         self.palette_dock.snap.toggled.connect(self._prepare_snapping)
         # Service areas: one engine run at a time, the latest request wins.
@@ -118,6 +118,9 @@ class MainWindow(QMainWindow):
                 self.tr("Service areas: {message}").format(message=message), 8000
             )
         )
+        # A project's first KPI values: its street network and caches are built, to be frozen too.
+        self._evaluated_doc: ProjectDocument | None = None
+        self.kpi_dock.evaluated.connect(self._evaluated)
         self.canvas.cursor_moved.connect(self._show_cursor)
         self.canvas.scale_changed.connect(
             lambda s: self.scale_label.setText(self.tr("Scale 1:{scale}").format(scale=f"{s:,.0f}"))
@@ -354,15 +357,21 @@ class MainWindow(QMainWindow):
         doc.setParent(self)  # its signals die with the window, never reaching deleted docks
         self.selected_placement = None
         self._to_wgs84 = None
-        for widget in (
-            self.canvas,
-            self.layers_dock,
-            self.palette_dock,
-            self.scenarios_dock,
-            self.kpi_dock,
-            self.attributes_dock,
-        ):
-            widget.set_document(doc)
+        # The docks' set-up (the palette choosing its first type) asks for the coverage: it is
+        # drawn once, below.
+        self._setting_document = True
+        try:
+            for widget in (
+                self.canvas,
+                self.layers_dock,
+                self.palette_dock,
+                self.scenarios_dock,
+                self.kpi_dock,
+                self.attributes_dock,
+            ):
+                widget.set_document(doc)
+        finally:
+            self._setting_document = False
         doc.dirty_changed.connect(self._update_title)
         doc.path_changed.connect(self._update_title)
         doc.layers_changed.connect(self._layers_changed)
@@ -379,6 +388,14 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self.update_coverage()
         self._update_title()
+        # The project's objects live as long as it is open: out of the full garbage collections
+        # from now on (see workers.freeze_long_lived), and again once its first KPIs are in.
+        QTimer.singleShot(0, workers.freeze_long_lived)
+
+    def _evaluated(self, _results) -> None:
+        if self._evaluated_doc is not self.doc:
+            self._evaluated_doc = self.doc
+            workers.freeze_long_lived()
 
     def _layers_changed(self) -> None:
         self._to_wgs84 = None
@@ -986,8 +1003,11 @@ class MainWindow(QMainWindow):
         """Discs (radius) or network service areas of the palette's type around its facilities.
 
         Service areas come from the engine's ``StreetNetwork.service_area`` on a worker thread;
-        without a road layer the discs are drawn instead.
+        without a road layer the discs are drawn instead. Called once per change of the
+        placements, the scenario, the types, the layers or the palette's choice.
         """
+        if getattr(self, "_setting_document", False):
+            return
         palette = self.palette_dock
         type_name = palette.current_type if palette.show_coverage.isChecked() else None
         network_mode = (
@@ -1005,7 +1025,7 @@ class MainWindow(QMainWindow):
             return
         doc = self.doc
         ft = doc.project.facility_type(type_name)
-        facilities = doc.project.facilities(type_name, doc.current_scenario).geometry.to_numpy()
+        facilities = doc.project.facility_points(type_name, doc.current_scenario)
         xy = shapely.get_coordinates(shapely.point_on_surface(facilities))
         key = (type_name, doc.current_scenario)
         self.service_area_key = key

@@ -8,6 +8,8 @@ missing ones within a small time budget and shows the rest from other scales' ti
 overview until idle-time rendering fills them in. That rendering runs in short steps of a
 zero-interval timer on the UI thread: QPainter calls hold Python's GIL, so a worker thread would
 stall the event loop for as long as each of its draws and gain no parallelism.
+Small layers build their paths on a worker thread (after each restyle too) and are drawn once
+they are ready: QPainterPath is a value type, built anywhere and drawn on the UI thread.
 Points are ScatterPlotItems.
 """
 
@@ -21,10 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 import shapely
+import shiboken6
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QRegion, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
+from .. import workers
 from ..styles import Classification
 from .geometry_paths import chunk_of_features, grouped_paths
 
@@ -58,6 +62,12 @@ LARGE_HIGHLIGHT_OUTLINE_MIN_PX = 4
 SCALE_TOLERANCE = 1e-7
 # Tile grids (screen scales) remembered for reuse when the view returns to an earlier scale.
 REMEMBERED_GRIDS = 16
+
+
+def class_paths(geoms: np.ndarray, keys: np.ndarray, n_chunks: int) -> list[tuple[int, QRectF, QPainterPath]]:
+    """(class, rect, path) per class and spatial chunk, from keys ``class * n_chunks + chunk``
+    (negative: left out). Thread-safe: workers build them too."""
+    return [(key // n_chunks, rect, path) for key, rect, path in grouped_paths(geoms, keys)]
 
 
 def _darker(colour: str, factor: int = 150) -> QColor:
@@ -150,6 +160,10 @@ class VectorLayerItem(pg.GraphicsObject):
         self._idle_timer = QTimer()
         self._idle_timer.setInterval(0)
         self._idle_timer.timeout.connect(self._idle_step)
+        # Style generation of the paths a worker is building (None: none is), so that the paths of
+        # a style replaced meanwhile are never installed.
+        self._generation = 0
+        self._building: int | None = None
         # Running mean of the time to render one tile, so a repaint starts no tile it cannot finish.
         self._tile_seconds = 0.005
         n_vertices = int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0
@@ -179,8 +193,42 @@ class VectorLayerItem(pg.GraphicsObject):
         self._detail_groups = []
         self._detail_batches = self._batches_by_chunk() if self.uses_lod else []
         self._drop_images()
+        self._generation += 1
+        self._building = None
+        if not self.uses_lod and len(self.geoms):
+            self._build_paths_in_background()
         self.prepareGeometryChange()
         self.update()
+
+    def _build_paths_in_background(self) -> None:
+        """Build the full-detail paths on a worker; installed (and drawn) when ready."""
+        generation = self._generation
+        geoms, keys, n_chunks = self.geoms, self._classes * self._n_chunks + self._chunk, self._n_chunks
+
+        def job(_progress):
+            return generation, class_paths(geoms, keys, n_chunks)
+
+        self._building = generation
+        workers.start(job, self._install_paths, lambda _message: self._paths_failed(generation))
+
+    def _install_paths(self, result) -> None:
+        generation, paths = result
+        if generation != self._generation or not shiboken6.isValid(self):
+            return  # restyled meanwhile (those paths show the old classes), or the map is gone
+        self._building = None
+        self._levels.setdefault(0, paths)
+        self.update()
+
+    def _paths_failed(self, generation: int) -> None:
+        # The next paint builds them on the UI thread instead (and shows the error there).
+        if generation == self._generation and shiboken6.isValid(self):
+            self._building = None
+            self.update()
+
+    @property
+    def paths_ready(self) -> bool:
+        """The layer can be drawn without building paths first (large layers: see detail_ready)."""
+        return self.uses_lod or 0 in self._levels
 
     def set_line_width(self, width: float) -> None:
         self.line_width = width
@@ -242,9 +290,7 @@ class VectorLayerItem(pg.GraphicsObject):
             if level == 1:
                 geoms = shapely.simplify(geoms, self._coarse_tolerance, preserve_topology=False)
                 keys = np.where(shapely.is_empty(geoms), -1, keys)
-            self._levels[level] = [
-                (key // self._n_chunks, rect, path) for key, rect, path in grouped_paths(geoms, keys)
-            ]
+            self._levels[level] = class_paths(geoms, keys, self._n_chunks)
         return self._levels[level]
 
     def _draw_level(
@@ -430,6 +476,10 @@ class VectorLayerItem(pg.GraphicsObject):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not self.uses_lod:
+            # On screen, a layer whose paths a worker is building appears when they are ready;
+            # a picture of the map (no widget: an export) waits for nothing and builds them here.
+            if widget is not None and self._building is not None and 0 not in self._levels:
+                return
             self._draw_level(painter, 0, option.exposedRect)
             return
         screen_pixels = self._extent * abs(painter.worldTransform().m11())

@@ -159,6 +159,52 @@ class SelectTool(MapTool):
         self._combine(name, self.canvas.features_in(name, area), modifiers)
 
 
+class PlacementDrag:
+    """Moving a placement by dragging it: it follows the mouse, and the drop is one undoable move.
+
+    Shared by the Place tool and the workshop's tools. ``placement_at(xy)`` is the placement a
+    drag may start on (or None: the drag is not this one's, the view pans); ``redraw()`` shows
+    the placement where it is being dragged; ``editor.move_placement`` makes the move.
+    """
+
+    def __init__(
+        self,
+        canvas: MapCanvas,
+        editor,
+        placement_at: Callable[[tuple[float, float]], str | None],
+        redraw: Callable[[], None],
+    ) -> None:
+        self.canvas = canvas
+        self.editor = editor
+        self.placement_at = placement_at
+        self.redraw = redraw
+        self._moving: str | None = None
+        self._origin: tuple[float, float] | None = None
+
+    def drag(self, ev) -> bool:
+        """Handle one drag event; False when the drag did not start on a placement."""
+        if ev.isStart():
+            start = self.canvas.to_map(ev.buttonDownScenePos())
+            self._moving = self.placement_at(start)
+            if self._moving is None:
+                return False
+            placement = self.canvas.doc.scenario.find(self._moving)
+            self._origin = (placement.x, placement.y)
+        if self._moving is None:
+            return False
+        xy = self.canvas.to_map(ev.scenePos())
+        placement = self.canvas.doc.scenario.find(self._moving)
+        if ev.isFinish():
+            # Back where it was, so that the undoable move takes it from there.
+            placement.x, placement.y = self._origin
+            moving, self._moving = self._moving, None
+            self.editor.move_placement(moving, self._origin, xy)
+        else:
+            placement.x, placement.y = xy
+            self.redraw()
+        return True
+
+
 class PlaceTool(MapTool):
     """Place facilities of the palette's type by clicking; drag a placement to move it; right-click deletes.
 
@@ -171,8 +217,12 @@ class PlaceTool(MapTool):
     def __init__(self, canvas: MapCanvas, editor) -> None:
         super().__init__(canvas)
         self.editor = editor
-        self._moving: str | None = None
-        self._origin: tuple[float, float] | None = None
+        self._drag = PlacementDrag(canvas, editor, canvas.placement_at, self._redraw)
+
+    def _redraw(self) -> None:
+        # The placement and its coverage disc follow the mouse.
+        self.canvas.update_placements()
+        self.canvas.update_coverage()
 
     def click(self, ev) -> bool:
         xy = self.canvas.to_map(ev.scenePos())
@@ -202,22 +252,4 @@ class PlaceTool(MapTool):
         dialog.open()
 
     def drag(self, ev) -> bool:
-        if ev.isStart():
-            start = self.canvas.to_map(ev.buttonDownScenePos())
-            self._moving = self.canvas.placement_at(start)
-            if self._moving is None:
-                return False
-            placement = self.canvas.doc.scenario.find(self._moving)
-            self._origin = (placement.x, placement.y)
-        if self._moving is None:
-            return False
-        xy = self.canvas.to_map(ev.scenePos())
-        placement = self.canvas.doc.scenario.find(self._moving)
-        if ev.isFinish():
-            placement.x, placement.y = self._origin
-            self.editor.move_placement(self._moving, self._origin, xy)
-            self._moving = None
-        else:
-            placement.x, placement.y = xy
-            self.canvas.update_placements()
-        return True
+        return self._drag.drag(ev)

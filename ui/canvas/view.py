@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
@@ -29,6 +31,8 @@ from ..styles import (
     ZONE_OUTLINE,
     ZONE_OUTLINE_ALPHA,
     ZONE_OUTLINE_WIDTH,
+    Classification,
+    LayerStyle,
     classify,
     priority_colours,
 )
@@ -123,6 +127,15 @@ class MapCanvas(pg.GraphicsView):
         self._priority_palette: dict[int, str] | None = None
         self._palette_loading = False
         self._service_areas_shown = False
+        # While held (see _one_legend_update), legend updates wait for one at the end.
+        self._legend_held = 0
+        self._legend_stale = False
+        # What the legend's coverage row was last drawn from: (coverage type, service areas shown).
+        self._legend_coverage: tuple | None = None
+        # Natural breaks per layer: (style key, data) a worker is classifying, and the last ones
+        # computed as (style key, data, classes).
+        self._classifying: dict[str, tuple] = {}
+        self._breaks: dict[str, tuple] = {}
         outline = QColor(ZONE_OUTLINE)
         outline.setAlpha(ZONE_OUTLINE_ALPHA)
         self.zone_outline_item = HighlightItem(QPen(outline, ZONE_OUTLINE_WIDTH))
@@ -157,6 +170,8 @@ class MapCanvas(pg.GraphicsView):
     # -- document -------------------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument) -> None:
         self.doc = doc
+        self._classifying.clear()
+        self._breaks.clear()
         doc.layers_changed.connect(self.rebuild_layers)
         doc.layer_style_changed.connect(self.restyle_layer)
         doc.selection_changed.connect(self._update_selection)
@@ -170,11 +185,17 @@ class MapCanvas(pg.GraphicsView):
 
     def rebuild_layers(self) -> None:
         """Create items for new layers, drop removed ones, and restack in the project's order."""
+        with self._one_legend_update():
+            self._rebuild_layers()
+        self.viewport().update()
+
+    def _rebuild_layers(self) -> None:
         project = self.doc.project
         for name in list(self.layer_items):
             if name not in project.layers or self.layer_items[name].source_layer is not project.layers[name]:
                 self.vb.removeItem(self.layer_items.pop(name))
                 self._trees.pop(name, None)
+                self._breaks.pop(name, None)
         for z, name in enumerate(project.layers):
             if name not in self.layer_items:
                 self.layer_items[name] = self._make_item(name)
@@ -185,15 +206,57 @@ class MapCanvas(pg.GraphicsView):
         self.update_priority()
         self.update_zone_outlines()
         self.update_placements()
-        self.viewport().update()
+
+    @contextmanager
+    def _one_legend_update(self) -> Iterator[None]:
+        """Hold legend updates for the duration; one at the end if any was asked for (each lays
+        out the whole legend, and a project's opening asked for half a dozen)."""
+        self._legend_held += 1
+        try:
+            yield
+        finally:
+            self._legend_held -= 1
+            if not self._legend_held and self._legend_stale:
+                self.update_legend()
+
+    def _classification(self, name: str, style: LayerStyle) -> Classification:
+        """The layer's classes for ``style``, one per feature.
+
+        Natural breaks (Fisher-Jenks, with mapclassify's imports: seconds the first time) are
+        computed on a worker and kept for the style: until they come the features show as "no
+        data" and the legend lists no classes; then :meth:`_classified` restyles the layer.
+        """
+        gdf = self.doc.project.layer(name).gdf
+        values = gdf[style.field] if style.field in gdf.columns else None
+        if style.kind != "graduated" or style.method != "natural_breaks" or values is None:
+            return fitted(classify(values, style), len(gdf))
+        key = (style.field, style.palette, style.classes)
+        known = self._breaks.get(name)
+        if _same(known, key, gdf):
+            return known[2]
+        if not _same(self._classifying.get(name), key, gdf):
+            self._classifying[name] = (key, gdf)
+            wanted = LayerStyle(**vars(style))
+            workers.start(
+                lambda _progress: fitted(classify(values, wanted), len(gdf)),
+                lambda classes: self._classified(name, key, gdf, classes),
+            )
+        return Classification(np.full(len(gdf), -1, dtype=np.int32), [], [])
+
+    def _classified(self, name: str, key: tuple, gdf, classes: Classification) -> None:
+        """Natural breaks computed on a worker: kept, and drawn if the layer still wants them."""
+        if not _same(self._classifying.get(name), key, gdf) or self.doc is None:
+            return
+        del self._classifying[name]
+        self._breaks[name] = (key, gdf, classes)
+        if name in self.layer_items:
+            self.restyle_layer(name)
 
     def _make_item(self, name: str):
         layer = self.doc.project.layer(name)
         style = self.doc.style(name)
-        classes = classify(layer.gdf[style.field] if style.field in layer.gdf.columns else None, style)
+        classes = self._classification(name, style)
         geoms = layer.gdf.geometry.to_numpy()
-        if len(classes.class_index) != len(geoms):
-            classes.class_index = np.zeros(len(geoms), dtype=np.int32)
         kind = layer.geometry_type
         if "Point" in kind:
             xy = shapely.get_coordinates(shapely.centroid(geoms))
@@ -228,9 +291,7 @@ class MapCanvas(pg.GraphicsView):
             self._apply_visibility(name)
             self.update_legend()
             return
-        classes = classify(layer.gdf[style.field] if style.field in layer.gdf.columns else None, style)
-        if len(classes.class_index) != len(layer.gdf):
-            classes.class_index = np.zeros(len(layer.gdf), dtype=np.int32)
+        classes = self._classification(name, style)
         if isinstance(item, VectorLayerItem) and item.line_width != style.line_width:
             item.set_line_width(style.line_width)
         item.set_classification(classes)
@@ -305,7 +366,7 @@ class MapCanvas(pg.GraphicsView):
         self.update_legend()
 
     def update_placements(self) -> None:
-        """Redraw the current scenario's placements and the coverage discs of the chosen type."""
+        """Redraw the current scenario's placements (their coverage: :meth:`update_coverage`)."""
         project = self.doc.project
         placements = self.doc.scenario.placements
         spots = []
@@ -324,19 +385,22 @@ class MapCanvas(pg.GraphicsView):
                 }
             )
         self.placement_item.setData(spots)
-        self.update_coverage()
         # The legend lists the planned types (it kept the previous scenario's without an update).
         self.update_legend()
 
     def update_coverage(self) -> None:
-        """Coverage discs (radius of the type) around existing and placed facilities of the chosen type."""
+        """Coverage discs (radius of the type) around existing and placed facilities of the chosen type.
+
+        The main window calls it once per change of the placements, the scenario or the types
+        (it chooses between discs and service areas).
+        """
         self._service_areas_shown = False
-        self.update_legend()
+        self._legend_coverage_changed()
         if not self.coverage_type or self.coverage_type not in self.doc.project.facility_types:
             self.coverage_item.set_geometries(np.empty(0, dtype=object))
             return
         ft = self.doc.project.facility_type(self.coverage_type)
-        points = self.doc.project.facilities(ft.name, self.doc.current_scenario).geometry.to_numpy()
+        points = self.doc.project.facility_points(ft.name, self.doc.current_scenario)
         discs = shapely.buffer(shapely.centroid(points), ft.radius_m, quad_segs=16)
         self.coverage_item.set_geometries(
             shapely.get_parts(shapely.union_all(discs)) if len(discs) else discs
@@ -346,7 +410,12 @@ class MapCanvas(pg.GraphicsView):
         """Show network service areas (computed by the engine) in place of the discs."""
         self.coverage_item.set_geometries(geoms)
         self._service_areas_shown = len(geoms) > 0
-        self.update_legend()
+        self._legend_coverage_changed()
+
+    def _legend_coverage_changed(self) -> None:
+        """Update the legend if its coverage row changes (the type shown, or service areas)."""
+        if (self.coverage_type, self._service_areas_shown) != self._legend_coverage:
+            self.update_legend()
 
     def set_basemap(self, basemap) -> None:
         """Show an offline basemap item under the layers (None removes it)."""
@@ -704,6 +773,11 @@ class MapCanvas(pg.GraphicsView):
         legend = getattr(self, "legend", None)
         if legend is None:
             return
+        if self._legend_held:
+            self._legend_stale = True
+            return
+        self._legend_stale = False
+        self._legend_coverage = (self.coverage_type, self._service_areas_shown)
         on = self._show_legend and self.doc is not None and bool(self.doc.project.layers)
         legend.set_groups(self.legend_groups() if on else [])
         legend.setVisible(on)
@@ -742,6 +816,18 @@ class MapCanvas(pg.GraphicsView):
         painter.setBrush(QColor(255, 255, 255, 230))
         painter.drawRoundedRect(QRectF(x0, LEGEND_MARGIN, width, height + 8), 4, 4)
         paint_legend_rows(painter, groups, QPointF(x0, LEGEND_MARGIN + 4), width, set())
+
+
+def _same(entry: tuple | None, key: tuple, gdf) -> bool:
+    """An entry of ``MapCanvas._classifying`` or ``_breaks`` is for this style key and data."""
+    return entry is not None and entry[0] == key and entry[1] is gdf
+
+
+def fitted(classes: Classification, n: int) -> Classification:
+    """``classes`` with a class for each of ``n`` features (all in the first when it has none)."""
+    if len(classes.class_index) != n:
+        classes.class_index = np.zeros(n, dtype=np.int32)
+    return classes
 
 
 # -- the legend ---------------------------------------------------------------------------------------

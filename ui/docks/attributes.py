@@ -34,13 +34,16 @@ class FrameModel(QAbstractTableModel):
 
     ``order`` maps table rows to feature rows. Sorting (``np.argsort``) and filtering (pandas string
     matching) work on whole columns: a QSortFilterProxyModel would call back into Python for every
-    row, which takes minutes on a layer of 500,000 buildings.
+    row, which takes minutes on a layer of 500,000 buildings. Nothing is read up front: a column
+    becomes a numpy array when a cell of it is first shown, sorted or searched, and a cell is
+    formatted only when the view asks for it (the rows on screen).
     """
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, source: object = None) -> None:
         super().__init__()
         self.frame = frame
-        self._columns = [frame[c].to_numpy() for c in frame.columns]
+        self.source = source  # what the frame was read from (the dock: the layer's GeoDataFrame)
+        self._columns: dict[int, np.ndarray] = {}  # column -> its values, read on first use
         self._text: dict[int, np.ndarray] = {}  # lower-case text per column, built when filtering
         self._sorted = np.arange(len(frame))  # feature rows in the current sort order
         self._shown = np.ones(len(frame), dtype=bool)  # per feature: passes the filters
@@ -54,8 +57,14 @@ class FrameModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | None = None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self.frame.columns)
 
+    def column(self, column: int) -> np.ndarray:
+        """The values of one column (read from the frame the first time)."""
+        if column not in self._columns:
+            self._columns[column] = self.frame.iloc[:, column].to_numpy()
+        return self._columns[column]
+
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        value = self._columns[index.column()][self.order[index.row()]]
+        value = self.column(index.column())[self.order[index.row()]]
         if role == Qt.ItemDataRole.DisplayRole:
             if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
                 return ""
@@ -77,9 +86,9 @@ class FrameModel(QAbstractTableModel):
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         """Stable sort on one column; numbers numerically, text case-insensitively, gaps last."""
-        if not 0 <= column < len(self._columns):
+        if not 0 <= column < self.columnCount():
             return
-        values = pd.Series(self._columns[column])
+        values = pd.Series(self.column(column))
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         numbers = values if numeric else pd.to_numeric(values, errors="coerce")
         # Text holding only numbers (codes read as strings) sorts as numbers: "9" before "10".
@@ -102,10 +111,10 @@ class FrameModel(QAbstractTableModel):
         """Per feature: some attribute contains ``text`` (case-insensitive)."""
         found = np.zeros(len(self.frame), dtype=bool)
         needle = text.lower()
-        for column in range(len(self._columns)):
+        for column in range(self.columnCount()):
             if column not in self._text:
                 self._text[column] = (
-                    pd.Series(self._columns[column]).astype("string").str.lower().fillna("").to_numpy()
+                    pd.Series(self.column(column)).astype("string").str.lower().fillna("").to_numpy()
                 )
             found |= pd.Series(self._text[column]).str.contains(needle, regex=False).to_numpy(dtype=bool)
         return found
@@ -122,7 +131,7 @@ class FrameModel(QAbstractTableModel):
         self.selected = np.zeros(len(self.frame), dtype=bool)
         self.selected[np.asarray(features, dtype=np.int64)] = True
         if len(self.order):
-            last = self.index(len(self.order) - 1, len(self._columns) - 1)
+            last = self.index(len(self.order) - 1, self.columnCount() - 1)
             self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.BackgroundRole])
 
     def rows_of(self, features: np.ndarray) -> np.ndarray:
@@ -184,12 +193,12 @@ class AttributesDock(QDockWidget):
         self.layer_combo.clear()
         names = list(reversed(list(self.doc.project.layers)))
         self.layer_combo.addItems(names)
-        self.layer_combo.blockSignals(False)
         chosen = (
             current if current in names else (self.doc.project.zones_layer or (names[0] if names else ""))
         )
         if chosen:
             self.layer_combo.setCurrentText(chosen)
+        self.layer_combo.blockSignals(False)
         self.show_layer(chosen)
 
     def show_layer(self, name: str) -> None:
@@ -197,7 +206,9 @@ class AttributesDock(QDockWidget):
             self._set_model(None)
             return
         gdf = self.doc.project.layers[name].gdf
-        self._set_model(FrameModel(pd.DataFrame(gdf.drop(columns=gdf.geometry.name))))
+        if self.model is not None and self.model.source is gdf:
+            return  # the table shows it already (another layer was added or removed)
+        self._set_model(FrameModel(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), source=gdf))
         self.model.set_selected(self.doc.selection(name))
         if self.layer_combo.currentText() != name:
             self.layer_combo.setCurrentText(name)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSplitter,
     QTableWidget,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from .. import i18n
 from ..document import ProjectDocument, snapshot
 from ..workers import CoalescingRunner
+from . import fit_sections
 
 # The district chart's least height (plot and axis labels), under its title.
 CHART_MIN_HEIGHT = 120
@@ -142,11 +142,7 @@ class KpiDock(QDockWidget):
         # Names wrap onto more lines instead of being cut with '…'; rows grow to fit them.
         self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        fit_sections(self.table)
         self.table.horizontalHeaderItem(VALUE_COLUMN).setToolTip(
             self.tr("Status: ✓ target met, ≈ within 10 % of it, ✗ short of it")
         )
@@ -306,6 +302,7 @@ class KpiDock(QDockWidget):
         self.results = results
         self._show_cost(table.cost)
         selected = self.selected_kpi()
+        fit_sections(self.table, False)
         self.table.setRowCount(len(results))
         for row, r in enumerate(results):
             unit = "%" if r.unit == "%" else ""
@@ -328,6 +325,7 @@ class KpiDock(QDockWidget):
                 tip = f"{r.code} {r.name} ({r.unit})\n{r.name_vi}\n{status}\n{r.method_note}"
                 item.setToolTip(tip.strip())
                 self.table.setItem(row, col, item)
+        fit_sections(self.table)
         met = sum(r.status == "met" for r in results)
         self.status.setText(
             self.tr("{scenario}: {met} of {total} KPI targets met").format(

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QHBoxLayout,
-    QHeaderView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from .. import commands, i18n
 from ..canvas.symbols import letter_for, lettered_disc
 from ..document import ProjectDocument
+from . import fit_sections
 
 COLUMNS = [
     QT_TRANSLATE_NOOP("PaletteDock", "Type"),
@@ -76,11 +76,7 @@ class PaletteDock(QDockWidget):
         # Long type names wrap instead of being cut with '…' on small screens.
         self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        fit_sections(self.table)
         self.table.itemChanged.connect(self._edited)
         self.table.itemSelectionChanged.connect(self._selected)
         self.table.cellDoubleClicked.connect(self._double_clicked)
@@ -126,6 +122,7 @@ class PaletteDock(QDockWidget):
         current = self.current_type
         self._filling = True
         types = list(self.doc.project.facility_types.values())
+        fit_sections(self.table, False)
         self.table.setRowCount(len(types))
         for row, ft in enumerate(types):
             name_item = QTableWidgetItem(facility_icon(ft.color, ft.icon, ft.label), i18n.facility_label(ft))
@@ -141,6 +138,7 @@ class PaletteDock(QDockWidget):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
+        fit_sections(self.table)
         self._filling = False
         if current in self.doc.project.facility_types:
             self.set_current_type(current)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from ..canvas.tools import MapTool
+from ..canvas.tools import MapTool, PlacementDrag
 
 PLACE, MOVE, DELETE = "place", "move", "delete"
 CURSORS = {
@@ -38,8 +38,7 @@ class WorkshopTool(MapTool):
         self.editor = editor
         self.controller = controller
         self.mode = mode
-        self._moving: str | None = None
-        self._origin: tuple[float, float] | None = None
+        self._drag = PlacementDrag(canvas, editor, controller.placement_at, controller.redraw_placements)
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -71,22 +70,4 @@ class WorkshopTool(MapTool):
     def drag(self, ev) -> bool:
         if self.mode == DELETE:
             return False
-        if ev.isStart():
-            start = self.canvas.to_map(ev.buttonDownScenePos())
-            self._moving = self.controller.placement_at(start)
-            if self._moving is None:
-                return False
-            placement = self.canvas.doc.scenario.find(self._moving)
-            self._origin = (placement.x, placement.y)
-        if self._moving is None:
-            return False
-        xy = self.canvas.to_map(ev.scenePos())
-        placement = self.canvas.doc.scenario.find(self._moving)
-        if ev.isFinish():
-            placement.x, placement.y = self._origin
-            moving, self._moving = self._moving, None
-            self.editor.move_placement(moving, self._origin, xy)
-        else:
-            placement.x, placement.y = xy
-            self.controller.redraw_placements()
-        return True
+        return self._drag.drag(ev)
