@@ -3,7 +3,8 @@
 # tarball into a temporary folder elsewhere, then run the app's and the command line's self-test
 # there in a clean environment (env -i: no .venv on PATH, no PYTHONPATH, no DISPLAY, so Qt runs
 # offscreen). Fails when a self-test fails, or when the bundle reads anything from this checkout.
-# With Xvfb installed it also prints the start-up time to a usable window (3 runs).
+# With Xvfb installed it also prints the start-up time to a usable window (3 runs), each with the
+# CPU seconds it took and the load average before it (other processes' load inflates the wall time).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 tarball=$(ls -t "$repo"/dist/CityPlanner-*-linux-*.tar.gz 2>/dev/null | head -1)
@@ -23,7 +24,7 @@ if grep -n "$repo" app.log cli.log; then
   exit 1
 fi
 grep -q "self-test passed: engine and desktop app" app.log
-echo "== size unpacked: $(du -sm CityPlanner | cut -f1) MB ($(du -m "$tarball" | cut -f1) MB packed)"
+echo "== size unpacked: $(du -sm CityPlanner | cut -f1) MiB, $(du -sb CityPlanner | cut -f1) bytes ($(du -m "$tarball" | cut -f1) MiB packed)"
 
 if command -v Xvfb >/dev/null; then
   display=:$(( 90 + RANDOM % 9 ))
@@ -33,7 +34,8 @@ if command -v Xvfb >/dev/null; then
   sleep 1
   mkdir -p home  # a fresh user: no recovery copies to offer, no settings
   for run in 1 2 3; do
-    echo "== start-up run $run: $(env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 DISPLAY="$display" \
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    echo "== start-up run $run (load average $load): $(env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 DISPLAY="$display" \
       timeout 300 ./CityPlanner/CityPlanner --startup-time CityPlanner/_internal/sample_data/hai_chau.cityplan \
       2>/dev/null | tail -1)"
   done
