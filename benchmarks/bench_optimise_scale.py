@@ -2,7 +2,8 @@
 exact path as it was before it, side by side in one run.
 
 Run ``.venv/bin/python benchmarks/bench_optimise_scale.py`` (``--skip-before`` to leave out the
-previous exact path, ``--runs N`` for the 100,000 x 5,000 repeats). Instances come from
+previous exact path, ``--runs N`` for the 100,000 x 5,000 repeats, ``--case A B B' C`` for some of
+the cases only, one at a time on a shared machine). Instances come from
 :mod:`synthetic_city`; both sides get the same arrays and a 60 s limit with the goal's gap as
 their ``mip_gap`` (stop once proven within it).
 
@@ -42,6 +43,7 @@ sys.path.insert(0, str(REPO))
 from cityplanner.optimise import MCLP, PMedian  # noqa: E402
 
 TIME_LIMIT_S = 60.0
+CASES = ("A", "B", "B'", "C")
 BEFORE = "bf14cc9"
 
 CHILD = r"""
@@ -69,6 +71,7 @@ def load_average() -> str:
 def ours(model: str, demand, w, sites, p: int, radius: float | None, goal: float) -> dict:
     """Build and solve with the anytime path; the stream's timings."""
     seen: list = []
+    cpu = time.process_time()
     started = time.perf_counter()
     stamp = []
 
@@ -90,6 +93,7 @@ def ours(model: str, demand, w, sites, p: int, radius: float | None, goal: float
         "build": build_s,
         "reached": reached,
         "seconds": total,
+        "cpu": time.process_time() - cpu,
         "result": result,
     }
 
@@ -113,7 +117,8 @@ def report(label: str, goal: float, row: dict, old: dict | None) -> None:
     met = row["seconds"] <= TIME_LIMIT_S + 0.5 and r.gap <= goal
     print(
         f"  {label:5s} ours   first answer {row['first']:5.2f} s ({row['first_stage']}, model built in "
-        f"{row['build']:.2f} s); gap <= {goal:.1%} at {row['reached']:6.2f} s; done {row['seconds']:6.2f} s"
+        f"{row['build']:.2f} s); gap <= {goal:.1%} at {row['reached']:6.2f} s; done {row['seconds']:6.2f} s "
+        f"({row['cpu']:.1f} s of CPU; {load_average()} after)"
     )
     print(
         f"  {'':5s}        objective {r.objective:,.1f} bound {r.bound:,.1f} gap {r.gap:.3%} | "
@@ -135,6 +140,9 @@ def main() -> None:
         "--before", default=BEFORE, help=f"git revision of the previous path (default {BEFORE})"
     )
     parser.add_argument("--runs", type=int, default=3, help="runs of the 100,000 x 5,000 MCLP (default 3)")
+    parser.add_argument(
+        "--case", nargs="+", choices=CASES, default=list(CASES), help="the cases to run (default: all)"
+    )
     args = parser.parse_args()
     print(f"{load_average()} (1, 5, 15 min), {os.cpu_count()} cores; time limit {TIME_LIMIT_S:g} s")
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,32 +169,40 @@ def main() -> None:
                     continue
                 print(f"    ({'; '.join(row['result'].notes)})")
 
-        extent = Extent.square(20_000.0)
-        demand, w = demand_points(100_000, extent, seed=20)
-        sites = facility_points(5_000, extent, seed=21, near=demand)
-        print("1. 100,000 demand x 5,000 candidates (20 x 20 km); MCLP p = 50, r = 400 m; goal gap <= 0.1 %")
-        side_by_side("A", "mclp", demand, w, sites, 50, 400.0, 0.001, runs=args.runs)
+        cases = set(args.case)
+        if "A" in cases:
+            extent = Extent.square(20_000.0)
+            demand, w = demand_points(100_000, extent, seed=20)
+            sites = facility_points(5_000, extent, seed=21, near=demand)
+            print(
+                "1. 100,000 demand x 5,000 candidates (20 x 20 km); MCLP p = 50, r = 400 m; goal gap <= 0.1 %"
+            )
+            side_by_side("A", "mclp", demand, w, sites, 50, 400.0, 0.001, runs=args.runs)
 
-        cells, people, city = population_cells(200_000, seed=40)
-        grid = grid_sites(city, 10_000)
-        print(
-            f"2. 200,000 cells of 100 m ({city.width / 1000:.1f} x {city.height / 1000:.1f} km, "
-            f"{people.sum():,.0f} people) x {len(grid):,} grid candidates; MCLP p = 100, r = 400 m; "
-            "goal gap <= 0.5 %"
-        )
-        side_by_side("B", "mclp", cells, people, grid, 100, 400.0, 0.005)
-        rng = np.random.default_rng(41)
-        near = facility_points(
-            10_000, city, seed=42, near=cells[rng.choice(len(cells), 10_000, p=people / people.sum())]
-        )
-        print("   the same cells x 10,000 candidates drawn near people (harder: clustered alternatives)")
-        side_by_side("B'", "mclp", cells, people, near, 100, 400.0, 0.005)
+        if cases & {"B", "B'"}:
+            cells, people, city = population_cells(200_000, seed=40)
+            print(
+                f"2. 200,000 cells of 100 m ({city.width / 1000:.1f} x {city.height / 1000:.1f} km, "
+                f"{people.sum():,.0f} people); MCLP p = 100, r = 400 m; goal gap <= 0.5 %"
+            )
+        if "B" in cases:
+            grid = grid_sites(city, 10_000)
+            print(f"   x {len(grid):,} grid candidates")
+            side_by_side("B", "mclp", cells, people, grid, 100, 400.0, 0.005)
+        if "B'" in cases:
+            rng = np.random.default_rng(41)
+            near = facility_points(
+                10_000, city, seed=42, near=cells[rng.choice(len(cells), 10_000, p=people / people.sum())]
+            )
+            print("   x 10,000 candidates drawn near people (harder: clustered alternatives)")
+            side_by_side("B'", "mclp", cells, people, near, 100, 400.0, 0.005)
 
-        extent = Extent.square(10_000.0)
-        demand, w = demand_points(20_000, extent, seed=30)
-        sites = facility_points(2_000, extent, seed=31, near=demand)
-        print("3. p-median, 20,000 demand x 2,000 candidates (10 x 10 km), p = 50; goal gap <= 0.5 %")
-        side_by_side("C", "pmedian", demand, w, sites, 50, None, 0.005)
+        if "C" in cases:
+            extent = Extent.square(10_000.0)
+            demand, w = demand_points(20_000, extent, seed=30)
+            sites = facility_points(2_000, extent, seed=31, near=demand)
+            print("3. p-median, 20,000 demand x 2,000 candidates (10 x 10 km), p = 50; goal gap <= 0.5 %")
+            side_by_side("C", "pmedian", demand, w, sites, 50, None, 0.005)
     print(load_average())
 
 
