@@ -114,3 +114,15 @@ def test_area_share_equals_intersection_with_the_union_of_all_regions():
     area = shapely.area(polygons)
     expected = shapely.area(shapely.intersection(polygons, shapely.union_all(regions))) / area
     np.testing.assert_allclose(coverage.area_share(polygons, area, regions), expected, rtol=RTOL, atol=1e-12)
+
+
+def test_area_share_is_the_same_on_threads(monkeypatch):
+    rng = np.random.default_rng(8)
+    polygons = np.array(_zones(rng, 60))
+    regions = shapely.buffer(shapely.points(rng.uniform(0.0, SIDE_M, (300, 2))), 250.0)
+    area = shapely.area(polygons)
+    monkeypatch.setenv("CITYPLANNER_THREADS", "1")
+    one = coverage.area_share(polygons, area, regions)
+    monkeypatch.setenv("CITYPLANNER_THREADS", "2")
+    monkeypatch.setattr(coverage, "_UNION_PAIRS_PER_THREAD", 1)
+    np.testing.assert_array_equal(coverage.area_share(polygons, area, regions), one)
