@@ -23,7 +23,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +239,10 @@ class _DaskRunner:
             future = self.client.submit(
                 run_unit, unit.task, key=f"cityplanner-unit-{unit.task.key}", priority=unit.weight, retries=0
             )
-        self.units[future.key] = unit
+        # Only the unit's name, outline and key are needed here from now on: its zones and layers
+        # went with the task (kept, the client would hold every unit in flight, a whole layer).
+        light = replace(unit.task, zones=None, layers={}, project_bytes=None)
+        self.units[future.key] = replace(unit, task=light)
         self.running[future.key] = future
         self.done.add(future)
 
