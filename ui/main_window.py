@@ -110,6 +110,13 @@ class MainWindow(QMainWindow):
         self.palette_dock.type_changed.connect(self.update_coverage)
         self.palette_dock.coverage_changed.connect(self.update_coverage)
         self.palette_dock.snap.toggled.connect(self._prepare_snapping)
+        # The document's changes redraw the coverage once when the event loop is next idle: one
+        # edit can change several things (placing on the baseline adds a plan, switches to it
+        # and places), each a signal. The palette's choices redraw it at once.
+        self._coverage_timer = QTimer(self)
+        self._coverage_timer.setSingleShot(True)
+        self._coverage_timer.setInterval(0)
+        self._coverage_timer.timeout.connect(self.update_coverage)
         # Service areas: one engine run at a time, the latest request wins.
         self.service_area_runner = workers.CoalescingRunner(self)
         self.service_area_runner.result.connect(self._show_service_areas)
@@ -375,9 +382,8 @@ class MainWindow(QMainWindow):
         doc.dirty_changed.connect(self._update_title)
         doc.path_changed.connect(self._update_title)
         doc.layers_changed.connect(self._layers_changed)
-        doc.placements_changed.connect(self.update_coverage)
-        doc.current_scenario_changed.connect(self.update_coverage)
-        doc.facility_types_changed.connect(self.update_coverage)
+        for signal in (doc.placements_changed, doc.current_scenario_changed, doc.facility_types_changed):
+            signal.connect(self._coverage_timer.start)
         doc.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
         doc.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
         doc.undo_stack.undoTextChanged.connect(self._undo_text)
@@ -399,7 +405,7 @@ class MainWindow(QMainWindow):
 
     def _layers_changed(self) -> None:
         self._to_wgs84 = None
-        self.update_coverage()
+        self._coverage_timer.start()
 
     def _undo_text(self, text: str) -> None:
         self.undo_action.setText(self.tr("&Undo {action}").format(action=text).strip())
