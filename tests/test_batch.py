@@ -29,6 +29,7 @@ from cityplanner.assemble import add_layer_from_file, create_project
 from cityplanner.batch import BatchError, load_spec, plan_units, run_batch
 from cityplanner.batch.outputs import status_style
 from cityplanner.cli import main
+from cityplanner.io import read_layer
 from cityplanner.kpi import Evaluator
 from cityplanner.store import load_project
 from cityplanner.surface import set_project_surface
@@ -512,8 +513,8 @@ def test_the_local_clusters_dashboard_is_printed_and_serves_its_own_scripts(tmp_
 def test_a_layer_too_large_for_memory_is_cut_on_the_cluster_with_the_same_figures(
     country, client, tmp_path, monkeypatch
 ):
-    """``big_layer_bytes`` below the file's size: every facility and road layer is read in
-    partitions by dask-geopandas and cut on the workers, never read whole here."""
+    """``big_layer_bytes`` below the file's size: the population zones and every facility and road
+    layer are read in partitions by dask-geopandas and cut on the workers, never read whole here."""
     import cityplanner.batch.units as units_module
 
     gpkg, spec_path = country
@@ -524,7 +525,12 @@ def test_a_layer_too_large_for_memory_is_cut_on_the_cluster_with_the_same_figure
     def never(name, source):
         raise AssertionError(f"layer {name} read whole")
 
+    def units_only(path, layer=None, **kwargs):
+        assert layer == "units", f"layer {layer} read whole"
+        return read_layer(path, layer, **kwargs)
+
     monkeypatch.setattr(units_module, "_read_checked", never)
+    monkeypatch.setattr(units_module, "read_layer", units_only)
     chunked = run_batch(spec, tmp_path / "chunked", client=client, figures=False, big_layer_bytes=limit)
     assert not chunked.failed and chunked.computed == 3
     for a, b in zip(whole.units, chunked.units, strict=True):

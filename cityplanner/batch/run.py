@@ -122,7 +122,7 @@ def run_batch(
     figures : bool
         Write the charts, maps and PDF as well as the tables.
     big_layer_bytes : int, optional
-        A facility or road layer whose file is larger is read in partitions with dask-geopandas
+        A zone, facility or road layer whose file is larger is read in partitions with dask-geopandas
         and cut per unit on the cluster (default: a share of the memory available, see
         :func:`~cityplanner.batch.units.big_layer_limit`); the cluster is then started first.
     on_start, on_unit : callable, optional

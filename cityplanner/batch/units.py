@@ -14,12 +14,15 @@ A unit (a city, district or province polygon of the ``units`` layer) gets:
   farther out). Buildings and hazard layers are taken where they touch the unit. Distances are
   measured in the unit's UTM zone. Features are whole (never clipped) and keep their attributes.
 
-A facility or road layer whose file is larger than what fits in memory
+A population-zone, facility or road layer whose file is larger than what fits in memory
 (:func:`big_layer_limit`, a share of the memory available) is not read whole: it is read in
 partitions with dask-geopandas (pyogrio, so GeoPackage and FlatGeobuf only) and cut per unit on
-the cluster, each partition once for every unit (the layer's own spatial index first, then the
-exact distance test, :func:`_near` as for a layer in memory); the client only gathers one
-unit's features at a time.
+the cluster, each partition once for every unit (the partition's spatial index first, then the
+exact test: :func:`_near` and :func:`_zones_inside` as for a layer in memory); the client
+gathers one unit's features at a time, and they go to the worker with the unit's task. A
+unit's features, and so its cache key, are the same either way (the zones' geometries are
+repaired per partition; a layer mixing single and multi-part shapes may store some as the
+other kind, and then its units are computed once more after a switch).
 
 What a unit gets is exactly what a planner would load by hand to make that unit's project: its
 :class:`UnitTask` is written as files and assembled by :func:`cityplanner.assemble.create_project`
@@ -176,8 +179,8 @@ def open_units(
     ----------
     spec : BatchSpec
     big_layer_bytes : int, optional
-        A facility or road layer whose file is larger is read in partitions and cut on the
-        cluster (default :func:`big_layer_limit`).
+        A population-zone, facility or road layer whose file is larger is read in partitions and
+        cut on the cluster (default :func:`big_layer_limit`).
     cluster : callable, optional
         Gives the ``distributed.Client`` that cuts the layers read in partitions (called only when
         there is one); without it they are cut here, partition after partition.
@@ -199,15 +202,18 @@ def open_units(
         raise BatchError(f"{units_label}, the units of the batch, must hold polygons.")
     names = _unit_names(units, spec.name_field, units_label)
 
+    limit = big_layer_limit() if big_layer_bytes is None else int(big_layer_bytes)
     zones = census = None
     zones_area = None
-    if spec.zones is not None:
+    chunked_zones: ChunkedLayer | None = None
+    if spec.zones is not None and _is_big(spec.zones, limit):
+        chunked_zones = ChunkedLayer.open("population.zones", spec.zones, limit)
+    elif spec.zones is not None:
         zones = read_layer(spec.zones.path, spec.zones.layer).gdf
         label = describe_source(spec.zones.path, spec.zones.layer)
         if spec.population_field:
             census = check_population(zones, spec.population_field, label)
         zones_area = shapely.area(zones.geometry.to_crs(EQUAL_AREA_CRS).to_numpy())
-    limit = big_layer_limit() if big_layer_bytes is None else int(big_layer_bytes)
     margins = {
         name: 0.0 if role in _INSIDE_ROLES else roads_reach if role == "roads" else reach
         for name in spec.layers
@@ -228,15 +234,24 @@ def open_units(
     # Every partition of a big layer is read once and cut for all units, before the first unit.
     pieces = {
         name: layer.cut(
-            [
-                (crs, metric, areas[margins[name]])
-                for (crs, metric, _), areas in zip(places, coarse, strict=True)
-            ],
-            margins[name],
+            _cut_partition,
+            (
+                [
+                    (crs, metric, areas[margins[name]])
+                    for (crs, metric, _), areas in zip(places, coarse, strict=True)
+                ],
+                margins[name],
+            ),
+            len(names),
             cluster,
         )
         for name, layer in chunked.items()
     }
+    if chunked_zones is not None:
+        outlines = [units.iloc[[i]] for i in range(len(names))]
+        zone_pieces = chunked_zones.cut(
+            _zones_of_partition, (outlines, spec.population_field, _label(spec.zones)), len(names), cluster
+        )
 
     def cut() -> Iterator[PlannedUnit]:
         for i, name in enumerate(names):
@@ -244,11 +259,14 @@ def open_units(
             unit_crs, metric, wgs84 = places[i]
             unit = PlannedUnit(index=i, name=name, geometry=wgs84, weight=float(shapely.area(metric)))
             unit_zones, unit_field = None, None
-            if zones is not None:
-                unit_zones = _zones_inside(
-                    outline, zones, zone_tree, census, zones_area, spec.population_field
-                )
-                unit_field = spec.population_field if census is not None else None
+            if spec.zones is not None:
+                if chunked_zones is not None:
+                    unit_zones = chunked_zones.gather(zone_pieces[i])
+                else:
+                    unit_zones = _zones_inside(
+                        outline, zones, zone_tree, census, zones_area, spec.population_field
+                    )
+                unit_field = spec.population_field
                 if unit_zones is None and spec.raster is None:
                     unit.error = f"No population zone of {_label(spec.zones)} lies inside unit '{name}'."
                     yield unit
@@ -361,22 +379,19 @@ class ChunkedLayer:
             )
         return cls(name, label, frame, text)
 
-    def cut(self, places: list[tuple[CRS, shapely.Geometry, shapely.Geometry]], margin_m: float, cluster):
+    def cut(self, cutter: Callable, args: tuple, n_units: int, cluster):
         """Start cutting every unit's features out of every partition; one handle per unit.
 
-        ``places`` holds each unit's metric CRS, polygon there and coarse area around it. With a
-        cluster the partitions are read and cut on its workers and the handles are futures;
-        otherwise they are cut here, one partition after the other.
+        ``cutter(partition, *args)`` gives a list of each unit's features of one partition
+        (:func:`_cut_partition` for a facility or road layer, :func:`_zones_of_partition` for the
+        population zones). With a cluster the partitions are read and cut on its workers and the
+        handles are futures; otherwise they are cut here, one partition after the other.
         """
         import dask
 
-        per_partition = [
-            dask.delayed(_cut_partition, pure=True)(part, places, margin_m)
-            for part in self.frame.to_delayed()
-        ]
+        per_partition = [dask.delayed(cutter, pure=True)(part, *args) for part in self.frame.to_delayed()]
         per_unit = [
-            dask.delayed(_join_pieces, pure=True)(per_partition, i, self.text_columns)
-            for i in range(len(places))
+            dask.delayed(_join_pieces, pure=True)(per_partition, i, self.text_columns) for i in range(n_units)
         ]
         client = cluster() if cluster is not None else None
         if client is None:
@@ -385,7 +400,7 @@ class ChunkedLayer:
 
     def gather(self, handle) -> gpd.GeoDataFrame:
         """One unit's features (waiting for its future), as one sentence when they cannot be read."""
-        if isinstance(handle, gpd.GeoDataFrame):
+        if not hasattr(handle, "release"):  # computed here already
             return handle
         try:
             return handle.result()
@@ -409,16 +424,36 @@ def _cut_partition(
     return [_near(part, tree, metric, area, crs, margin_m) for crs, metric, area in places]
 
 
+def _zones_of_partition(
+    part: gpd.GeoDataFrame, outlines: list[gpd.GeoDataFrame], field: str | None, label: str
+) -> list[gpd.GeoDataFrame | None]:
+    """Each unit's population zones of one partition (:func:`_zones_inside`), or None.
+
+    The partition's geometries are checked and repaired as :func:`~cityplanner.io.read_layer`
+    does the whole layer, and its census field checked as the layer's.
+    """
+    from ..io import _clean_geometries  # read_layer's repairs, one partition at a time
+
+    part = _clean_geometries(part, label, [])
+    census = check_population(part, field, label) if field else None
+    area = shapely.area(part.geometry.to_crs(EQUAL_AREA_CRS).to_numpy())
+    tree = shapely.STRtree(part.geometry.to_numpy())
+    return [_zones_inside(outline, part, tree, census, area, field) for outline in outlines]
+
+
 def _join_pieces(
-    per_partition: list[list[gpd.GeoDataFrame]], index: int, text_columns: dict[str, Any]
-) -> gpd.GeoDataFrame:
-    """Unit ``index``'s features from every partition, in the layer's order.
+    per_partition: list[list[gpd.GeoDataFrame | None]], index: int, text_columns: dict[str, Any]
+) -> gpd.GeoDataFrame | None:
+    """Unit ``index``'s features from every partition, in the layer's order (None when a
+    partition's cutter finds none and says so with None, as for zones).
 
     Text columns get the layer's text type: a partition read without Arrow keeps a column without
     any text as objects, so the unit's features (and its cache key) would depend on the partitions.
     """
     pieces = [cut[index] for cut in per_partition]
-    found = [p for p in pieces if len(p)]
+    found = [p for p in pieces if p is not None and len(p)]
+    if not found and pieces[0] is None:
+        return None
     joined = pieces[0] if not found else pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
     # A new frame: the pieces are other tasks' results, never changed in place.
     return joined.astype({c: t for c, t in text_columns.items() if c in joined and joined[c].dtype == object})

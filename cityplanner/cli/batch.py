@@ -47,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--big-layer-mb",
         type=float,
         metavar="MB",
-        help="read a facility or road layer whose file is larger than this in partitions, cut on the "
+        help="read a zone, facility or road layer whose file is larger than this in partitions, cut on the "
         "cluster (dask-geopandas; GeoPackage and FlatGeobuf); default: 1/8 of the memory available",
     )
     parser.set_defaults(func=run)
