@@ -732,10 +732,15 @@ class Evaluator:
                 f"The {len(geoms)} {labels} facilities {what}, which have no area; give the type an "
                 f"area per point (area_per_point_m2) or load its polygons{missing}.",
             )
-        polygons = shapely.union_all(geoms[polygonal])
-        in_city = shapely.intersection(polygons, self.city) if self.city is not None else polygons
-        city_ha = shapely.area(in_city) / 10_000.0
-        zone_ha = shapely.area(shapely.intersection(self.zone_geometry, polygons)) / 10_000.0
+        polygons = geoms[polygonal]
+        if self.city is None:
+            city_ha = shapely.area(shapely.union_all(polygons)) / 10_000.0
+            zone_ha = np.zeros(len(self.zone_geometry))
+        else:
+            # Each zone meets only the polygons that reach it (overlapping ones count once).
+            zone_m2 = coverage.area_share(self.zone_geometry, self._zone_area, polygons) * self._zone_area
+            city_ha = self._city_share(zone_m2, polygons) * self._city_area / 10_000.0
+            zone_ha = zone_m2 / 10_000.0
         note = f"{city_ha:,.2f} ha of polygons inside the city"
         for t in dict.fromkeys(kinds[counted]):
             mine = counted & (kinds == t)

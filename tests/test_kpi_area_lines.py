@@ -47,8 +47,15 @@ def _project(seed: int, extra_zones: list | None = None) -> Project:
     ends = rng.uniform(-500.0, SIDE_M + 500.0, (30, 2, 2))
     roads = shapely.linestrings(ends)
     kinds = np.where(np.arange(30) % 3 == 0, "residential", "primary")
-    for name, xy, role in (("cells", cells, "small_cell"), ("cameras", cameras, "cctv")):
-        project.add_layer(_layer(name, shapely.points(xy), role))
+    # Parks: rectangles, some overlapping, some across zone borders or the city's edge.
+    corner = rng.uniform(-200.0, SIDE_M, (80, 2))
+    parks = shapely.box(*corner.T, *(corner + rng.uniform(30.0, 400.0, (80, 2))).T)
+    for name, geoms, role in (
+        ("cells", shapely.points(cells), "small_cell"),
+        ("cameras", shapely.points(cameras), "cctv"),
+        ("parks", parks, "park"),
+    ):
+        project.add_layer(_layer(name, geoms, role))
         project.facility_types[role] = FacilityType(role, layer=name)
     project.add_layer(_layer("roads", roads, "roads", highway=list(kinds)))
     return project
@@ -103,6 +110,21 @@ def test_line_length_within_equals_the_plain_overlay(seed):
     got = evaluator.zone_metrics("traffic_monitoring")["value"].to_numpy()
     np.testing.assert_allclose(got, expected_zones, rtol=RTOL, atol=1e-12)
     assert 1.0 < expected < 99.0
+
+
+@pytest.mark.parametrize("extra", [[], [shapely.box(500.0, 500.0, 1_700.0, 1_400.0)]])
+def test_per_capita_area_equals_the_plain_overlay(extra):
+    project = _project(5, extra_zones=extra)
+    evaluator = kpi.Evaluator(project)
+    zones = project.zones.geometry.to_numpy()
+    parks = shapely.union_all(project.layers["parks"].gdf.geometry.to_numpy())
+    city_ha = shapely.area(shapely.intersection(shapely.union_all(zones), parks)) / 10_000.0
+    zone_ha = shapely.area(shapely.intersection(zones, parks)) / 10_000.0
+    population = evaluator.zone_population
+    result = evaluator.evaluate_kpi("green_area_per_100k")
+    assert result.value == pytest.approx(city_ha * 100_000.0 / population.sum(), rel=RTOL)
+    got = evaluator.zone_metrics("green_area_per_100k")["value"].to_numpy()
+    np.testing.assert_allclose(got, zone_ha * 100_000.0 / population, rtol=RTOL, atol=1e-12)
 
 
 def test_area_share_equals_intersection_with_the_union_of_all_regions():
