@@ -196,19 +196,22 @@ class VectorLayerItem(pg.GraphicsObject):
         self._generation += 1
         self._building = None
         if not self.uses_lod and len(self.geoms):
-            self._build_paths_in_background()
+            # Started once the event loop is back: a worker running meanwhile would contend for
+            # the GIL with the rest of the UI thread's work (a whole project's set-up).
+            self._building = self._generation
+            QTimer.singleShot(0, self, lambda generation=self._generation: self._build_paths(generation))
         self.prepareGeometryChange()
         self.update()
 
-    def _build_paths_in_background(self) -> None:
+    def _build_paths(self, generation: int) -> None:
         """Build the full-detail paths on a worker; installed (and drawn) when ready."""
-        generation = self._generation
+        if generation != self._generation or 0 in self._levels:
+            return  # restyled since, or an export built them already
         geoms, keys, n_chunks = self.geoms, self._classes * self._n_chunks + self._chunk, self._n_chunks
 
         def job(_progress):
             return generation, class_paths(geoms, keys, n_chunks)
 
-        self._building = generation
         workers.start(job, self._install_paths, lambda _message: self._paths_failed(generation))
 
     def _install_paths(self, result) -> None:

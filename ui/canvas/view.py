@@ -66,6 +66,8 @@ PALETTE_MODULE = "cityplanner.report.figures"
 PENDING_PALETTE = {1: "#808080", 2: "#808080", 3: "#808080"}
 # Legend groups, in order.
 PLAN, EXISTING, BASE = "plan", "existing", "base"
+# MapCanvas._overlays_of before the first drawing.
+_NOT_DRAWN = object()
 
 
 class MapViewBox(pg.ViewBox):
@@ -136,6 +138,8 @@ class MapCanvas(pg.GraphicsView):
         # computed as (style key, data, classes).
         self._classifying: dict[str, tuple] = {}
         self._breaks: dict[str, tuple] = {}
+        # The zones' frame the overlays (tiers, outlines) were drawn from.
+        self._overlays_of: object = _NOT_DRAWN
         outline = QColor(ZONE_OUTLINE)
         outline.setAlpha(ZONE_OUTLINE_ALPHA)
         self.zone_outline_item = HighlightItem(QPen(outline, ZONE_OUTLINE_WIDTH))
@@ -172,6 +176,7 @@ class MapCanvas(pg.GraphicsView):
         self.doc = doc
         self._classifying.clear()
         self._breaks.clear()
+        self._overlays_of = _NOT_DRAWN
         doc.layers_changed.connect(self.rebuild_layers)
         doc.layer_style_changed.connect(self.restyle_layer)
         doc.selection_changed.connect(self._update_selection)
@@ -203,9 +208,16 @@ class MapCanvas(pg.GraphicsView):
             self.layer_items[name].setZValue(z)
             self._apply_visibility(name)
         self._update_selection()
-        self.update_priority()
-        self.update_zone_outlines()
-        self.update_placements()
+        # The overlays drawn from the zones (tiers, outlines) and the placements change with the
+        # zones or the document, not with the other layers: adding one redraws only the legend.
+        zones = project.layers.get(project.zones_layer)
+        zones = zones.gdf if zones is not None else None
+        if zones is not self._overlays_of:
+            self._overlays_of = zones
+            self.update_priority()
+            self.update_zone_outlines()
+            self.update_placements()
+        self._legend_stale = True
 
     @contextmanager
     def _one_legend_update(self) -> Iterator[None]:
