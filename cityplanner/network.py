@@ -935,10 +935,11 @@ def _ends_on_streets(
 def _boxes_holding(points: np.ndarray, seg: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
     """(point, segment) pairs where the point lies in the segment's box grown by ``margin``.
 
-    Every point within ``margin`` of a segment is among them. Boxes and points meet on a grid
-    (cells about as large as the median box, at most about four per segment); a summed-area
-    table of the points per cell leaves out, first, every box without a point, so no segment
-    geometry or tree is built for the many segments far from every point.
+    ``seg`` holds segments ``x0, y0, x1, y1`` or boxes ``xmin, ymin, xmax, ymax`` (the box of a
+    segment is the same). Every point within ``margin`` of a segment is among the pairs. Boxes
+    and points meet on a grid (cells about as large as the median box, at most about twelve per
+    segment); a summed-area table of the points per cell leaves out, first, every box without a
+    point, so no geometry or tree is built for the many segments far from every point.
     """
     if len(points) == 0 or len(seg) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -947,7 +948,9 @@ def _boxes_holding(points: np.ndarray, seg: np.ndarray, margin: float) -> tuple[
     origin = np.minimum(low.min(axis=0), points.min(axis=0))
     span = np.maximum(high.max(axis=0), points.max(axis=0)) - origin
     median_box = float(np.median((high - low).max(axis=1)))
-    cell = max(median_box, float(np.sqrt(span[0] * span[1] / (4 * len(seg)))), margin, 1e-9)
+    # Bounded below so the grid has at most 4 cells per segment along a side, about 12 in all.
+    most = 4 * len(seg)
+    cell = max(median_box, float(np.sqrt(span[0] * span[1] / most)), float(span.max()) / most, margin, 1e-9)
     first = np.floor((low - origin) / cell).astype(np.int64)
     last = np.floor((high - origin) / cell).astype(np.int64)
     at = np.floor((points - origin) / cell).astype(np.int64)

@@ -38,3 +38,13 @@ def test_boxes_holding_finds_every_point_within_the_margin_of_a_segment(seed):
     lines = shapely.linestrings(seg.reshape(-1, 2, 2))
     within = shapely.dwithin(shapely.points(points)[:, None], lines[None, :], margin)
     assert set(zip(*np.nonzero(within), strict=True)) <= set(found)
+
+
+def test_boxes_holding_keeps_a_small_grid_for_boxes_without_extent():
+    # Zero-size boxes along one line and margin 0: the grid must not shrink to nothing.
+    x = np.linspace(0.0, 100_000.0, 1_000)
+    boxes = np.column_stack([x, np.zeros_like(x), x, np.zeros_like(x)])
+    points = np.column_stack([x[::10], np.zeros(100)])
+    point_i, box_i = network._boxes_holding(points, boxes, 0.0)
+    np.testing.assert_array_equal(np.sort(box_i), np.arange(0, 1_000, 10))
+    np.testing.assert_array_equal(x[box_i], points[point_i, 0])
