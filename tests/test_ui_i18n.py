@@ -22,7 +22,7 @@ TS = REPO / "resources" / "translations" / "cityplanner_vi.ts"
 QM = REPO / "resources" / "translations" / "cityplanner_vi.qm"
 BIN = Path(sys.executable).parent
 SOURCES = [
-    *("ui/app.py", "ui/main_window.py", "ui/i18n.py", "ui/canvas/view.py"),
+    *("ui/app.py", "ui/main_window.py", "ui/i18n.py", "ui/crash_handler.py", "ui/canvas/view.py"),
     *("ui/docks/*.py", "ui/dialogs/*.py", "ui/workshop/*.py"),
 ]
 SCREENSHOT = "main_window_vi_1366x768.png"
