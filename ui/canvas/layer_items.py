@@ -196,34 +196,28 @@ class VectorLayerItem(pg.GraphicsObject):
         self._generation += 1
         self._building = None
         if not self.uses_lod and len(self.geoms):
-            # Started once the event loop is back: a worker running meanwhile would contend for
-            # the GIL with the rest of the UI thread's work (a whole project's set-up).
             self._building = self._generation
-            QTimer.singleShot(0, self, lambda generation=self._generation: self._build_paths(generation))
+            _PATH_BUILDER.request(self)
         self.prepareGeometryChange()
         self.update()
 
-    def _build_paths(self, generation: int) -> None:
-        """Build the full-detail paths on a worker; installed (and drawn) when ready."""
-        if generation != self._generation or 0 in self._levels:
-            return  # restyled since, or an export built them already
-        geoms, keys, n_chunks = self.geoms, self._classes * self._n_chunks + self._chunk, self._n_chunks
+    def path_request(self) -> tuple | None:
+        """(generation, geometries, keys, chunk count) of the paths to build, or None when none are
+        wanted any more (built already, by an export's drawing)."""
+        if self._building != self._generation or 0 in self._levels:
+            return None
+        return self._generation, self.geoms, self._classes * self._n_chunks + self._chunk, self._n_chunks
 
-        def job(_progress):
-            return generation, class_paths(geoms, keys, n_chunks)
-
-        workers.start(job, self._install_paths, lambda _message: self._paths_failed(generation))
-
-    def _install_paths(self, result) -> None:
-        generation, paths = result
+    def install_paths(self, generation: int, paths: list) -> None:
+        """Paths built on a worker: drawn from now on, unless the layer was restyled meanwhile."""
         if generation != self._generation or not shiboken6.isValid(self):
             return  # restyled meanwhile (those paths show the old classes), or the map is gone
         self._building = None
         self._levels.setdefault(0, paths)
         self.update()
 
-    def _paths_failed(self, generation: int) -> None:
-        # The next paint builds them on the UI thread instead (and shows the error there).
+    def paths_failed(self, generation: int) -> None:
+        """The worker failed: the next paint builds them on the UI thread (and shows the error)."""
         if generation == self._generation and shiboken6.isValid(self):
             self._building = None
             self.update()
@@ -494,6 +488,50 @@ class VectorLayerItem(pg.GraphicsObject):
                 self._idle_timer.start()
             return
         self._paint_tiles(painter, option.exposedRect, widget)
+
+
+class _PathBuilder:
+    """Builds the paths of the layers (re)styled during one turn of the event loop on one worker.
+
+    Started once the event loop is back: a worker running meanwhile would contend for the GIL with
+    the rest of the UI thread's work (a whole project's set-up), and one thread for all the layers
+    is started once (each start waits for the new thread to run).
+    """
+
+    def __init__(self) -> None:
+        self.waiting: list[VectorLayerItem] = []
+
+    def request(self, item: VectorLayerItem) -> None:
+        if not self.waiting:
+            QTimer.singleShot(0, self._start)
+        if item not in self.waiting:
+            self.waiting.append(item)
+
+    def _start(self) -> None:
+        items, self.waiting = self.waiting, []
+        requests = [(item, item.path_request()) for item in items if shiboken6.isValid(item)]
+        requests = [(item, request) for item, request in requests if request is not None]
+        if not requests:
+            return
+
+        def job(_progress):
+            return [
+                (item, generation, class_paths(geoms, keys, n_chunks))
+                for item, (generation, geoms, keys, n_chunks) in requests
+            ]
+
+        def done(results) -> None:
+            for item, generation, paths in results:
+                item.install_paths(generation, paths)
+
+        def failed(_message: str) -> None:
+            for item, (generation, *_data) in requests:
+                item.paths_failed(generation)
+
+        workers.start(job, done, failed)
+
+
+_PATH_BUILDER = _PathBuilder()
 
 
 class PassiveScatterItem(pg.ScatterPlotItem):

@@ -68,6 +68,9 @@ PENDING_PALETTE = {1: "#808080", 2: "#808080", 3: "#808080"}
 PLAN, EXISTING, BASE = "plan", "existing", "base"
 # MapCanvas._overlays_of before the first drawing.
 _NOT_DRAWN = object()
+# Legend layouts kept (see legend_layout), by legend, font, width and closed groups.
+LEGEND_LAYOUTS_KEPT = 64
+_LAYOUTS: dict[tuple, tuple[list[tuple], int]] = {}
 
 
 class MapViewBox(pg.ViewBox):
@@ -873,7 +876,25 @@ def legend_width(groups, metrics, closed: set[str]) -> int:
 
 def legend_layout(groups, font: QFont, width: float, closed: set[str]) -> tuple[list[tuple], int]:
     """Each line of the legend as (key or None, row or title, y, height, text rect) and the total
-    height: titles and rows wrap onto more lines within ``width``."""
+    height: titles and rows wrap onto more lines within ``width``.
+
+    Kept for the same legend, font, width and closed groups: fitting the map around the legend
+    lays it out several times per update, each measuring every row's wrapped text.
+    """
+    key = (
+        tuple((k, title, tuple(rows)) for k, title, rows in groups),
+        font.key(),
+        width,
+        frozenset(closed),
+    )
+    if key not in _LAYOUTS:
+        if len(_LAYOUTS) >= LEGEND_LAYOUTS_KEPT:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = _legend_layout(groups, font, width, closed)
+    return _LAYOUTS[key]
+
+
+def _legend_layout(groups, font: QFont, width: float, closed: set[str]) -> tuple[list[tuple], int]:
     line = _line_height(QFontMetrics(font))
     laid: list[tuple] = []
     y = 0
