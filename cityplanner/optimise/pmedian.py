@@ -66,6 +66,8 @@ _LAGRANGE_SHARE = 0.5
 # the time instead.
 _LEVEL_MILP_MAX_PAIRS = 400_000
 _ILS_MOVES = 3
+# Undone kicks leave rounding errors in the swap tables: rebuilt after this many.
+_ILS_REBUILD_EVERY = 20
 
 
 @dataclass
@@ -607,21 +609,36 @@ class _PMedianRun:
 
     def local_search(self, model: _SparseModel, search: _SwapSearch) -> None:
         """Iterated local search until the time is up: move a few sites of the best answer to
-        promising closed sites, swap to a local optimum, keep it when better."""
+        promising closed sites, swap to a local optimum, keep it when better.
+
+        Kicks, swaps and their undoing update the swap tables locally: rebuilding them for
+        all points took most of the time of a kick."""
         tracker = self.tracker
         rng = np.random.default_rng(0)
         best = np.setdiff1d(np.asarray(tracker.payload, dtype=np.int64), self.forced)
         if len(best) != model.p_free:
             return
         deadline = time.perf_counter() + self.left()
+        search.start(best)
+        kicks = 0
         while time.perf_counter() < deadline:
             tracker.check()
-            search.start(best)
-            moved = search.perturb(rng, min(_ILS_MOVES, model.p_free))
-            search.start(moved)
-            found = search.improve(deadline, self.progress, check=tracker.check)
-            if self.offer(model, found, search.total(), "iterated local search"):
-                best = found
+            best_cost = search.cost
+            moves = search.kick(rng, min(_ILS_MOVES, model.p_free))
+            moves += search.descend(deadline, self.progress, check=tracker.check)
+            kicks += 1
+            if search.cost < best_cost - 1e-9 * max(abs(best_cost), 1.0):
+                # The tables' cost drifts by rounding: the answer is costed afresh.
+                found = np.sort(search.open_list)
+                search.start(found)
+                if self.offer(model, found, search.total(), "iterated local search"):
+                    best = found
+                else:
+                    search.start(best)
+            elif moves:
+                search.undo(moves)
+                if kicks % _ILS_REBUILD_EVERY == 0:
+                    search.start(best)
 
     def capacitated_round(self, model: _SparseModel) -> bool:
         """A greedy assignment, then HiGHS on the assignment model; whether the answer is proven."""
@@ -1310,8 +1327,21 @@ class _SwapSearch:
         on_better: Callable[[np.ndarray, float], object] | None = None,
     ) -> np.ndarray:
         """Best-improvement swaps from the current sites until none saves or the deadline."""
+        self.descend(deadline, progress, check, on_better)
+        self.start(self.open_list)
+        return np.sort(self.open_list)
+
+    def descend(
+        self,
+        deadline: float,
+        progress: Progress | None,
+        check: Callable[[], None] | None = None,
+        on_better: Callable[[np.ndarray, float], object] | None = None,
+    ) -> list[tuple[int, int]]:
+        """:meth:`improve` without the closing rebuild of the tables; the swaps made, as
+        ``(opened, closed)``, so that :meth:`undo` can take them back."""
         told = time.perf_counter()
-        done = 0
+        moves: list[tuple[int, int]] = []
         while time.perf_counter() < deadline:
             profit = self.gain[:, None] - self.loss[self.open_list][None, :] + self.extra
             profit[self.is_open] = -np.inf
@@ -1321,15 +1351,16 @@ class _SwapSearch:
                 break
             before, out = self.cost, int(self.open_list[q])
             self._swap(j, out)
-            done += 1
+            moves.append((j, out))
             if not self.cost < before:
                 # Rounding made a swap look better than it is: rebuild, and undo it if so.
                 self.start(self.open_list)
                 if not self.cost < before:
                     self._swap(out, j)
+                    moves.pop()
                     self.start(self.open_list)
                     break
-            if done % 50 == 0:
+            if len(moves) % 50 == 0:
                 # Updates add rounding errors: rebuild the tables now and then.
                 self.start(self.open_list)
             if time.perf_counter() - told > 0.25:
@@ -1339,8 +1370,22 @@ class _SwapSearch:
                     check()
                 if on_better is not None:
                     on_better(np.sort(self.open_list), self.total())
-        self.start(self.open_list)
-        return np.sort(self.open_list)
+        return moves
+
+    def kick(self, rng: np.random.Generator, k: int) -> list[tuple[int, int]]:
+        """Move to :meth:`perturb`'s sites by swaps (tables updated locally); the swaps made."""
+        target = self.perturb(rng, k)
+        opened = np.setdiff1d(target, self.open_list)
+        closed = np.setdiff1d(self.open_list, target)
+        moves = list(zip(opened.tolist(), closed.tolist(), strict=True))
+        for j, out in moves:
+            self._swap(j, out)
+        return moves
+
+    def undo(self, moves: list[tuple[int, int]]) -> None:
+        """Take back ``moves`` (as :meth:`kick` and :meth:`descend` list them), last first."""
+        for j, out in reversed(moves):
+            self._swap(out, j)
 
     def perturb(self, rng: np.random.Generator, k: int) -> np.ndarray:
         """The open sites with ``k`` of them replaced by closed sites drawn among those that
