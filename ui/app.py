@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = create_app(language=args.lang)
     window = start_window(args.project)
-    # The app's garbage-collection policy (see ui.workers): what lives now lives until it quits.
+    # The app's garbage-collection policy (see ui.workers): the window, the modules and the project
+    # opened are frozen out of the full collections, and each project once opened and evaluated.
     workers.keep_long_lived_out_of_collections()
     if args.present:
         window.toggle_presentation()
