@@ -165,9 +165,8 @@ def main() -> None:
                     print(f"  [{load_average()}]")
                     old = before(package, model, demand, w, sites, p, radius, goal)
                 report(f"{label}#{run + 1}" if runs > 1 else label, goal, row, old)
-                if old is None or run < runs - 1:
-                    continue
-                print(f"    ({'; '.join(row['result'].notes)})")
+                if run == runs - 1:
+                    print(f"    ({'; '.join(row['result'].notes)})")
 
         cases = set(args.case)
         if "A" in cases:
