@@ -27,8 +27,10 @@ Each action's wall time and the process's CPU time over it (all threads) are pri
 load average before and after: on a shared machine the blocks grow with the load.
 
 Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui_blocking.py [HCMC.gpkg]
-[--no-freeze]`` (default ../shared/data/hcmc/hcmc_all_layers_wgs84.gpkg; skipped with a message
-when absent). The project and the exports go to a temporary folder, removed at the end.
+[--no-freeze] [--dump FILE]`` (default ../shared/data/hcmc/hcmc_all_layers_wgs84.gpkg; skipped
+with a message when absent). ``--dump FILE`` writes every thread's stack whenever the UI thread is
+blocked over 150 ms (the worker holding the GIL included). The project and the exports go to a
+temporary folder, removed at the end.
 """
 
 from __future__ import annotations
@@ -58,12 +60,20 @@ GOAL_MS = 200
 # Blocks longer than this are sampled (where the UI thread was).
 SAMPLE_FROM_S = 0.1
 SAMPLE_EVERY_S = 0.005
+# With --dump FILE: every thread's stack is written when the UI thread is blocked this long.
+DUMP_AFTER_S = 0.15
 
 
 class Watchdog:
-    """Ticks every 20 ms on the UI thread and keeps the longest gap; a thread samples long gaps."""
+    """Ticks every 20 ms on the UI thread and keeps the longest gap; a thread samples long gaps.
 
-    def __init__(self) -> None:
+    With ``dump`` (an open file), faulthandler's own thread, which needs no GIL, writes every
+    thread's Python stack whenever the UI thread goes DUMP_AFTER_S without a tick: it names the
+    worker holding the GIL in a C call, where the sampler cannot run ("not sampled").
+    """
+
+    def __init__(self, dump=None) -> None:
+        self.dump = dump
         self.timer = QTimer()
         self.timer.setInterval(TICK_MS)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -79,6 +89,7 @@ class Watchdog:
 
     def start(self) -> None:
         self.last = time.perf_counter()
+        self._arm()
         self.timer.start()
         self.sampler.start()
         gc.callbacks.append(self._collection)
@@ -92,9 +103,15 @@ class Watchdog:
         if took > self.worst_gc[0]:
             self.worst_gc = (took, info.get("generation", -1), threading.current_thread().name)
 
+    def _arm(self) -> None:
+        if self.dump is not None:
+            faulthandler.dump_traceback_later(DUMP_AFTER_S, file=self.dump)
+
     def stop(self) -> None:
         self.running = False
         self.timer.stop()
+        if self.dump is not None:
+            faulthandler.cancel_dump_traceback_later()
         if self._collection in gc.callbacks:
             gc.callbacks.remove(self._collection)
 
@@ -105,6 +122,7 @@ class Watchdog:
         self.worst_gc = (0.0, -1, "")
 
     def _tick(self) -> None:
+        self._arm()  # re-armed at each tick: it fires only after a long block
         now = time.perf_counter()
         gap = now - self.last
         self.last = now
@@ -183,6 +201,12 @@ def main(argv: list[str]) -> int:
     # --no-freeze: without the app's garbage-collection policy (gc.freeze of long-lived objects).
     freeze = "--no-freeze" not in argv
     argv = [a for a in argv if a != "--no-freeze"]
+    # --dump FILE: every thread's stack during each block over DUMP_AFTER_S (see Watchdog).
+    dump = None
+    if "--dump" in argv:
+        at = argv.index("--dump")
+        dump = open(argv[at + 1], "w")
+        del argv[at : at + 2]
     gpkg = Path(argv[1]) if len(argv) > 1 else HCMC
     if not gpkg.exists():
         print(f"skipped: needs {gpkg} (the HCMC GeoPackage from ../shared/data)")
@@ -198,12 +222,14 @@ def main(argv: list[str]) -> int:
     app = create_app([], language="en")
     folder = Path(tempfile.mkdtemp(prefix="bench_ui_blocking_"))
     try:
-        return run(app, gpkg, folder, freeze)
+        return run(app, gpkg, folder, freeze, dump)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if dump is not None:
+            dump.close()
 
 
-def run(app, gpkg: Path, folder: Path, freeze: bool) -> int:
+def run(app, gpkg: Path, folder: Path, freeze: bool, dump) -> int:
     from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
     from ui import workers
@@ -223,7 +249,7 @@ def run(app, gpkg: Path, folder: Path, freeze: bool) -> int:
     QTest.qWait(500)
     if freeze:  # as ui.app.main does once the window is up
         workers.keep_long_lived_out_of_collections()
-    dog = Watchdog()
+    dog = Watchdog(dump)
     dog.start()
     QTest.qWait(200)
     rows: list[tuple] = []
@@ -231,6 +257,9 @@ def run(app, gpkg: Path, folder: Path, freeze: bool) -> int:
     def action(name: str, run) -> None:
         QTest.qWait(100)
         dog.reset()
+        if dump is not None:
+            dump.write(f"\n== {name} (blocks over {DUMP_AFTER_S * 1000:.0f} ms: every thread's stack)\n")
+            dump.flush()
         began, cpu = time.perf_counter(), time.process_time()
         run()
         QTest.qWait(3 * TICK_MS)  # the last tick after the action lands
