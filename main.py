@@ -113,7 +113,7 @@ if __name__ == "__main__":
     if "--selftest" in sys.argv[1:]:
         code = selftest()
         # The verdict is in: skip the interpreter's teardown, where a worker thread still finishing
-        # after the QApplication went sometimes crashes it (exit 134 or 139 in 2 of 12 runs).
+        # after the QApplication went sometimes crashes it (exit 134 or 139 in 2 of 14 runs).
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
