@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from cityplanner.errors import Cancelled, CityPlannerError
 from cityplanner.progress import Progress
@@ -129,7 +129,9 @@ class CoalescingRunner(QObject):
     """Runs one job at a time; a request made while one runs replaces any waiting request.
 
     When a job finishes and a newer request is waiting, the stale result is dropped and the newer
-    job starts, so after a burst of edits only the latest state is evaluated and shown.
+    job starts, so after a burst of edits only the latest state is evaluated and shown. A request
+    made while idle starts when the event loop is next free: a worker started in the middle of
+    the UI thread's work (opening a project) contends with the rest of it for the GIL.
     """
 
     result = Signal(object)
@@ -140,17 +142,26 @@ class CoalescingRunner(QObject):
         super().__init__(parent)
         self._running: Worker | None = None
         self._pending: Callable[[Progress], Any] | None = None
+        self._deferred: Callable[[Progress], Any] | None = None
 
     @property
     def busy(self) -> bool:
-        return self._running is not None
+        return self._running is not None or self._deferred is not None
 
     def request(self, fn: Callable[[Progress], Any]) -> None:
         if self._running is not None:
             self._pending = fn
             self._running.cancel()
             return
-        self._launch(fn)
+        if self._deferred is None:
+            QTimer.singleShot(0, self, self._launch_deferred)
+            self.busy_changed.emit(True)
+        self._deferred = fn
+
+    def _launch_deferred(self) -> None:
+        fn, self._deferred = self._deferred, None
+        if fn is not None:
+            self._launch(fn)
 
     def _launch(self, fn: Callable[[Progress], Any]) -> None:
         self._running = start(fn, self._done, self._failed, on_cancelled=self._next)
@@ -174,5 +185,8 @@ class CoalescingRunner(QObject):
             self.error.emit(message)
 
     def wait(self, timeout_ms: int = 30000) -> bool:
-        """Block until worker threads are done (tests and shutdown only)."""
+        """Block until worker threads are done, a request waiting for the event loop included
+        (tests and shutdown only)."""
+        if self._running is None:
+            self._launch_deferred()
         return wait_all(timeout_ms / 1000)
