@@ -39,10 +39,10 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from ._grid import boxes_holding
 from ._threads import engine_threads
 from .demand import Demand
 from .errors import AnalysisError
-from .network import _boxes_holding
 from .progress import Progress, report
 
 QUAD_SEGS = 16
@@ -680,17 +680,17 @@ def _near_any(demand: Demand, zones: np.ndarray, geoms: np.ndarray, distance: fl
 
     ``distance`` 0 asks which intersect (a point on an edge counts). Point demand held as
     coordinates only (the population surface) tests just the points inside a geometry's box
-    grown by ``distance`` (:func:`~cityplanner.network._boxes_holding`), so no shapely point is
+    grown by ``distance`` (:func:`~cityplanner._grid.boxes_holding`), so no shapely point is
     built for the many far from every geometry; GEOS decides the rest as it did for all.
     """
-    own = demand.model == "point" and demand._geometry is not None
+    own = demand.model == "point" and demand.holds_geometry
     if own:
         tree = shapely.STRtree(geoms)
         if distance > 0:
             return tree.query(demand.geometry[zones], predicate="dwithin", distance=distance)[0]
         return tree.query(demand.geometry[zones], predicate="intersects")[0]
     points = demand.points if len(zones) == len(demand) else demand.points[zones]
-    point_i, geom_i = _boxes_holding(points, shapely.bounds(geoms), distance)
+    point_i, geom_i = boxes_holding(points, shapely.bounds(geoms), distance)
     shapely.prepare(geoms)
     if distance > 0:
         hit = shapely.dwithin(geoms[geom_i], shapely.points(points[point_i]), distance)

@@ -64,9 +64,16 @@ class Demand:
 
     @property
     def geometry(self) -> np.ndarray:
-        if self._geometry is None:
-            self._geometry = shapely.points(self.points)
-        return self._geometry
+        return self._geometry if self._geometry is not None else self._point_geometry
+
+    @cached_property
+    def _point_geometry(self) -> np.ndarray:
+        return shapely.points(self.points)
+
+    @property
+    def holds_geometry(self) -> bool:
+        """Whether the demand came with geometries (zones, points) rather than coordinates only."""
+        return self._geometry is not None
 
     def __len__(self) -> int:
         return len(self.population)

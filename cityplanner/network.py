@@ -34,10 +34,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from ._grid import boxes_holding, ranges
 from ._threads import engine_threads
 from .errors import AnalysisError
 from .progress import Progress, report
-from .surface import _grid_cells
 
 DEFAULT_WALK_SPEED_KMH = 4.8
 DEFAULT_MAX_SNAP_M = 250.0
@@ -534,7 +534,7 @@ class StreetNetwork:
             # The rim: nodes of the region with a neighbour outside it.
             graph = self.graph
             degree = graph.indptr[region + 1] - graph.indptr[region]
-            outside = ~inside[graph.indices[_ranges(graph.indptr[region], degree)]]
+            outside = ~inside[graph.indices[ranges(graph.indptr[region], degree)]]
             rim = np.repeat(np.arange(len(region)), degree)[outside]
             graph, virtual = self._with_sources(src, chosen, region)
             dist = dijkstra(graph, directed=True, indices=virtual, limit=limit_m)[:, : len(region)]
@@ -905,7 +905,7 @@ def _ends_on_streets(
     dead_ends = end_vertices[degree[end_vertices] == 1]
     if merge_m <= 0 or len(dead_ends) == 0:
         return np.zeros((0, 2), np.int64), no_splits
-    end_i, hit = _boxes_holding(vertex_xy[dead_ends], seg[real], merge_m)
+    end_i, hit = boxes_holding(vertex_xy[dead_ends], seg[real], merge_m)
     end, s = dead_ends[end_i], real[hit]
     apart = (seg_a[s] != end) & (seg_b[s] != end)
     end, s = end[apart], s[apart]
@@ -930,47 +930,6 @@ def _ends_on_streets(
     same = (s[order][1:] == s[order][:-1]) & (frac[order][1:] == frac[order][:-1])
     joins.append(np.column_stack([end[order][1:][same], end[order][:-1][same]]))
     return np.vstack(joins).astype(np.int64), (s, end, foot, frac)
-
-
-def _boxes_holding(points: np.ndarray, seg: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
-    """(point, segment) pairs where the point lies in the segment's box grown by ``margin``.
-
-    ``seg`` holds segments ``x0, y0, x1, y1`` or boxes ``xmin, ymin, xmax, ymax`` (the box of a
-    segment is the same). Every point within ``margin`` of a segment is among the pairs. Boxes
-    and points meet on a grid (cells about as large as the median box, at most about twelve per
-    segment); a summed-area table of the points per cell leaves out, first, every box without a
-    point, so no geometry or tree is built for the many segments far from every point.
-    """
-    if len(points) == 0 or len(seg) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    low = np.minimum(seg[:, :2], seg[:, 2:]) - margin
-    high = np.maximum(seg[:, :2], seg[:, 2:]) + margin
-    origin = np.minimum(low.min(axis=0), points.min(axis=0))
-    span = np.maximum(high.max(axis=0), points.max(axis=0)) - origin
-    median_box = float(np.median((high - low).max(axis=1)))
-    # Bounded below so the grid has at most 4 cells per segment along a side, about 12 in all.
-    most = 4 * len(seg)
-    cell = max(median_box, float(np.sqrt(span[0] * span[1] / most)), float(span.max()) / most, margin, 1e-9)
-    first = np.floor((low - origin) / cell).astype(np.int64)
-    last = np.floor((high - origin) / cell).astype(np.int64)
-    at = np.floor((points - origin) / cell).astype(np.int64)
-    columns, rows = np.maximum(last.max(axis=0), at.max(axis=0)) + 1
-    table = np.zeros((rows + 1, columns + 1), dtype=np.int64)
-    per_cell = np.bincount(at[:, 1] * columns + at[:, 0], minlength=rows * columns)
-    table[1:, 1:] = per_cell.reshape(rows, columns).cumsum(axis=0).cumsum(axis=1)
-    x0, y0, x1, y1 = first[:, 0], first[:, 1], last[:, 0] + 1, last[:, 1] + 1
-    held = np.flatnonzero(table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0] > 0)
-    owner, column, row = _grid_cells(x0[held], y0[held], *(last[held] - first[held] + 1).T)
-    point_key = at[:, 1] * columns + at[:, 0]
-    by_key = np.argsort(point_key, kind="stable")
-    sorted_keys = point_key[by_key]
-    box_key = row * columns + column
-    begin = np.searchsorted(sorted_keys, box_key, side="left")
-    count = np.searchsorted(sorted_keys, box_key, side="right") - begin
-    point_i = by_key[_ranges(begin, count)]
-    seg_i = held[np.repeat(owner, count)]
-    inside = (points[point_i] >= low[seg_i]).all(axis=1) & (points[point_i] <= high[seg_i]).all(axis=1)
-    return point_i[inside], seg_i[inside]
 
 
 def _merge_vertices(
@@ -1095,7 +1054,7 @@ class _PairCache:
         order = np.argsort(all_keys, kind="stable")
         counts = np.concatenate([old_count, count])[order]
         begin = np.concatenate([self.start[:-1], len(self.target) + np.cumsum(count) - count])[order]
-        take = _ranges(begin, counts)
+        take = ranges(begin, counts)
         merged_target = np.concatenate([self.target, target])
         merged_distance = np.concatenate([self.distance, distance])
         self.keys = all_keys[order]
@@ -1106,7 +1065,7 @@ class _PairCache:
     def pairs(self, position: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(source, target, distance) for sources at cached ``position`` (source = row)."""
         begin, count = self.start[position], np.diff(self.start)[position]
-        take = _ranges(begin, count)
+        take = ranges(begin, count)
         return np.repeat(np.arange(len(position)), count), self.target[take], self.distance[take]
 
 
@@ -1231,9 +1190,3 @@ def _z_order(xy: np.ndarray, cell_m: float) -> np.ndarray:
         one = np.uint64(1 << bit)
         key |= ((cell[:, 0] & one) << np.uint64(bit)) | ((cell[:, 1] & one) << np.uint64(bit + 1))
     return np.argsort(key, kind="stable")
-
-
-def _ranges(begin: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(b, b + c) for b, c in zip(begin, count)])``, vectorised."""
-    total = int(count.sum())
-    return np.repeat(begin - np.cumsum(count) + count, count) + np.arange(total)

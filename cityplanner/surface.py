@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from ._grid import grid_cells
 from ._threads import engine_threads
 from .demand import Demand
 from .errors import AnalysisError, LayerLoadError
@@ -254,7 +255,7 @@ def _pieces(zones: np.ndarray, cell: float, source: str) -> _Pieces:
     t = _TILE_CELLS
     tile_c0, tile_r0 = c0 // t, r0 // t
     tiles_across, tiles_up = -(-c1 // t) - tile_c0, -(-r1 // t) - tile_r0
-    tile_zone, tile_col, tile_row = _grid_cells(tile_c0, tile_r0, tiles_across, tiles_up)
+    tile_zone, tile_col, tile_row = grid_cells(tile_c0, tile_r0, tiles_across, tiles_up)
     col_a = np.maximum(tile_col * t, c0[tile_zone])
     col_b = np.minimum((tile_col + 1) * t, c1[tile_zone])
     row_a = np.maximum(tile_row * t, r0[tile_zone])
@@ -267,7 +268,7 @@ def _pieces(zones: np.ndarray, cell: float, source: str) -> _Pieces:
 
     # Cells of the tiles inside a zone are inside it; the cells of edge tiles are tested.
     def cells_of(which):
-        zone, col, row = _grid_cells(
+        zone, col, row = grid_cells(
             col_a[which], row_a[which], (col_b - col_a)[which], (row_b - row_a)[which]
         )
         return tile_zone[which][zone], col, row
@@ -304,18 +305,6 @@ def _pieces(zones: np.ndarray, cell: float, source: str) -> _Pieces:
         area[keep],
         whole[keep],
     )
-
-
-def _grid_cells(col0, row0, across, up) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every cell of the ranges ``col0 + [0, across)`` x ``row0 + [0, up)``, row by row.
-
-    Returns (range index, column, row) per cell.
-    """
-    count = across * up
-    owner = np.repeat(np.arange(len(count)), count)
-    local = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    width = across[owner]
-    return owner, col0[owner] + local % width, row0[owner] + local // width
 
 
 def _on_cores(func, *arrays: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The dead-end join's candidate search (``network._boxes_holding``) against a brute-force test."""
+"""The dead-end join's candidate search (``_grid.boxes_holding``) against a brute-force test."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from cityplanner import network
+from cityplanner._grid import boxes_holding
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -27,7 +27,7 @@ def test_boxes_holding_finds_every_point_within_the_margin_of_a_segment(seed):
     near = start[on] + t * (stop[on] - start[on]) + rng.normal(0.0, 2.0, (500, 2))
     points = np.vstack([near, rng.uniform(-100.0, 2_100.0, (200, 2))])
     margin = 2.5
-    point_i, seg_i = network._boxes_holding(points, seg, margin)
+    point_i, seg_i = boxes_holding(points, seg, margin)
     low = np.minimum(seg[:, :2], seg[:, 2:]) - margin
     high = np.maximum(seg[:, :2], seg[:, 2:]) + margin
     inside = (points[:, None, :] >= low[None]).all(axis=2) & (points[:, None, :] <= high[None]).all(axis=2)
@@ -45,6 +45,6 @@ def test_boxes_holding_keeps_a_small_grid_for_boxes_without_extent():
     x = np.linspace(0.0, 100_000.0, 1_000)
     boxes = np.column_stack([x, np.zeros_like(x), x, np.zeros_like(x)])
     points = np.column_stack([x[::10], np.zeros(100)])
-    point_i, box_i = network._boxes_holding(points, boxes, 0.0)
+    point_i, box_i = boxes_holding(points, boxes, 0.0)
     np.testing.assert_array_equal(np.sort(box_i), np.arange(0, 1_000, 10))
     np.testing.assert_array_equal(x[box_i], points[point_i, 0])
