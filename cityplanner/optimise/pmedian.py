@@ -66,6 +66,10 @@ _LAGRANGE_SHARE = 0.5
 # the time instead.
 _LEVEL_MILP_MAX_PAIRS = 400_000
 _ILS_MOVES = 3
+# When no level MILP will follow: the local search gets this share of the time left after the
+# swaps, then the Lagrangian this share of what is left, and the local search the rest.
+_ILS_FIRST_SHARE = 0.45
+_LAGRANGE_SHARE_AFTER_ILS = 0.9
 # Undone kicks leave rounding errors in the swap tables: rebuilt after this many.
 _ILS_REBUILD_EVERY = 20
 
@@ -529,17 +533,27 @@ class _PMedianRun:
             on_better=lambda sel, cost: self.offer(model, sel, cost, "swaps"),
         )
         self.offer(model, chosen, search.total(), "swaps")
-        share = 0.95 if self.solver == "heuristic" else _LAGRANGE_SHARE
+        large = self.level_pairs(model, model.forced) > _LEVEL_MILP_MAX_PAIRS
+        if large and self.solver != "heuristic":
+            # No level MILP will follow: the local search runs first, so that the subgradient
+            # aims at a good answer (its Polyak steps aim at the best answer's cost).
+            self.local_search(model, search, _ILS_FIRST_SHARE * self.left())
+        best = self.free_sites()
+        if self.solver == "heuristic":
+            share = 0.95
+        else:
+            share = _LAGRANGE_SHARE_AFTER_ILS if large else _LAGRANGE_SHARE
         lag = model.lagrangian(
-            chosen,
+            best,
             time.perf_counter() + max(share * self.left(), 0.05),
             progress,
             check=tracker.check,
             on_bound=lambda bound: tracker.tighten(bound, "Lagrangian bound"),
             on_sites=lambda sel, cost: self.offer(model, sel, cost, "Lagrangian heuristic"),
+            start=chosen,
         )
         tracker.tighten(lag.bound, "Lagrangian bound")
-        if not np.array_equal(lag.sites, chosen) and self.left() > 0:
+        if not np.array_equal(lag.sites, best) and self.left() > 0:
             search.start(lag.sites)
             better = search.improve(
                 time.perf_counter() + max(0.2 * self.left(), 0.05), progress, check=tracker.check
@@ -556,9 +570,7 @@ class _PMedianRun:
                 "bound: Lagrangian relaxation" + (" and the sites it fixes" if free == 0 else "")
             )
             return bool(proven)
-        free_mask = np.ones(self.owner.n_candidates, dtype=bool)
-        free_mask[lag.fixed_out | lag.fixed_in | model.forced] = False
-        level_pairs = int(np.count_nonzero(free_mask[np.minimum(model.col, self.owner.n_candidates - 1)]))
+        level_pairs = self.level_pairs(model, lag.fixed_out | lag.fixed_in | model.forced)
         if level_pairs > _LEVEL_MILP_MAX_PAIRS:
             # HiGHS could not even solve the level model's root LP in the time left: improve the
             # answer by iterated local search instead (the bound stays the Lagrangian's).
@@ -607,18 +619,28 @@ class _PMedianRun:
             self.notes.append(f"HiGHS stopped ({out.status}) before proving optimality")
         return bool(out.optimal and self.mip_gap <= _highs.MIP_REL_GAP) or tracker.reached(self.target())
 
-    def local_search(self, model: _SparseModel, search: _SwapSearch) -> None:
-        """Iterated local search until the time is up: move a few sites of the best answer to
-        promising closed sites, swap to a local optimum, keep it when better.
+    def free_sites(self) -> np.ndarray:
+        """The best answer's sites other than the caller's fixed ones."""
+        return np.setdiff1d(np.asarray(self.tracker.payload, dtype=np.int64), self.forced)
+
+    def level_pairs(self, model: _SparseModel, settled: np.ndarray) -> int:
+        """Kept pairs of the sites not in ``settled`` (a mask over candidates): the level MILP's size."""
+        free_mask = ~settled
+        return int(np.count_nonzero(free_mask[np.minimum(model.col, self.owner.n_candidates - 1)]))
+
+    def local_search(self, model: _SparseModel, search: _SwapSearch, seconds: float | None = None) -> None:
+        """Iterated local search for ``seconds`` (default: until the time is up): move a few
+        sites of the best answer to promising closed sites, swap to a local optimum, keep it
+        when better.
 
         Kicks, swaps and their undoing update the swap tables locally: rebuilding them for
         all points took most of the time of a kick."""
         tracker = self.tracker
         rng = np.random.default_rng(0)
-        best = np.setdiff1d(np.asarray(tracker.payload, dtype=np.int64), self.forced)
+        best = self.free_sites()
         if len(best) != model.p_free:
             return
-        deadline = time.perf_counter() + self.left()
+        deadline = time.perf_counter() + (self.left() if seconds is None else seconds)
         search.start(best)
         kicks = 0
         while time.perf_counter() < deadline:
@@ -823,6 +845,7 @@ class _SparseModel:
         check: Callable[[], None] | None = None,
         on_bound: Callable[[float], object] | None = None,
         on_sites: Callable[[np.ndarray, float], object] | None = None,
+        start: np.ndarray | None = None,
     ) -> _Lagrangian:
         """Lagrangian bound of the uncapacitated sparse model and the sites it proves in or out.
 
@@ -839,6 +862,11 @@ class _SparseModel:
         ----------
         sites : numpy.ndarray
             A feasible selection of the choosable candidates (the starting incumbent).
+        start : numpy.ndarray, optional
+            The selection whose costs are the first multipliers (default ``sites``). A swap
+            optimum's costs start the subgradient better than a far better answer's (on
+            20,000 x 2,000, p = 50, aimed at the same answer: 75.58 M against 75.50 M after
+            30 s), whose costs leave less room for the steps.
         """
         m, p = self.owner.n_candidates, self.p_free
         w = self.weights
@@ -864,9 +892,10 @@ class _SparseModel:
 
         best_sites = np.sort(np.asarray(sites, dtype=np.int64))
         upper = cost_of(best_sites)
-        # Start at the incumbent's costs: each point pays what it pays there (a point it leaves
+        # Start at the costs of ``start``: each point pays what it pays there (a point it leaves
         # unserved, between its cheapest pair and its cap).
-        lam = np.minimum(served(best_sites), cap_cost)
+        first = best_sites if start is None else np.asarray(start, dtype=np.int64)
+        lam = np.minimum(served(first), cap_cost)
         if not np.all(np.isfinite(lam)):
             cheapest = np.full(len(w), np.inf)
             if len(nonempty):
