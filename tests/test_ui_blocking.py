@@ -128,12 +128,13 @@ def test_adding_a_layer_keeps_the_attribute_table(window):
 
 
 def test_gc_policy_freezes_only_when_enabled():
+    assert not workers._freezing  # off unless the app turns it on (ui.app.main turns it off again)
     before = gc.get_freeze_count()
     try:
         workers.freeze_long_lived()
-        assert gc.get_freeze_count() == before  # off: tests and library use
+        assert gc.get_freeze_count() == before
         workers.keep_long_lived_out_of_collections()
         assert gc.get_freeze_count() > before
     finally:
         workers.keep_long_lived_out_of_collections(False)
-        gc.unfreeze()
+    assert gc.get_freeze_count() == 0

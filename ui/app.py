@@ -100,7 +100,10 @@ def main(argv: list[str] | None = None) -> int:
 
         window.kpi_dock.evaluated.connect(quit_timing)
         QTimer.singleShot(0, window_ready)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        workers.keep_long_lived_out_of_collections(False)  # tests run main() in their process
 
 
 def _process_seconds() -> float:

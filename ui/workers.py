@@ -26,7 +26,7 @@ from . import crash_handler
 # Garbage-collection policy of the app (issue 11: the UI thread never blocked over 200 ms).
 # A full collection scans every tracked object while holding the GIL, so one on any thread stops
 # the UI thread: 0.2-0.9 s with the HCMC project open (190,000 objects: the app's modules, the
-# project's geometries, the street network's 29,000 edge lines). The objects alive at start-up
+# project's geometries, 29,000 edge lines of the street network at the time). The objects alive at start-up
 # and once a project is open and evaluated mostly live until it closes, so freeze_long_lived()
 # moves them out of the collector's sight (gc.freeze); collections then scan only newer objects.
 # Never unfrozen: gc.unfreeze() at a project's close would make the next collection scan all of
@@ -40,10 +40,14 @@ _freezing = False
 
 
 def keep_long_lived_out_of_collections(enabled: bool = True) -> None:
-    """Turn the garbage-collection policy above on (the app) or off, and freeze what lives now."""
+    """Turn the garbage-collection policy above on (the app), freezing what lives now, or off,
+    handing every frozen object back to the collector (the app's end: tests run it in-process)."""
     global _freezing
     _freezing = enabled
-    freeze_long_lived()
+    if enabled:
+        freeze_long_lived()
+    else:
+        gc.unfreeze()
 
 
 def freeze_long_lived() -> None:
