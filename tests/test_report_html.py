@@ -231,3 +231,27 @@ def test_scenario_named_with_jinja(sample_dir: Path, tmp_path: Path) -> None:
     written = path.read_text(encoding="utf-8")
     assert "SC25SC" not in written
     assert "SC{{ 5*5 }}SC" in "\n".join(_strings(map_document(written)))
+
+
+def test_map_document_encoded_in_slices_equals_one_json_dumps():
+    import json
+    import math
+
+    from cityplanner.report import html
+
+    document = {
+        "bounds": [[10.5, 106.6], [10.9, 107.0]],
+        "title": "Hải Châu <b> & \u2028",
+        "layers": [
+            {
+                "geometries": [[[i, i + 0.5], [i, -1e-9]] for i in range(1_234)],
+                "values": [[str(i), None, 1.5, True] for i in range(1_001)],
+                "style": {"ids": list(range(2_000)), "empty": [], "none": {}},
+            }
+            for _ in range(3)
+        ],
+    }
+    expected = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert html._dumps(document) == expected
+    with pytest.raises(ValueError):
+        html._dumps({"layers": [{"values": [1.0] * 600 + [math.nan]}]})

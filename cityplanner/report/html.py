@@ -152,10 +152,32 @@ def script_json(data: dict) -> str:
     ``<``, ``>`` and ``&`` become ``\\u`` escapes (JSON reads them back as the same characters), so
     no string can write ``</script>`` or ``<!--`` into the page; U+2028/U+2029 too, for old parsers.
     """
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = _dumps(data)
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _dumps(value, depth: int = 0) -> str:
+    """``json.dumps(value)`` (compact, UTF-8, no NaN) encoded in slices of at most ``_SLICE`` items.
+
+    The C encoder holds the GIL for a whole call: the map's document of a large city took up to
+    250 ms on the report worker, which stopped the app's UI thread as long. Slices let it run.
+    """
+    if isinstance(value, dict) and depth < 3:
+        items = (f"{_dump(str(key))}:{_dumps(item, depth + 1)}" for key, item in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list) and len(value) > _SLICE:
+        slices = (_dump(value[i : i + _SLICE])[1:-1] for i in range(0, len(value), _SLICE))
+        return "[" + ",".join(slices) + "]"
+    return _dump(value)
+
+
+def _dump(value) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+_SLICE = 500
 
 
 # -- assets -------------------------------------------------------------------------------------
