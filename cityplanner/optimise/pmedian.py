@@ -24,7 +24,10 @@ incumbent's distances, gives a lower bound and, by reduced costs, the sites that
 out of any better solution; its subproblems also propose answers. Often that settles every site.
 Otherwise HiGHS solves the rest in the distance-level formulation (Cornuejols, Nemhauser & Wolsey
 1980; Elloumi 2010): one row per distinct distance of each demand point instead of one variable
-per pair, with the same LP bound. Every better answer and bound is streamed (see
+per pair, with the same LP bound. Where that model is too large for HiGHS in the time (over
+:data:`_LEVEL_MILP_MAX_PAIRS` pairs), iterated local search runs before the Lagrangian, whose
+subgradient steps aim at the best answer's cost and gain from a better one, and again after it.
+Every better answer and bound is streamed (see
 :mod:`._anytime`); a stop returns the best answer so far with its gap. Capacities need the
 demand-site assignment, so the capacitated model stays in that form (a greedy assignment first,
 then HiGHS), and its result lists the assignment and each site's load.
