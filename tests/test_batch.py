@@ -27,10 +27,10 @@ import yaml
 
 from cityplanner.assemble import add_layer_from_file, create_project
 from cityplanner.batch import BatchError, load_spec, plan_units, run_batch
-from cityplanner.batch.outputs import status_style
 from cityplanner.cli import main
 from cityplanner.io import read_layer
 from cityplanner.kpi import Evaluator
+from cityplanner.kpi_status import status_style
 from cityplanner.store import load_project
 from cityplanner.surface import set_project_surface
 

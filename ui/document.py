@@ -98,7 +98,7 @@ class ProjectDocument(QObject):
             styles[name] = (
                 LayerStyle.from_json(saved[name])
                 if name in saved
-                else default_style(name, layer.role, i, self._type_colour(layer.role))
+                else default_style(name, layer.role, i, self._type_colour(layer.role), layer.gdf.columns)
             )
         return styles
 
@@ -177,7 +177,7 @@ class ProjectDocument(QObject):
         if layer_name not in self.styles:
             layer = self.project.layer(layer_name)
             self.styles[layer_name] = default_style(
-                layer_name, layer.role, len(self.styles), self._type_colour(layer.role)
+                layer_name, layer.role, len(self.styles), self._type_colour(layer.role), layer.gdf.columns
             )
         return self.styles[layer_name]
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 
 import numpy as np
 import pandas as pd
+
+from cityplanner.kpi_status import status_style
 
 # ColorBrewer 2.0 palettes (Cynthia Brewer, colorbrewer2.org), 9-class versions.
 PALETTES: dict[str, list[str]] = {
@@ -148,6 +151,8 @@ class LayerStyle:
     fill: bool = True
     line_width: float = 1.0
     point_size: float = 9.0
+    # Categorised with fixed colours: [value, colour] pairs in legend order (a KPI status).
+    categories: list = dataclass_field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -159,13 +164,23 @@ class LayerStyle:
         return cls(**known)
 
 
-def default_style(name: str, role: str | None, index: int, colour: str | None = None) -> LayerStyle:
+def default_style(
+    name: str, role: str | None, index: int, colour: str | None = None, columns=()
+) -> LayerStyle:
     """A readable first style for layer ``name`` with ``role``, added as the ``index``-th layer.
 
     ``colour``: the facility type's colour for a layer of existing facilities (so existing and
     placed facilities of a type share it). Outlines (boundaries, study areas) are drawn unfilled
-    so they do not hide what lies beneath.
+    so they do not hide what lies beneath. A layer whose ``columns`` hold a KPI status (a batch's
+    ``kpis.gpkg``) is coloured by status in the report's colours.
     """
+    status = status_style(columns) if role is None else None
+    if status is not None:
+        field_name, categories = status
+        return LayerStyle(
+            kind="categorised", field=field_name, opacity=0.8,
+            categories=[[value, colour] for value, _, colour in categories],
+        )  # fmt: skip
     if role == "population_surface":
         # Where people live: density in quantile classes, cells without outlines.
         return LayerStyle(
@@ -225,9 +240,11 @@ def classify(values: pd.Series | None, style: LayerStyle) -> Classification:
 
 def _categorised(values: pd.Series, style: LayerStyle) -> Classification:
     text = values.astype("string").fillna("(no value)")
+    if style.categories:
+        return _fixed_categories(text, style.categories)
     counts = text.value_counts()
     shown = list(counts.index[:MAX_CATEGORIES])
-    codes = pd.Categorical(text, categories=shown).codes.astype(np.int32)
+    codes = pd.Index(shown).get_indexer(text).astype(np.int32)
     labels = [str(v) for v in shown]
     colours = palette_colours(style.palette if style.palette in QUALITATIVE else "Paired", len(shown))
     other = 0
@@ -237,6 +254,19 @@ def _categorised(values: pd.Series, style: LayerStyle) -> Classification:
         labels.append(f"other ({other} values)")
         colours.append(OTHER_COLOUR)
     return Classification(codes, colours, labels, other_count=other)
+
+
+def _fixed_categories(text: pd.Series, categories: list) -> Classification:
+    """Each value in its fixed colour; values outside ``categories`` share the "other" class."""
+    shown = [str(value) for value, _ in categories]
+    colours = [str(colour) for _, colour in categories]
+    codes = pd.Index(shown).get_indexer(text).astype(np.int32)
+    other = int(pd.Series(text[codes < 0]).nunique())
+    if other:
+        codes = np.where(codes < 0, len(shown), codes).astype(np.int32)
+        labels = [*shown, f"other ({other} values)"]
+        return Classification(codes, [*colours, OTHER_COLOUR], labels, other_count=other)
+    return Classification(codes, colours, shown)
 
 
 def _graduated(values: pd.Series, style: LayerStyle) -> Classification:

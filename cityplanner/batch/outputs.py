@@ -36,10 +36,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ..kpi_status import status_style
 from ..project import BASELINE
 from ..report.tables import (
     categorized_qml,
-    status_categories,
     write_csv_files,
     write_styled_gpkg,
     write_workbook,
@@ -188,19 +188,6 @@ def _write_gpkg(path: Path, result: BatchResult, kpis: pd.DataFrame, units: pd.D
     layers = {"kpis": long, "units": wide_units(result, kpis, units)}
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_styled_gpkg(path, layers, styles, promote_to_multi=True)
-
-
-def status_style(columns) -> tuple[str, list[tuple[str, str, str]]] | None:
-    """How to colour a layer of the batch's GeoPackage by KPI status, or None when it has no status.
-
-    The field is ``status`` (layer ``kpis``), else the first ``<kpi>_status`` (layer ``units``:
-    one polygon per unit, a status per KPI); the categories are (value, label, colour) in the
-    report's status colours (:func:`~cityplanner.report.tables.status_categories`), the QGIS style
-    stored with the layer. A unit without a result has an empty status.
-    """
-    names = [str(c) for c in columns]
-    field = "status" if "status" in names else next((c for c in names if c.endswith("_status")), None)
-    return None if field is None else (field, status_categories())
 
 
 def numeric_values(kpis: pd.DataFrame, kpi_id: str) -> pd.Series:

@@ -20,6 +20,7 @@ from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Flowable
 
+from ..kpi_status import STATUS_COLOURS
 from ..project import Project
 from . import i18n
 from .content import ReportContent, ScenarioContent
@@ -49,7 +50,6 @@ MAJOR_ROAD_COLOUR = "#424242"
 EXISTING_COLOUR = "#252525"
 # Placements of a type the project does not define.
 DEFAULT_FACILITY_COLOUR = "#1f78b4"
-STATUS_COLOURS = {"met": "#1a9850", "near": "#fdae61", "not met": "#d73027", "n/a": "#bdbdbd"}
 SCENARIO_COLOURS = ("#bdbdbd", "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928")
 
 # OSM ``highway`` values drawn as main roads.

@@ -37,13 +37,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..errors import ReportError
+from ..kpi_status import STATUS_COLOURS
 from ..progress import Progress, report
 from ..project import Project
 from ..store import write_failure_cause
 from . import i18n
 from ._common import all_replaced_atomically, attribute_table, content_for, replaced_atomically
 from .content import ReportContent, ScenarioContent
-from .figures import STATUS_COLOURS, coverage_classes, priority_colour, priority_zones
+from .figures import coverage_classes, priority_colour, priority_zones
 
 KPI_COLUMNS = (
     "id",
@@ -616,12 +617,6 @@ def categorized_qml(field: str, categories: list[tuple[str, str, str]], kind: st
         f'enableorderby="0" forceraster="0"><categories>{items}</categories>'
         f"<symbols>{symbols}</symbols></renderer-v2>"
     )
-
-
-def status_categories() -> list[tuple[str, str, str]]:
-    """The KPI statuses as categories (value, label, colour): met, near, not met, n/a, in the
-    report's colours (:data:`~cityplanner.report.figures.STATUS_COLOURS`)."""
-    return [(status, status, colour) for status, colour in STATUS_COLOURS.items()]
 
 
 def _graduated_qml(field: str) -> str:

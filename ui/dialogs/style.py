@@ -110,7 +110,10 @@ class StyleDialog(QDialog):
         s.kind = self.kind.currentData()
         if s.kind == "graduated" and self.field.currentText() not in self._numeric:
             s.kind = "categorised"
-        s.field = self.field.currentText() if s.kind != "single" else ""
+        field = self.field.currentText() if s.kind != "single" else ""
+        if s.kind != "categorised" or field != s.field or self.palette.currentText() != s.palette:
+            s.categories = []  # fixed colours (KPI status) belong to their field and palette only
+        s.field = field
         s.palette = self.palette.currentText()
         s.method = self.method.currentData()
         s.classes = self.classes.value()
