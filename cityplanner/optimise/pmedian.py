@@ -44,6 +44,7 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from .._grid import ranges
 from ..errors import OptimisationError
 from ..progress import Incumbent, Progress, Stopped, report
 from . import _highs
@@ -1229,16 +1230,6 @@ class _SparseModel:
         return (np.isfinite(self.fallback) & (self.weights > 0) & ~served)[self.row_group]
 
 
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(start, end)`` for each pair."""
-    lengths = ends - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.repeat(starts, lengths) + np.arange(total) - offsets
-
-
 class _SwapSearch:
     """Greedy and best-improvement swaps for the uncapacitated sparse p-median (fast interchange).
 
@@ -1267,12 +1258,12 @@ class _SwapSearch:
 
     def _rows_of(self, sites) -> np.ndarray:
         sites = np.asarray(sites, dtype=np.int64)
-        idx = _ranges(self.col_start[sites], self.col_start[sites + 1])
+        idx = ranges(self.col_start[sites], self.col_start[sites + 1] - self.col_start[sites])
         return np.unique(self.r[self.by_col[idx]])
 
     def _state(self, rows: np.ndarray):
         """``d1, f1, d2`` of ``rows`` (``f1`` -1 where the cap serves) and their pairs."""
-        idx = _ranges(self.row_start[rows], self.row_start[rows + 1])
+        idx = ranges(self.row_start[rows], self.row_start[rows + 1] - self.row_start[rows])
         rr = np.repeat(np.arange(len(rows)), self.row_start[rows + 1] - self.row_start[rows])
         op = self.is_open[self.c[idx]]
         oi, orr = idx[op], rr[op]
@@ -1332,7 +1323,7 @@ class _SwapSearch:
             j = int(np.argmax(np.where(chosen, -np.inf, save)))
             chosen[j] = True
             rows = self._rows_of([j])
-            idx = _ranges(self.row_start[rows], self.row_start[rows + 1])
+            idx = ranges(self.row_start[rows], self.row_start[rows + 1] - self.row_start[rows])
             old = wr[idx] * np.maximum(cur[self.r[idx]] - self.d[idx], 0.0)
             sel = self.by_col[self.col_start[j] : self.col_start[j + 1]]
             np.minimum.at(cur, self.r[sel], self.d[sel])
