@@ -247,3 +247,41 @@ def test_essential_sites_are_forced_for_a_full_cover():
     result = LSCP.from_points(demand, np.ones(4), sites, 60.0).solve()
     assert result.objective == 3 and result.reduction["sites_essential"] == 3
     assert set(result.selected.tolist()) == {0, 1, 2}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dominance_in_blocks_equals_one_product_and_an_interrupted_check_stays_valid(seed, monkeypatch):
+    from cityplanner.optimise import _core
+
+    rng = np.random.default_rng(seed)
+    dense = rng.random((60, 40)) < 0.15
+    dense[:, 5] = dense[:, 6] | dense[:, 7]  # some sites dominate others for sure
+    dense[:, 30] = dense[:, 31]
+    cover = sparse.csr_matrix(dense.astype(float))
+    costs = rng.integers(1, 4, 40).astype(float)
+    whole = dominated_columns(cover, costs)
+    monkeypatch.setattr(_core, "_DOMINANCE_BLOCK", 7)
+    assert dominated_columns(cover, costs).tolist() == whole.tolist()
+    calls = []
+    partial = dominated_columns(cover, costs, interrupted=lambda: calls.append(1) or len(calls) > 2)
+    assert len(calls) == 3 and (partial >= 0).sum() <= (whole >= 0).sum()
+    # Every site the partial check drops has a dominator that stays and covers all its rows.
+    for j in np.flatnonzero(partial >= 0):
+        k = partial[j]
+        assert partial[k] < 0 and costs[k] <= costs[j] and not (dense[:, j] & ~dense[:, k]).any()
+
+
+def test_a_cancel_reaches_the_street_search_of_a_covering_model():
+    from cityplanner.errors import Cancelled
+    from cityplanner.progress import Progress
+
+    network = _street_grid()
+    rng = np.random.default_rng(3)
+    demand = rng.uniform(0, 1000, (400, 2))
+    candidates = rng.uniform(0, 1000, (60, 2))
+    progress = Progress()
+    progress.cancel()
+    with pytest.raises(Cancelled):
+        MCLP.from_points(demand, np.ones(400), candidates, 300.0, network=network, sites=3, progress=progress)
+    # Without a cancel the same call builds the model.
+    assert MCLP.from_points(demand, np.ones(400), candidates, 300.0, network=network, sites=3).cover.nnz > 0

@@ -168,6 +168,13 @@ class Tracker:
             return True
         return bool(self.progress is not None and getattr(self.progress, "stop_requested", False))
 
+    def interrupted(self) -> bool:
+        """Whether optional preparatory work (a reduction) should end early: a stop was asked once
+        an answer exists, a cancel was asked, or the time is up. The caller's next checkpoint then
+        stops, cancels or goes on with what it has."""
+        cancelled = bool(self.progress is not None and getattr(self.progress, "cancelled", False))
+        return cancelled or self.remaining() <= 0 or self.stop_requested()
+
     def _publish(self, stage: str) -> None:
         seconds = self.elapsed()
         self.history.append((seconds, self.objective, self.bound))

@@ -7,12 +7,17 @@ model size grow with the pairs that matter rather than with demand x candidates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
 from ..errors import OptimisationError
+
+# Multiplications per block of the dominance check's sparse product (a fraction of a second each).
+_DOMINANCE_BLOCK = 20_000_000
 
 
 def points_xy(geometries) -> np.ndarray:
@@ -50,7 +55,12 @@ def check_weights(weights: np.ndarray, n: int) -> np.ndarray:
 
 
 def pairs_within(
-    demand_xy: np.ndarray, sites_xy: np.ndarray, radius_m: float, network=None, max_snap_m: float = 250.0
+    demand_xy: np.ndarray,
+    sites_xy: np.ndarray,
+    radius_m: float,
+    network=None,
+    max_snap_m: float = 250.0,
+    progress=None,
 ) -> sparse.csr_matrix:
     """Distances of every demand-site pair within ``radius_m`` as a CSR matrix (demand x site).
 
@@ -58,13 +68,14 @@ def pairs_within(
     a stored entry; subtract 1 to read the distance. Euclidean distances are computed as
     ``sqrt(dx**2 + dy**2)`` like ``scipy.spatial.distance.cdist``, so the ``<= radius_m`` test
     agrees with a dense cost matrix. With ``network`` (a :class:`cityplanner.network.StreetNetwork`)
-    distances are along streets, snap distances included.
+    distances are along streets, snap distances included, and ``progress`` (a
+    :class:`~cityplanner.progress.Progress`) can cancel the street search between its batches.
     """
     n, m = len(demand_xy), len(sites_xy)
     if n == 0 or m == 0:
         return sparse.csr_matrix((n, m), dtype=np.float64)
     if network is not None:
-        return _network_pairs_within(demand_xy, sites_xy, radius_m, network, max_snap_m)
+        return _network_pairs_within(demand_xy, sites_xy, radius_m, network, max_snap_m, progress)
     pairs = cKDTree(demand_xy).sparse_distance_matrix(
         cKDTree(sites_xy), radius_m * (1 + 1e-9) + 1e-9, output_type="ndarray"
     )
@@ -91,10 +102,12 @@ def _csr(i: np.ndarray, j: np.ndarray, dist: np.ndarray, shape: tuple[int, int])
 
 
 def _network_pairs_within(
-    demand_xy: np.ndarray, sites_xy: np.ndarray, radius_m: float, network, max_snap_m: float
+    demand_xy: np.ndarray, sites_xy: np.ndarray, radius_m: float, network, max_snap_m: float, progress=None
 ) -> sparse.csr_matrix:
     """Network distances of the demand-site pairs within ``radius_m`` (see ``StreetNetwork.pairs_within``)."""
-    site_i, demand_i, dist = network.pairs_within(sites_xy, demand_xy, radius_m, max_snap_m=max_snap_m)
+    site_i, demand_i, dist = network.pairs_within(
+        sites_xy, demand_xy, radius_m, max_snap_m=max_snap_m, progress=progress
+    )
     return _csr(demand_i, site_i, dist, (len(demand_xy), len(sites_xy)))
 
 
@@ -175,7 +188,9 @@ def greedy_order(
     return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
 
 
-def dominated_columns(cover: sparse.csr_matrix, costs: np.ndarray | None = None) -> np.ndarray:
+def dominated_columns(
+    cover: sparse.csr_matrix, costs: np.ndarray | None = None, interrupted: Callable[[], bool] | None = None
+) -> np.ndarray:
     """For each column (site), a column that dominates it, or -1 when none does.
 
     Site ``j`` is dominated by site ``k`` when every row ``j`` covers ``k`` covers too and ``k``
@@ -183,23 +198,39 @@ def dominated_columns(cover: sparse.csr_matrix, costs: np.ndarray | None = None)
     same cost the lower index stays. Any selection using ``j`` is then matched or beaten by one
     using ``k`` instead (or neither, when ``k`` is already chosen), for MCLP and LSCP alike, so
     dominated sites can leave the model without changing its optimum. The dominator returned is
-    itself undominated (chains are followed). Rows shared are counted with one sparse product
-    ``cover.T @ cover``.
+    itself undominated among the sites checked (chains are followed). Rows shared are counted with
+    sparse products ``cover[:, J].T @ cover`` over blocks of columns ``J`` of about
+    ``_DOMINANCE_BLOCK`` multiplications each (dense candidates with a long radius make the whole
+    product billions), and ``interrupted()`` (a stop, a cancel, the time limit) is asked between
+    blocks: sites not checked yet simply stay, which keeps the optimum too.
     """
     m = cover.shape[1]
     csr = sparse.csr_matrix(cover)
-    csc = sparse.csr_matrix(
-        (np.ones(csr.nnz, dtype=np.int32), csr.indices, csr.indptr), shape=csr.shape
-    ).tocsc()
+    ones = sparse.csr_matrix((np.ones(csr.nnz, dtype=np.int32), csr.indices, csr.indptr), shape=csr.shape)
+    csc = ones.tocsc()
     size = np.diff(csc.indptr)
-    overlap = (csc.T @ csc).tocoo()
-    j, k, shared = overlap.row, overlap.col, overlap.data
     cost = np.zeros(m) if costs is None else np.asarray(costs, dtype=np.float64)
-    inside = (j != k) & (shared == size[j]) & (size[j] > 0)
-    strict = inside & (size[j] < size[k]) & (cost[k] <= cost[j])
-    same = inside & (size[j] == size[k]) & ((cost[k] < cost[j]) | ((cost[k] == cost[j]) & (k < j)))
-    pick = strict | same
-    j, k = j[pick], k[pick]
+    # Multiplications of column j's block: each row it covers pairs it with every column there.
+    row_nnz = np.diff(ones.indptr)
+    work = np.add.reduceat(np.r_[row_nnz[csc.indices], 0], np.r_[csc.indptr[:-1], csc.nnz])[:m] * (size > 0)
+    edges = np.searchsorted(np.cumsum(work), np.arange(_DOMINANCE_BLOCK, work.sum() + 1, _DOMINANCE_BLOCK))
+    starts = np.unique(np.r_[0, np.minimum(edges + 1, m)])
+    found_j, found_k = [], []
+    for begin, end in zip(starts, np.r_[starts[1:], m], strict=True):
+        if begin >= end:
+            continue
+        if begin > 0 and interrupted is not None and interrupted():
+            break
+        overlap = (csc[:, begin:end].T @ csc).tocoo()
+        j, k, shared = overlap.row + begin, overlap.col, overlap.data
+        inside = (j != k) & (shared == size[j]) & (size[j] > 0)
+        strict = inside & (size[j] < size[k]) & (cost[k] <= cost[j])
+        same = inside & (size[j] == size[k]) & ((cost[k] < cost[j]) | ((cost[k] == cost[j]) & (k < j)))
+        pick = strict | same
+        found_j.append(j[pick])
+        found_k.append(k[pick])
+    j = np.concatenate(found_j) if found_j else np.zeros(0, dtype=np.int64)
+    k = np.concatenate(found_k) if found_k else np.zeros(0, dtype=np.int64)
     dominator = np.full(m, -1, dtype=np.int64)
     if len(j) == 0:
         return dominator

@@ -155,9 +155,11 @@ class _CoverageModel:
         existing_xy: np.ndarray | None = None,
         network=None,
         max_snap_m: float = 250.0,
+        progress=None,
         **options,
     ):
-        """Build the model from coordinates in a metric CRS (``network`` for street distances)."""
+        """Build the model from coordinates in a metric CRS (``network`` for street distances;
+        ``progress`` can cancel the street search)."""
         radius_m = check_radius(radius_m)
         demand_xy = np.asarray(demand_xy, dtype=np.float64).reshape(-1, 2)
         pairs = pairs_within(
@@ -166,6 +168,7 @@ class _CoverageModel:
             radius_m,
             network,
             max_snap_m,
+            progress,
         )
         existing_covered = np.zeros(len(demand_xy), dtype=bool)
         near = sparse.csr_matrix((len(demand_xy), 0))
@@ -176,6 +179,7 @@ class _CoverageModel:
                 radius_m,
                 network,
                 max_snap_m,
+                progress,
             )
             existing_covered = np.diff(near.indptr) > 0
         model = cls(pairs, weights, existing_covered, **options)
@@ -362,10 +366,13 @@ class _Reduction:
     def column_costs(self) -> np.ndarray | None:
         return None if self.costs is None else self.costs[self.cols]
 
-    def drop_dominated(self) -> int:
-        """Remove dominated columns (re-merging rows that become identical); how many went."""
+    def drop_dominated(self, interrupted=None) -> int:
+        """Remove dominated columns (re-merging rows that become identical); how many went.
+
+        ``interrupted()`` ends the check early (see :func:`~cityplanner.optimise._core.dominated_columns`).
+        """
         k = self.groups.shape[1]
-        dominator = dominated_columns(self.groups, self.column_costs())
+        dominator = dominated_columns(self.groups, self.column_costs(), interrupted)
         keep = np.flatnonzero(dominator < 0)
         position = np.full(k, -1, dtype=np.int64)
         position[keep] = np.arange(len(keep))
@@ -648,7 +655,7 @@ class _MCLPRun:
         # Greedy's steps bound the optimum (submodularity): a stop from here on states a gap.
         self.tighten(search.bound, "submodular bound")
         # Dominated sites go once a first answer is out (it takes a sparse product).
-        gone = red.drop_dominated()
+        gone = red.drop_dominated(tracker.interrupted)
         red.stats["candidates_dominated"] = gone
         self.notes.append(red.note())
         if gone:
@@ -1012,7 +1019,7 @@ class LSCP(_CoverageModel):
         full = self.target >= 1.0
         all_costs = np.ones(self.cover.shape[1]) if self.costs is None else self.costs
         red = self._reduce(forced, self.costs)
-        red.stats["candidates_dominated"] = red.drop_dominated()
+        red.stats["candidates_dominated"] = red.drop_dominated(tracker.interrupted)
         must = np.empty(0, dtype=np.int64)
         if full:
             must = _essential_columns(red.groups)

@@ -142,8 +142,9 @@ def optimise_project(
         if sites is not None:
             options["sites"] = sites
         built = cls.from_points(
-            demand_xy, population, candidates_xy, radius_m, existing_xy, network, max_snap_m, **options
-        )
+            demand_xy, population, candidates_xy, radius_m, existing_xy, network, max_snap_m,
+            progress=progress, **options,
+        )  # fmt: skip
     gap = {} if mip_gap is None else {"mip_gap": mip_gap}
     return built.solve(
         solver=solver,
