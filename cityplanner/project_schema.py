@@ -310,6 +310,20 @@ STYLE_FIELDS: dict[str, Callable[[object], bool]] = {
     "fill": lambda v: isinstance(v, bool),
     "line_width": lambda v: _finite(v) and 0.0 <= v <= 50.0,
     "point_size": lambda v: _finite(v) and 0.0 <= v <= 200.0,
+    # Fixed category colours: [[value, colour], ...] (a KPI status layer).
+    "categories": lambda v: (
+        isinstance(v, list)
+        and len(v) <= 100
+        and all(
+            isinstance(p, list)
+            and len(p) == 2
+            and isinstance(p[0], str)
+            and len(p[0]) <= MAX_NAME_CHARS
+            and isinstance(p[1], str)
+            and _COLOUR.fullmatch(p[1]) is not None
+            for p in v
+        )
+    ),
 }
 
 DEFAULT_COLOUR = "#1f78b4"

@@ -8,7 +8,7 @@ import shapely
 
 from cityplanner.assemble import add_layer_from_file
 from cityplanner.kpi_status import STATUS_COLOURS
-from cityplanner.store import load_project
+from cityplanner.store import load_project, save_project
 from ui.document import ProjectDocument
 from ui.styles import classify
 
@@ -33,6 +33,11 @@ def test_a_status_layer_is_coloured_by_status_in_the_report_colours(qapp, sample
     assert colour_of[:4] == [STATUS_COLOURS[s] for s in statuses[:4]]
     assert colour_of[0] == colour_of[4]  # the same status, the same colour, however often it occurs
     assert classes.labels[-1] == "other (1 values)"  # a unit without a result
+    # Saved with the project and read back through its schema, fixed colours included.
+    doc.write_styles()
+    save_project(project, tmp_path / "batch.cityplan")
+    again = ProjectDocument(load_project(tmp_path / "batch.cityplan")).style("kpis")
+    assert again == style
 
 
 def test_layers_with_a_role_keep_their_style(qapp, sample_dir):
