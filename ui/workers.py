@@ -117,8 +117,19 @@ def start(
         worker.signals.progress.connect(on_progress)
     if on_cancelled:
         worker.signals.cancelled.connect(on_cancelled)
+    # Kept until its outcome has been delivered: a caller may drop the worker, and a worker freed
+    # when its thread ends takes its signals object along, and with it the queued call of the
+    # callbacks above. Connected last, so it runs after them; by key, so that the connection
+    # (held by Qt, out of the garbage collector's sight) holds no reference to the worker.
+    key = id(worker)
+    _delivering[key] = worker
+    for signal in (worker.signals.finished, worker.signals.failed, worker.signals.cancelled):
+        signal.connect(lambda *_: _delivering.pop(key, None))
     worker.start()
     return worker
+
+
+_delivering: dict[int, Worker] = {}
 
 
 def wait_all(timeout_s: float = 30.0) -> bool:
