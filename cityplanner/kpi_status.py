@@ -8,6 +8,8 @@ from __future__ import annotations
 
 #: Map and report colour of each KPI status (the PDF, the HTML map, spreadsheets, QGIS styles).
 STATUS_COLOURS = {"met": "#1a9850", "near": "#fdae61", "not met": "#d73027", "n/a": "#bdbdbd"}
+#: A mark before a value, so the status reads without its colour too (projectors wash colours out).
+STATUS_MARKS = {"met": "✓", "near": "≈", "not met": "✗", "n/a": ""}
 
 
 def status_categories() -> list[tuple[str, str, str]]:

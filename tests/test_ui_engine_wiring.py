@@ -13,11 +13,12 @@ from PySide6.QtCore import Qt
 from test_ui_workflow import no_modal_dialogs  # noqa: F401 (fixture)
 
 from cityplanner.kpi import Evaluator, district_field
+from cityplanner.kpi_status import STATUS_MARKS
 from cityplanner.network import StreetNetwork
 from cityplanner.priority import DENSITY, tiers_from_score, weighted_score, zone_criteria
 from ui.dialogs.priority import PriorityRuleDialog
 from ui.dialogs.propose import ProposeSitesDialog
-from ui.docks.kpis import CHANGE_COLUMN, STATUS_MARKS, VALUE_COLUMN, format_change, format_value
+from ui.docks.kpis import CHANGE_COLUMN, VALUE_COLUMN, format_change, format_value
 
 pytestmark = pytest.mark.gui
 

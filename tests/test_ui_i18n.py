@@ -11,9 +11,10 @@ import pytest
 from PySide6.QtCore import QLocale, QPoint, QSettings, Qt
 from test_ui_support import sample_project_path, screenshot_dir
 
+from cityplanner.kpi_status import STATUS_MARKS
 from ui import i18n
 from ui.app import create_app
-from ui.docks.kpis import STATUS_MARKS, VALUE_COLUMN
+from ui.docks.kpis import VALUE_COLUMN
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDockWidget, QTool
 from test_ui_support import new_window, sample_project_path, screenshot_dir, settle_view
 
 from cityplanner import decisions
+from cityplanner.kpi_status import STATUS_MARKS
 from cityplanner.report.pdf import write_pdf
 from cityplanner.store import load_project
 from ui import i18n
@@ -166,7 +167,7 @@ def test_f11_enters_presentation_mode_and_esc_leaves_it(qtbot, window):
         result = win.kpi_dock.result(kpi_id)
         assert tile.isVisible() and tile.name_label.text() == i18n.kpi_name(result)
         assert theme.status_word(result.status) in tile.badge.text()
-        assert theme.STATUS_MARKS[result.status] in tile.values[0].text()
+        assert STATUS_MARKS[result.status] in tile.values[0].text()
         assert "target" in tile.detail.text()
 
     for button in mode.buttons.values():

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cityplanner.kpi_status import STATUS_MARKS
+
 from .. import i18n
 from ..document import ProjectDocument, snapshot
 from ..workers import CoalescingRunner
@@ -36,9 +38,8 @@ from . import fit_sections
 # The district chart's least height (plot and axis labels), under its title.
 CHART_MIN_HEIGHT = 120
 STATUS_COLOURS = {"met": "#b7e1b0", "near": "#fde7a3", "not met": "#f4b6b0", "n/a": "#e6e6e6"}
-# Status marks before the value, so the status reads without its colour too (projectors wash
-# colours out); the status has no column of its own, which leaves the KPI names room to wrap less.
-STATUS_MARKS = {"met": "✓", "near": "≈", "not met": "✗", "n/a": ""}
+# The status is a mark before the value (cityplanner.kpi_status.STATUS_MARKS), not a column of
+# its own, which leaves the KPI names room to wrap less.
 COLUMNS = [
     QT_TRANSLATE_NOOP("KpiDock", "KPI"),
     QT_TRANSLATE_NOOP("KpiDock", "Value"),

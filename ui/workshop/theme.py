@@ -21,10 +21,9 @@ MUTED = "#4a4a4a"
 MAP_BACKGROUND = "#ffffff"
 COVERAGE = "#0072B2"
 
-# Status: colour, text colour on it, mark (the KPI dock's marks) and word.
+# Status: colour, text colour on it and word (the mark is cityplanner.kpi_status.STATUS_MARKS).
 STATUS_COLOURS = {"met": "#0072B2", "near": "#E69F00", "not met": "#D55E00", "n/a": "#9a9a9a"}
 STATUS_TEXT_COLOURS = {"met": "#ffffff", "near": "#000000", "not met": "#000000", "n/a": "#000000"}
-STATUS_MARKS = {"met": "✓", "near": "≈", "not met": "✗", "n/a": ""}
 STATUS_WORDS = {
     "met": QT_TRANSLATE_NOOP("Workshop", "MET"),
     "near": QT_TRANSLATE_NOOP("Workshop", "NEAR"),

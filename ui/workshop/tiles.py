@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from cityplanner.kpi import kpi_status
+from cityplanner.kpi_status import STATUS_MARKS
 
 from .. import i18n
 from ..docks.kpis import decimals_for, format_change, format_value
@@ -41,7 +42,7 @@ def _font(pixels: int, bold: bool = False) -> QFont:
 def value_text(value: float | None, status: str, decimals: int, unit: str, side: str = "") -> str:
     """'✓ 92.0 %' (the mark says the status without its colour); '◀ ✗ 69.5 %' in the split view."""
     shown = format_value(value, decimals, "%" if unit == "%" else "")
-    return f"{side} {theme.STATUS_MARKS.get(status, '')} {shown}".strip()
+    return f"{side} {STATUS_MARKS.get(status, '')} {shown}".strip()
 
 
 class KpiTile(QFrame):
@@ -122,7 +123,7 @@ class KpiTile(QFrame):
         self.unit_label.setText("" if result.unit == "%" else i18n.unit_label(result.unit))
         self.unit_label.setVisible(result.unit != "%")
         status = sides[-1][1]
-        self.badge.setText(f"{theme.STATUS_MARKS.get(status, '')} {theme.status_word(status)}".strip())
+        self.badge.setText(f"{STATUS_MARKS.get(status, '')} {theme.status_word(status)}".strip())
         self.badge.show()
         parts = [
             self.tr("target {target}").format(
