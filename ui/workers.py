@@ -117,19 +117,30 @@ def start(
         worker.signals.progress.connect(on_progress)
     if on_cancelled:
         worker.signals.cancelled.connect(on_cancelled)
-    # Kept until its outcome has been delivered: a caller may drop the worker, and a worker freed
-    # when its thread ends takes its signals object along, and with it the queued call of the
-    # callbacks above. Connected last, so it runs after them; by key, so that the connection
-    # (held by Qt, out of the garbage collector's sight) holds no reference to the worker.
+    # Kept until its outcome has been delivered and its thread has ended, then released here, on
+    # the UI thread: a worker dropped by its caller was freed by its own thread as that thread
+    # ended, which destroyed its signals object (a QObject of the UI thread) from another thread,
+    # dropping the queued callbacks above or, with events still posted for it, crashing the UI
+    # thread's event processing. Connected last, so it runs after the callbacks; by key, so that
+    # the connection (held by Qt, out of the garbage collector's sight) holds no reference to it.
     key = id(worker)
     _delivering[key] = worker
     for signal in (worker.signals.finished, worker.signals.failed, worker.signals.cancelled):
-        signal.connect(lambda *_: _delivering.pop(key, None))
+        signal.connect(lambda *_: _release(key))
     worker.start()
     return worker
 
 
 _delivering: dict[int, Worker] = {}
+
+
+def _release(key: int) -> None:
+    """Drop a delivered worker on the UI thread once its thread is over (checked every 20 ms)."""
+    worker = _delivering.get(key)
+    if worker is not None and worker.thread is not None and worker.thread.is_alive():
+        QTimer.singleShot(20, lambda: _release(key))
+        return
+    _delivering.pop(key, None)
 
 
 def wait_all(timeout_s: float = 30.0) -> bool:
