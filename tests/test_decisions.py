@@ -171,7 +171,7 @@ def test_saved_log_is_in_the_html_map_panel(project, tmp_path, lang):
     # The note as text: escaped once, never markup, never a template.
     assert "<script>alert(1)</script>" not in page
     assert "Sở TT&amp;TT &lt;script&gt;alert(1)&lt;/script&gt; {{7*7}} trước Tết" in page
-    assert note in unescape(page) and "49" not in note
+    assert note in unescape(page)
     summary = "1 decision: 1 agreed." if lang == "en" else "1 quyết định: 1 thống nhất."
     assert summary in unescape(page)
 

@@ -8,11 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from test_ui_new_project import choose, click, type_into
-from test_ui_support import new_window, sample_project_path, settle_view
+from test_ui_support import sample_on_smallest_screen, settle_view
 from test_ui_workflow import no_modal_dialogs  # noqa: F401 (fixture)
 
 from ui.dialogs.export import OUTPUTS, ExportDialog
@@ -167,19 +167,8 @@ def test_a_wrong_file_name_is_said_on_the_dialog(qtbot, window, tmp_path):
 
 @pytest.mark.parametrize("language", ["en", "vi"])
 def test_export_dialog_fits_1024x768(qtbot, tmp_path, language):
-    from ui.app import create_app
-
-    create_app([], language=language)
-    try:
-        win = new_window(qtbot, tmp_path, show=False)
-        assert win.open_project(sample_project_path(tmp_path), ask=False)
-        win.resize(1024, 768 - screenfit.FRAME_ALLOWANCE.height())
-        win.show()
-        qtbot.waitExposed(win)
+    with sample_on_smallest_screen(qtbot, tmp_path, language) as (win, room):
         dialog = open_export(qtbot, win)
-        room = QSize(
-            screenfit.SMALLEST.width(), screenfit.SMALLEST.height() - screenfit.FRAME_ALLOWANCE.height()
-        )
         assert screenfit.fits(dialog.minimumSizeHint(), room), dialog.minimumSizeHint()
         assert screenfit.fits(dialog.size(), room), dialog.size()
         for button in (dialog.export_button, dialog.close_button):
@@ -187,8 +176,6 @@ def test_export_dialog_fits_1024x768(qtbot, tmp_path, language):
             assert dialog.rect().contains(corner)
         dialog.reject()
         win.kpi_dock.runner.wait()
-    finally:
-        create_app([], language="en")
 
 
 def test_export_dialog_screenshot(qtbot, window, tmp_path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,29 @@ def open_sample_window(qtbot, tmp_path: Path):
     assert win.open_project(sample_project_path(tmp_path), ask=False)
     settle_view(qtbot, win)
     return win
+
+
+@contextmanager
+def sample_on_smallest_screen(qtbot, tmp_path: Path, language: str) -> Iterator[tuple]:
+    """The app in ``language`` with the sample city in a window on the smallest screen we support
+    (1024x768 less a window frame); yields the window and the room a dialog has on that screen.
+    English again afterwards, as the other UI tests expect."""
+    from PySide6.QtCore import QSize
+
+    from ui.app import create_app
+    from ui.workshop import screenfit
+
+    room = QSize(screenfit.SMALLEST.width(), screenfit.SMALLEST.height() - screenfit.FRAME_ALLOWANCE.height())
+    create_app([], language=language)
+    try:
+        win = new_window(qtbot, tmp_path, show=False)
+        assert win.open_project(sample_project_path(tmp_path), ask=False)
+        win.resize(room)
+        win.show()
+        qtbot.waitExposed(win)
+        yield win, room
+    finally:
+        create_app([], language="en")
 
 
 def screenshot_dir(tmp_path: Path) -> Path:

@@ -14,7 +14,13 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDockWidget, QToolBar
-from test_ui_support import new_window, sample_project_path, screenshot_dir, settle_view
+from test_ui_support import (
+    new_window,
+    sample_on_smallest_screen,
+    sample_project_path,
+    screenshot_dir,
+    settle_view,
+)
 
 from cityplanner import decisions
 from cityplanner.kpi_status import STATUS_MARKS
@@ -25,7 +31,6 @@ from ui.workshop import screenfit, theme
 from ui.workshop.tiles import BEFORE, SPLIT
 
 pytestmark = pytest.mark.gui
-SMALLEST = QSize(1024, 768)
 # Seconds from a placement to tiles showing its KPIs on the sample city (issue 12).
 LIVE_UPDATE_S = 0.5
 
@@ -527,15 +532,7 @@ def _dialogs(win):
 
 @pytest.mark.parametrize("language", ["en", "vi"])
 def test_main_window_and_every_dialog_fit_1024x768(qtbot, tmp_path, language):
-    from ui.app import create_app
-
-    create_app([], language=language)
-    try:
-        win = new_window(qtbot, tmp_path, show=False)
-        assert win.open_project(sample_project_path(tmp_path), ask=False)
-        win.resize(1024, 768 - screenfit.FRAME_ALLOWANCE.height())
-        win.show()
-        qtbot.waitExposed(win)
+    with sample_on_smallest_screen(qtbot, tmp_path, language) as (win, room):
         wait_results(qtbot, win)
         assert screenfit.fits(win.minimumSizeHint()), win.minimumSizeHint()
         assert screenfit.fits(win.minimumSize())
@@ -548,7 +545,6 @@ def test_main_window_and_every_dialog_fit_1024x768(qtbot, tmp_path, language):
         for widget in [*shown, win.statusBar(), win.canvas]:
             assert win.rect().contains(widget.geometry()), widget.objectName()
         assert win.canvas.width() >= 0.4 * win.width()
-        room = QSize(SMALLEST.width(), SMALLEST.height() - screenfit.FRAME_ALLOWANCE.height())
         for dialog in _dialogs(win):
             name = type(dialog).__name__
             assert screenfit.fits(dialog.minimumSizeHint(), room), (name, dialog.minimumSizeHint())
@@ -564,8 +560,6 @@ def test_main_window_and_every_dialog_fit_1024x768(qtbot, tmp_path, language):
             runner = getattr(dialog, "runner", None)
             if runner is not None:
                 runner.wait()
-    finally:
-        i18n.install_translator("en")
 
 
 def test_window_geometry_is_clamped_to_the_screen_on_first_run_and_restore(qtbot, tmp_path):

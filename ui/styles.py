@@ -261,7 +261,7 @@ def _fixed_categories(text: pd.Series, categories: list) -> Classification:
     shown = [str(value) for value, _ in categories]
     colours = [str(colour) for _, colour in categories]
     codes = pd.Index(shown).get_indexer(text).astype(np.int32)
-    other = int(pd.Series(text[codes < 0]).nunique())
+    other = int(text[codes < 0].nunique())
     if other:
         codes = np.where(codes < 0, len(shown), codes).astype(np.int32)
         labels = [*shown, f"other ({other} values)"]
