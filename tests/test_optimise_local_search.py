@@ -69,3 +69,39 @@ def test_iterated_local_search_streams_answers_at_their_cost(monkeypatch):
         assert inc.objective == pytest.approx(float(w @ dist[:, list(inc.selected)].min(axis=1)))
     assert result.objective == pytest.approx(float(w @ dist[:, result.selected].min(axis=1)))
     assert result.bound <= result.objective * (1 + 1e-9)
+
+
+def test_a_kick_moves_sites_of_one_district_to_closed_sites_there():
+    search, dist, w = _search(3, p=8)
+    search.start(search.greedy(None))
+    before = set(search.open_list.tolist())
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        after = search.perturb(rng, 2)
+        assert len(after) == 8 and len(set(after.tolist())) == 8
+        closed, opened = before - set(after.tolist()), set(after.tolist()) - before
+        assert len(closed) == len(opened) == 2
+        # Every moved site shares demand points with the first one closed or opened: one district.
+        moved = sorted(closed | opened)
+        reach = [set(search.r[search.c == j].tolist()) for j in moved]
+        assert any(all(reach[i] & other for other in reach) for i in range(len(moved)))
+
+
+def test_an_answer_beyond_the_kept_sites_is_costed_exactly_under_a_bound_that_still_holds():
+    # A remote hamlet among 30 candidates nobody else uses: its nearest open site lies beyond its
+    # kept nearest candidates, so the sparse model charges it a lower bound (the fallback). It
+    # weighs little: costed exactly, the answer stays within the target without widening.
+    rng = np.random.default_rng(5)
+    town = rng.uniform(0, 3000, (600, 2))
+    demand = np.vstack([town, [[20_000.0, 20_000.0]]])
+    w = np.r_[rng.integers(5, 30, len(town)).astype(float), 0.01]
+    sites = np.vstack([rng.uniform(0, 3000, (80, 2)), rng.normal(20_000.0, 300.0, (30, 2))])
+    result = PMedian.from_points(demand, w, sites, sites=10).solve(time_limit_s=30.0, mip_gap=0.01)
+    dist = cdist(demand, sites)
+    assert any("costed exactly" in note for note in result.notes)
+    assert not any("widened" in note for note in result.notes)
+    assert result.objective == pytest.approx(float(w @ dist[:, result.selected].min(axis=1)))
+    assert result.gap <= 0.01
+    optimum = PMedian.from_cost_matrix(dist, w, sites=10).solve(time_limit_s=60.0)
+    assert optimum.optimal
+    assert result.bound <= optimum.objective * (1 + 1e-9) <= result.objective * (1 + 1e-9)

@@ -118,6 +118,16 @@ class Tracker:
         self._publish(stage)
         return True
 
+    def restate(self, objective: float, stage: str) -> None:
+        """The best answer's objective measured again, more exactly (it may be worse than the
+        model's estimate that made it the best)."""
+        self.objective = float(objective)
+        if self.maximise:
+            self.bound = max(self.bound, self.objective)
+        else:
+            self.bound = min(self.bound, self.objective)
+        self._publish(stage)
+
     def reset_answer(self) -> None:
         """Forget the best answer and bound: they were measured on a model that no longer holds
         (a p-median widening its sparse model)."""

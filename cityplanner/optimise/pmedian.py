@@ -45,6 +45,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from .._grid import ranges
+from .._threads import engine_threads
 from ..errors import OptimisationError
 from ..progress import Incumbent, Progress, Stopped, report
 from . import _highs
@@ -69,7 +70,9 @@ _LAGRANGE_SHARE = 0.5
 # alone would take minutes) and iterated local search, moving this many sites per kick, uses
 # the time instead.
 _LEVEL_MILP_MAX_PAIRS = 400_000
-_ILS_MOVES = 3
+_ILS_MOVES = 2
+# A kick draws its new sites among this many closed sites of the district that would save the most.
+_KICK_POOL = 25
 # When no level MILP will follow: the local search gets this share of the time left after the
 # swaps, then the Lagrangian this share of what is left, and the local search the rest.
 _ILS_FIRST_SHARE = 0.45
@@ -255,6 +258,13 @@ class PMedian:
         mat = sparse.csr_matrix((dist[keep] + 1.0, (rows, idx[keep])), shape=(n, s))
         mat.sort_indices()
         return mat, fallback
+
+    def _exact_cost(self, cols: np.ndarray) -> float:
+        """Person-metres with the candidate columns ``cols`` and the existing sites open
+        (straight-line distances: no demand is unreachable)."""
+        open_cols = np.r_[np.asarray(cols, dtype=np.int64), self.n_candidates + np.arange(self.n_existing)]
+        nearest = cKDTree(self._sites_xy[open_cols]).query(self._demand_xy, workers=engine_threads())[0]
+        return float(self.weights @ nearest)
 
     def _distances_to(self, cols: np.ndarray) -> np.ndarray:
         """Exact (n, len(cols)) distances from every demand point to the given site columns."""
@@ -497,6 +507,17 @@ class _PMedianRun:
                         "time limit reached while widening the sparse model; objective re-evaluated"
                     )
                 return self.finish(proven and not used_fallback.any())
+            exact = own._network is None and own._cost is None and own.capacities is None
+            if exact:
+                # Fallbacks are lower bounds of the true distances, so the bound holds for the
+                # true problem; the answer, costed exactly, may already be within the target.
+                self.tracker.restate(own._exact_cost(self.tracker.payload), "costed exactly")
+                if self.tracker.reached(self.target()):
+                    self.notes.append(
+                        f"{int(used_fallback.sum())} demand points served beyond their nearest kept "
+                        "sites, costed exactly"
+                    )
+                    return self.finish(True)
             self.notes.append(f"widened the sparse model for {int(used_fallback.sum())} demand points")
             k = k.copy()
             if own._network is not None:
@@ -504,10 +525,11 @@ class _PMedianRun:
             else:
                 k[used_fallback] = np.minimum(2 * k[used_fallback], own._n_sites)
             warm = self.tracker.payload
-            # The narrower model charged some demand its fallback: its answer's cost and bound
-            # were those of that model (the wider one may even find the demand unreachable and
-            # leave it out), so the next round starts afresh.
-            self.tracker.reset_answer()
+            if not exact:
+                # Along streets the wider model may find the demand unreachable and leave it out,
+                # and a capacitated answer is its assignment's: the narrower model's answer, cost
+                # and bound do not carry over.
+                self.tracker.reset_answer()
 
     def uncapacitated_round(self, model: _SparseModel, warm: np.ndarray | None) -> bool:
         """Greedy, swaps, Lagrangian and (exact) the level MILP; whether the answer is proven."""
@@ -555,6 +577,7 @@ class _PMedianRun:
             on_bound=lambda bound: tracker.tighten(bound, "Lagrangian bound"),
             on_sites=lambda sel, cost: self.offer(model, sel, cost, "Lagrangian heuristic"),
             start=chosen,
+            enough=self.target(),
         )
         tracker.tighten(lag.bound, "Lagrangian bound")
         if not np.array_equal(lag.sites, best) and self.left() > 0:
@@ -850,6 +873,7 @@ class _SparseModel:
         on_bound: Callable[[float], object] | None = None,
         on_sites: Callable[[np.ndarray, float], object] | None = None,
         start: np.ndarray | None = None,
+        enough: float = 0.0,
     ) -> _Lagrangian:
         """Lagrangian bound of the uncapacitated sparse model and the sites it proves in or out.
 
@@ -871,6 +895,9 @@ class _SparseModel:
             optimum's costs start the subgradient better than a far better answer's (on
             20,000 x 2,000, p = 50, aimed at the same answer: 75.58 M against 75.50 M after
             30 s), whose costs leave less room for the steps.
+        enough : float
+            The relative gap at which to stop (the caller's target; at least the solver's
+            optimality tolerance).
         """
         m, p = self.owner.n_candidates, self.p_free
         w = self.weights
@@ -936,7 +963,7 @@ class _SparseModel:
                 report(progress, 0.16, f"Lagrangian bound (gap {(upper - best_bound) / upper:.2%})")
                 if check is not None:
                     check()
-            if upper - best_bound <= _highs.MIP_REL_GAP * abs(upper) or step_scale < 1e-5:
+            if upper - best_bound <= max(_highs.MIP_REL_GAP, enough) * abs(upper) or step_scale < 1e-5:
                 break
             if time.perf_counter() > deadline:
                 break
@@ -1261,9 +1288,13 @@ class _SwapSearch:
         idx = ranges(self.col_start[sites], self.col_start[sites + 1] - self.col_start[sites])
         return np.unique(self.r[self.by_col[idx]])
 
+    def _row_pairs(self, rows: np.ndarray) -> np.ndarray:
+        """Positions of the pairs of ``rows``, row by row."""
+        return ranges(self.row_start[rows], self.row_start[rows + 1] - self.row_start[rows])
+
     def _state(self, rows: np.ndarray):
         """``d1, f1, d2`` of ``rows`` (``f1`` -1 where the cap serves) and their pairs."""
-        idx = ranges(self.row_start[rows], self.row_start[rows + 1] - self.row_start[rows])
+        idx = self._row_pairs(rows)
         rr = np.repeat(np.arange(len(rows)), self.row_start[rows + 1] - self.row_start[rows])
         op = self.is_open[self.c[idx]]
         oi, orr = idx[op], rr[op]
@@ -1323,7 +1354,7 @@ class _SwapSearch:
             j = int(np.argmax(np.where(chosen, -np.inf, save)))
             chosen[j] = True
             rows = self._rows_of([j])
-            idx = ranges(self.row_start[rows], self.row_start[rows + 1] - self.row_start[rows])
+            idx = self._row_pairs(rows)
             old = wr[idx] * np.maximum(cur[self.r[idx]] - self.d[idx], 0.0)
             sel = self.by_col[self.col_start[j] : self.col_start[j + 1]]
             np.minimum.at(cur, self.r[sel], self.d[sel])
@@ -1411,17 +1442,25 @@ class _SwapSearch:
             self._swap(out, j)
 
     def perturb(self, rng: np.random.Generator, k: int) -> np.ndarray:
-        """The open sites with ``k`` of them replaced by closed sites drawn among those that
-        would save the most (kicks for an iterated local search)."""
-        sites = self.open_list.copy()
-        gain = np.where(self.is_open, -np.inf, self.gain)
-        pool = np.argsort(-gain, kind="stable")[: max(4 * k, 20)]
-        pool = pool[np.isfinite(gain[pool]) & (gain[pool] > 0)]
-        if len(pool) == 0:
+        """The open sites with ``k`` of those around a random open site replaced by closed sites
+        there, drawn among the :data:`_KICK_POOL` that would save the most (kicks for an iterated
+        local search). Around a site: the sites that share demand points with it.
+
+        A kick in one district lets the descent re-place that district while the rest stays at
+        its local optimum; kicks spread over the map mostly undid themselves (20,000 x 2,000,
+        p = 50: 76.02 M after 22 s with those, 75.88 M after 14 s with these)."""
+        sites = self.open_list
+        centre = int(rng.choice(sites))
+        rows = self._rows_of([centre])
+        near = np.unique(self.c[self._row_pairs(rows)])
+        open_near = near[self.is_open[near]]
+        closed_near = near[~self.is_open[near]]
+        closed_near = closed_near[np.argsort(-self.gain[closed_near], kind="stable")[: max(_KICK_POOL, k)]]
+        k = min(k, len(open_near), len(closed_near))
+        if k == 0:
             return np.sort(sites)
-        out = rng.choice(len(sites), min(k, len(pool)), replace=False)
-        sites[out] = rng.choice(pool, len(out), replace=False)
-        return np.unique(sites) if len(np.unique(sites)) == len(sites) else np.sort(self.open_list)
+        out = rng.choice(open_near, k, replace=False)
+        return np.sort(np.r_[np.setdiff1d(sites, out), rng.choice(closed_near, k, replace=False)])
 
     def _swap(self, j: int, s: int) -> None:
         rows = np.union1d(self._rows_of([j]), self._rows_of([s]))
