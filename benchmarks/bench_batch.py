@@ -13,7 +13,9 @@ unit in this process, one after the other) and with ``workers=2``: the ``LocalCl
 single-threaded worker processes that ``cityplanner batch --workers 2`` starts, each run into its
 own empty output folder (no cache). Printed: both times, end to
 end (reading and cutting the national layers, starting the cluster, the units, the tables) and
-for the units alone, the speed-up (goal >= 1.7x on 2 cores), and each worker's peak memory.
+for the units alone, the speed-up (goal >= 1.7x on 2 cores), and each worker's peak memory. A
+third run, serial again with the engine on one thread (``CITYPLANNER_THREADS=1``, as in each
+worker), gives the like-for-like speed-up and what the engine's own threads gave the serial run.
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ def main() -> int:
     args = parser.parse_args()
     big = None if args.big_layer_mb is None else int(args.big_layer_mb * 2**20)
 
+    from cityplanner._threads import THREADS_ENV
     from cityplanner.batch import load_spec, run_batch
     from cityplanner.batch.work import peak_rss_mb
 
@@ -187,9 +190,26 @@ def main() -> int:
             f"the workers computed {cpu:.1f} CPU seconds in those {span:.1f} s: {cpu / span:.2f} of the "
             f"{args.workers} cores they could use (the rest went to other processes, or waiting)"
         )
+        # Like for like: each worker runs its units on one engine thread; so does this serial run.
+        os.environ[THREADS_ENV] = "1"
+        try:
+            start = time.perf_counter()
+            single = run_batch(spec, folder / "single", serial=True, figures=False, big_layer_bytes=big)
+            single_total = time.perf_counter() - start
+        finally:
+            os.environ.pop(THREADS_ENV)
+        print(
+            f"serial on one engine thread ({THREADS_ENV}=1): {single_total:.1f} s end to end (median "
+            f"{_median(single):.2f} s per unit, {_median(single, 'cpu_seconds'):.2f} s of CPU)"
+        )
         same = [u.record["rows"] for u in serial.units] == [u.record["rows"] for u in parallel.units]
-        print(f"same figures serially and on the cluster: {same}")
+        same = same and [u.record["rows"] for u in single.units] == [u.record["rows"] for u in serial.units]
+        print(f"same figures serially (both ways) and on the cluster: {same}")
         print(f"speed-up: {serial_total / parallel_total:.2f}x end to end (goal >= 1.7x on 2 cores)")
+        print(
+            f"speed-up over the serial run on one engine thread: {single_total / parallel_total:.2f}x "
+            f"(the engine's own threads gave the serial run {single_total / serial_total:.2f}x)"
+        )
         peaks: dict[str, float] = {}
         for u in parallel.units:
             peaks[u.record["worker"]] = max(peaks.get(u.record["worker"], 0.0), u.record["peak_rss_mb"])
