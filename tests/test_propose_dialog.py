@@ -178,3 +178,153 @@ def test_the_running_dialog_fits_1024x768(qtbot, window):
     press(dialog.stop_button)
     qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
     press(cancel_button(dialog))
+
+
+# -- the goal: maximal covering, shortest travel (p-median), fewest sites (set covering) -----------
+def choose_goal(dialog, model: str) -> None:
+    """Pick the goal in its combo, as a user would (click it open, then the entry)."""
+    combo = dialog.goal
+    QTest.mouseClick(combo, Qt.MouseButton.LeftButton)
+    combo.setCurrentIndex(combo.findData(model))
+    combo.hidePopup()
+    assert combo.currentData() == model
+
+
+def quick_straight_line(dialog, spacing: str = "200") -> None:
+    """Grid candidates, straight-line distance and a short time limit: a solve of a few seconds."""
+    dialog.candidates.setCurrentIndex(dialog.candidates.findData("grid"))
+    dialog.distance.setCurrentIndex(dialog.distance.findData("euclidean"))
+    type_into(dialog.spacing, spacing)
+    type_into(dialog.time_limit, "5")
+
+
+def test_the_widgets_follow_the_goal(qtbot, window):
+    dialog = open_propose(qtbot, window)
+    assert [dialog.goal.itemData(i) for i in range(dialog.goal.count())] == ["mclp", "pmedian", "lscp"]
+    assert dialog.goal.currentData() == "mclp" and dialog.message.text().startswith("Maximal covering")
+    assert not dialog.target.isVisible() and dialog.limit.isEnabled() and dialog.radius.isEnabled()
+    dialog.limit.setCurrentIndex(dialog.limit.findData("budget"))
+    assert dialog.budget.isEnabled() and not dialog.sites.isEnabled()
+    assert dialog.task_values()["budget"] > 0 and dialog.task_values()["sites"] is None
+    choose_goal(dialog, "pmedian")
+    # The number of sites only: the limit forced to it, no budget; the radius says what "covered" is.
+    assert dialog.limit.currentData() == "sites" and not dialog.limit.isEnabled()
+    assert dialog.sites.isEnabled() and not dialog.budget.isEnabled() and dialog.radius.isEnabled()
+    assert not dialog.target.isVisible()
+    assert "radius only sets what the result counts as covered" in dialog.message.text()
+    values = dialog.task_values()
+    assert (values["model"], values["sites"], values["budget"]) == ("pmedian", 5, None)
+    assert "target" not in values
+    choose_goal(dialog, "lscp")
+    assert dialog.target.isVisible() and dialog.target.isEnabled() and dialog.target.value() == 90
+    assert dialog.target.suffix() == " %" and (dialog.target.minimum(), dialog.target.maximum()) == (1, 100)
+    assert not dialog.limit.isEnabled() and not dialog.sites.isEnabled() and not dialog.budget.isEnabled()
+    assert dialog.radius.isEnabled() and dialog.message.text().startswith("Set covering")
+    values = dialog.task_values()
+    assert (values["model"], values["sites"], values["budget"], values["target"]) == (
+        "lscp",
+        None,
+        None,
+        90.0,
+    )
+    # Back to maximal covering: the budget chosen before is the limit again.
+    choose_goal(dialog, "mclp")
+    assert not dialog.target.isVisible() and dialog.limit.isEnabled()
+    assert dialog.limit.currentData() == "budget" and dialog.budget.isEnabled()
+    assert dialog.message.text().startswith("Maximal covering")
+    press(cancel_button(dialog))
+
+
+def test_the_goal_and_target_are_remembered(qtbot, window):
+    from ui.dialogs.propose import _REMEMBERED
+
+    win = window
+    dialog = open_propose(qtbot, win)
+    dialog.limit.setCurrentIndex(dialog.limit.findData("budget"))
+    choose_goal(dialog, "lscp")
+    type_into(dialog.target, "75")
+    press(cancel_button(dialog))
+    again = open_propose(qtbot, win)
+    assert again.goal.currentData() == "lscp" and again.target.value() == 75
+    assert again.target.isVisible() and not again.budget.isEnabled() and not again.limit.isEnabled()
+    assert again.message.text().startswith("Set covering")
+    # The budget limit chosen before the goal changed is still there for maximal covering.
+    choose_goal(again, "mclp")
+    assert again.limit.currentData() == "budget" and again.budget.isEnabled()
+    press(cancel_button(again))
+    # Settings kept before there was a goal restore as maximal covering with the default target.
+    kept = dict(_REMEMBERED[win.doc])
+    del kept["goal"], kept["target"]
+    _REMEMBERED[win.doc] = kept
+    old = open_propose(qtbot, win)
+    assert old.goal.currentData() == "mclp" and old.target.value() == 90 and not old.target.isVisible()
+    assert old.limit.currentData() == "budget" and old.budget.isEnabled()
+    press(cancel_button(old))
+
+
+def test_shortest_travel_from_the_dialog(qtbot, window):
+    """p-median: 3 new sites, straight-line distance (along the streets the sample's separate street
+    parts leave people no site can reach); the objective is the people x distance to the nearest
+    facility, the message its average per person."""
+    import numpy as np
+
+    from cityplanner.surface import project_surface
+
+    win = window
+    dialog = open_propose(qtbot, win)
+    choose_goal(dialog, "pmedian")
+    type_into(dialog.sites, "3")
+    quick_straight_line(dialog)
+    press(dialog.run_button)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    result, scenario = dialog.result, dialog.scenario
+    assert result is not None and result.model == "pmedian", dialog.message.text()
+    proposed = [p for p in scenario.placements if p.source == "optimiser" and p.type == "wifi"]
+    assert len(proposed) == len(result.selected) == 3
+    press(dialog.create_button)
+    # People x straight-line distance to the nearest facility of the type in the new plan.
+    project = win.doc.project
+    surface = project_surface(project)
+    sites = np.array([(g.x, g.y) for g in project.facilities("wifi", scenario.name).geometry])
+    nearest = np.sqrt(((surface.xy[:, None, :] - sites[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    person_metres = float((surface.population * nearest).sum())
+    assert result.objective == pytest.approx(person_metres, rel=1e-6)
+    average = i18n.format_number(result.objective / result.population_total, 0)
+    assert f"people travel {average} m on average to the nearest facility" in dialog.message.text()
+    assert "cover" not in dialog.message.text()
+    # While it ran, the best answers were shown as average distances too (the last one kept).
+    assert "m on average to the nearest facility" in dialog.best.text()
+    header = dialog.sites_table.horizontalHeaderItem(1).text()
+    assert header == "Newly within the radius (people)"
+    # The gains: the people each site brings within the radius, added greedily.
+    newly = result.population_covered - result.population_covered_before
+    assert sum(p.marginal_gain for p in proposed) == pytest.approx(newly)
+
+
+def test_fewest_sites_from_the_dialog(qtbot, window):
+    """Set covering: the fewest EV chargers bringing 80 % of the people within their 1 km radius."""
+    win = window
+    dialog = open_propose(qtbot, win, "ev_charger")
+    choose_goal(dialog, "lscp")
+    type_into(dialog.target, "80")
+    quick_straight_line(dialog)
+    heard = []
+    dialog._relay.incumbent.connect(heard.append)
+    press(dialog.run_button)
+    qtbot.waitUntil(lambda: "Best so far" in dialog.best.text(), timeout=60_000)
+    assert "new sites" in dialog.best.text()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    result = dialog.result
+    assert result is not None and result.model == "lscp", dialog.message.text()
+    assert result.percent_covered >= 80.0 and len(result.selected) == result.objective > 0
+    assert heard and all(not incumbent.maximise for incumbent in heard)
+    sites = i18n.format_number(len(result.selected), 0)
+    percent = i18n.format_number(result.percent_covered)
+    radius = i18n.format_number(dialog.radius.value(), 0)
+    assert f"{sites} new sites bring {percent} % of the people within {radius} m (target 80 %" in (
+        dialog.message.text()
+    )
+    assert dialog.sites_table.rowCount() == len(result.selected)
+    assert dialog.sites_table.horizontalHeaderItem(1).text() == "Marginal gain (people)"
+    press(dialog.create_button)
+    assert win.doc.current_scenario == dialog.scenario.name

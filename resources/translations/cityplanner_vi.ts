@@ -1593,6 +1593,30 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>Vị trí là kinh độ và vĩ độ WGS84 theo độ thập phân.</translation>
     </message>
     <message>
+        <source>Cover the most people within the radius</source>
+        <translation>Phủ được nhiều người nhất trong bán kính</translation>
+    </message>
+    <message>
+        <source>Shortest travel for everyone (least people × distance)</source>
+        <translation>Quãng đường ngắn nhất cho mọi người (ít người × khoảng cách nhất)</translation>
+    </message>
+    <message>
+        <source>Fewest sites to cover a share of the people</source>
+        <translation>Ít điểm nhất để phủ một tỷ lệ dân số</translation>
+    </message>
+    <message>
+        <source>The share of the people the fewest sites must bring within the radius.</source>
+        <translation>Tỷ lệ dân số cần nằm trong bán kính phục vụ; mục tiêu là tìm số vị trí ít nhất đạt được tỷ lệ này.</translation>
+    </message>
+    <message>
+        <source>Goal</source>
+        <translation>Mục tiêu</translation>
+    </message>
+    <message>
+        <source>Target coverage</source>
+        <translation>Tỷ lệ phủ mục tiêu</translation>
+    </message>
+    <message>
         <source>Stop and keep the best</source>
         <translation>Dừng và giữ kết quả tốt nhất</translation>
     </message>
@@ -1603,6 +1627,18 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     <message>
         <source>Re-optimise the {count} proposed sites of &apos;{scenario}&apos;</source>
         <translation>Tối ưu lại {count} vị trí đề xuất của &apos;{scenario}&apos;</translation>
+    </message>
+    <message>
+        <source>Shortest travel: choose the new sites that make the distance people travel to their nearest facility the least in total; the radius only sets what the result counts as covered. Existing facilities of the type (and the current plan&apos;s) stay and count.</source>
+        <translation>Quãng đường ngắn nhất: chọn các vị trí mới sao cho tổng quãng đường mọi người đi đến công trình gần nhất là nhỏ nhất; bán kính chỉ dùng để kết quả tính ai được phục vụ. Công trình hiện có cùng loại (và của phương án hiện tại) được giữ lại và tính vào.</translation>
+    </message>
+    <message>
+        <source>Set covering: choose the fewest sites that bring the target share of the people within the radius; existing facilities of the type (and the current plan&apos;s) stay and count.</source>
+        <translation>Bài toán phủ tập hợp: chọn ít vị trí nhất để tỷ lệ dân số mục tiêu nằm trong bán kính; công trình hiện có cùng loại (và của phương án hiện tại) được giữ lại và tính vào.</translation>
+    </message>
+    <message>
+        <source>Newly within the radius (people)</source>
+        <translation>Số người mới trong bán kính</translation>
     </message>
     <message>
         <source>Re-optimise</source>
@@ -1621,6 +1657,22 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>%p % · {seconds} giây</translation>
     </message>
     <message>
+        <source>Best so far: {value} m on average to the nearest facility; at least {bound} m possible (gap {gap} %); found after {seconds} s.</source>
+        <translation>Tốt nhất đến lúc này: trung bình {value} m đến công trình gần nhất; tốt nhất có thể không dưới {bound} m (chênh lệch {gap} %); tìm được sau {seconds} giây.</translation>
+    </message>
+    <message>
+        <source>Best so far: {value} m on average to the nearest facility (no bound yet); found after {seconds} s.</source>
+        <translation>Tốt nhất đến lúc này: trung bình {value} m đến công trình gần nhất (chưa có cận dưới); tìm được sau {seconds} giây.</translation>
+    </message>
+    <message>
+        <source>Best so far: {value} new sites; at least {bound} needed (gap {gap} %); found after {seconds} s.</source>
+        <translation>Tốt nhất đến lúc này: {value} vị trí mới; cần ít nhất {bound} (chênh lệch {gap} %); tìm được sau {seconds} giây.</translation>
+    </message>
+    <message>
+        <source>Best so far: {value} new sites (no bound yet); found after {seconds} s.</source>
+        <translation>Tốt nhất đến lúc này: {value} vị trí mới (chưa có cận dưới); tìm được sau {seconds} giây.</translation>
+    </message>
+    <message>
         <source>Best so far: {covered} people covered; at most {bound} possible (gap {gap} %); found after {seconds} s.</source>
         <translation>Tốt nhất đến lúc này: phục vụ {covered} người; tối đa có thể {bound} (khoảng cách {gap} %); tìm được sau {seconds} giây.</translation>
     </message>
@@ -1631,6 +1683,14 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
     <message>
         <source>Stopping with the best proposal so far…</source>
         <translation>Đang dừng với đề xuất tốt nhất đến lúc này…</translation>
+    </message>
+    <message>
+        <source>&apos;{scenario}&apos;: with {sites} new sites people travel {average} m on average to the nearest facility; {percent} % are within {radius} m ({before} % before); {status}, {seconds} s.</source>
+        <translation>&apos;{scenario}&apos;: với {sites} vị trí mới, mỗi người đi trung bình {average} m đến công trình gần nhất; {percent} % ở trong phạm vi {radius} m (trước đó {before} %); {status}, {seconds} giây.</translation>
+    </message>
+    <message>
+        <source>&apos;{scenario}&apos;: {sites} new sites bring {percent} % of the people within {radius} m (target {target} %, {before} % before); {status}, {seconds} s.</source>
+        <translation>&apos;{scenario}&apos;: {sites} vị trí mới đưa {percent} % dân số vào phạm vi {radius} m (mục tiêu {target} %, trước đó {before} %); {status}, {seconds} giây.</translation>
     </message>
     <message>
         <source>stopped early, no bound on the gap yet</source>

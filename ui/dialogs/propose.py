@@ -1,4 +1,10 @@
-"""Propose sites: the engine's Propose task (maximal covering, MCLP) with progress and Cancel.
+"""Propose sites: the engine's Propose task (three goals) with progress and Cancel.
+
+The goal is one of the task's siting models: cover the most people within the radius with a
+number of sites or a budget (maximal covering, ``mclp``); the shortest travel for everyone, the
+given number of sites with the least people x distance (p-median, ``pmedian``; the radius only
+says what the result counts as covered); or the fewest sites that bring a target share of the
+people within the radius (set covering, ``lscp``). Only the settings the goal takes are enabled.
 
 The dialog is a face of :class:`cityplanner.tasks.Propose`, the task ``cityplanner optimise
 PROJECT`` runs: it picks the candidates, builds the distances and writes the proposal, so the
@@ -9,8 +15,9 @@ the UI thread only reads the settings. The task names the proposal's sites in th
 scenario" hands the proposal over as :attr:`ProposeSitesDialog.scenario`, which the planner then
 edits like any other plan.
 
-The solve is anytime: while it runs the dialog shows the best proposal so far (people covered,
-the bound on what is possible and the gap) and the time it has run. "Stop and keep the best"
+The solve is anytime: while it runs the dialog shows the best proposal so far in the goal's terms
+(people covered, the average distance to the nearest facility, or the number of sites), the bound
+on what is possible and the gap, and the time it has run. "Stop and keep the best"
 ends it with that proposal, whose gap the result states; Cancel discards the run. When the
 current plan holds a proposal of the type, "Re-optimise" starts the search from its sites as the
 planner left them (moved or not) and replaces them; sites placed by hand stay and count.
@@ -62,6 +69,14 @@ DISTANCES = {
     "euclidean": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Straight line"),
     "network": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Along the streets"),
 }
+# The goals offered (key: the Propose task's model, value: its text), in the combo's order.
+GOALS = {
+    "mclp": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Cover the most people within the radius"),
+    "pmedian": QT_TRANSLATE_NOOP(
+        "ProposeSitesDialog", "Shortest travel for everyone (least people × distance)"
+    ),
+    "lscp": QT_TRANSLATE_NOOP("ProposeSitesDialog", "Fewest sites to cover a share of the people"),
+}
 # Result rows shown without scrolling (the rest scroll): keeps the dialog within 768 pixels.
 VISIBLE_SITES = 8
 
@@ -73,6 +88,9 @@ class _Relay(QObject):
     """Carries the running solve's incumbents from the worker thread to the dialog (queued)."""
 
     incumbent = Signal(object)
+    # The people the run counts (its population surface's total), sent before its first incumbent:
+    # the p-median's person-metres shown as an average distance per person.
+    population = Signal(float)
 
 
 def candidate_values(kind: str, spacing: float) -> dict:
@@ -105,6 +123,24 @@ class ProposeSitesDialog(QDialog):
         self._type = type_name
         project = doc.project
         has_roads = project.layer_with_role("roads") is not None
+        # The run's model, radius and target (the widgets may change while it runs).
+        self._run: dict = {}
+        self._population = 0.0
+        self.goal = QComboBox()
+        for key, text in GOALS.items():
+            self.goal.addItem(self.tr(text), key)
+        # As wide as its longest goal, so that each reads whole (the Vietnamese dialog is then about
+        # 930 pixels wide: it still fits a 1024-pixel screen).
+        self.target = QSpinBox()
+        self.target.setRange(1, 100)
+        self.target.setValue(90)
+        self.target.setSuffix(" %")
+        self.target.setToolTip(
+            self.tr("The share of the people the fewest sites must bring within the radius.")
+        )
+        # The limit a maximal covering run uses (the other goals take a number of sites or none).
+        self._mclp_limit = "sites"
+        self._shown_goal = "mclp"
         self.type_combo = QComboBox()
         for ft in project.facility_types.values():
             self.type_combo.addItem(i18n.facility_label(ft), ft.name)
@@ -164,7 +200,6 @@ class ProposeSitesDialog(QDialog):
         self.reoptimise.toggled.connect(self._reoptimise_toggled)
         self.type_combo.currentIndexChanged.connect(self._type_changed)
         self._type_changed()
-        self._restore()
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         # The best proposal so far while the solve runs, and the time it has run.
@@ -173,22 +208,16 @@ class ProposeSitesDialog(QDialog):
         self.best.hide()
         self._relay = _Relay(self)
         self._relay.incumbent.connect(self._incumbent)
+        self._relay.population.connect(self._population_counted)
         self._stop = threading.Event()
         self._clock = QElapsedTimer()
         self._ticker = QTimer(self)
         self._ticker.setInterval(500)
         self._ticker.timeout.connect(self._show_elapsed)
-        self.message = QLabel(
-            self.tr(
-                "Maximal covering: choose the sites that cover the most people within the radius; "
-                "existing facilities of the type (and the current plan's) stay and count."
-            )
-        )
+        self.message = QLabel()
         self.message.setWordWrap(True)
         self.sites_table = QTableWidget(0, 4)
-        self.sites_table.setHorizontalHeaderLabels(
-            [self.tr("Site"), self.tr("Marginal gain (people)"), self.tr("Longitude"), self.tr("Latitude")]
-        )
+        self._set_gain_header("mclp")
         self.sites_table.setToolTip(self.tr("Positions are WGS84 longitude and latitude in decimal degrees."))
         self.sites_table.verticalHeader().setVisible(False)
         # Compact rows: more sites in view.
@@ -202,12 +231,17 @@ class ProposeSitesDialog(QDialog):
         self.sites_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.sites_table.hide()
         # Two columns of settings, so that the result table has room on a 768-pixel screen.
+        # The target share shows for the set covering goal only; the radius heads the right column
+        # so that the columns stay of a height.
         left, right = QFormLayout(), QFormLayout()
+        self._left = left
+        left.addRow(self.tr("Goal"), self.goal)
         left.addRow(self.tr("Facility type"), self.type_combo)
         left.addRow(self.tr("Limit"), self.limit)
         left.addRow(self.tr("New sites"), self.sites)
         left.addRow(self.tr("Budget"), self.budget)
-        left.addRow(self.tr("Service radius"), self.radius)
+        left.addRow(self.tr("Target coverage"), self.target)
+        right.addRow(self.tr("Service radius"), self.radius)
         right.addRow(self.tr("Distance"), self.distance)
         right.addRow(self.tr("Candidates"), self.candidates)
         right.addRow(self.tr("Candidate spacing"), self.spacing)
@@ -243,7 +277,9 @@ class ProposeSitesDialog(QDialog):
         layout.addWidget(self.best)
         layout.addWidget(self.sites_table, 1)
         layout.addWidget(self.buttons)
-        self._limit_changed()
+        self.goal.currentIndexChanged.connect(lambda _i: self._goal_changed())
+        self._restore()
+        self._goal_changed()
         self.spacing.setEnabled(self.candidates.currentData() == "grid")
 
     # -- settings ---------------------------------------------------------------------------------
@@ -276,15 +312,66 @@ class ProposeSitesDialog(QDialog):
             self.sites.setValue(max(1, len(self._proposed())))
 
     def _limit_changed(self) -> None:
-        by_budget = self.limit.currentData() == "budget"
-        self.sites.setEnabled(not by_budget)
+        goal = self.goal.currentData()
+        by_budget = goal == "mclp" and self.limit.currentData() == "budget"
+        self.sites.setEnabled(goal != "lscp" and not by_budget)
         self.budget.setEnabled(by_budget)
+
+    def _goal_changed(self) -> None:
+        """Enable what the goal takes: a number of sites or a budget (mclp), a number of sites
+        (pmedian), a target share (lscp); the radius always (what "covered" means)."""
+        goal = self.goal.currentData()
+        if self._shown_goal == "mclp" and goal != "mclp":
+            self._mclp_limit = self.limit.currentData()  # kept for a return to maximal covering
+        self._shown_goal = goal
+        if goal == "mclp":
+            self.limit.setCurrentIndex(max(0, self.limit.findData(self._mclp_limit)))
+        else:
+            self.limit.setCurrentIndex(self.limit.findData("sites"))
+        self.limit.setEnabled(goal == "mclp")
+        self._limit_changed()
+        self.target.setEnabled(goal == "lscp")
+        self._left.setRowVisible(self.target, goal == "lscp")
+        if not self.running:
+            self.message.setText(self._explanation(goal))
+
+    def _explanation(self, goal: str) -> str:
+        if goal == "pmedian":
+            return self.tr(
+                "Shortest travel: choose the new sites that make the distance people travel to their "
+                "nearest facility the least in total; the radius only sets what the result counts as "
+                "covered. Existing facilities of the type (and the current plan's) stay and count."
+            )
+        if goal == "lscp":
+            return self.tr(
+                "Set covering: choose the fewest sites that bring the target share of the people "
+                "within the radius; existing facilities of the type (and the current plan's) stay "
+                "and count."
+            )
+        return self.tr(
+            "Maximal covering: choose the sites that cover the most people within the radius; "
+            "existing facilities of the type (and the current plan's) stay and count."
+        )
+
+    def _set_gain_header(self, model: str) -> None:
+        """The marginal gain column in the model's unit: the people each site brings within the
+        radius, added greedily (the p-median's, given a radius, are counted that way too)."""
+        if model == "pmedian":
+            gain = self.tr("Newly within the radius (people)")
+        else:
+            gain = self.tr("Marginal gain (people)")
+        self.sites_table.setHorizontalHeaderLabels(
+            [self.tr("Site"), gain, self.tr("Longitude"), self.tr("Latitude")]
+        )
 
     def settings(self) -> dict:
         """What the dialog is set to (kept for the next dialog on this project)."""
+        goal = self.goal.currentData()
         return {
+            "goal": goal,
+            "target": self.target.value(),
             "type": self.type_combo.currentData(),
-            "limit": self.limit.currentData(),
+            "limit": self.limit.currentData() if goal == "mclp" else self._mclp_limit,
             "sites": self.sites.value(),
             "budget": self.budget.value(),
             "radius": self.radius.value(),
@@ -297,11 +384,13 @@ class ProposeSitesDialog(QDialog):
         }
 
     def _restore(self) -> None:
-        """The settings the last dialog on this project closed with (after Run, Cancel or Create)."""
+        """The settings the last dialog on this project closed with (after Run, Cancel or Create);
+        settings kept before the goal existed restore as maximal covering."""
         kept = _REMEMBERED.get(self.doc)
         if not kept:
             return
         for combo, key in (
+            (self.goal, "goal"),
             (self.type_combo, "type"),
             (self.limit, "limit"),
             (self.distance, "distance"),
@@ -310,6 +399,7 @@ class ProposeSitesDialog(QDialog):
             index = combo.findData(kept.get(key))
             if index >= 0:
                 combo.setCurrentIndex(index)  # the type sets its radius and budget first
+        self._mclp_limit = kept.get("limit") or "sites"  # shown by the goal (when it takes a limit)
         # Before the numbers: ticking it sets the number of sites.
         self.reoptimise.setChecked(kept["reoptimise"] and not self.reoptimise.isHidden())
         self.sites.setValue(kept["sites"])
@@ -317,6 +407,7 @@ class ProposeSitesDialog(QDialog):
         self.radius.setValue(kept["radius"])
         self.spacing.setValue(kept["spacing"])
         self.time_limit.setValue(kept["time_limit"])
+        self.target.setValue(int(kept.get("target", self.target.value())))
         if kept["name"] and kept["name"] not in self.doc.project.scenarios:
             self.name.setText(kept["name"])
 
@@ -335,6 +426,8 @@ class ProposeSitesDialog(QDialog):
             "type": self.tr("Facility type"),
             "sites": self.tr("New sites"),
             "budget": self.tr("Budget"),
+            "model": self.tr("Goal"),
+            "target": self.tr("Target coverage"),
             "radius": self.tr("Service radius"),
             "mode": self.tr("Distance"),
             "candidates": self.tr("Candidates"),
@@ -345,8 +438,10 @@ class ProposeSitesDialog(QDialog):
         }
 
     def task_values(self) -> dict:
-        """The Propose task's values for the current settings (plain data, read on the UI thread)."""
-        by_budget = self.limit.currentData() == "budget"
+        """The Propose task's values for the current settings (plain data, read on the UI thread):
+        the goal's model with what it takes (sites or a budget, sites, or a target share)."""
+        model = self.goal.currentData()
+        by_budget = model == "mclp" and self.limit.currentData() == "budget"
         ftype = self.doc.project.facility_type(self.type_combo.currentData())
         return {
             "type": ftype.name,
@@ -354,9 +449,10 @@ class ProposeSitesDialog(QDialog):
             # The current plan's placements stay and count, as existing facilities do.
             "keep_scenario": self.doc.current_scenario,
             "reoptimise": not self.reoptimise.isHidden() and self.reoptimise.isChecked(),
-            "model": "mclp",
-            "sites": None if by_budget else self.sites.value(),
+            "model": model,
+            "sites": None if by_budget or model == "lscp" else self.sites.value(),
             "budget": self.budget.value() if by_budget else None,
+            **({"target": float(self.target.value())} if model == "lscp" else {}),
             "radius": self.radius.value(),
             "mode": self.distance.currentData(),
             "time_limit": float(self.time_limit.value()),
@@ -377,6 +473,8 @@ class ProposeSitesDialog(QDialog):
             return
         doc, values, labels = self.doc, self.task_values(), self._labels()
         self._type = values["type"]
+        self._run = {"model": values["model"], "radius": values["radius"], "target": values.get("target")}
+        self._population = 0.0
         values["project"] = snapshot(doc.project)
         stop = self._stop = threading.Event()
         relay = self._relay
@@ -392,6 +490,13 @@ class ProposeSitesDialog(QDialog):
             task.validate()
             if task.distance_mode(task["project"]) == "network" or task.candidate_kind() == "network":
                 task.network = doc.street_network()  # the app's cached network, built once
+            if task["model"] == "pmedian":
+                # The people counted, for the average distance per person of each best answer:
+                # the surface the task would build itself, built here once and handed to it.
+                from cityplanner.surface import project_surface
+
+                task.surface = project_surface(task["project"])
+                relay.population.emit(float(task.surface.population.sum()))
             # The best answers arrive as incumbents; their English progress lines are left out.
             quiet = Progress(
                 lambda fraction, message: progress.update(
@@ -427,21 +532,59 @@ class ProposeSitesDialog(QDialog):
         seconds = i18n.format_number(self._clock.elapsed() / 1000, 0)
         self.progress.setFormat(self.tr("%p % · {seconds} s").format(seconds=seconds))
 
+    def _population_counted(self, total: float) -> None:
+        self._population = total
+
     def _incumbent(self, incumbent) -> None:
-        """A better proposal or bound from the running solve: covered people, bound, gap, time."""
+        """A better proposal or bound from the running solve, in the goal's terms (people covered,
+        average distance per person, number of sites), with its bound, gap and time."""
         if self.worker is None:
             return  # a late one from a run that has ended
-        if math.isfinite(incumbent.gap):
-            text = self.tr(
-                "Best so far: {covered} people covered; at most {bound} possible (gap {gap} %); found "
-                "after {seconds} s."
-            )
+        model = self._run.get("model", "mclp")
+        bounded = math.isfinite(incumbent.gap) and math.isfinite(incumbent.bound)
+        if model == "pmedian":
+            if self._population <= 0:
+                return  # the people counted are not known yet
+            if bounded:
+                text = self.tr(
+                    "Best so far: {value} m on average to the nearest facility; at least {bound} m "
+                    "possible (gap {gap} %); found after {seconds} s."
+                )
+            else:
+                text = self.tr(
+                    "Best so far: {value} m on average to the nearest facility (no bound yet); found "
+                    "after {seconds} s."
+                )
+            value = i18n.format_number(incumbent.objective / self._population, 0)
+            bound = i18n.format_number(max(incumbent.bound, 0.0) / self._population, 0)
+        elif model == "lscp":
+            if bounded:
+                text = self.tr(
+                    "Best so far: {value} new sites; at least {bound} needed (gap {gap} %); found after "
+                    "{seconds} s."
+                )
+            else:
+                text = self.tr("Best so far: {value} new sites (no bound yet); found after {seconds} s.")
+            value = i18n.format_number(incumbent.objective, 0)
+            # A whole number of sites: the bound rounded up (less a rounding error) still holds.
+            bound = i18n.format_number(math.ceil(incumbent.bound - 1e-6) if bounded else incumbent.bound, 0)
         else:
-            text = self.tr("Best so far: {covered} people covered (no bound yet); found after {seconds} s.")
+            if bounded:
+                text = self.tr(
+                    "Best so far: {covered} people covered; at most {bound} possible (gap {gap} %); found "
+                    "after {seconds} s."
+                )
+            else:
+                text = self.tr(
+                    "Best so far: {covered} people covered (no bound yet); found after {seconds} s."
+                )
+            value = i18n.format_number(incumbent.objective, 0)
+            bound = i18n.format_number(incumbent.bound, 0)
         self.best.setText(
             text.format(
-                covered=i18n.format_number(incumbent.objective, 0),
-                bound=i18n.format_number(incumbent.bound, 0),
+                value=value,
+                covered=value,
+                bound=bound,
                 gap=i18n.format_number(100 * incumbent.gap, 2),
                 seconds=i18n.format_number(incumbent.seconds),
             )
@@ -469,25 +612,47 @@ class ProposeSitesDialog(QDialog):
         self.result, self.scenario = result, scenario
         self.progress.setValue(100)
         self.best.hide()
-        self.message.setText(
-            self.tr(
-                "'{scenario}': {sites} new sites cover {covered} of {total} people "
-                "({percent} %, {before} % before); {status}, {seconds} s."
-            ).format(
-                scenario=scenario.name,
-                sites=i18n.format_number(len(result.selected), 0),
-                covered=i18n.format_number(result.population_covered, 0),
-                total=i18n.format_number(result.population_total, 0),
-                percent=i18n.format_number(result.percent_covered),
-                before=i18n.format_number(result.percent_covered_before),
-                status=self._status(result),
-                seconds=i18n.format_number(result.seconds),
-            )
-        )
+        self.message.setText(self._summary(result, scenario.name))
+        self._set_gain_header(self._run.get("model", "mclp"))
         # The proposal's own sites (a re-optimised plan also holds the planner's).
         self._fill_table([p for p in scenario.placements if p.source == "optimiser" and p.type == self._type])
         self.create_button.setEnabled(True)
         self.create_button.setDefault(True)
+
+    def _summary(self, result, scenario: str) -> str:
+        """The finished run in its goal's terms: people covered (mclp), the average distance per
+        person (pmedian) or the number of sites (lscp), with the share within the radius."""
+        model = self._run.get("model", "mclp")
+        if model == "pmedian":
+            text = self.tr(
+                "'{scenario}': with {sites} new sites people travel {average} m on average to the "
+                "nearest facility; {percent} % are within {radius} m ({before} % before); {status}, "
+                "{seconds} s."
+            )
+        elif model == "lscp":
+            text = self.tr(
+                "'{scenario}': {sites} new sites bring {percent} % of the people within {radius} m "
+                "(target {target} %, {before} % before); {status}, {seconds} s."
+            )
+        else:
+            text = self.tr(
+                "'{scenario}': {sites} new sites cover {covered} of {total} people "
+                "({percent} %, {before} % before); {status}, {seconds} s."
+            )
+        total = result.population_total
+        return text.format(
+            scenario=scenario,
+            sites=i18n.format_number(len(result.selected), 0),
+            covered=i18n.format_number(result.population_covered, 0),
+            total=i18n.format_number(total, 0),
+            average=i18n.format_number(result.objective / total if total > 0 else math.nan, 0),
+            percent=i18n.format_number(result.percent_covered),
+            before=i18n.format_number(result.percent_covered_before),
+            radius=i18n.format_number(self._run.get("radius"), 0),
+            target=i18n.format_number(self._run.get("target"), 0),
+            status=self._status(result),
+            seconds=i18n.format_number(result.seconds),
+        )
 
     def _status(self, result) -> str:
         """Optimal, or how far from the best possible the proposal kept may be (and why)."""
