@@ -154,19 +154,23 @@ def test_cli_pmedian_network_reports_unreachable_with_finite_figures(tmp_path, c
     assert "Unreachable: 90 of 175 people (51.4%) cannot reach any candidate or existing site" in out
 
 
-def test_too_few_sites_for_separate_street_parts_is_refused_not_infinite():
-    # Two street parts, each with people and a candidate: one site cannot serve both (the
-    # objective would be infinite); that is said in one sentence, not printed as "optimal".
-    from cityplanner.errors import OptimisationError
-
+def test_people_on_a_street_part_no_chosen_site_reaches_are_said_and_left_out():
+    # Two street parts, each with people and a candidate: one site cannot serve both. The answer
+    # serves the larger group and says who is left out; its objective is finite and no bound is
+    # claimed (the bounds are those of serving everyone), so it is never called optimal.
     lines = [shapely.LineString([(0, 0), (1000, 0)]), shapely.LineString([(0, 5000), (300, 5000)])]
     net = StreetNetwork.from_lines(gpd.GeoSeries(lines, crs="EPSG:32648"))
     demand = np.array([[100, 10], [900, -20], [200, 5010]], float)
     w = np.array([10, 20, 40], float)
     cands = np.array([[0, 0], [1000, 0], [100, 5000]], float)
     for solver in ("exact", "heuristic"):
-        with pytest.raises(OptimisationError, match="The 1 new site chosen leaves 30 people whom candidate"):
-            PMedian.from_points(demand, w, cands, network=net, sites=1).solve(solver)
+        result = PMedian.from_points(demand, w, cands, network=net, sites=1).solve(solver)
+        assert result.selected.tolist() == [2]
+        assert result.objective == pytest.approx(40 * (10 + 100))
+        assert not result.optimal and np.isnan(result.bound) and np.isnan(result.gap)
+        assert any(
+            note.startswith("30 people live on separate parts of the street network") for note in result.notes
+        )
     result = PMedian.from_points(demand, w, cands, network=net, sites=2).solve()
     # Sites 1 and 2: 10 x (10 + 900) + 20 x (20 + 100) + 40 x (10 + 100); sites 0 and 2 cost 23,900.
     assert result.optimal and result.selected.tolist() == [1, 2]

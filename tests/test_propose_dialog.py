@@ -328,3 +328,25 @@ def test_fewest_sites_from_the_dialog(qtbot, window):
     assert dialog.sites_table.horizontalHeaderItem(1).text() == "Marginal gain (people)"
     press(dialog.create_button)
     assert win.doc.current_scenario == dialog.scenario.name
+
+
+def test_shortest_travel_along_the_streets_states_who_no_site_reaches(qtbot, window):
+    """Along the sample's streets some people live on separate street parts: the proposal serves
+    the rest, and the message says how many are left out of the average, which is over the others."""
+    win = window
+    dialog = open_propose(qtbot, win, "clinic")
+    choose_goal(dialog, "pmedian")
+    type_into(dialog.sites, "5")
+    dialog.distance.setCurrentIndex(dialog.distance.findData("network"))
+    dialog.candidates.setCurrentIndex(dialog.candidates.findData("grid"))
+    type_into(dialog.time_limit, "20")
+    press(dialog.run_button)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    result = dialog.result
+    assert result is not None and result.population_left_out > 0, dialog.message.text()
+    text = dialog.message.text()
+    left = i18n.format_number(result.population_left_out, 0)
+    assert f"{left} people live on separate parts of the street network that no site reaches" in text
+    counted = result.population_total - result.unreachable_population - result.population_left_out
+    assert f"people travel {i18n.format_number(result.objective / counted, 0)} m on average" in text
+    assert "no bound" in text and not result.optimal

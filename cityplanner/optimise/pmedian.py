@@ -365,18 +365,25 @@ class PMedian:
         if self.capacities is None:
             nearest = np.minimum(d_new.min(axis=1) if len(chosen) else np.inf, d_ex)
             # Demand no site can reach is out of the model (weight 0): never 0 x inf = NaN.
-            objective = float(np.sum(w[w > 0] * nearest[w > 0]))
-            left = float(w[(w > 0) & ~np.isfinite(nearest)].sum())
+            served = (w > 0) & np.isfinite(nearest)
+            objective = float(np.sum(w[served] * nearest[served]))
+            left = float(w[(w > 0) & ~served].sum())
             if left > 0:
+                # Serving a small separate street part would take a site from everyone else (the
+                # searches charge an unserved person a long way, not an infinite one). Said, and
+                # no bound stated: the bounds are those of serving everyone.
                 one = len(chosen) == 1
-                raise OptimisationError(
-                    f"The {len(chosen)} new site{'' if one else 's'} chosen leave{'s' if one else ''} "
-                    f"{left:,.0f} people whom candidate sites "
-                    "could reach with no open site they can reach along the streets (the streets fall "
-                    "apart into separate parts); give more sites or only candidates on connected streets."
-                )
+                notes = [
+                    *notes,
+                    f"{left:,.0f} people live on separate parts of the street network that none of the "
+                    f"{len(chosen)} chosen site{'' if one else 's'} nor an existing facility reaches: "
+                    "they are left out of the objective, which states no bound (more sites, or "
+                    "candidates on connected streets only, would serve them)",
+                ]
+                bound, optimal = float("nan"), False
         else:
             objective = float(self._last_objective if tracker is None else tracker.objective)
+            left = 0.0
         # Marginal gains, adding the chosen sites greedily: population newly within the radius
         # when there is one, else person-metres saved; a point no open site served yet counts
         # from its farthest chosen site, so the first site's gain is finite too.
@@ -441,6 +448,7 @@ class PMedian:
             greedy_order=self.candidate_ids[chosen[order]] if len(chosen) else np.empty(0, dtype=np.int64),
             uncoverable=unreachable,
             unreachable_population=float(self.weights[unreachable].sum()),
+            population_left_out=left if self.capacities is None else None,
             notes=notes,
             stopped=bool(tracker is not None and tracker.stopped),
             reduction=dict(reduction or {}),

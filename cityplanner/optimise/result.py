@@ -52,6 +52,10 @@ class SitingResult:
         the streets or on a street part joined to no site); it is left out of the model, so the
         objective, bound and gap are those of the reachable demand. None for the coverage
         models (their ``uncoverable`` demand lies beyond the radius).
+    population_left_out : float or None
+        p-median: population that some candidate could reach but no chosen (or existing) site
+        does (a separate street part the answer leaves unserved, which a note states); it is left
+        out of the objective, and no bound is stated. None for the coverage models.
     notes : list of str
         What the solver did worth telling the planner (time limit reached, bound source, how much
         the instance reduction removed...).
@@ -97,6 +101,7 @@ class SitingResult:
     uncoverable: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     notes: list[str] = field(default_factory=list)
     unreachable_population: float | None = None
+    population_left_out: float | None = None
     stopped: bool = False
     reduction: dict = field(default_factory=dict)
     history: list[tuple[float, float, float]] = field(default_factory=list)
@@ -113,8 +118,8 @@ class SitingResult:
         """The figures the command line prints (keys as in the issue), plus the extras.
 
         The keys are a fixed contract of ``optimise --json``; the anytime and capacitated
-        attributes (``stopped``, ``reduction``, ``history``, ``assignment``, loads) are read from
-        the result itself.
+        attributes (``stopped``, ``reduction``, ``history``, ``assignment``, loads) and
+        ``population_left_out`` (stated in a note) are read from the result itself.
         """
         return {
             "model": self.model,

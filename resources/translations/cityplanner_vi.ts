@@ -1693,6 +1693,10 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>&apos;{scenario}&apos;: {sites} vị trí mới đưa {percent} % dân số vào phạm vi {radius} m (mục tiêu {target} %, trước đó {before} %); {status}, {seconds} giây.</translation>
     </message>
     <message>
+        <source>{left} people live on separate parts of the street network that no site reaches; they are left out of the average (more sites, or candidates on connected streets only, would serve them).</source>
+        <translation>{left} người sống trên các đoạn đường tách rời mà không điểm nào tới được; họ không được tính vào mức trung bình (thêm điểm, hoặc chỉ dùng ứng viên trên các tuyến đường liên thông, sẽ phục vụ được họ).</translation>
+    </message>
+    <message>
         <source>stopped early, no bound on the gap yet</source>
         <translation>đã dừng sớm, chưa có cận cho khoảng cách</translation>
     </message>

@@ -640,12 +640,22 @@ class ProposeSitesDialog(QDialog):
                 "({percent} %, {before} % before); {status}, {seconds} s."
             )
         total = result.population_total
+        # The people the objective counts: not those no site can reach, nor those the answer leaves
+        # on a street part of their own (a note of the result says so).
+        left_out = result.population_left_out or 0.0
+        counted = total - (result.unreachable_population or 0.0) - left_out
+        if model == "pmedian" and left_out > 0:
+            text += " " + self.tr(
+                "{left} people live on separate parts of the street network that no site reaches; "
+                "they are left out of the average (more sites, or candidates on connected streets "
+                "only, would serve them)."
+            ).replace("{left}", i18n.format_number(left_out, 0))
         return text.format(
             scenario=scenario,
             sites=i18n.format_number(len(result.selected), 0),
             covered=i18n.format_number(result.population_covered, 0),
             total=i18n.format_number(total, 0),
-            average=i18n.format_number(result.objective / total if total > 0 else math.nan, 0),
+            average=i18n.format_number(result.objective / counted if counted > 0 else math.nan, 0),
             percent=i18n.format_number(result.percent_covered),
             before=i18n.format_number(result.percent_covered_before),
             radius=i18n.format_number(self._run.get("radius"), 0),
