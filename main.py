@@ -66,8 +66,8 @@ def _desktop_selftest() -> str:
         raise RuntimeError("the style sheet was not applied")
     if not SAMPLE_PROJECT.is_file():
         raise RuntimeError(f"the sample city {SAMPLE_PROJECT} is missing")
-    # Natural-breaks classes import mapclassify (with scikit-learn and SciPy's statistics) only
-    # when a planner first chooses them: a bundle without them would fail there, not at start.
+    # Natural-breaks classes run jenkspy's compiled extension (Fisher-Jenks), otherwise called only
+    # when a planner chooses them: classifying 40 values checks that it loads and answers.
     import pandas as pd
 
     breaks = classify(pd.Series(range(40)), LayerStyle(kind="graduated", method="natural_breaks", classes=4))

@@ -1,7 +1,10 @@
-"""Layer styles (ui.styles): graduated classes by natural breaks stay quick on large layers."""
+"""Layer styles (ui.styles): graduated classes; natural breaks right, and quick on large layers."""
 
 from __future__ import annotations
 
+import itertools
+
+import jenkspy
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,18 +12,31 @@ import pytest
 from ui.styles import JENKS_SAMPLE, LayerStyle, classify
 
 
-def test_natural_breaks_on_a_large_layer_is_quick_and_repeatable(monkeypatch):
-    import mapclassify
+def _natural_breaks(values, classes: int):
+    return classify(pd.Series(values), LayerStyle(kind="graduated", method="natural_breaks", classes=classes))
 
+
+def _record_jenks_inputs(monkeypatch) -> list:
+    """The values jenkspy is given by each classification (ui.styles calls jenkspy.jenks_breaks)."""
+    seen = []
+    real = jenkspy.jenks_breaks
+
+    def recorded(values, n_classes):
+        seen.append(np.array(values))
+        return real(values, n_classes=n_classes)
+
+    monkeypatch.setattr(jenkspy, "jenks_breaks", recorded)
+    return seen
+
+
+def test_natural_breaks_on_a_large_layer_is_quick_and_repeatable(monkeypatch):
     values = pd.Series(np.random.default_rng(5).lognormal(3.0, 1.0, 50_000))
-    style = LayerStyle(kind="graduated", field="v", method="natural_breaks", classes=5)
-    # Fisher-Jenks is quadratic (hours for 50,000 values without numba): it must see the sample only.
-    sizes = []
-    real = mapclassify.FisherJenks
-    monkeypatch.setattr(mapclassify, "FisherJenks", lambda y, k: sizes.append(len(y)) or real(y, k=k))
-    first = classify(values, style)
-    assert sizes == [JENKS_SAMPLE]
-    again = classify(values, style)
+    # Fisher-Jenks is quadratic (over 10 s for 50,000 values): it must see the sample only.
+    seen = _record_jenks_inputs(monkeypatch)
+    first = _natural_breaks(values, 5)
+    assert [len(sample) for sample in seen] == [JENKS_SAMPLE]
+    assert seen[0].min() == values.min() and seen[0].max() == values.max()
+    again = _natural_breaks(values, 5)
     assert first.labels == again.labels and np.array_equal(first.class_index, again.class_index)
     assert len(first.colours) == len(first.labels) == 5
     assert first.class_index.min() == 0 and first.class_index.max() == 4
@@ -29,14 +45,55 @@ def test_natural_breaks_on_a_large_layer_is_quick_and_repeatable(monkeypatch):
 
 
 @pytest.mark.parametrize("n", [50, JENKS_SAMPLE])
-def test_natural_breaks_on_small_layers_use_every_value(n):
-    import mapclassify
-
+def test_natural_breaks_on_small_layers_use_every_value(monkeypatch, n):
     values = np.random.default_rng(n).normal(100, 30, n)
-    result = classify(pd.Series(values), LayerStyle(kind="graduated", method="natural_breaks", classes=4))
-    bins = mapclassify.FisherJenks(values, k=4).bins
-    expected = np.minimum(np.searchsorted(bins, values, side="left"), len(bins) - 1)
-    assert np.array_equal(result.class_index, expected)
+    seen = _record_jenks_inputs(monkeypatch)
+    result = _natural_breaks(values, 4)
+    assert len(seen) == 1 and np.array_equal(np.sort(seen[0]), np.sort(values))
+    assert len(result.labels) == 4 and (result.class_index >= 0).all()
+
+
+def test_natural_breaks_find_clusters():
+    rng = np.random.default_rng(3)
+    clusters = [rng.normal(centre, 1.0, 40) for centre in (10.0, 50.0, 90.0)]
+    order = rng.permutation(120)
+    values = np.concatenate(clusters)[order]
+    result = _natural_breaks(values, 3)
+    # Each class is one cluster, from its smallest value to its largest.
+    assert [hi for _, hi in result.bounds] == [cluster.max() for cluster in clusters]
+    assert result.bounds[0][0] == clusters[0].min()
+    assert np.array_equal(result.class_index, np.repeat([0, 1, 2], 40)[order])
+
+
+def _least_squares_upper_bounds(values: np.ndarray, classes: int) -> list[float]:
+    """Brute force: the split of the sorted values into ``classes`` runs with the least sum of
+    squared deviations from each run's mean; the runs' largest values. The best split must be unique."""
+    ordered = np.sort(values)
+    scored = []
+    for cuts in itertools.combinations(range(1, len(ordered)), classes - 1):
+        runs = np.split(ordered, cuts)
+        deviations = sum(float(((run - run.mean()) ** 2).sum()) for run in runs)
+        scored.append((deviations, [run[-1] for run in runs]))
+    scored.sort(key=lambda pair: pair[0])
+    assert scored[0][0] < scored[1][0] - 1e-9
+    return scored[0][1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("classes", [3, 4])
+def test_natural_breaks_minimise_the_squared_deviations(seed, classes):
+    rng = np.random.default_rng(seed)
+    values = rng.lognormal(2.0, 0.8, 12) if seed % 2 else rng.uniform(0.0, 100.0, 12)
+    result = _natural_breaks(values, classes)
+    assert [hi for _, hi in result.bounds] == _least_squares_upper_bounds(values, classes)
+
+
+def test_natural_breaks_of_heavily_tied_values():
+    # The sample's quantiles are all 0 but the last: fewer distinct values than classes asked for.
+    values = np.concatenate([np.zeros(49_998), [5.0, 9.0]])
+    result = _natural_breaks(values, 5)
+    assert result.bounds == [(0.0, 0.0), (0.0, 9.0)]
+    assert (result.class_index[:49_998] == 0).all() and (result.class_index[49_998:] == 1).all()
 
 
 @pytest.mark.parametrize(
@@ -69,14 +126,22 @@ def test_layers_dock_swatch_shows_a_graduated_palette(qtbot, tmp_path):
     assert len(colours()) == 4
 
 
-@pytest.mark.parametrize(("method", "classifier"), [("quantiles", "Quantiles"), ("equal", "EqualInterval")])
-def test_quantile_and_equal_classes_are_mapclassifys(method, classifier):
-    """Computed with numpy (no mapclassify import on the UI thread), the same bins as mapclassify."""
-    import mapclassify
-
+def test_quantile_classes_hold_equal_shares():
     values = np.random.default_rng(7).lognormal(8.0, 1.0, 20_000)
-    result = classify(pd.Series(values), LayerStyle(kind="graduated", method=method, classes=5))
-    bins = getattr(mapclassify, classifier)(values, k=5).bins
-    np.testing.assert_allclose([hi for _, hi in result.bounds], bins, rtol=1e-12)
-    expected = np.minimum(np.searchsorted(bins, values, side="left"), len(bins) - 1)
-    assert np.array_equal(result.class_index, expected)
+    result = classify(pd.Series(values), LayerStyle(kind="graduated", method="quantiles", classes=5))
+    assert np.array_equal(np.bincount(result.class_index), [4_000] * 5)
+    assert result.bounds[0][0] == values.min() and result.bounds[-1][1] == values.max()
+    # Each value within its class's bounds (a value on a bound belongs to the class below it).
+    lower, upper = np.array(result.bounds).T
+    assert (lower[result.class_index] <= values).all() and (values <= upper[result.class_index]).all()
+    assert (values > lower[result.class_index])[result.class_index > 0].all()
+
+
+def test_equal_interval_classes_have_equal_widths():
+    values = np.random.default_rng(7).lognormal(8.0, 1.0, 20_000)
+    result = classify(pd.Series(values), LayerStyle(kind="graduated", method="equal", classes=5))
+    lower, upper = np.array(result.bounds).T
+    np.testing.assert_allclose(upper - lower, (values.max() - values.min()) / 5, rtol=1e-9)
+    assert lower[0] == values.min() and upper[-1] == values.max()
+    assert (lower[result.class_index] <= values).all() and (values <= upper[result.class_index]).all()
+    assert (values > lower[result.class_index])[result.class_index > 0].all()
