@@ -129,8 +129,6 @@ class ProposeSitesDialog(QDialog):
         self.goal = QComboBox()
         for key, text in GOALS.items():
             self.goal.addItem(self.tr(text), key)
-        # As wide as its longest goal, so that each reads whole (the Vietnamese dialog is then about
-        # 930 pixels wide: it still fits a 1024-pixel screen).
         self.target = QSpinBox()
         self.target.setRange(1, 100)
         self.target.setValue(90)
