@@ -51,6 +51,9 @@ class Incumbent:
         What found it or proved the bound ("greedy", "swaps", "LP bound", "HiGHS", ...).
     maximise : bool
         True when a larger objective is better (MCLP).
+    left_out : float
+        p-median: people the answer leaves with no open site to reach (a separate street part);
+        they are out of ``objective``, and no bound is stated (bounds are for serving everyone).
     """
 
     selected: tuple[int, ...]
@@ -60,6 +63,7 @@ class Incumbent:
     seconds: float
     stage: str
     maximise: bool = False
+    left_out: float = 0.0
 
     def describe(self) -> str:
         """One line for a progress message: best value, bound and gap."""
@@ -68,6 +72,8 @@ class Incumbent:
             text += f", bound {self.bound:,.0f}"
         if math.isfinite(self.gap):
             text += f", gap {self.gap:.2%}"
+        if self.left_out:
+            text += f", {self.left_out:,.0f} people left out"
         return f"{text} ({self.stage})"
 
 

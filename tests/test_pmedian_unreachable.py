@@ -164,8 +164,14 @@ def test_people_on_a_street_part_no_chosen_site_reaches_are_said_and_left_out():
     w = np.array([10, 20, 40], float)
     cands = np.array([[0, 0], [1000, 0], [100, 5000]], float)
     for solver in ("exact", "heuristic"):
-        result = PMedian.from_points(demand, w, cands, network=net, sites=1).solve(solver)
+        seen = []
+        result = PMedian.from_points(demand, w, cands, network=net, sites=1).solve(
+            solver, on_incumbent=seen.append
+        )
         assert result.selected.tolist() == [2]
+        # Streamed as the planner would read it: the distances of those served, no bound claimed.
+        assert seen and seen[-1].selected == (2,) and seen[-1].left_out == pytest.approx(30)
+        assert seen[-1].objective == pytest.approx(result.objective) and np.isnan(seen[-1].bound)
         assert result.objective == pytest.approx(40 * (10 + 100))
         assert not result.optimal and np.isnan(result.bound) and np.isnan(result.gap)
         assert any(

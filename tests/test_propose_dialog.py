@@ -350,3 +350,5 @@ def test_shortest_travel_along_the_streets_states_who_no_site_reaches(qtbot, win
     counted = result.population_total - result.unreachable_population - result.population_left_out
     assert f"people travel {i18n.format_number(result.objective / counted, 0)} m on average" in text
     assert "no bound" in text and not result.optimal
+    # The best answers streamed while it ran were over the people served too, and said who was not.
+    assert "no site reaches yet" in dialog.best.text() and "m on average" in dialog.best.text()

@@ -72,6 +72,10 @@ class Tracker:
         self._stop = stop
         self.payload: Any = None
         self.objective = -math.inf if maximise else math.inf
+        # The best answer as the planner sees it when the model charges it a penalty for people
+        # it leaves unserved (p-median): its objective without the penalty, and those people.
+        self.shown: float | None = None
+        self.left_out = 0.0
         self.selected: tuple[int, ...] = ()
         self.bound = math.inf if maximise else -math.inf
         self.history: list[tuple[float, float, float]] = []
@@ -106,12 +110,25 @@ class Tracker:
         return value > ref + tol if self.maximise else value < ref - tol
 
     # -- events -----------------------------------------------------------------------------------
-    def offer(self, payload: Any, objective: float, selected, stage: str) -> bool:
-        """Keep ``payload`` (the model's own form of a selection) when its objective is better."""
+    def offer(
+        self,
+        payload: Any,
+        objective: float,
+        selected,
+        stage: str,
+        left_out: tuple[float, float] | None = None,
+    ) -> bool:
+        """Keep ``payload`` (the model's own form of a selection) when its objective is better.
+
+        ``left_out``: (penalty, people) when the model's objective charges the answer a penalty
+        for people it leaves unserved; the answer is then streamed without the penalty, with
+        those people and no bound (the bound is that of serving everyone)."""
         if self.has_answer and not self.better(objective):
             return False
         self.payload = payload
         self.objective = float(objective)
+        penalty, self.left_out = left_out if left_out else (0.0, 0.0)
+        self.shown = self.objective - penalty if left_out else None
         self.selected = tuple(int(i) for i in np.asarray(selected).tolist())
         if self.first_s is None:
             self.first_s = self.elapsed()
@@ -122,6 +139,7 @@ class Tracker:
         """The best answer's objective measured again, more exactly (it may be worse than the
         model's estimate that made it the best)."""
         self.objective = float(objective)
+        self.shown, self.left_out = None, 0.0
         if self.maximise:
             self.bound = max(self.bound, self.objective)
         else:
@@ -133,6 +151,7 @@ class Tracker:
         (a p-median widening its sparse model)."""
         self.payload = None
         self.objective = -math.inf if self.maximise else math.inf
+        self.shown, self.left_out = None, 0.0
         self.selected = ()
         self.bound = math.inf if self.maximise else -math.inf
 
@@ -187,15 +206,19 @@ class Tracker:
 
     def _publish(self, stage: str) -> None:
         seconds = self.elapsed()
-        self.history.append((seconds, self.objective, self.bound))
+        objective, bound, gap = self.objective, self.bound, self.gap()
+        if self.shown is not None:
+            objective, bound, gap = self.shown, float("nan"), float("nan")
+        self.history.append((seconds, objective, bound))
         incumbent = Incumbent(
             selected=self.selected,
-            objective=self.objective,
-            bound=self.bound,
-            gap=self.gap(),
+            objective=objective,
+            bound=bound,
+            gap=gap,
             seconds=seconds,
             stage=stage,
             maximise=self.maximise,
+            left_out=self.left_out,
         )
         if self.on_incumbent is not None:
             self.on_incumbent(incumbent)

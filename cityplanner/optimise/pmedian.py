@@ -479,9 +479,11 @@ class _PMedianRun:
         return self.mip_gap if self.mip_gap > _highs.MIP_REL_GAP else 1e-9
 
     def offer(self, model: _SparseModel, sites: np.ndarray, cost: float, stage: str) -> bool:
-        """Offer free candidates ``sites`` (the forced ones are added) at their sparse-model cost."""
+        """Offer free candidates ``sites`` (the forced ones are added) at their sparse-model cost;
+        streamed without the charge for people it leaves with no site to reach."""
         payload = np.unique(np.r_[self.forced, np.asarray(sites, dtype=np.int64)])
-        return self.tracker.offer(payload, cost, self.owner.candidate_ids[payload], stage)
+        left = model.left_unserved(payload)
+        return self.tracker.offer(payload, cost, self.owner.candidate_ids[payload], stage, left_out=left)
 
     def run(self) -> SitingResult:
         own = self.owner
@@ -850,6 +852,20 @@ class _SparseModel:
         np.minimum.at(served, self.row[use], self.dist[use])
         w = self.weights
         return float(w[w > 0] @ served[w > 0]) + self.offset
+
+    def left_unserved(self, chosen: np.ndarray) -> tuple[float, float] | None:
+        """(What :meth:`cost_of` charges, people) for the demand that no open site (``chosen``,
+        forced, existing) can reach and that has no fallback: a penalty for leaving it unserved,
+        not a distance anyone travels. None when there is none."""
+        is_open = self.always.copy()
+        is_open[np.asarray(chosen, dtype=np.int64)] = True
+        served = np.zeros(len(self.weights), dtype=bool)
+        served[self.row[is_open[self.col]]] = True
+        left = ~served & ~np.isfinite(self._cap()) & (self.weights > 0)
+        if not left.any():
+            return None
+        people = float(self.weights[left].sum())
+        return people * self.big, people
 
     def all_open_cost(self) -> float:
         """Sparse-model cost with every candidate open: a lower bound for any ``p``."""

@@ -1665,6 +1665,10 @@ Hãy chọn hệ tọa độ, hoặc nhập một hệ khác (ví dụ EPSG:3405
         <translation>Tốt nhất đến lúc này: trung bình {value} m đến công trình gần nhất (chưa có cận dưới); tìm được sau {seconds} giây.</translation>
     </message>
     <message>
+        <source>{left} people live on separate parts of the street network that no site reaches yet.</source>
+        <translation>{left} người sống trên các đoạn đường tách rời mà chưa điểm nào tới được.</translation>
+    </message>
+    <message>
         <source>Best so far: {value} new sites; at least {bound} needed (gap {gap} %); found after {seconds} s.</source>
         <translation>Tốt nhất đến lúc này: {value} vị trí mới; cần ít nhất {bound} (chênh lệch {gap} %); tìm được sau {seconds} giây.</translation>
     </message>

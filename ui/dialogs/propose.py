@@ -553,8 +553,15 @@ class ProposeSitesDialog(QDialog):
                     "Best so far: {value} m on average to the nearest facility (no bound yet); found "
                     "after {seconds} s."
                 )
-            value = i18n.format_number(incumbent.objective / self._population, 0)
+            # Over the people the answer serves: those it leaves on a street part no site reaches
+            # are out of its objective (and it states no bound), as the final message says.
+            counted = self._population - incumbent.left_out
+            value = i18n.format_number(incumbent.objective / counted if counted > 0 else math.nan, 0)
             bound = i18n.format_number(max(incumbent.bound, 0.0) / self._population, 0)
+            if incumbent.left_out > 0:
+                text += " " + self.tr(
+                    "{left} people live on separate parts of the street network that no site reaches yet."
+                ).replace("{left}", i18n.format_number(incumbent.left_out, 0))
         elif model == "lscp":
             if bounded:
                 text = self.tr(
