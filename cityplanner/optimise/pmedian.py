@@ -38,6 +38,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -853,15 +854,23 @@ class _SparseModel:
         w = self.weights
         return float(w[w > 0] @ served[w > 0]) + self.offset
 
+    @cached_property
+    def _uncapped(self) -> np.ndarray:
+        """Demand with people and no cost without a new site (no fallback, no existing site)."""
+        return ~np.isfinite(self._cap()) & (self.weights > 0)
+
     def left_unserved(self, chosen: np.ndarray) -> tuple[float, float] | None:
         """(What :meth:`cost_of` charges, people) for the demand that no open site (``chosen``,
         forced, existing) can reach and that has no fallback: a penalty for leaving it unserved,
         not a distance anyone travels. None when there is none."""
+        uncapped = self._uncapped
+        if not uncapped.any():  # every point has a fallback or an existing site: nothing to check
+            return None
         is_open = self.always.copy()
         is_open[np.asarray(chosen, dtype=np.int64)] = True
         served = np.zeros(len(self.weights), dtype=bool)
         served[self.row[is_open[self.col]]] = True
-        left = ~served & ~np.isfinite(self._cap()) & (self.weights > 0)
+        left = uncapped & ~served
         if not left.any():
             return None
         people = float(self.weights[left].sum())
