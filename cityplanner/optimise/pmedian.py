@@ -46,7 +46,6 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from .._grid import ranges
-from .._threads import engine_threads
 from ..errors import OptimisationError
 from ..progress import Incumbent, Progress, Stopped, report
 from . import _highs
@@ -264,8 +263,7 @@ class PMedian:
         """Person-metres with the candidate columns ``cols`` and the existing sites open
         (straight-line distances: no demand is unreachable)."""
         open_cols = np.r_[np.asarray(cols, dtype=np.int64), self.n_candidates + np.arange(self.n_existing)]
-        nearest = cKDTree(self._sites_xy[open_cols]).query(self._demand_xy, workers=engine_threads())[0]
-        return float(self.weights @ nearest)
+        return float(self.weights @ self._distances_to(open_cols).min(axis=1))
 
     def _distances_to(self, cols: np.ndarray) -> np.ndarray:
         """Exact (n, len(cols)) distances from every demand point to the given site columns."""
@@ -518,8 +516,8 @@ class _PMedianRun:
                         "time limit reached while widening the sparse model; objective re-evaluated"
                     )
                 return self.finish(proven and not used_fallback.any())
-            exact = own._network is None and own._cost is None and own.capacities is None
-            if exact:
+            straight_line = own._network is None and own._cost is None and own.capacities is None
+            if straight_line:
                 # Fallbacks are lower bounds of the true distances, so the bound holds for the
                 # true problem; the answer, costed exactly, may already be within the target.
                 self.tracker.restate(own._exact_cost(self.tracker.payload), "costed exactly")
@@ -536,7 +534,7 @@ class _PMedianRun:
             else:
                 k[used_fallback] = np.minimum(2 * k[used_fallback], own._n_sites)
             warm = self.tracker.payload
-            if not exact:
+            if not straight_line:
                 # Along streets the wider model may find the demand unreachable and leave it out,
                 # and a capacitated answer is its assignment's: the narrower model's answer, cost
                 # and bound do not carry over.
@@ -843,10 +841,21 @@ class _SparseModel:
         """Pairs of candidates open to choice (not existing, not fixed)."""
         return (self.col < self.owner.n_candidates) & ~self.always[self.col]
 
-    def cost_of(self, chosen: np.ndarray) -> float:
-        """Sparse-model cost of opening ``chosen`` (plus the existing and fixed sites)."""
+    def _open(self, chosen: np.ndarray) -> np.ndarray:
+        """Open sites (bool per site column): ``chosen`` and the existing and fixed ones."""
         is_open = self.always.copy()
         is_open[np.asarray(chosen, dtype=np.int64)] = True
+        return is_open
+
+    def _reached(self, chosen: np.ndarray) -> np.ndarray:
+        """Per demand row, whether a kept pair joins it to an open site (see :meth:`_open`)."""
+        served = np.zeros(len(self.weights), dtype=bool)
+        served[self.row[self._open(chosen)[self.col]]] = True
+        return served
+
+    def cost_of(self, chosen: np.ndarray) -> float:
+        """Sparse-model cost of opening ``chosen`` (plus the existing and fixed sites)."""
+        is_open = self._open(chosen)
         base = self._base()
         served = base.copy()
         use = is_open[self.col]
@@ -866,11 +875,7 @@ class _SparseModel:
         uncapped = self._uncapped
         if not uncapped.any():  # every point has a fallback or an existing site: nothing to check
             return None
-        is_open = self.always.copy()
-        is_open[np.asarray(chosen, dtype=np.int64)] = True
-        served = np.zeros(len(self.weights), dtype=bool)
-        served[self.row[is_open[self.col]]] = True
-        left = uncapped & ~served
+        left = uncapped & ~self._reached(chosen)
         if not left.any():
             return None
         people = float(self.weights[left].sum())
@@ -1134,8 +1139,7 @@ class _SparseModel:
             finder = self.swap_search()
             free_start = np.setdiff1d(start, np.flatnonzero(self.forced))
             chosen = finder.complete(free_start) if len(start) else finder.greedy(None)
-        is_open = self.always.copy()
-        is_open[chosen] = True
+        is_open = self._open(chosen)
         cap = np.r_[
             own.capacities,
             np.full(own.n_existing, np.inf) if own.existing_capacities is None else own.existing_capacities,
@@ -1268,11 +1272,7 @@ class _SparseModel:
 
     def leaves_unserved(self, chosen: np.ndarray) -> bool:
         """Whether ``chosen`` leaves some demand with people and no way to any open site."""
-        is_open = self.always.copy()
-        is_open[np.asarray(chosen, dtype=np.int64)] = True
-        served = np.zeros(len(self.weights), dtype=bool)
-        served[self.row[is_open[self.col]]] = True
-        return bool(np.any((self.weights > 0) & ~served & ~np.isfinite(self.fallback)))
+        return bool(np.any((self.weights > 0) & ~self._reached(chosen) & ~np.isfinite(self.fallback)))
 
     def fallback_rows(self, assign: np.ndarray | None) -> np.ndarray:
         """Original demand points a capacitated answer leaves on their fallback."""
@@ -1283,11 +1283,7 @@ class _SparseModel:
     def unserved(self, chosen: np.ndarray) -> np.ndarray:
         """Original demand points (with population) that no kept chosen, fixed or existing site
         serves, so the sparse model charged them their fallback."""
-        is_open = self.always.copy()
-        is_open[np.asarray(chosen, dtype=np.int64)] = True
-        served = np.zeros(len(self.weights), dtype=bool)
-        served[self.row[is_open[self.col]]] = True
-        return (np.isfinite(self.fallback) & (self.weights > 0) & ~served)[self.row_group]
+        return (np.isfinite(self.fallback) & (self.weights > 0) & ~self._reached(chosen))[self.row_group]
 
 
 class _SwapSearch:
@@ -1481,7 +1477,7 @@ class _SwapSearch:
 
         A kick in one district lets the descent re-place that district while the rest stays at
         its local optimum; kicks spread over the map mostly undid themselves (20,000 x 2,000,
-        p = 50: 76.02 M after 22 s with those, 75.88 M after 14 s with these)."""
+        p = 50, bench_optimise_scale.py: 76.02 M with those, 75.88 M with these)."""
         sites = self.open_list
         centre = int(rng.choice(sites))
         rows = self._rows_of([centre])
